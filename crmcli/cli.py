@@ -1,0 +1,70 @@
+"""The root command: global options and the wiring of the command groups."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from crmcli import __version__
+from crmcli.commands import complaint, customer, database, policy, report, visit
+from crmcli.commands._common import AppState
+from crmcli.env import Env
+
+app = typer.Typer(
+    name="crmcli",
+    help="Customer relationships for on-site teams: customers, complaints, follow-ups, reports.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_show_locals=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"crmcli {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: Annotated[
+        Path | None,
+        typer.Option("--db", help="Database file (default: $CRMCLI_DB, else crm.db in the "
+                     "user's application directory).", show_default=False),
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Customer relationships for on-site teams, over one SQLite file.
+
+    Example: crmcli --db sample.db visit due
+    """
+    preset = ctx.obj.env if isinstance(ctx.obj, AppState) else Env()
+    ctx.obj = AppState(db=db, debug=debug or os.environ.get("CRMCLI_DEBUG") == "1", env=preset)
+
+
+app.add_typer(database.init_app, name=None)
+app.add_typer(database.app, name="db")
+app.add_typer(customer.app, name="customer")
+app.add_typer(complaint.app, name="complaint")
+app.add_typer(visit.app, name="visit")
+app.add_typer(visit.service_app, name="service")
+app.add_typer(visit.care_app, name=None)
+app.add_typer(report.app, name="report")
+app.add_typer(policy.app, name="policy")
+app.add_typer(customer.access_app, name=None)
+
+
+def main() -> None:
+    if hasattr(signal, "SIGPIPE"):
+        # `crmcli visit list | head` ends quietly, as other Unix tools do.
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    app(prog_name="crmcli")

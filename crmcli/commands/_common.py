@@ -1,0 +1,117 @@
+"""What every command shares: the app state, option types, error mapping and output helpers."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, ParamSpec, TypeVar
+
+import typer
+
+from crmcli.env import Env
+from crmcli.errors import CrmError, ExitCode
+from crmcli.render import Format
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def default_db_path() -> Path:
+    return Path(typer.get_app_dir("crmcli")) / "crm.db"
+
+
+@dataclass
+class AppState:
+    db: Path | None = None
+    debug: bool = False
+    env: Env = field(default_factory=Env)
+
+    @property
+    def db_path(self) -> Path:
+        if self.db is not None:
+            return self.db
+        configured = os.environ.get("CRMCLI_DB")
+        return Path(configured) if configured else default_db_path()
+
+    def session(self, *, create: bool = False) -> Any:
+        from crmcli.db import connect
+        from crmcli.services import Session
+
+        return Session(connect(self.db_path, create=create), self.env.clock(), self.env.user)
+
+
+def state(ctx: typer.Context) -> AppState:
+    root = ctx.find_root()
+    if not isinstance(root.obj, AppState):
+        root.obj = AppState()
+    return root.obj
+
+
+def _message(exc: sqlite3.Error) -> str:
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return "The database is busy (another crmcli is writing); try again in a moment."
+    if "readonly" in text or "read-only" in text:
+        return "The database file is read-only; check its permissions."
+    if "disk" in text and "full" in text:
+        return "The disk is full; nothing was written."
+    return f"Database error: {text}."
+
+
+def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
+    """Turn the project's errors into one line on stderr and an exit code (STYLE habit 4)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        ctx = kwargs.get("ctx")
+        app_state = state(ctx) if isinstance(ctx, typer.Context) else AppState()
+        debug = app_state.debug or os.environ.get("CRMCLI_DEBUG") == "1"
+        try:
+            return fn(*args, **kwargs)
+        except CrmError as exc:
+            if debug:
+                raise
+            app_state.env.err(f"Error: {exc}")
+            raise typer.Exit(int(exc.exit_code)) from None
+        except KeyboardInterrupt:
+            app_state.env.err("Interrupted; the unfinished change was rolled back.")
+            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+        except sqlite3.Error as exc:
+            if debug:
+                raise
+            app_state.env.err(f"Error: {_message(exc)}")
+            raise typer.Exit(int(ExitCode.FAILED)) from None
+        except (typer.Exit, typer.Abort, BrokenPipeError):
+            raise
+        except Exception as exc:
+            if debug:
+                raise
+            app_state.env.err(
+                f"Error: unexpected {type(exc).__name__}; nothing was changed. "
+                "Rerun with --debug for details."
+            )
+            raise typer.Exit(int(ExitCode.FAILED)) from None
+
+    return wrapper
+
+
+FormatOpt = Annotated[
+    Format, typer.Option("--format", "-f", help="Output format: table, csv, tsv, json or jsonl.")
+]
+LimitOpt = Annotated[int | None, typer.Option("--limit", "-n", min=1, help="Show at most N rows.")]
+AtOpt = Annotated[
+    str | None,
+    typer.Option("--at", help="When it happened: 09:40, 'yesterday 15:00', 2026-11-20 10:00, -2h."),
+]
+ByOpt = Annotated[str | None, typer.Option("--by", help="Who did it (default: $CRMCLI_USER).")]
+BomOpt = Annotated[
+    bool, typer.Option("--bom", help="Start csv/tsv with a UTF-8 BOM so Excel reads Chinese text.")
+]
+RevealOpt = Annotated[
+    bool, typer.Option("--reveal", help="Show confidential details (needs --reason; logged).")
+]
+ReasonOpt = Annotated[str | None, typer.Option("--reason", help="Why (written to the log).")]

@@ -1,0 +1,371 @@
+"""``crmcli complaint …``: the life of a complaint (投訴) on the seed's clock."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import typer
+
+from crmcli.commands._common import (
+    AppState,
+    AtOpt,
+    BomOpt,
+    ByOpt,
+    FormatOpt,
+    LimitOpt,
+    handle_errors,
+    state,
+)
+from crmcli.render import Format, render
+
+app = typer.Typer(help="Complaints: open, respond, escalate, close, reopen, list, sweep.",
+                  no_args_is_help=True)
+
+IdArg = Annotated[int, typer.Argument(help="Complaint id.", min=1)]
+NoteOpt = Annotated[str | None, typer.Option("--note", help="A note for the history.")]
+
+
+def _at(app_state: AppState, at: str | None, now: datetime) -> datetime | None:
+    from crmcli.dates import parse_when
+
+    return parse_when(at, now) if at is not None else None
+
+
+def _say(app_state: AppState, complaint: Any, fmt: Format, text: str) -> None:
+    import json
+
+    from crmcli.render import json_value
+    from crmcli.services import complaints
+
+    if fmt in (Format.json, Format.jsonl):
+        row = complaints.summary(complaint)
+        app_state.env.out(json.dumps({c.key: json_value(row.get(c.key))
+                                      for c in complaints.LIST_COLUMNS}, ensure_ascii=False))
+    else:
+        app_state.env.out(text)
+
+
+def _deadlines(complaint: Any) -> list[str]:
+    from crmcli.dates import short_local
+
+    labels = {"response": "feedback to the customer due", "report":
+              "report to the department head due", "resolve": "resolve by",
+              "followup": "follow-up visit due"}
+    lines = []
+    for timer in complaint.effective.running_timers():
+        extra = " (else it becomes major)" if (
+            timer.name == "resolve" and complaint.effective.severity == "minor") else ""
+        extra = extra or (" (else escalated)" if timer.name == "resolve" else "")
+        late = " — OVERDUE" if timer.overdue else ""
+        lines.append(f"  {labels[timer.name]} {short_local(timer.due)}{extra}{late}")
+    return lines
+
+
+@app.command("open")
+@handle_errors
+def open_(
+    ctx: typer.Context,
+    customer: Annotated[str, typer.Argument(help="Customer id or exact name.")],
+    summary: Annotated[str, typer.Argument(help="What the customer complains about.")],
+    severity: Annotated[
+        str, typer.Option("--severity", help="minor, major, or auto (major if it repeats an "
+                          "unresolved complaint of the same category).")
+    ] = "minor",
+    category: Annotated[str | None, typer.Option("--category", help="e.g. 漏水, 噪音, 空調.")]
+    = None,
+    channel: Annotated[
+        str | None, typer.Option("--channel", help="phone, email, wechat, visit, hotline, web.")
+    ] = None,
+    at: AtOpt = None,
+    by: Annotated[str | None, typer.Option("--by", help="Who received it (default: you).")]
+    = None,
+    owner: Annotated[str | None, typer.Option("--owner", help="Who handles it.")] = None,
+    note: NoteOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Record a complaint; prints its id and the deadlines now running.
+
+    Example: crmcli complaint open 王小明 "空調不製冷" --category 空調 --at 09:40
+    """
+    from crmcli.dates import short_local
+    from crmcli.services import complaints
+
+    app_state = state(ctx)
+    session = app_state.session()
+    opened = complaints.open_complaint(
+        session, customer, summary, severity=severity, category=category, channel=channel,
+        at=_at(app_state, at, session.now), by=by, owner=owner, note=note,
+    )
+    complaint = opened.complaint
+    eff = complaint.effective
+    lines = [f"Opened complaint #{complaint.id} ({eff.severity}) for "
+             f"{complaint.row['customer']}.", *_deadlines(complaint)]
+    if opened.repeat_of:
+        lines.append(
+            f"Repeat: complaint #{opened.repeat_of} of this customer in the same category is "
+            "still unresolved; seed 004 counts a repeated complaint as major"
+            + ("." if eff.severity == "major"
+               else f" — upgrade it with `crmcli complaint upgrade {complaint.id}`."))
+    report = eff.current("report")
+    if eff.severity == "major" and report is not None and fmt is Format.table:
+        _alert(app_state, f"MAJOR complaint #{complaint.id}: report to the department head by "
+               f"{short_local(report.due)}.")
+    _say(app_state, complaint, fmt, "\n".join(lines))
+
+
+def _alert(app_state: AppState, text: str) -> None:
+    if app_state.env.rich:
+        from rich.panel import Panel
+
+        from crmcli.render import console
+
+        console(app_state.env).print(Panel(text, style="bold red", expand=False))
+    else:
+        app_state.env.out(text)
+
+
+def _act(ctx: typer.Context, complaint_id: int, action: str, at: str | None, by: str | None,
+         fmt: Format, verb: str, note: str | None = None, **extra: Any) -> None:
+    from crmcli.services import complaints
+
+    app_state = state(ctx)
+    session = app_state.session()
+    complaint = complaints.act(session, complaint_id, action, at=_at(app_state, at, session.now),
+                               by=by, note=note, **extra)
+    eff = complaint.effective
+    lines = [f"Complaint #{complaint_id} {verb} (now {eff.severity}, {eff.status}).",
+             *_deadlines(complaint)]
+    _say(app_state, complaint, fmt, "\n".join(lines))
+
+
+@app.command("respond")
+@handle_errors
+def respond(ctx: typer.Context, complaint_id: IdArg, note: NoteOpt = None, at: AtOpt = None,
+            by: ByOpt = None, fmt: FormatOpt = Format.table) -> None:
+    """Record the feedback given to the customer (meets the 24 h feedback deadline).
+
+    Example: crmcli complaint respond 12 --at 15:00 --note "已致電說明維修安排"
+    """
+    _act(ctx, complaint_id, "responded", at, by, fmt, "responded", note)
+
+
+@app.command("escalate")
+@handle_errors
+def escalate(
+    ctx: typer.Context,
+    complaint_id: IdArg,
+    reason: Annotated[str, typer.Option("--reason", help="Why it is escalated.")],
+    to: Annotated[str | None, typer.Option("--to", help="Whom it was reported to.")] = None,
+    level: Annotated[int, typer.Option("--level", min=1, max=5,
+                                       help="1 department head, 2 above.")] = 1,
+    at: AtOpt = None,
+    by: ByOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Escalate (升級): report the complaint upward; meets the 10 min report deadline.
+
+    Example: crmcli complaint escalate 12 --reason "客戶要求賠償" --to 張經理
+    """
+    from crmcli.errors import BadInput
+    from crmcli.fields import clean_text
+
+    why = clean_text(reason, "--reason")
+    if not why:
+        raise BadInput("--reason: say why it is escalated.")
+    _act(ctx, complaint_id, "escalated", at, by, fmt, "escalated", why, reason=why,
+         to=clean_text(to, "--to") if to else None, level=level)
+
+
+@app.command("upgrade")
+@handle_errors
+def upgrade(ctx: typer.Context, complaint_id: IdArg,
+            reason: Annotated[str | None, typer.Option("--reason")] = None,
+            at: AtOpt = None, by: ByOpt = None, fmt: FormatOpt = Format.table) -> None:
+    """Make a minor complaint major (e.g. a repeated complaint); starts the major deadlines.
+
+    Example: crmcli complaint upgrade 12 --reason "同一問題第三次投訴"
+    """
+    _act(ctx, complaint_id, "upgraded", at, by, fmt, "upgraded to major", reason,
+         field="severity", old="minor", new="major")
+
+
+@app.command("close")
+@handle_errors
+def close(
+    ctx: typer.Context,
+    complaint_id: IdArg,
+    resolution: Annotated[str, typer.Option("--resolution", help="How it was resolved.")],
+    case: Annotated[bool, typer.Option("--case", help="Mark it for the case library.")] = False,
+    at: AtOpt = None,
+    by: ByOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Close a complaint with its resolution; schedules the follow-up visit (回訪).
+
+    Example: crmcli complaint close 12 --resolution "更換壓縮機，已恢復製冷" --at 17:30
+    """
+    from crmcli.errors import BadInput
+    from crmcli.fields import clean_text
+    from crmcli.services import complaints
+
+    text = clean_text(resolution, "--resolution", multiline=True)
+    if not text:
+        raise BadInput("--resolution: say how it was resolved.")
+    _act(ctx, complaint_id, "closed", at, by, fmt, "closed", text, field="resolution", new=text)
+    if case:
+        complaints.set_case(state(ctx).session(), complaint_id, True, by)
+
+
+@app.command("reopen")
+@handle_errors
+def reopen(ctx: typer.Context, complaint_id: IdArg,
+           reason: Annotated[str, typer.Option("--reason", help="Why it is reopened.")],
+           at: AtOpt = None, by: ByOpt = None, fmt: FormatOpt = Format.table) -> None:
+    """Reopen a closed complaint; its resolution deadline runs again.
+
+    Example: crmcli complaint reopen 12 --reason "客戶反映問題再次出現"
+    """
+    from crmcli.errors import BadInput
+    from crmcli.fields import clean_text
+
+    why = clean_text(reason, "--reason")
+    if not why:
+        raise BadInput("--reason: say why it is reopened.")
+    _act(ctx, complaint_id, "reopened", at, by, fmt, "reopened", why, reason=why)
+
+
+@app.command("note")
+@handle_errors
+def note_(ctx: typer.Context, complaint_id: IdArg,
+          text: Annotated[str, typer.Argument(help="The note.")],
+          at: AtOpt = None, by: ByOpt = None, fmt: FormatOpt = Format.table) -> None:
+    """Add a note to a complaint's history (any status).
+
+    Example: crmcli complaint note 12 "已聯繫工程部，明早上門"
+    """
+    from crmcli.errors import BadInput
+    from crmcli.fields import clean_text
+
+    body = clean_text(text, "note", multiline=True)
+    if not body:
+        raise BadInput("note: the note is empty.")
+    _act(ctx, complaint_id, "noted", at, by, fmt, "noted", body)
+
+
+@app.command("case")
+@handle_errors
+def case(ctx: typer.Context, complaint_id: IdArg,
+         remove: Annotated[bool, typer.Option("--remove", help="Take it out of the library.")]
+         = False, by: ByOpt = None) -> None:
+    """Mark a typical complaint for the case library (案例庫).
+
+    Example: crmcli complaint case 12
+    """
+    from crmcli.services import complaints
+
+    app_state = state(ctx)
+    complaints.set_case(app_state.session(), complaint_id, not remove, by)
+    app_state.env.out(f"Complaint #{complaint_id} {'removed from' if remove else 'added to'} "
+                      "the case library.")
+
+
+@app.command("list")
+@handle_errors
+def list_(
+    ctx: typer.Context,
+    status: Annotated[str | None, typer.Option("--status", help="open, escalated or closed.")]
+    = None,
+    severity: Annotated[str | None, typer.Option("--severity", help="minor or major.")] = None,
+    customer: Annotated[str | None, typer.Option("--customer", help="Id or name.")] = None,
+    category: Annotated[str | None, typer.Option("--category")] = None,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only those with a missed "
+                                          "deadline still owed.")] = False,
+    month: Annotated[str | None, typer.Option("--month", help="Opened in YYYY-MM (local).")]
+    = None,
+    cases: Annotated[bool, typer.Option("--cases", help="Only the case library.")] = False,
+    repeats: Annotated[bool, typer.Option("--repeats", help="Only repeat complaints.")] = False,
+    limit: LimitOpt = None,
+    fmt: FormatOpt = Format.table,
+    bom: BomOpt = False,
+) -> None:
+    """List complaints with their state as of now (the complaint register, 投訴記錄表).
+
+    Example: crmcli complaint list --month 2026-11 --format csv --bom > 2026-11-complaints.csv
+    """
+    from crmcli.dates import month_bounds, parse_month
+    from crmcli.errors import BadInput
+    from crmcli.services import complaints
+
+    if status not in (None, "open", "escalated", "closed"):
+        raise BadInput(f"--status: {status!r} is not open, escalated or closed.")
+    if severity not in (None, "minor", "major"):
+        raise BadInput(f"--severity: {severity!r} is not minor or major.")
+    app_state = state(ctx)
+    session = app_state.session()
+    bounds = month_bounds(*parse_month(month, session.now)) if month else None
+    filters = complaints.Filters(status, severity, customer, category, overdue, bounds, cases,
+                                 repeats)
+    rows = complaints.iter_complaints(session, filters, limit)
+    render(app_state.env, rows, complaints.LIST_COLUMNS, fmt, bom=bom,
+           empty="No complaints match.", alert_key="overdue")
+
+
+@app.command("show")
+@handle_errors
+def show(ctx: typer.Context, complaint_id: IdArg, fmt: FormatOpt = Format.table) -> None:
+    """Show a complaint: the record, its timers and its whole history.
+
+    Example: crmcli complaint show 12 --format json
+    """
+    import json
+
+    from crmcli.render import Column, json_value
+    from crmcli.services import complaints
+
+    app_state = state(ctx)
+    record, timers, events = complaints.detail(app_state.session(), complaint_id)
+    if fmt in (Format.json, Format.jsonl):
+        document = {c.key: json_value(record.get(c.key)) for c in complaints.LIST_COLUMNS}
+        document["timers"] = [{k: json_value(v) for k, v in t.items()} for t in timers]
+        document["events"] = [{k: json_value(v) for k, v in e.items()} for e in events]
+        app_state.env.out(json.dumps(document, ensure_ascii=False,
+                                     indent=2 if fmt is Format.json else None))
+        return
+    if fmt in (Format.csv, Format.tsv):
+        render(app_state.env, events, complaints.EVENT_COLUMNS, fmt)
+        return
+    from crmcli.render import table_value
+
+    fields = [{"field": c.key, "value": table_value(record.get(c.key))}
+              for c in complaints.LIST_COLUMNS if record.get(c.key) not in (None, "", [], False)]
+    render(app_state.env, fields, [Column("field"), Column("value")], fmt,
+           title=f"Complaint #{complaint_id} — {record['customer']}")
+    app_state.env.out("")
+    render(app_state.env, timers, complaints.TIMER_COLUMNS, fmt, title="Timers")
+    app_state.env.out("")
+    render(app_state.env, events, complaints.EVENT_COLUMNS, fmt, title="History")
+
+
+@app.command("sweep")
+@handle_errors
+def sweep(
+    ctx: typer.Context,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be recorded.")]
+    = False,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Record the automatic upgrades and escalations that have come due (idempotent; for cron).
+
+    Example: crmcli complaint sweep
+    """
+    from crmcli.render import Column
+    from crmcli.services import complaints
+
+    app_state = state(ctx)
+    items = complaints.sweep(app_state.session(), dry_run)
+    rows = [{"complaint_id": i.complaint_id, "customer": i.customer, "action": i.action,
+             "at": i.at, "note": i.note, "recorded": not dry_run} for i in items]
+    columns = [Column("complaint_id", "complaint", justify="right"), Column("customer"),
+               Column("action"), Column("at"), Column("note"), Column("recorded")]
+    render(app_state.env, rows, columns, fmt, empty="Nothing to sweep.")

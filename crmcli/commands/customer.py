@@ -1,0 +1,377 @@
+"""``crmcli customer …``: the customer file (客戶檔案)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from crmcli.commands._common import (
+    BomOpt,
+    FormatOpt,
+    LimitOpt,
+    ReasonOpt,
+    RevealOpt,
+    handle_errors,
+    state,
+)
+from crmcli.render import Column, Format, render
+
+app = typer.Typer(help="The customer file: add, list, show, edit, import, export.",
+                  no_args_is_help=True)
+access_app = typer.Typer()
+
+LIST_COLUMNS = [
+    Column("id", justify="right"), Column("name"), Column("contact"), Column("phone"),
+    Column("email", in_table=False), Column("address", in_table=False),
+    Column("site", in_table=False), Column("unit"), Column("segment"), Column("grade"),
+    Column("tags"), Column("since"), Column("birthday", in_table=False),
+    Column("confidential", "conf."),
+    Column("preferences", in_table=False), Column("note", in_table=False),
+    Column("last_contact_at", "last contact"),
+    Column("created_at", in_table=False), Column("updated_at", in_table=False),
+]
+
+ContactOpt = Annotated[str | None, typer.Option("--contact", help="Contact person.")]
+PhoneOpt = Annotated[str | None, typer.Option("--phone")]
+EmailOpt = Annotated[str | None, typer.Option("--email")]
+AddressOpt = Annotated[str | None, typer.Option("--address")]
+SiteOpt = Annotated[str | None, typer.Option("--site", help="Building / site.")]
+UnitOpt = Annotated[str | None, typer.Option("--unit", help="Unit / flat / room.")]
+SegmentOpt = Annotated[str | None, typer.Option("--segment", help="tenant, owner, enterprise…")]
+GradeOpt = Annotated[str | None, typer.Option("--grade", help="Credit grade A, B or C.")]
+SinceOpt = Annotated[str | None, typer.Option("--since", help="Start of the relationship.")]
+BirthdayOpt = Annotated[
+    str | None, typer.Option("--birthday", help="1985-03-12, or 03-12 without the year.")
+]
+TagOpt = Annotated[list[str] | None, typer.Option("--tag", help="A tag (repeatable).")]
+NoteOpt = Annotated[str | None, typer.Option("--note")]
+PrefOpt = Annotated[
+    list[str] | None,
+    typer.Option("--preference", help="KEY=VALUE, e.g. language=粵語 (repeatable)."),
+]
+
+
+def _values(now: Any, **options: Any) -> dict[str, Any]:
+    from crmcli import fields
+
+    values: dict[str, Any] = {}
+    for name, value in options.items():
+        if value is None or (isinstance(value, list) and not value):
+            continue
+        values[name] = fields.clean_field(name, value, now)
+    return values
+
+
+@app.command("add")
+@handle_errors
+def add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The customer's name.")],
+    contact: ContactOpt = None,
+    phone: PhoneOpt = None,
+    email: EmailOpt = None,
+    address: AddressOpt = None,
+    site: SiteOpt = None,
+    unit: UnitOpt = None,
+    segment: SegmentOpt = None,
+    grade: GradeOpt = None,
+    since: SinceOpt = None,
+    birthday: BirthdayOpt = None,
+    tag: TagOpt = None,
+    note: NoteOpt = None,
+    preference: PrefOpt = None,
+    confidential: Annotated[
+        bool, typer.Option("--confidential", help="Mask phone, email and address in output.")
+    ] = False,
+    allow_duplicate: Annotated[
+        bool, typer.Option("--allow-duplicate", help="Add even if the name is already on file.")
+    ] = False,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Add a customer to the file.
+
+    Example: crmcli customer add 王小明 --phone 13800138000 --unit A-1201 --segment tenant
+    """
+    from crmcli import fields
+    from crmcli.services import customers
+
+    app_state = state(ctx)
+    session = app_state.session()
+    values = _values(
+        session.now, contact=contact, phone=phone, email=email, address=address, site=site,
+        unit=unit, segment=segment, grade=grade, since=since, birthday=birthday, note=note,
+        preferences=preference,
+    )
+    if confidential:
+        values["confidential"] = True
+    new = customers.NewCustomer(fields.clean_name(name), values, fields.clean_tags(tag or []))
+    notice = customers.new_customer_grade_note(values, customers.today(session))
+    customer = customers.add(session, new, allow_duplicate=allow_duplicate)
+    if notice:
+        app_state.env.err(notice)
+    _confirm(app_state, customer, fmt, f"Added customer #{customer['id']} {customer['name']}.")
+
+
+def _confirm(app_state: Any, customer: dict[str, Any], fmt: Format, text: str) -> None:
+    from crmcli.render import json_value
+    from crmcli.services.customers import public
+
+    if fmt in (Format.json, Format.jsonl):
+        import json
+
+        shown = public(customer)
+        app_state.env.out(json.dumps({c.key: json_value(shown.get(c.key)) for c in LIST_COLUMNS},
+                                     ensure_ascii=False))
+    else:
+        app_state.env.out(text)
+
+
+@app.command("list")
+@handle_errors
+def list_(
+    ctx: typer.Context,
+    grade: GradeOpt = None,
+    tag: TagOpt = None,
+    segment: SegmentOpt = None,
+    search: Annotated[
+        str | None, typer.Option("--search", "-s", help="Text in name, contact, unit, note…")
+    ] = None,
+    confidential: Annotated[
+        bool | None, typer.Option("--confidential/--not-confidential", show_default=False)
+    ] = None,
+    limit: LimitOpt = None,
+    fmt: FormatOpt = Format.table,
+    bom: BomOpt = False,
+) -> None:
+    """List customers (confidential details masked).
+
+    Example: crmcli customer list --grade A --tag VIP --format csv
+    """
+    from crmcli.services import customers
+
+    app_state = state(ctx)
+    session = app_state.session()
+    filters = customers.Filters(grade, tag or [], segment, search, confidential)
+    rows = (customers.public(c) for c in customers.iter_customers(session, filters, limit))
+    render(app_state.env, rows, LIST_COLUMNS, fmt, bom=bom, empty="No customers match.")
+
+
+@app.command("show")
+@handle_errors
+def show(
+    ctx: typer.Context,
+    customer: Annotated[str, typer.Argument(help="Customer id or exact name.")],
+    reveal: RevealOpt = False,
+    reason: ReasonOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Show a customer's profile, complaints, visits and what is due.
+
+    Example: crmcli customer show 王小明 --reveal --reason "回訪電話"
+    """
+    from crmcli.services import customers, profile
+
+    app_state = state(ctx)
+    session = app_state.session()
+    found = customers.find(session, customer)
+    if reveal:
+        customers.log_access(session, [found["id"]], "show", reason or "")
+    elif found["confidential"]:
+        found = customers.public(found)
+    profile.render_profile(app_state.env, session, found, fmt)
+
+
+@app.command("edit")
+@handle_errors
+def edit(
+    ctx: typer.Context,
+    customer: Annotated[str, typer.Argument(help="Customer id or exact name.")],
+    name: Annotated[str | None, typer.Option("--name", help="New name.")] = None,
+    contact: ContactOpt = None,
+    phone: PhoneOpt = None,
+    email: EmailOpt = None,
+    address: AddressOpt = None,
+    site: SiteOpt = None,
+    unit: UnitOpt = None,
+    segment: SegmentOpt = None,
+    grade: GradeOpt = None,
+    since: SinceOpt = None,
+    birthday: BirthdayOpt = None,
+    tag: TagOpt = None,
+    untag: Annotated[list[str] | None, typer.Option("--untag", help="Remove a tag.")] = None,
+    note: NoteOpt = None,
+    preference: PrefOpt = None,
+    confidential: Annotated[
+        bool | None, typer.Option("--confidential/--not-confidential", show_default=False)
+    ] = None,
+    allow_duplicate: Annotated[bool, typer.Option("--allow-duplicate")] = False,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Change a customer's details; every change is kept with who and when.
+
+    Example: crmcli customer edit 王小明 --grade B --tag VIP --phone 13900139000
+    """
+    from crmcli import fields
+    from crmcli.services import customers
+
+    app_state = state(ctx)
+    session = app_state.session()
+    changes = _values(
+        session.now, name=name, contact=contact, phone=phone, email=email, address=address,
+        site=site, unit=unit, segment=segment, grade=grade, since=since, birthday=birthday,
+        note=note, preferences=preference,
+    )
+    if confidential is not None:
+        changes["confidential"] = confidential
+    changes["_allow_duplicate"] = allow_duplicate
+    updated, changed = customers.edit(
+        session, customer, changes, add_tags=fields.clean_tags(tag or []),
+        remove_tags=fields.clean_tags(untag or []),
+    )
+    text = (f"Updated customer #{updated['id']} {updated['name']}: {', '.join(changed)}."
+            if changed else f"Customer #{updated['id']} {updated['name']}: nothing to change.")
+    _confirm(app_state, updated, fmt, text)
+
+
+@app.command("history")
+@handle_errors
+def history(
+    ctx: typer.Context,
+    customer: Annotated[str, typer.Argument(help="Customer id or exact name.")],
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """List every change made to a customer's record: field, old and new value, who, when.
+
+    Example: crmcli customer history 王小明
+    """
+    from crmcli.services import customers
+
+    app_state = state(ctx)
+    rows = customers.history(app_state.session(), customer)
+    columns = [Column("id", justify="right"), Column("at"), Column("by"), Column("field"),
+               Column("old"), Column("new")]
+    render(app_state.env, rows, columns, fmt, empty="No changes recorded.")
+
+
+@app.command("import")
+@handle_errors
+def import_(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="A UTF-8 CSV whose header uses the field names.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check every row; write nothing.")]
+    = False,
+    skip_existing: Annotated[
+        bool, typer.Option("--skip-existing", help="Leave customers already on file as they are.")
+    ] = False,
+    update_existing: Annotated[
+        bool, typer.Option("--update-existing", help="Update customers already on file.")
+    ] = False,
+    allow_duplicate: Annotated[
+        bool, typer.Option("--allow-duplicate", help="Add rows even if the name is on file.")
+    ] = False,
+) -> None:
+    """Import customers from CSV: every row is checked first; nothing is written unless all are good.
+
+    Columns: name, contact, phone, email, address, site, unit, segment, grade, tags, since,
+    birthday, preferences, note, confidential.
+
+    Example: crmcli customer import tenants.csv --dry-run
+    """
+    from crmcli.errors import BadInput
+    from crmcli.services import importer
+
+    if sum((skip_existing, update_existing, allow_duplicate)) > 1:
+        raise BadInput("Choose one of --skip-existing, --update-existing, --allow-duplicate.")
+    mode = (importer.OnExisting.skip if skip_existing else importer.OnExisting.update
+            if update_existing else importer.OnExisting.add if allow_duplicate
+            else importer.OnExisting.error)
+    app_state = state(ctx)
+    session = app_state.session()
+    with _progress(app_state, "Checking rows") as advance:
+        plan = importer.plan(session, file, mode, advance)
+    counts = (f"{len(plan.new)} new, {len(plan.updates)} updated, {len(plan.skipped)} skipped "
+              f"of {plan.rows} rows")
+    if dry_run:
+        app_state.env.out(f"Checked {file}: all rows are good ({counts}); nothing written.")
+        return
+    importer.apply(session, plan)
+    app_state.env.out(f"Imported {file}: {counts}.")
+
+
+def _progress(app_state: Any, label: str) -> Any:
+    """A Rich progress spinner on a terminal; nothing at all in a pipe or under cron."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def bar() -> Any:
+        from crmcli.env import _isatty
+
+        if not _isatty(app_state.env.stderr) or not app_state.env.stderr_rich:
+            yield None
+            return
+        from rich.console import Console
+        from rich.progress import Progress, SpinnerColumn, TextColumn
+
+        with Progress(SpinnerColumn(), TextColumn("{task.description} {task.completed:,}"),
+                      console=Console(file=app_state.env.stderr), transient=True) as progress:
+            task = progress.add_task(label, total=None)
+            yield lambda n: progress.advance(task, n)
+
+    return bar()
+
+
+@app.command("export")
+@handle_errors
+def export(
+    ctx: typer.Context,
+    grade: GradeOpt = None,
+    tag: TagOpt = None,
+    segment: SegmentOpt = None,
+    reveal: RevealOpt = False,
+    reason: ReasonOpt = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="csv (default), tsv, json, jsonl.")]
+    = Format.csv,
+    bom: BomOpt = False,
+) -> None:
+    """Export the customer file as CSV (re-importable); confidential details need --reveal.
+
+    Example: crmcli customer export --bom > customers.csv
+    """
+    from crmcli.services import customers
+
+    app_state = state(ctx)
+    session = app_state.session()
+    filters = customers.Filters(grade, tag or [], segment)
+    if reveal:
+        hidden = [c["id"] for c in customers.iter_customers(session, filters) if c["confidential"]]
+        customers.log_access(session, hidden, "export", reason or "")
+        rows: Any = customers.iter_customers(session, filters)
+    else:
+        rows = (customers.public(c) for c in customers.iter_customers(session, filters))
+    columns = [c for c in LIST_COLUMNS if c.key not in ("last_contact_at", "created_at",
+                                                         "updated_at")]
+    render(app_state.env, rows, columns, fmt, bom=bom)
+
+
+@access_app.command("access-log")
+@handle_errors
+def access_log(
+    ctx: typer.Context,
+    customer: Annotated[str | None, typer.Option("--customer", help="Only this customer.")] = None,
+    limit: LimitOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """List who revealed confidential customer details, when and why (newest first).
+
+    Example: crmcli access-log --customer 王小明
+    """
+    from crmcli.services import customers
+
+    app_state = state(ctx)
+    rows = customers.access_log(app_state.session(), customer, limit)
+    columns = [Column("id", justify="right"), Column("at"), Column("by"),
+               Column("customer_id", "cust."), Column("customer"), Column("action"),
+               Column("reason")]
+    render(app_state.env, rows, columns, fmt, empty="No access recorded.")

@@ -1,0 +1,84 @@
+"""``crmcli init`` and ``crmcli db …``: the database file itself."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from crmcli.commands._common import FormatOpt, handle_errors, state
+from crmcli.render import Column, Format, render
+
+init_app = typer.Typer()
+app = typer.Typer(help="The database file: where it is and what it holds.", no_args_is_help=True)
+
+
+@init_app.command("init")
+@handle_errors
+def init(
+    ctx: typer.Context,
+    sample: Annotated[
+        bool, typer.Option("--sample", help="Fill it with a realistic sample site as of today.")
+    ] = False,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed of the sample.")] = 2026,
+) -> None:
+    """Create the database (mode 0600), or bring an existing one up to the current schema.
+
+    Example: crmcli --db site.db init --sample
+    """
+    from crmcli.db import LATEST, connect, migrate
+    from crmcli.errors import Conflict
+
+    app_state = state(ctx)
+    path = app_state.db_path
+    existed = path.exists()
+    conn = connect(path, create=True)
+    if sample:
+        from crmcli import sample as sample_data
+
+        if conn.execute("SELECT count(*) FROM customers").fetchone()[0]:
+            raise Conflict(f"{path} already has customers; --sample needs a new database.")
+        sample_data.build(conn, app_state.env.clock(), seed=seed)
+        app_state.env.out(f"Created {path} with a sample site as of "
+                          f"{app_state.env.clock().astimezone():%Y-%m-%d %H:%M}.")
+        return
+    migrate(conn)
+    verb = "Checked" if existed else "Created"
+    app_state.env.out(f"{verb} {path} (schema {LATEST}).")
+
+
+@app.command("path")
+@handle_errors
+def path(ctx: typer.Context) -> None:
+    """Print the path of the database crmcli uses (from --db, $CRMCLI_DB or the default).
+
+    Example: crmcli db path
+    """
+    app_state = state(ctx)
+    app_state.env.out(str(app_state.db_path))
+
+
+@app.command("status")
+@handle_errors
+def status(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
+    """Show the database's path, schema version, size and row counts.
+
+    Example: crmcli db status --format json
+    """
+    from crmcli.db import LATEST, schema_version, table_counts
+
+    app_state = state(ctx)
+    session = app_state.session()
+    db_path = app_state.db_path
+    size = sum(p.stat().st_size for p in (db_path, db_path.with_name(db_path.name + "-wal"))
+               if p.exists())
+    counts = table_counts(session.conn)
+    facts = {"path": str(db_path), "schema_version": schema_version(session.conn),
+             "schema_latest": LATEST, "size_bytes": size,
+             "journal_mode": session.conn.execute("PRAGMA journal_mode").fetchone()[0],
+             **{f"rows_{name}": count for name, count in counts.items()}}
+    if fmt is Format.table:
+        rows = [{"item": key, "value": value} for key, value in facts.items()]
+        render(app_state.env, rows, [Column("item"), Column("value")], fmt)
+    else:
+        render(app_state.env, [facts], [Column(key) for key in facts], fmt)

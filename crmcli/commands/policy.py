@@ -1,0 +1,45 @@
+"""``crmcli policy …``: the site's policy settings (deadlines, cadence, region)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from crmcli.commands._common import FormatOpt, handle_errors, state
+from crmcli.render import Column, Format, render
+
+app = typer.Typer(help="The site's policy: deadlines, cadence, holiday region.",
+                  no_args_is_help=True)
+
+
+@app.command("show")
+@handle_errors
+def show(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
+    """Show every policy setting in force, with what it means.
+
+    Example: crmcli policy show
+    """
+    from crmcli.services import policy
+
+    app_state = state(ctx)
+    rows = policy.show(app_state.session())
+    render(app_state.env, rows, [Column("key"), Column("value"), Column("meaning")], fmt)
+
+
+@app.command("set")
+@handle_errors
+def set_(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(help="A setting from `policy show`, or cadence.tag.TAG.")],
+    value: Annotated[str, typer.Argument(help="Its new value.")],
+) -> None:
+    """Change a policy setting from now on; running timers keep the values they started with.
+
+    Example: crmcli policy set cadence.tag.VIP 2w
+    """
+    from crmcli.services import policy
+
+    app_state = state(ctx)
+    key, value = policy.set_value(app_state.session(), key, value)
+    app_state.env.out(f"Policy {key} = {value} from now on.")

@@ -1,0 +1,281 @@
+"""The SQLite connection, transactions and the schema's migrations.
+
+A crmcli database is marked with ``PRAGMA application_id`` and versioned with
+``PRAGMA user_version``; migrations are append-only functions, each applied in one
+transaction together with its version bump. Never edit a released migration: add one.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from crmcli.errors import DatabaseProblem
+
+APPLICATION_ID = 0x43524D43  # "CRMC"
+BUSY_TIMEOUT_MS = 10_000
+
+
+def execute_script(conn: sqlite3.Connection, script: str) -> None:
+    """Run several statements inside the caller's transaction (``executescript`` would commit)."""
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            conn.execute(buffer)
+            buffer = ""
+
+
+def m001_initial(conn: sqlite3.Connection) -> None:
+    execute_script(
+        conn,
+        """
+        CREATE TABLE customers (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL CHECK (length(trim(name)) > 0),
+            name_key TEXT NOT NULL,
+            contact TEXT,
+            phone TEXT,
+            email TEXT,
+            address TEXT,
+            site TEXT,
+            unit TEXT,
+            segment TEXT,
+            grade TEXT NOT NULL DEFAULT 'C' CHECK (grade IN ('A', 'B', 'C')),
+            since TEXT,
+            birthday TEXT,
+            preferences TEXT NOT NULL DEFAULT '{}',
+            note TEXT,
+            confidential INTEGER NOT NULL DEFAULT 0 CHECK (confidential IN (0, 1)),
+            last_contact_at TEXT,
+            last_in_person_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX customers_name_key ON customers (name_key);
+
+        CREATE TABLE customer_tags (
+            customer_id INTEGER NOT NULL REFERENCES customers (id),
+            tag TEXT NOT NULL,
+            PRIMARY KEY (customer_id, tag)
+        ) WITHOUT ROWID;
+        CREATE INDEX customer_tags_tag ON customer_tags (tag, customer_id);
+
+        CREATE TABLE customer_changes (
+            id INTEGER PRIMARY KEY,
+            customer_id INTEGER NOT NULL REFERENCES customers (id),
+            at TEXT NOT NULL,
+            by TEXT NOT NULL,
+            field TEXT NOT NULL,
+            old_value TEXT,
+            new_value TEXT
+        );
+        CREATE INDEX customer_changes_customer ON customer_changes (customer_id, at);
+
+        CREATE TABLE access_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            by TEXT NOT NULL,
+            customer_id INTEGER REFERENCES customers (id),
+            action TEXT NOT NULL,
+            reason TEXT NOT NULL
+        );
+
+        CREATE TABLE policy_settings (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL,
+            value TEXT NOT NULL,
+            set_at TEXT NOT NULL,
+            set_by TEXT NOT NULL
+        );
+        CREATE INDEX policy_settings_key ON policy_settings (key, set_at);
+
+        CREATE TABLE complaints (
+            id INTEGER PRIMARY KEY,
+            customer_id INTEGER NOT NULL REFERENCES customers (id),
+            summary TEXT NOT NULL,
+            category TEXT,
+            channel TEXT,
+            severity_at_open TEXT NOT NULL CHECK (severity_at_open IN ('minor', 'major')),
+            severity TEXT NOT NULL CHECK (severity IN ('minor', 'major')),
+            status TEXT NOT NULL CHECK (status IN ('open', 'escalated', 'closed')),
+            opened_at TEXT NOT NULL,
+            received_by TEXT NOT NULL,
+            owner TEXT,
+            major_at TEXT,
+            responded_at TEXT,
+            escalated_at TEXT,
+            closed_at TEXT,
+            reopened_at TEXT,
+            resolution TEXT,
+            is_case INTEGER NOT NULL DEFAULT 0 CHECK (is_case IN (0, 1)),
+            repeat_of INTEGER REFERENCES complaints (id),
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX complaints_opened ON complaints (opened_at);
+        CREATE INDEX complaints_unclosed ON complaints (opened_at) WHERE status != 'closed';
+        CREATE INDEX complaints_customer ON complaints (customer_id, category);
+        CREATE INDEX complaints_closed ON complaints (closed_at) WHERE closed_at IS NOT NULL;
+
+        CREATE TABLE complaint_events (
+            id INTEGER PRIMARY KEY,
+            complaint_id INTEGER NOT NULL REFERENCES complaints (id),
+            at TEXT NOT NULL,
+            action TEXT NOT NULL,
+            by TEXT NOT NULL,
+            note TEXT,
+            level INTEGER,
+            reason TEXT,
+            escalated_to TEXT,
+            field TEXT,
+            old_value TEXT,
+            new_value TEXT,
+            automatic INTEGER NOT NULL DEFAULT 0 CHECK (automatic IN (0, 1)),
+            recorded_at TEXT NOT NULL
+        );
+        CREATE INDEX complaint_events_complaint ON complaint_events (complaint_id, at);
+        CREATE INDEX complaint_events_at ON complaint_events (at, action);
+
+        CREATE TABLE services (
+            id INTEGER PRIMARY KEY,
+            customer_id INTEGER NOT NULL REFERENCES customers (id),
+            type TEXT NOT NULL CHECK (type IN ('repair', 'maintenance', 'paid')),
+            description TEXT NOT NULL,
+            done_at TEXT NOT NULL,
+            by TEXT NOT NULL,
+            fee REAL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX services_done ON services (done_at);
+        CREATE INDEX services_customer ON services (customer_id, done_at);
+
+        CREATE TABLE visits (
+            id INTEGER PRIMARY KEY,
+            customer_id INTEGER NOT NULL REFERENCES customers (id),
+            kind TEXT NOT NULL,
+            due_at TEXT,
+            done_at TEXT,
+            cancelled_at TEXT,
+            method TEXT CHECK (method IN ('phone', 'wechat', 'in-person', 'email', 'letter')),
+            expected_method TEXT,
+            assigned_to TEXT,
+            by TEXT,
+            complaint_id INTEGER REFERENCES complaints (id),
+            service_id INTEGER REFERENCES services (id),
+            satisfaction INTEGER CHECK (satisfaction BETWEEN 1 AND 5),
+            quality INTEGER CHECK (quality BETWEEN 1 AND 5),
+            attitude INTEGER CHECK (attitude BETWEEN 1 AND 5),
+            price_ok INTEGER CHECK (price_ok IN (0, 1)),
+            shortcomings TEXT,
+            suggestion TEXT,
+            note TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX visits_pending ON visits (due_at)
+            WHERE done_at IS NULL AND cancelled_at IS NULL;
+        CREATE INDEX visits_customer ON visits (customer_id, done_at);
+        CREATE INDEX visits_done ON visits (done_at) WHERE done_at IS NOT NULL;
+        CREATE INDEX visits_due ON visits (due_at) WHERE due_at IS NOT NULL;
+        CREATE INDEX visits_complaint ON visits (complaint_id) WHERE complaint_id IS NOT NULL;
+        CREATE INDEX visits_service ON visits (service_id) WHERE service_id IS NOT NULL;
+        """,
+    )
+
+
+Migration = Callable[[sqlite3.Connection], None]
+MIGRATIONS: list[Migration] = [m001_initial]
+LATEST = len(MIGRATIONS)
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One write transaction, taken at once so a second writer waits instead of failing."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply every migration the file lacks; returns how many ran."""
+    applied = 0
+    while (version := schema_version(conn)) < LATEST:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if schema_version(conn) != version:  # another process migrated meanwhile
+                conn.execute("ROLLBACK")
+                continue
+            MIGRATIONS[version](conn)
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            conn.execute(f"PRAGMA user_version = {version + 1}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        applied += 1
+    return applied
+
+
+def _configure(conn: sqlite3.Connection) -> None:
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+
+
+def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
+    """Open a crmcli database, upgrading its schema; ``create`` makes a new one (mode 0600)."""
+    if not path.exists():
+        if not create:
+            raise DatabaseProblem(
+                f"No database at {path}; create it with `crmcli --db {path} init` "
+                "(or check --db / CRMCLI_DB)."
+            )
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    elif path.is_dir():
+        raise DatabaseProblem(f"{path} is a directory, not a crmcli database.")
+    conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        _configure(conn)
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        version = schema_version(conn)
+        if app_id != APPLICATION_ID:
+            tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            if tables or not create:
+                raise DatabaseProblem(f"{path} is not a crmcli database.")
+        if version > LATEST:
+            raise DatabaseProblem(
+                f"{path} was written by a newer crmcli (schema {version}; this one knows "
+                f"{LATEST}); upgrade crmcli to use it."
+            )
+        if version < LATEST:
+            if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0] != "wal":
+                raise DatabaseProblem(f"{path}: cannot switch the database to WAL mode.")
+            migrate(conn)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise DatabaseProblem(f"{path} is not a usable SQLite database ({exc}).") from None
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def table_counts(conn: sqlite3.Connection) -> dict[str, int]:
+    names = [
+        row[0]
+        for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+            "ORDER BY name"
+        )
+    ]
+    return {name: conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in names}

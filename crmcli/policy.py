@@ -1,0 +1,132 @@
+"""The site's policy settings: every number of SPEC §2 with its default, and their history.
+
+Settings are stored as a history (``policy_settings``), so a timer can use the values that were
+in force when it started. This module is pure: services load the history and pass it in.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field, fields, replace
+from datetime import datetime
+from typing import Any
+
+from crmcli.errors import BadInput
+
+CADENCE_OVERRIDE = re.compile(r"^cadence\.(tag|segment)\.(.+)$")
+_SPAN_TEXT = re.compile(r"^\d+\s*(d|w|mo)$")
+
+
+@dataclass(frozen=True)
+class Policy:
+    response_hours: float = 24
+    upgrade_days: float = 10
+    report_minutes: float = 10
+    resolve_hours: float = 12
+    followup_hours: float = 24
+    service_followup_hours: float = 24
+    new_customer_days: int = 90
+    cadence_new: str = "1w"
+    cadence_established: str = "1mo"
+    annual_visit_days: int = 365
+    grade_new_customer_days: int = 365
+    retention_years: int = 2
+    region: str = "CN"
+    area_manager: str = "area manager"
+    department_head: str = "department head"
+    cadence_overrides: dict[str, str] = field(default_factory=dict)
+
+
+HELP: dict[str, str] = {
+    "response_hours": "minor complaint: first feedback to the customer due (hours after receipt)",
+    "upgrade_days": "a minor complaint unresolved this many days becomes major",
+    "report_minutes": "major complaint: report to the department head due (minutes)",
+    "resolve_hours": "major complaint: resolution due, else escalated (hours after major)",
+    "followup_hours": "complaint follow-up visit due (hours after closing)",
+    "service_followup_hours": "repair / paid service follow-up due (hours after completion)",
+    "new_customer_days": "a customer is new (weekly contact) for this many days",
+    "cadence_new": "contact cadence of a new customer (e.g. 1w)",
+    "cadence_established": "contact cadence of an established customer (e.g. 1mo)",
+    "annual_visit_days": "in-person visit to every customer due this many days after the last",
+    "grade_new_customer_days": "a new customer keeps grade C this many days",
+    "retention_years": "closed complaints are kept at least this many years",
+    "region": "holiday calendar for care reminders (ISO country code, e.g. CN, HK, TW)",
+    "area_manager": "who makes in-person follow-ups of major complaints (片區經理)",
+    "department_head": "to whom a major complaint is reported and escalated (部門負責人)",
+    "cadence.tag.TAG / cadence.segment.SEGMENT": "cadence for customers with that tag or segment",
+}
+
+_FLOAT_KEYS = {"response_hours", "upgrade_days", "report_minutes", "resolve_hours",
+               "followup_hours", "service_followup_hours"}
+_INT_KEYS = {"new_customer_days", "annual_visit_days", "grade_new_customer_days",
+             "retention_years"}
+_SPAN_KEYS = {"cadence_new", "cadence_established"}
+KEYS = [f.name for f in fields(Policy) if f.name != "cadence_overrides"]
+
+
+def normalize(key: str, value: str) -> tuple[str, str]:
+    """Check a ``policy set`` pair; returns it cleaned, or raises BadInput."""
+    key, value = key.strip(), value.strip()
+    if CADENCE_OVERRIDE.match(key) or key in _SPAN_KEYS:
+        value = value.replace(" ", "").lower()
+        if not _SPAN_TEXT.match(value) or int(re.sub(r"\D", "", value)) == 0:
+            raise BadInput(f"policy {key}: {value!r} is not a cadence (use 2w, 10d or 1mo).")
+        return key, value
+    if key in _FLOAT_KEYS or key in _INT_KEYS:
+        try:
+            number = float(value) if key in _FLOAT_KEYS else int(value)
+        except ValueError:
+            raise BadInput(f"policy {key}: {value!r} is not a number.") from None
+        if number <= 0:
+            raise BadInput(f"policy {key}: must be greater than 0.")
+        return key, str(number)
+    if key in ("region",):
+        if not re.fullmatch(r"[A-Za-z]{2}(-[A-Za-z0-9]+)?", value):
+            raise BadInput(f"policy region: {value!r} is not a country code (e.g. CN, HK, TW).")
+        return key, value.upper()
+    if key in ("area_manager", "department_head"):
+        if not value:
+            raise BadInput(f"policy {key}: give a name.")
+        return key, value
+    raise BadInput(f"Unknown policy setting {key!r}; `crmcli policy show` lists them.")
+
+
+def apply(policy: Policy, key: str, value: str) -> Policy:
+    if CADENCE_OVERRIDE.match(key):
+        return replace(policy, cadence_overrides={**policy.cadence_overrides, key: value})
+    if key in _FLOAT_KEYS:
+        return replace(policy, **{key: float(value)})
+    if key in _INT_KEYS:
+        return replace(policy, **{key: int(value)})
+    return replace(policy, **{key: value})
+
+
+def as_rows(policy: Policy) -> list[dict[str, Any]]:
+    rows = [{"key": key, "value": getattr(policy, key), "meaning": HELP[key]} for key in KEYS]
+    rows += [
+        {"key": key, "value": value, "meaning": "cadence override"}
+        for key, value in sorted(policy.cadence_overrides.items())
+    ]
+    return rows
+
+
+class PolicyHistory:
+    """The policy in force at any moment, from the recorded settings (oldest first)."""
+
+    def __init__(self, changes: list[tuple[datetime, str, str]]) -> None:
+        self._times: list[datetime] = []
+        self._policies: list[Policy] = []
+        current = Policy()
+        for at, key, value in sorted(changes, key=lambda change: change[0]):
+            current = apply(current, key, value)
+            self._times.append(at)
+            self._policies.append(current)
+
+    def at(self, moment: datetime) -> Policy:
+        index = bisect_right(self._times, moment)
+        return self._policies[index - 1] if index else Policy()
+
+    @property
+    def current(self) -> Policy:
+        return self._policies[-1] if self._policies else Policy()

@@ -1,0 +1,206 @@
+"""Every command's data goes out through here: table, csv, tsv, json or jsonl from one row stream.
+
+Rows are dicts of Python values (``datetime`` for times, lists for tags). A table on a terminal
+is drawn by Rich; anywhere else it is plain text with no escape codes and no wrapping.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from crmcli.dates import iso_local, short_local
+from crmcli.env import Env
+
+
+class Format(StrEnum):
+    table = "table"
+    csv = "csv"
+    tsv = "tsv"
+    json = "json"
+    jsonl = "jsonl"
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str = ""
+    in_table: bool = True
+    justify: str = "left"
+
+    @property
+    def title(self) -> str:
+        return self.header or self.key
+
+
+Row = dict[str, Any]
+
+
+def json_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return iso_local(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def text_value(value: Any) -> str:
+    """A value in a csv/tsv cell."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return iso_local(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return "; ".join(str(item) for item in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def table_value(value: Any) -> str:
+    """A value in a table cell, shaped for a person reading a terminal."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else ""
+    if isinstance(value, datetime):
+        return short_local(value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(item) for item in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items())
+    return str(value).replace("\n", " ")
+
+
+def render(
+    env: Env,
+    rows: Iterable[Row],
+    columns: list[Column],
+    fmt: Format = Format.table,
+    *,
+    bom: bool = False,
+    title: str | None = None,
+    empty: str | None = None,
+    alert_key: str | None = None,
+) -> int:
+    """Write rows in the chosen format; returns how many rows were written.
+
+    ``empty`` is said only on a terminal when there are no rows (cron mails stay empty);
+    ``alert_key`` names a field whose truthy value marks a row for attention (drawn red).
+    """
+    out = env.stdout
+    if bom and fmt in (Format.csv, Format.tsv):
+        out.write("\ufeff")
+    if fmt is Format.json:
+        return _json(env, rows, columns)
+    if fmt is Format.jsonl:
+        count = 0
+        for row in rows:
+            out.write(_dumps({c.key: json_value(row.get(c.key)) for c in columns}) + "\n")
+            count += 1
+        return count
+    if fmt in (Format.csv, Format.tsv):
+        return _delimited(env, rows, columns, "," if fmt is Format.csv else "\t")
+    shown = [c for c in columns if c.in_table]
+    if env.rich:
+        count = _rich_table(env, rows, shown, title, alert_key)
+    else:
+        count = _plain_table(env, rows, shown, title)
+    if count == 0 and empty and env.stdout_isatty:
+        env.out(empty)
+    return count
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _json(env: Env, rows: Iterable[Row], columns: list[Column]) -> int:
+    # Streamed element by element so a million rows never sit in memory at once.
+    out = env.stdout
+    count = 0
+    for row in rows:
+        out.write("[\n  " if count == 0 else ",\n  ")
+        out.write(_dumps({c.key: json_value(row.get(c.key)) for c in columns}))
+        count += 1
+    out.write("[]\n" if count == 0 else "\n]\n")
+    return count
+
+
+def _delimited(env: Env, rows: Iterable[Row], columns: list[Column], delimiter: str) -> int:
+    if delimiter == "\t":
+        writer = csv.writer(env.stdout, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_NONE,
+                            escapechar="\\")
+    else:
+        writer = csv.writer(env.stdout, lineterminator="\r\n")
+    writer.writerow([c.key for c in columns])
+    count = 0
+    for row in rows:
+        cells = [text_value(row.get(c.key)) for c in columns]
+        if delimiter == "\t":
+            cells = [cell.replace("\t", " ").replace("\n", " ") for cell in cells]
+        writer.writerow(cells)
+        count += 1
+    return count
+
+
+def _plain_table(env: Env, rows: Iterable[Row], columns: list[Column], title: str | None) -> int:
+    from tabulate import tabulate
+
+    body = [[table_value(row.get(c.key)) for c in columns] for row in rows]
+    if not body:
+        return 0
+    if title:
+        env.out(title)
+    env.out(
+        tabulate(
+            body,
+            headers=[c.title for c in columns],
+            tablefmt="simple",
+            disable_numparse=True,
+            colalign=[c.justify for c in columns],
+        )
+    )
+    return len(body)
+
+
+def _rich_table(
+    env: Env,
+    rows: Iterable[Row],
+    columns: list[Column],
+    title: str | None,
+    alert_key: str | None,
+) -> int:
+    from rich.table import Table
+
+    table = Table(title=title, header_style="bold", title_justify="left")
+    for column in columns:
+        table.add_column(column.title, justify=column.justify, overflow="fold")  # type: ignore[arg-type]
+    count = 0
+    for row in rows:
+        style = "bold red" if alert_key and row.get(alert_key) else None
+        table.add_row(*(table_value(row.get(c.key)) for c in columns), style=style)
+        count += 1
+    if count:
+        console(env).print(table)
+    return count
+
+
+def console(env: Env) -> Any:
+    from rich.console import Console
+
+    return Console(file=env.stdout, force_terminal=env.rich, no_color=not env.rich,
+                   highlight=False, soft_wrap=not env.rich)

@@ -1,0 +1,271 @@
+"""The complaint rules of seed 004 (SPEC §2), pure: no I/O, no clock.
+
+A complaint's effective state is a replay of what people recorded (opened, responded,
+escalated, upgraded, closed, reopened, followed up) against the policy in force, up to a
+moment. The replay fires the automatic rules — a minor complaint unresolved for
+``upgrade_days`` becomes major; a major one unresolved ``resolve_hours`` after it became major
+is escalated — at the moment their deadline passed. Automatic events that a sweep recorded are
+not inputs: they are what the replay derives, written down once.
+
+A deadline is missed when the moment passes with the timer unmet: an event exactly at the due
+time meets it, a minute later misses it; once missed it stays missed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from crmcli.policy import Policy, PolicyHistory
+
+SEVERITIES = ("minor", "major")
+STATUSES = ("open", "escalated", "closed")
+MANUAL_ACTIONS = ("opened", "responded", "escalated", "upgraded", "closed", "reopened",
+                  "followed_up", "noted", "edited", "case")
+
+
+@dataclass(frozen=True)
+class Event:
+    at: datetime
+    action: str
+    automatic: bool = False
+    severity: str | None = None  # for "opened"
+    by: str | None = None
+
+
+@dataclass
+class Timer:
+    name: str  # response | report | resolve | followup
+    started_at: datetime
+    due: datetime
+    met_at: datetime | None = None
+    breached: bool = False
+    cancelled_at: datetime | None = None
+
+    @property
+    def state(self) -> str:
+        if self.breached:
+            return "breached" if self.met_at is None and self.cancelled_at is None else "late"
+        if self.met_at is not None:
+            return "met"
+        if self.cancelled_at is not None:
+            return "cancelled"
+        return "pending"
+
+    @property
+    def running(self) -> bool:
+        return self.met_at is None and self.cancelled_at is None
+
+    @property
+    def overdue(self) -> bool:
+        """Missed and still owed."""
+        return self.breached and self.running
+
+
+@dataclass(frozen=True)
+class Automatic:
+    """An event the rules made happen: to be recorded by ``complaint sweep``."""
+
+    at: datetime
+    action: str  # upgraded | escalated
+    note: str
+    level: int | None = None
+
+
+@dataclass
+class Effective:
+    opened_at: datetime
+    severity: str
+    status: str = "open"
+    major_at: datetime | None = None
+    responded_at: datetime | None = None
+    escalated_at: datetime | None = None
+    closed_at: datetime | None = None
+    reopened_at: datetime | None = None
+    escalations: int = 0
+    timers: list[Timer] = field(default_factory=list)
+    automatic: list[Automatic] = field(default_factory=list)
+
+    def current(self, name: str) -> Timer | None:
+        """The latest timer of that name (a reopened complaint may have several)."""
+        found = [timer for timer in self.timers if timer.name == name]
+        return found[-1] if found else None
+
+    @property
+    def overdue(self) -> bool:
+        return any(timer.overdue for timer in self.timers)
+
+    @property
+    def breached(self) -> list[Timer]:
+        return [timer for timer in self.timers if timer.breached]
+
+    def running_timers(self) -> list[Timer]:
+        return [timer for timer in self.timers if timer.running]
+
+
+def _hours(value: float) -> timedelta:
+    return timedelta(hours=value)
+
+
+class _Replay:
+    def __init__(self, opened: Event, policies: PolicyHistory) -> None:
+        self.policies = policies
+        severity = opened.severity or "minor"
+        self.state = Effective(opened_at=opened.at, severity=severity)
+        self.reported_at: datetime | None = None
+        policy = policies.at(opened.at)
+        if severity == "minor":
+            self._start("response", opened.at, _hours(policy.response_hours))
+            self._start("resolve", opened.at, timedelta(days=policy.upgrade_days))
+        else:
+            self._become_major(opened.at)
+
+    def _start(self, name: str, at: datetime, span: timedelta, due: datetime | None = None
+               ) -> Timer:
+        timer = Timer(name, at, due or at + span)
+        self.state.timers.append(timer)
+        return timer
+
+    def _running(self, name: str) -> Timer | None:
+        timer = self.state.current(name)
+        return timer if timer is not None and timer.running else None
+
+    def _become_major(self, at: datetime) -> None:
+        state = self.state
+        minor_window = self._running("resolve")
+        if minor_window is not None:
+            minor_window.cancelled_at = at
+        state.severity = "major"
+        state.major_at = at
+        policy = self.policies.at(at)
+        report = self._start("report", at, timedelta(minutes=policy.report_minutes))
+        if self.reported_at is not None:
+            report.met_at = at  # already reported to the department head
+        self._start("resolve", at, _hours(policy.resolve_hours))
+
+    def advance(self, until: datetime) -> None:
+        """Fire every deadline that passed strictly before ``until``, in time order."""
+        while True:
+            due = [t for t in self.state.timers if t.running and not t.breached and t.due < until]
+            if not due:
+                return
+            timer = min(due, key=lambda t: t.due)
+            timer.breached = True
+            if timer.name == "resolve" and self.state.status != "closed":
+                if self.state.severity == "minor":
+                    days = self.policies.at(timer.started_at).upgrade_days
+                    self.state.automatic.append(Automatic(
+                        timer.due, "upgraded", f"not resolved within {days:g} days"))
+                    self._become_major(timer.due)
+                else:
+                    self.state.automatic.append(Automatic(
+                        timer.due, "escalated",
+                        "resolution deadline passed (major complaint not resolved in time)", 1))
+                    self._escalate(timer.due)
+
+    def _escalate(self, at: datetime) -> None:
+        state = self.state
+        state.status = "escalated"
+        state.escalations += 1
+        if state.escalated_at is None:
+            state.escalated_at = at
+
+    def apply(self, event: Event) -> None:
+        self.advance(event.at)
+        state = self.state
+        action = event.action
+        if action == "responded":
+            timer = self.state.current("response")
+            if timer is not None and timer.met_at is None:
+                timer.met_at = event.at
+            if state.responded_at is None:
+                state.responded_at = event.at
+        elif action == "escalated":
+            self._escalate(event.at)
+            if self.reported_at is None:
+                self.reported_at = event.at
+            report = self._running("report")
+            if report is not None:
+                report.met_at = event.at
+        elif action == "upgraded":
+            if state.severity == "minor":
+                self._become_major(event.at)
+        elif action == "closed":
+            self._close(event.at)
+        elif action == "reopened":
+            self._reopen(event.at)
+        elif action == "followed_up":
+            followup = self._running("followup")
+            if followup is not None:
+                followup.met_at = event.at
+
+    def _close(self, at: datetime) -> None:
+        state = self.state
+        for name in ("response", "resolve"):
+            timer = self._running(name)
+            if timer is not None:
+                timer.met_at = at
+        if state.responded_at is None:
+            state.responded_at = at
+        state.status = "closed"
+        state.closed_at = at
+        self._start("followup", at, _hours(self.policies.at(at).followup_hours))
+
+    def _reopen(self, at: datetime) -> None:
+        state = self.state
+        followup = self._running("followup")
+        if followup is not None:
+            followup.cancelled_at = at
+        state.status = "open"
+        state.closed_at = None
+        state.reopened_at = at
+        policy = self.policies.at(at)
+        if state.severity == "major":
+            self._start("resolve", at, _hours(policy.resolve_hours))
+        else:
+            window = state.opened_at + timedelta(days=self.policies.at(state.opened_at)
+                                                 .upgrade_days)
+            self._start("resolve", at, timedelta(0), due=max(window, at))
+
+
+def evaluate(events: Iterable[Event], policies: PolicyHistory, now: datetime) -> Effective:
+    """The complaint's state at ``now`` from its recorded events (any order)."""
+    ordered = sorted((e for e in events if not e.automatic), key=lambda e: e.at)
+    opened = next((e for e in ordered if e.action == "opened"), None)
+    if opened is None:
+        raise ValueError("a complaint's history starts with 'opened'")
+    replay = _Replay(opened, policies)
+    for event in ordered:
+        if event is opened or event.at > now:
+            continue
+        replay.apply(event)
+    replay.advance(now)
+    return replay.state
+
+
+def pending_automatic(effective: Effective, recorded: Iterable[Event]) -> list[Automatic]:
+    """Automatic events the rules produced that are not yet in the history."""
+    done = {(e.action, e.at) for e in recorded if e.automatic}
+    return [a for a in effective.automatic if (a.action, a.at) not in done]
+
+
+def check_transition(status: str, action: str) -> str | None:
+    """Why an action is not allowed in a status, or None if it is."""
+    if status == "closed" and action in ("responded", "escalated", "closed", "upgraded"):
+        return "is closed"
+    if status != "closed" and action == "reopened":
+        return "is not closed"
+    return None
+
+
+def followup_assignment(severity: str, received_by: str, policy: Policy) -> tuple[str, str]:
+    """Who follows up a closed complaint and how (seed 004 §3.1)."""
+    if severity == "major":
+        return policy.area_manager, "in-person"
+    return received_by, "phone/wechat"
+
+
+def is_repeat(category: str | None, unresolved_categories: Iterable[str | None]) -> bool:
+    """A repeated complaint: the customer has an unresolved one in the same category."""
+    return category is not None and category in set(unresolved_categories)

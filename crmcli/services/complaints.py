@@ -1,0 +1,412 @@
+"""Complaints (投訴): open, respond, escalate, upgrade, close, reopen, note, sweep, list, show."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from crmcli import rules
+from crmcli.dates import from_db, to_db
+from crmcli.db import transaction
+from crmcli.errors import BadInput, IllegalTransition, NotFound
+from crmcli.fields import clean_text
+from crmcli.render import Column
+from crmcli.services import Session
+from crmcli.services.customers import find as find_customer
+
+CHANNELS = ("phone", "email", "wechat", "visit", "hotline", "web", "letter")
+SYSTEM = "system"
+_ROW = (
+    "SELECT p.id, p.customer_id, c.name, p.summary, p.category, p.channel, p.severity_at_open, "
+    "p.status, p.opened_at, p.received_by, p.owner, p.resolution, p.is_case, p.repeat_of "
+    "FROM complaints p JOIN customers c ON c.id = p.customer_id"
+)
+LIST_COLUMNS = [
+    Column("id", justify="right"), Column("customer_id", in_table=False), Column("customer"),
+    Column("severity"), Column("status"), Column("category"), Column("summary"),
+    Column("channel", in_table=False), Column("opened_at", "opened"),
+    Column("responded_at", in_table=False), Column("escalated_at", in_table=False),
+    Column("closed_at", "closed"), Column("response_due", in_table=False),
+    Column("report_due", in_table=False), Column("resolve_due", "resolve by"),
+    Column("followup_due", in_table=False), Column("overdue"),
+    Column("breached", in_table=False), Column("owner", in_table=False),
+    Column("received_by", in_table=False), Column("repeat_of", in_table=False),
+    Column("case", in_table=False), Column("resolution", in_table=False),
+]
+LIST_COLUMNS_SHORT = [c for c in LIST_COLUMNS if c.in_table and c.key != "customer"]
+EVENT_COLUMNS = [Column("at"), Column("action"), Column("by"), Column("note"),
+                 Column("level", in_table=False), Column("reason", in_table=False),
+                 Column("to", in_table=False), Column("automatic", in_table=False)]
+TIMER_COLUMNS = [Column("timer"), Column("started_at", "started"), Column("due"),
+                 Column("met_at", "met"), Column("state")]
+_FIX = {
+    "responded": "reopen it first (crmcli complaint reopen {id} --reason …)",
+    "escalated": "reopen it first to escalate it",
+    "upgraded": "reopen it first to change its severity",
+    "closed": "reopen it first to close it again",
+    "reopened": "close it first, or add a note",
+}
+
+
+@dataclass
+class Complaint:
+    row: dict[str, Any]
+    events: list[rules.Event]
+    effective: rules.Effective
+
+    @property
+    def id(self) -> int:
+        return int(self.row["id"])
+
+
+def _row_dict(row: sqlite3.Row | tuple[Any, ...]) -> dict[str, Any]:
+    keys = ("id", "customer_id", "customer", "summary", "category", "channel",
+            "severity_at_open", "status", "opened_at", "received_by", "owner", "resolution",
+            "is_case", "repeat_of")
+    values = dict(zip(keys, row, strict=True))
+    values["opened_at"] = from_db(values["opened_at"])
+    return values
+
+
+def _events_for(conn: sqlite3.Connection, ids: list[int]) -> dict[int, list[rules.Event]]:
+    found: dict[int, list[rules.Event]] = {i: [] for i in ids}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        for cid, at, action, automatic, new_value, by in conn.execute(
+            "SELECT complaint_id, at, action, automatic, new_value, by FROM complaint_events "
+            f"WHERE complaint_id IN ({marks}) ORDER BY complaint_id, at, id", chunk,
+        ):
+            found[cid].append(rules.Event(
+                from_db(at), action, bool(automatic),
+                new_value if action == "opened" else None, by))
+    return found
+
+
+def _load_many(session: Session, rows: list[Any], now: datetime) -> list[Complaint]:
+    dicts = [_row_dict(row) for row in rows]
+    events = _events_for(session.conn, [d["id"] for d in dicts])
+    return [Complaint(d, events[d["id"]], rules.evaluate(events[d["id"]], session.policies, now))
+            for d in dicts]
+
+
+def load(session: Session, complaint_id: int, now: datetime | None = None) -> Complaint:
+    row = session.conn.execute(_ROW + " WHERE p.id = ?", (complaint_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"No complaint #{complaint_id}; `crmcli complaint list` shows them.")
+    return _load_many(session, [row], now or session.now)[0]
+
+
+def _when(session: Session, at: datetime | None, floor: datetime | None = None) -> datetime:
+    moment = at or session.now
+    if moment > session.now + timedelta(minutes=1):
+        raise BadInput(f"--at {moment.astimezone():%Y-%m-%d %H:%M} is in the future.")
+    if floor is not None and moment < floor:
+        raise BadInput(f"--at {moment.astimezone():%Y-%m-%d %H:%M} is before the complaint "
+                       f"was opened ({floor.astimezone():%Y-%m-%d %H:%M}).")
+    return moment
+
+
+def _insert_event(session: Session, complaint_id: int, at: datetime, action: str, by: str,
+                  note: str | None = None, **extra: Any) -> None:
+    session.conn.execute(
+        "INSERT INTO complaint_events (complaint_id, at, action, by, note, level, reason, "
+        "escalated_to, field, old_value, new_value, automatic, recorded_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (complaint_id, to_db(at), action, by, note, extra.get("level"), extra.get("reason"),
+         extra.get("to"), extra.get("field"), extra.get("old"), extra.get("new"),
+         int(extra.get("automatic", False)), to_db(session.now)),
+    )
+
+
+def _record_automatic(session: Session, complaint: Complaint) -> list[rules.Automatic]:
+    pending = rules.pending_automatic(complaint.effective, complaint.events)
+    for auto in pending:
+        _insert_event(session, complaint.id, auto.at, auto.action, SYSTEM, auto.note,
+                      level=auto.level, reason=auto.note if auto.action == "escalated" else None,
+                      to=session.policies.at(auto.at).department_head
+                      if auto.action == "escalated" else None, automatic=True)
+    return pending
+
+
+def _store_state(session: Session, complaint_id: int) -> Complaint:
+    """Record pending automatic events and refresh the cached columns from the replay."""
+    complaint = load(session, complaint_id)
+    if _record_automatic(session, complaint):
+        complaint = load(session, complaint_id)
+    eff = complaint.effective
+    session.conn.execute(
+        "UPDATE complaints SET severity = ?, status = ?, major_at = ?, responded_at = ?, "
+        "escalated_at = ?, closed_at = ?, reopened_at = ? WHERE id = ?",
+        (eff.severity, eff.status, *(to_db(t) if t else None for t in (
+            eff.major_at, eff.responded_at, eff.escalated_at, eff.closed_at, eff.reopened_at)),
+         complaint_id),
+    )
+    return complaint
+
+
+@dataclass
+class Opened:
+    complaint: Complaint
+    repeat_of: int | None
+
+
+def open_complaint(session: Session, customer_ref: str, summary: str, *, severity: str,
+                   category: str | None, channel: str | None, at: datetime | None,
+                   by: str | None, owner: str | None, note: str | None) -> Opened:
+    text = clean_text(summary, "summary", multiline=True)
+    if not text:
+        raise BadInput("summary: say what the complaint is about.")
+    if severity not in ("minor", "major", "auto"):
+        raise BadInput(f"--severity: {severity!r} is not minor, major or auto.")
+    if channel is not None and channel not in CHANNELS:
+        raise BadInput(f"--channel: {channel!r} is not one of {', '.join(CHANNELS)}.")
+    category = clean_text(category, "--category") if category else None
+    when = _when(session, at)
+    who = by or session.user
+    with transaction(session.conn):
+        customer = find_customer(session, customer_ref)
+        unresolved = session.conn.execute(
+            "SELECT id, category FROM complaints WHERE customer_id = ? AND status != 'closed' "
+            "AND opened_at <= ? ORDER BY id", (customer["id"], to_db(when)),
+        ).fetchall()
+        repeat_of = next((cid for cid, cat in unresolved if category and cat == category), None)
+        chosen = ("major" if repeat_of else "minor") if severity == "auto" else severity
+        cursor = session.conn.execute(
+            "INSERT INTO complaints (customer_id, summary, category, channel, severity_at_open, "
+            "severity, status, opened_at, received_by, owner, repeat_of, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?)",
+            (customer["id"], text, category, channel, chosen, chosen, to_db(when), who,
+             owner or who, repeat_of, to_db(session.now)),
+        )
+        complaint_id = int(cursor.lastrowid or 0)
+        _insert_event(session, complaint_id, when, "opened", who, note, field="severity",
+                      new=chosen)
+        if repeat_of:
+            _insert_event(session, complaint_id, when, "noted", SYSTEM,
+                          f"repeat of unresolved complaint #{repeat_of} ({category})",
+                          automatic=False)
+        complaint = _store_state(session, complaint_id)
+    return Opened(complaint, repeat_of)
+
+
+def act(session: Session, complaint_id: int, action: str, *, at: datetime | None,
+        by: str | None, note: str | None = None, **extra: Any) -> Complaint:
+    """Record one manual step of a complaint's life, if the complaint's state allows it."""
+    with transaction(session.conn):
+        before = load(session, complaint_id)
+        when = _when(session, at, before.row["opened_at"])
+        state_then = rules.evaluate(before.events, session.policies, when)
+        problem = rules.check_transition(state_then.status, action)
+        if problem:
+            fix = _FIX[action].format(id=complaint_id)
+            raise IllegalTransition(f"Complaint #{complaint_id} {problem}; {fix}.")
+        if action == "upgraded" and state_then.severity == "major":
+            raise IllegalTransition(f"Complaint #{complaint_id} is already major.")
+        _record_automatic(session, before)
+        _insert_event(session, complaint_id, when, action, by or session.user, note, **extra)
+        if action == "closed":
+            session.conn.execute("UPDATE complaints SET resolution = ? WHERE id = ?",
+                                 (extra.get("new"), complaint_id))
+        after = _store_state(session, complaint_id)
+        _sync_followup(session, after)
+    return after
+
+
+def set_case(session: Session, complaint_id: int, on: bool, by: str | None) -> Complaint:
+    with transaction(session.conn):
+        complaint = load(session, complaint_id)
+        session.conn.execute("UPDATE complaints SET is_case = ? WHERE id = ?",
+                             (int(on), complaint_id))
+        _insert_event(session, complaint_id, session.now, "case", by or session.user,
+                      "marked for the case library (案例庫)" if on else "removed from the case "
+                      "library", field="is_case", old=str(complaint.row["is_case"]),
+                      new=str(int(on)))
+    return load(session, complaint_id)
+
+
+def _sync_followup(session: Session, complaint: Complaint) -> None:
+    """Keep the follow-up visit (回訪) in step with the complaint's follow-up timer."""
+    timer = complaint.effective.current("followup")
+    pending = session.conn.execute(
+        "SELECT id, due_at FROM visits WHERE complaint_id = ? AND kind = 'complaint' "
+        "AND done_at IS NULL AND cancelled_at IS NULL", (complaint.id,),
+    ).fetchall()
+    wanted = to_db(timer.due) if timer is not None and timer.running else None
+    for visit_id, due_at in pending:
+        if due_at != wanted:
+            session.conn.execute("UPDATE visits SET cancelled_at = ? WHERE id = ?",
+                                 (to_db(session.now), visit_id))
+    if wanted and all(due_at != wanted for _, due_at in pending):
+        policy = session.policies.at(timer.started_at) if timer else session.policies.current
+        who, method = rules.followup_assignment(complaint.effective.severity,
+                                                complaint.row["received_by"], policy)
+        session.conn.execute(
+            "INSERT INTO visits (customer_id, kind, due_at, expected_method, assigned_to, "
+            "complaint_id, note, created_at) VALUES (?, 'complaint', ?, ?, ?, ?, ?, ?)",
+            (complaint.row["customer_id"], wanted, method, who, complaint.id,
+             f"follow-up of complaint #{complaint.id}", to_db(session.now)),
+        )
+
+
+def followed_up(session: Session, complaint_id: int, at: datetime, by: str,
+                note: str | None) -> None:
+    """A follow-up visit of a complaint was logged (inside the caller's transaction)."""
+    _insert_event(session, complaint_id, at, "followed_up", by, note)
+    _store_state(session, complaint_id)
+
+
+@dataclass
+class Filters:
+    status: str | None = None
+    severity: str | None = None
+    customer: str | None = None
+    category: str | None = None
+    overdue: bool = False
+    month: tuple[datetime, datetime] | None = None
+    cases: bool = False
+    repeats: bool = False
+
+
+def iter_complaints(session: Session, filters: Filters, limit: int | None = None
+                    ) -> Iterator[dict[str, Any]]:
+    where: list[str] = []
+    params: list[Any] = []
+    if filters.status == "closed":
+        where.append("p.status = 'closed'")
+    elif filters.status in ("open", "escalated"):
+        where.append("p.status != 'closed'")
+    if filters.customer:
+        where.append("p.customer_id = ?")
+        params.append(find_customer(session, filters.customer)["id"])
+    if filters.category:
+        where.append("p.category = ?")
+        params.append(filters.category)
+    if filters.month:
+        where.append("p.opened_at >= ? AND p.opened_at < ?")
+        params += [to_db(filters.month[0]), to_db(filters.month[1])]
+    if filters.cases:
+        where.append("p.is_case = 1")
+    if filters.repeats:
+        where.append("p.repeat_of IS NOT NULL")
+    sql = _ROW + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY p.opened_at, p.id"
+    cursor = session.conn.execute(sql, params)
+    shown = 0
+    while True:
+        batch = cursor.fetchmany(500)
+        if not batch:
+            return
+        for complaint in _load_many(session, batch, session.now):
+            row = summary(complaint)
+            if filters.status and row["status"] != filters.status:
+                continue
+            if filters.severity and row["severity"] != filters.severity:
+                continue
+            if filters.overdue and not row["overdue"]:
+                continue
+            yield row
+            shown += 1
+            if limit is not None and shown >= limit:
+                return
+
+
+def for_customer(session: Session, customer_id: int) -> Iterator[dict[str, Any]]:
+    rows = session.conn.execute(_ROW + " WHERE p.customer_id = ? ORDER BY p.opened_at, p.id",
+                                (customer_id,)).fetchall()
+    for complaint in _load_many(session, rows, session.now):
+        yield summary(complaint)
+
+
+def _due(timer: rules.Timer | None) -> datetime | None:
+    return timer.due if timer is not None else None
+
+
+def overdue_words(effective: rules.Effective, now: datetime) -> str:
+    from crmcli.dates import humanize_delta
+
+    late = [t for t in effective.timers if t.overdue]
+    if not late:
+        return ""
+    worst = min(late, key=lambda t: t.due)
+    return f"OVERDUE {worst.name} by {humanize_delta(now - worst.due)}"
+
+
+def summary(complaint: Complaint) -> dict[str, Any]:
+    """A complaint as list rows and json carry it (SPEC §3 fields, plus its timers' dues)."""
+    row, eff = complaint.row, complaint.effective
+    resolve = eff.current("resolve")
+    return {
+        "id": row["id"], "customer_id": row["customer_id"], "customer": row["customer"],
+        "severity": eff.severity, "status": eff.status, "category": row["category"],
+        "summary": row["summary"], "channel": row["channel"], "opened_at": eff.opened_at,
+        "responded_at": eff.responded_at, "escalated_at": eff.escalated_at,
+        "closed_at": eff.closed_at, "response_due": _due(eff.current("response")),
+        "report_due": _due(eff.current("report")), "resolve_due": _due(resolve),
+        "followup_due": _due(eff.current("followup")), "overdue": eff.overdue,
+        "breached": sorted({t.name for t in eff.breached}), "owner": row["owner"],
+        "received_by": row["received_by"], "repeat_of": row["repeat_of"],
+        "case": bool(row["is_case"]), "resolution": row["resolution"],
+    }
+
+
+def detail(session: Session, complaint_id: int) -> tuple[dict[str, Any], list[dict[str, Any]],
+                                                         list[dict[str, Any]]]:
+    """The record, its timers and its whole history."""
+    complaint = load(session, complaint_id)
+    record = summary(complaint)
+    timers = [{"timer": t.name, "started_at": t.started_at, "due": t.due, "met_at": t.met_at,
+               "state": t.state.upper() if t.overdue else t.state}
+              for t in complaint.effective.timers]
+    events = [
+        {"at": from_db(at), "action": action, "by": by, "note": note, "level": level,
+         "reason": reason, "to": to, "automatic": bool(automatic)}
+        for at, action, by, note, level, reason, to, automatic in session.conn.execute(
+            "SELECT at, action, by, note, level, reason, escalated_to, automatic "
+            "FROM complaint_events WHERE complaint_id = ? ORDER BY at, id", (complaint_id,))
+    ]
+    for auto in rules.pending_automatic(complaint.effective, complaint.events):
+        events.append({"at": auto.at, "action": auto.action, "by": SYSTEM,
+                       "note": auto.note + " (not yet recorded by sweep)", "level": auto.level,
+                       "reason": auto.note, "to": None, "automatic": True})
+    events.sort(key=lambda e: e["at"])
+    return record, timers, events
+
+
+@dataclass
+class SweepItem:
+    complaint_id: int
+    customer: str
+    action: str
+    at: datetime
+    note: str
+
+
+def sweep(session: Session, dry_run: bool) -> list[SweepItem]:
+    """Record the automatic upgrades and escalations that have come due, once each."""
+    found: list[SweepItem] = []
+    with transaction(session.conn):
+        rows = session.conn.execute(_ROW + " WHERE p.status != 'closed' ORDER BY p.id").fetchall()
+        for complaint in _load_many(session, rows, session.now):
+            pending = rules.pending_automatic(complaint.effective, complaint.events)
+            found += [SweepItem(complaint.id, complaint.row["customer"], a.action, a.at, a.note)
+                      for a in pending]
+            if pending and not dry_run:
+                after = _store_state(session, complaint.id)
+                _sync_followup(session, after)
+        if dry_run:
+            session.conn.execute("ROLLBACK")
+            session.conn.execute("BEGIN")
+    return found
+
+
+def running_deadlines(session: Session, horizon: datetime) -> Iterable[tuple[Complaint,
+                                                                             rules.Timer]]:
+    """Complaint timers (feedback, report, resolution) overdue or due by ``horizon``."""
+    rows = session.conn.execute(_ROW + " WHERE p.status != 'closed'").fetchall()
+    for complaint in _load_many(session, rows, session.now):
+        for timer in complaint.effective.running_timers():
+            if timer.name != "followup" and timer.due <= horizon:
+                yield complaint, timer

@@ -1,0 +1,296 @@
+"""The customer file (客戶檔案): add, find, list, edit, show, import, export, reveal."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from crmcli import fields
+from crmcli.dates import from_db, local_today, to_db
+from crmcli.db import transaction
+from crmcli.errors import Ambiguous, BadInput, Conflict, NotFound
+from crmcli.services import Session
+
+COLUMNS = (
+    "id", "name", "contact", "phone", "email", "address", "site", "unit", "segment", "grade",
+    "since", "birthday", "preferences", "note", "confidential", "last_contact_at",
+    "last_in_person_at", "created_at", "updated_at",
+)
+_SELECT = (
+    "SELECT " + ", ".join(f"c.{name}" for name in COLUMNS) + ", "
+    "(SELECT group_concat(tag, char(31)) FROM customer_tags t WHERE t.customer_id = c.id) "
+    "AS tags FROM customers c"
+)
+_TIME_COLUMNS = ("last_contact_at", "last_in_person_at", "created_at", "updated_at")
+
+
+def record(row: sqlite3.Row | tuple[Any, ...]) -> dict[str, Any]:
+    """A customer as the renderer and json see it (times as datetimes, tags as a list)."""
+    values = dict(zip((*COLUMNS, "tags"), row, strict=True))
+    values["confidential"] = bool(values["confidential"])
+    values["preferences"] = json.loads(values["preferences"] or "{}")
+    values["tags"] = sorted(values["tags"].split("\x1f")) if values["tags"] else []
+    for name in _TIME_COLUMNS:
+        if values[name]:
+            values[name] = from_db(values[name])
+    return values
+
+
+def public(customer: dict[str, Any]) -> dict[str, Any]:
+    """What may be shown without a reveal: confidential details masked."""
+    return fields.mask(customer) if customer["confidential"] else customer
+
+
+def find(session: Session, ref: str) -> dict[str, Any]:
+    """A customer named by id or by exact name; an ambiguous name lists the candidates."""
+    text = ref.strip()
+    if text.lstrip("#").isdigit():
+        row = session.conn.execute(_SELECT + " WHERE c.id = ?", (int(text.lstrip("#")),)).fetchone()
+        if row:
+            return record(row)
+    rows = session.conn.execute(_SELECT + " WHERE c.name = ? ORDER BY c.id", (text,)).fetchall()
+    if not rows:
+        rows = session.conn.execute(
+            _SELECT + " WHERE c.name_key = ? ORDER BY c.id", (fields.name_key(text),)
+        ).fetchall()
+    if len(rows) == 1:
+        return record(rows[0])
+    if rows:
+        candidates = "; ".join(_label(record(row)) for row in rows[:10])
+        raise Ambiguous(f"{len(rows)} customers are named {text!r}: {candidates}. Use the id.")
+    raise NotFound(f"No customer {text!r}; `crmcli customer list --search TEXT` finds one.")
+
+
+def _label(customer: dict[str, Any]) -> str:
+    where = " ".join(p for p in (customer["site"], customer["unit"], customer["segment"]) if p)
+    return f"#{customer['id']} {customer['name']}" + (f" ({where})" if where else "")
+
+
+def duplicates_of(session: Session, name: str, *, exclude: int | None = None) -> list[int]:
+    return [
+        row[0]
+        for row in session.conn.execute(
+            "SELECT id FROM customers WHERE name_key = ? AND id IS NOT ? ORDER BY id",
+            (fields.name_key(name), exclude),
+        )
+    ]
+
+
+@dataclass
+class NewCustomer:
+    name: str
+    values: dict[str, Any] = field(default_factory=dict)
+    tags: list[str] = field(default_factory=list)
+
+
+def add(session: Session, new: NewCustomer, *, allow_duplicate: bool = False) -> dict[str, Any]:
+    with transaction(session.conn):
+        if not allow_duplicate:
+            existing = duplicates_of(session, new.name)
+            if existing:
+                raise Conflict(
+                    f"Customer #{existing[0]} is already named {new.name!r}; "
+                    "add --allow-duplicate if this is another customer."
+                )
+        customer_id = _insert(session, [new])[0]
+    return find(session, str(customer_id))
+
+
+def _insert(session: Session, batch: list[NewCustomer]) -> list[int]:
+    """Insert many customers inside the caller's transaction; ids are assigned here."""
+    stamp = to_db(session.now)
+    first = session.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM customers").fetchone()[0]
+    ids = list(range(first, first + len(batch)))
+    rows = []
+    for customer_id, new in zip(ids, batch, strict=True):
+        values = new.values
+        rows.append((
+            customer_id, new.name, fields.name_key(new.name),
+            *(values.get(name) for name in fields.TEXT_FIELDS),
+            values.get("grade") or "C", values.get("since"), values.get("birthday"),
+            json.dumps(values.get("preferences") or {}, ensure_ascii=False),
+            int(bool(values.get("confidential"))), stamp, stamp,
+        ))
+    session.conn.executemany(
+        "INSERT INTO customers (id, name, name_key, "
+        + ", ".join(fields.TEXT_FIELDS)
+        + ", grade, since, birthday, preferences, confidential, created_at, updated_at) "
+        "VALUES (" + ", ".join("?" * (len(fields.TEXT_FIELDS) + 10)) + ")",
+        rows,
+    )
+    session.conn.executemany(
+        "INSERT INTO customer_tags (customer_id, tag) VALUES (?, ?)",
+        ((cid, tag) for cid, new in zip(ids, batch, strict=True) for tag in new.tags),
+    )
+    return ids
+
+
+def edit(session: Session, ref: str, changes: dict[str, Any],
+         *, add_tags: list[str], remove_tags: list[str]) -> tuple[dict[str, Any], list[str]]:
+    """Change fields, keeping every change (old → new, who, when) in customer_changes."""
+    with transaction(session.conn):
+        before = find(session, ref)
+        changed: list[str] = []
+        if "name" in changes and changes["name"] != before["name"]:
+            clash = duplicates_of(session, changes["name"], exclude=before["id"])
+            if clash and not changes.pop("_allow_duplicate", False):
+                raise Conflict(
+                    f"Customer #{clash[0]} is already named {changes['name']!r}; "
+                    "add --allow-duplicate to rename anyway."
+                )
+        changes.pop("_allow_duplicate", None)
+        for name, value in changes.items():
+            old = before[name]
+            if name == "preferences":
+                value = {**old, **value}
+            if value == old:
+                continue
+            _record_change(session, before["id"], name, old, value)
+            stored = json.dumps(value, ensure_ascii=False) if name == "preferences" else value
+            if name == "confidential":
+                stored = int(bool(value))
+            session.conn.execute(f"UPDATE customers SET {name} = ? WHERE id = ?",
+                                 (stored, before["id"]))
+            if name == "name":
+                session.conn.execute("UPDATE customers SET name_key = ? WHERE id = ?",
+                                     (fields.name_key(value), before["id"]))
+            changed.append(name)
+        tags = [t for t in before["tags"] if t not in remove_tags]
+        tags += [t for t in add_tags if t not in tags]
+        if sorted(tags) != before["tags"]:
+            _record_change(session, before["id"], "tags", before["tags"], sorted(tags))
+            session.conn.execute("DELETE FROM customer_tags WHERE customer_id = ?",
+                                 (before["id"],))
+            session.conn.executemany(
+                "INSERT INTO customer_tags (customer_id, tag) VALUES (?, ?)",
+                ((before["id"], tag) for tag in tags),
+            )
+            changed.append("tags")
+        if changed:
+            session.conn.execute("UPDATE customers SET updated_at = ? WHERE id = ?",
+                                 (to_db(session.now), before["id"]))
+    return find(session, str(before["id"])), changed
+
+
+def _record_change(session: Session, customer_id: int, name: str, old: Any, new: Any) -> None:
+    def text(value: Any) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, list | dict):
+            return json.dumps(value, ensure_ascii=False)
+        return str(int(value)) if isinstance(value, bool) else str(value)
+
+    session.conn.execute(
+        "INSERT INTO customer_changes (customer_id, at, by, field, old_value, new_value) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (customer_id, to_db(session.now), session.user, name, text(old), text(new)),
+    )
+
+
+def history(session: Session, ref: str) -> Iterator[dict[str, Any]]:
+    customer = find(session, ref)
+    masked = {"phone", "email", "address"} if customer["confidential"] else set()
+    for row in session.conn.execute(
+        "SELECT id, at, by, field, old_value, new_value FROM customer_changes "
+        "WHERE customer_id = ? ORDER BY at, id",
+        (customer["id"],),
+    ):
+        hidden = row[3] in masked
+        yield {
+            "id": row[0], "at": from_db(row[1]), "by": row[2], "field": row[3],
+            "old": "****" if hidden and row[4] else row[4],
+            "new": "****" if hidden and row[5] else row[5],
+        }
+
+
+@dataclass
+class Filters:
+    grade: str | None = None
+    tags: list[str] = field(default_factory=list)
+    segment: str | None = None
+    search: str | None = None
+    confidential: bool | None = None
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def iter_customers(session: Session, filters: Filters, limit: int | None = None
+                   ) -> Iterator[dict[str, Any]]:
+    where: list[str] = []
+    params: list[Any] = []
+    if filters.grade:
+        where.append("c.grade = ?")
+        params.append(fields.clean_grade(filters.grade))
+    if filters.segment:
+        where.append("c.segment = ?")
+        params.append(filters.segment)
+    for tag in filters.tags:
+        where.append("EXISTS (SELECT 1 FROM customer_tags t WHERE t.customer_id = c.id "
+                     "AND t.tag = ?)")
+        params.append(tag)
+    if filters.confidential is not None:
+        where.append("c.confidential = ?")
+        params.append(int(filters.confidential))
+    if filters.search:
+        searched = ("name", "contact", "phone", "email", "address", "site", "unit", "note",
+                    "segment")
+        where.append("(" + " OR ".join(f"c.{name} LIKE ? ESCAPE '\\'" for name in searched)
+                     + ")")
+        params += [_like(filters.search)] * len(searched)
+    sql = _SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY c.id"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    for row in session.conn.execute(sql, params):
+        yield record(row)
+
+
+def log_access(session: Session, customer_ids: list[int], action: str, reason: str) -> None:
+    """Write the access log for revealed confidential details (seed 003)."""
+    reason = (fields.clean_text(reason, "--reason") or "") if reason else ""
+    if not reason:
+        raise BadInput("--reveal needs --reason TEXT: why these details are needed.")
+    stamp = to_db(session.now)
+    with transaction(session.conn):
+        session.conn.executemany(
+            "INSERT INTO access_log (at, by, customer_id, action, reason) VALUES (?, ?, ?, ?, ?)",
+            ((stamp, session.user, cid, action, reason) for cid in customer_ids),
+        )
+
+
+def access_log(session: Session, customer: str | None, limit: int | None
+               ) -> Iterator[dict[str, Any]]:
+    sql = ("SELECT a.id, a.at, a.by, a.customer_id, c.name, a.action, a.reason "
+           "FROM access_log a LEFT JOIN customers c ON c.id = a.customer_id")
+    params: list[Any] = []
+    if customer:
+        sql += " WHERE a.customer_id = ?"
+        params.append(find(session, customer)["id"])
+    sql += " ORDER BY a.at DESC, a.id DESC"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    for row in session.conn.execute(sql, params):
+        yield {"id": row[0], "at": from_db(row[1]), "by": row[2], "customer_id": row[3],
+               "customer": row[4], "action": row[5], "reason": row[6]}
+
+
+def new_customer_grade_note(values: dict[str, Any], today: date) -> str | None:
+    """Seed 003: a new customer is graded C for its first year; say so if told otherwise."""
+    grade = values.get("grade")
+    since = values.get("since")
+    if grade in ("A", "B") and (since is None or fields.is_first_year(date.fromisoformat(since),
+                                                                      today)):
+        return (f"Note: a customer in its first year is normally graded C (seed 003); "
+                f"keeping {grade} as given.")
+    return None
+
+
+def today(session: Session) -> date:
+    return local_today(session.now)

@@ -1,0 +1,184 @@
+"""``customer import``: all or nothing — every row is checked before any is written."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from crmcli import fields
+from crmcli.db import transaction
+from crmcli.errors import BadInput
+from crmcli.services import Session
+from crmcli.services.customers import NewCustomer, _insert, _record_change
+
+ALIASES = {"tag": "tags", "preference": "preferences", "customer": "name", "mobile": "phone",
+           "telephone": "phone", "e-mail": "email", "note": "note", "notes": "note"}
+MAX_ERRORS_SHOWN = 20
+
+
+class OnExisting(StrEnum):
+    error = "error"
+    skip = "skip"
+    update = "update"
+    add = "add"
+
+
+@dataclass
+class Plan:
+    new: list[NewCustomer] = field(default_factory=list)
+    updates: list[tuple[int, NewCustomer]] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)
+    rows: int = 0
+
+
+def _decode(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise BadInput(f"{path}: no such file.") from None
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot read it ({exc.strerror}).") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        hint = ""
+        for encoding, name in (("gb18030", "GBK/GB18030"), ("big5", "Big5")):
+            try:
+                data.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            hint = f" It looks like {name}: save it as UTF-8 (CSV UTF-8 in Excel)."
+            break
+        raise BadInput(f"{path}: line {line} is not UTF-8 text.{hint or ' Save it as UTF-8.'}"
+                       ) from None
+
+
+def _records(path: Path, text: str) -> Iterator[tuple[int, list[str]]]:
+    """(line where the record starts, cells) for each record of the file."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    start = 1
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise BadInput(f"{path}: line {start}: {exc} (an unterminated quote?).") from None
+        yield start, cells
+        start = reader.line_num + 1
+
+
+def _header(path: Path, cells: list[str]) -> list[str]:
+    names = []
+    for cell in cells:
+        name = cell.strip().lower().replace(" ", "_")
+        name = ALIASES.get(name, name)
+        if name not in fields.CUSTOMER_FIELDS:
+            raise BadInput(f"{path}: line 1: unknown column {cell.strip()!r} "
+                           f"(columns: {', '.join(fields.CUSTOMER_FIELDS)}).")
+        if name in names:
+            raise BadInput(f"{path}: line 1: column {name!r} appears twice.")
+        names.append(name)
+    if "name" not in names:
+        raise BadInput(f"{path}: line 1: the header has no 'name' column.")
+    return names
+
+
+def plan(session: Session, path: Path, on_existing: OnExisting,
+         progress: Callable[[int], None] | None = None) -> Plan:
+    """Check every row; raise BadInput listing every bad row, else return what to write."""
+    records = _records(path, _decode(path))
+    first = next(records, None)
+    if first is None:
+        raise BadInput(f"{path}: the file is empty.")
+    header = _header(path, first[1])
+    existing = dict(session.conn.execute("SELECT name_key, id FROM customers"))
+    seen: dict[str, int] = {}
+    result = Plan()
+    errors: list[str] = []
+    for line, cells in records:
+        if not any(cell.strip() for cell in cells):
+            continue
+        result.rows += 1
+        if progress and result.rows % 1000 == 0:
+            progress(1000)
+        if len(cells) != len(header):
+            errors.append(f"line {line}: {len(cells)} cells, the header has {len(header)}")
+            continue
+        values: dict[str, Any] = {}
+        for name, cell in zip(header, cells, strict=True):
+            if name != "name" and not cell.strip():
+                continue
+            try:
+                values[name] = fields.clean_field(name, cell, session.now)
+            except BadInput as exc:
+                errors.append(f"line {line}, column {name}: {_detail(exc, name)}")
+        if "name" not in values:
+            continue
+        name = values.pop("name")
+        tags = values.pop("tags", [])
+        new = NewCustomer(name, values, tags)
+        key = fields.name_key(name)
+        if key in seen and on_existing is not OnExisting.add:
+            errors.append(f"line {line}, column name: {name!r} is also on line {seen[key]}")
+            continue
+        seen[key] = line
+        if key in existing and on_existing is not OnExisting.add:
+            if on_existing is OnExisting.skip:
+                result.skipped.append(line)
+            elif on_existing is OnExisting.update:
+                result.updates.append((existing[key], new))
+            else:
+                errors.append(f"line {line}, column name: {name!r} is already customer "
+                              f"#{existing[key]} (use --skip-existing or --update-existing)")
+            continue
+        result.new.append(new)
+    if errors:
+        shown = "\n".join("  " + error for error in errors[:MAX_ERRORS_SHOWN])
+        more = len(errors) - MAX_ERRORS_SHOWN
+        tail = f"\n  … and {more} more" if more > 0 else ""
+        raise BadInput(f"{path}: {len(errors)} problem(s); nothing was imported.\n{shown}{tail}")
+    return result
+
+
+def _detail(exc: BadInput, name: str) -> str:
+    text = str(exc)
+    prefix = f"{name}: "
+    return text[len(prefix):] if text.startswith(prefix) else text
+
+
+def apply(session: Session, result: Plan) -> None:
+    with transaction(session.conn):
+        _insert(session, result.new)
+        for customer_id, new in result.updates:
+            _update(session, customer_id, new)
+
+
+def _update(session: Session, customer_id: int, new: NewCustomer) -> None:
+    import json
+
+    row = session.conn.execute(
+        "SELECT " + ", ".join(new.values) + " FROM customers WHERE id = ?" if new.values
+        else "SELECT 1 FROM customers WHERE id = ?", (customer_id,)
+    ).fetchone()
+    for (name, value), old in zip(new.values.items(), row, strict=False):
+        stored = value
+        if name == "preferences":
+            stored = json.dumps(value, ensure_ascii=False)
+        elif name == "confidential":
+            stored = int(bool(value))
+        if stored == old:
+            continue
+        _record_change(session, customer_id, name, old, stored)
+        session.conn.execute(f"UPDATE customers SET {name} = ? WHERE id = ?",
+                             (stored, customer_id))
+    session.conn.executemany(
+        "INSERT OR IGNORE INTO customer_tags (customer_id, tag) VALUES (?, ?)",
+        ((customer_id, tag) for tag in new.tags),
+    )

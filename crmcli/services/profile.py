@@ -1,0 +1,50 @@
+"""``customer show``: one customer's profile, with its complaints, visits and what is due."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from crmcli.env import Env
+from crmcli.render import Column, Format, json_value, render, table_value
+from crmcli.services import Session
+
+PROFILE_FIELDS = (
+    "id", "name", "contact", "phone", "email", "address", "site", "unit", "segment", "grade",
+    "tags", "since", "birthday", "preferences", "note", "confidential", "last_contact_at",
+    "last_in_person_at", "created_at", "updated_at",
+)
+
+
+def render_profile(env: Env, session: Session, customer: dict[str, Any], fmt: Format) -> None:
+    sections = _sections(session, customer)
+    if fmt in (Format.json, Format.jsonl):
+        document = {key: json_value(customer.get(key)) for key in PROFILE_FIELDS}
+        for name, (_, rows) in sections.items():
+            document[name] = [{k: json_value(v) for k, v in row.items()} for row in rows]
+        env.out(json.dumps(document, ensure_ascii=False, indent=None if fmt is Format.jsonl
+                           else 2))
+        return
+    if fmt in (Format.csv, Format.tsv):
+        render(env, [customer], [Column(key) for key in PROFILE_FIELDS], fmt)
+        return
+    rows = [{"field": key, "value": table_value(customer.get(key))} for key in PROFILE_FIELDS
+            if customer.get(key) not in (None, "", [], {})]
+    render(env, rows, [Column("field"), Column("value")], fmt,
+           title=f"Customer #{customer['id']} {customer['name']}")
+    for name, (columns, section_rows) in sections.items():
+        if section_rows:
+            env.out("")
+            render(env, section_rows, columns, fmt, title=name.replace("_", " ").capitalize())
+
+
+def _sections(session: Session, customer: dict[str, Any]
+              ) -> dict[str, tuple[list[Column], list[dict[str, Any]]]]:
+    from crmcli.services import complaints, visits
+
+    return {
+        "complaints": (complaints.LIST_COLUMNS_SHORT,
+                       list(complaints.for_customer(session, customer["id"]))),
+        "visits": (visits.VISIT_COLUMNS_SHORT, list(visits.for_customer(session, customer["id"]))),
+        "due": (visits.DUE_COLUMNS_SHORT, visits.due_for_customer(session, customer)),
+    }

@@ -1,0 +1,76 @@
+"""Shared fixtures: no test touches a real database, and the clock is fixed."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from crmcli.cli import app
+
+FIXED_NOW = "2026-11-20T10:00:00+08:00"
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Point CRMCLI_DB at a temporary file, fix the clock and the zone, drop colour."""
+    db = tmp_path / "crm.db"
+    monkeypatch.setenv("CRMCLI_DB", str(db))
+    monkeypatch.setenv("CRMCLI_NOW", FIXED_NOW)
+    monkeypatch.setenv("CRMCLI_USER", "tester")
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    monkeypatch.delenv("CRMCLI_DEBUG", raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")
+    time.tzset()
+    yield db
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.fixture
+def set_tz(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
+    def setter(zone: str) -> None:
+        monkeypatch.setenv("TZ", zone)
+        time.tzset()
+
+    return setter
+
+
+class Cli:
+    """Run crmcli in-process as a user would type it; returns (exit code, stdout, stderr)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.runner = CliRunner()
+        self.monkeypatch = monkeypatch
+
+    def __call__(self, *args: str, now: str | None = None, input: str | None = None
+                 ) -> tuple[int, str, str]:
+        if now is not None:
+            self.monkeypatch.setenv("CRMCLI_NOW", now)
+        result = self.runner.invoke(app, list(args), input=input, catch_exceptions=False)
+        return result.exit_code, result.stdout, result.stderr
+
+    def ok(self, *args: str, now: str | None = None) -> str:
+        code, out, err = self(*args, now=now)
+        assert code == 0, f"exit {code}: {err}{out}"
+        return out
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, isolated: Path) -> Cli:
+    runner = Cli(monkeypatch)
+    runner.ok("init")
+    return runner
+
+
+@pytest.fixture
+def db_path(isolated: Path) -> Path:
+    return isolated
+
+
+def env_without(*names: str) -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k not in names}
