@@ -2,7 +2,318 @@
 
 from __future__ import annotations
 
+import json
+import re
+from enum import StrEnum
+from typing import Annotated, Any
+
 import typer
+
+from crmcli.commands._common import BomOpt, LimitOpt, handle_errors, state
+from crmcli.env import Env
+from crmcli.render import Column, Format, json_value, render, table_value
 
 app = typer.Typer(help="Reports: monthly complaint analysis, quarterly evaluation.",
                   no_args_is_help=True)
+
+
+class ReportFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    tsv = "tsv"
+    json = "json"
+    jsonl = "jsonl"
+    markdown = "markdown"
+
+
+ReportFormatOpt = Annotated[
+    ReportFormat,
+    typer.Option("--format", "-f", help="table, csv, tsv, json, jsonl or markdown (for a mail)."),
+]
+
+LABELS = {
+    "complaints_opened": "Complaints opened",
+    "complaints_closed": "Complaints closed",
+    "complaints_escalated": "Complaints escalated",
+    "complaints_major": "  of those opened: major",
+    "complaints_minor": "  of those opened: minor",
+    "complaints_repeat": "  of those opened: repeats",
+    "complaints_open_at_end": "Still open at the end",
+    "escalations": "Escalations (events)",
+    "response_on_time_pct": "Feedback within deadline %",
+    "resolved_on_time_pct": "Resolved within deadline %",
+    "median_resolution_hours": "Median resolution (hours)",
+    "p90_resolution_hours": "90th percentile resolution (hours)",
+    "followups_due": "Follow-ups due",
+    "followups_done": "Follow-ups done",
+    "followups_done_on_time": "Follow-ups done on time",
+    "followup_rate_pct": "Follow-up rate % (target 100)",
+    "avg_satisfaction": "Average satisfaction (1-5)",
+    "visits_done": "Visits and calls made",
+    "visits_scheduled_due": "Scheduled visits due",
+    "visits_scheduled_done": "Scheduled visits done",
+    "customers_contacted": "Customers contacted",
+    "cadence_kept_pct": "Customers contacted this month %",
+    "yearly_visits_done_pct": "Visited in person within a year %",
+    "late_entries": "Entries made after the month ended",
+}
+COMPARED = ("complaints_opened", "complaints_closed", "complaints_escalated",
+            "response_on_time_pct", "resolved_on_time_pct", "followup_rate_pct",
+            "avg_satisfaction")
+
+
+def _number(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.1f}" if value != int(value) or "." in str(value) else f"{value:g}"
+    return str(value)
+
+
+def _change(now: Any, before: Any) -> str:
+    if not isinstance(now, int | float) or not isinstance(before, int | float):
+        return ""
+    delta = now - before
+    if delta == 0:
+        return "="
+    return f"{delta:+.1f}" if isinstance(delta, float) else f"{delta:+d}"
+
+
+def _bar(count: int, top: int, width: int = 24) -> str:
+    return "█" * max(1 if count else 0, round(width * count / top)) if top else ""
+
+
+def _sections(report: Any) -> list[tuple[str, list[Column], list[dict[str, Any]]]]:
+    figures, previous = report.figures, report.previous
+    metrics = [{"metric": LABELS[key], "value": _number(figures[key]),
+                "previous": _number(previous.get(key)) if key in COMPARED else "",
+                "change": _change(figures[key], previous.get(key)) if key in COMPARED else ""}
+               for key in LABELS]
+    top_week = max((w["opened"] for w in report.weekly), default=0)
+    weekly = [{"week from": w["week"], "opened": w["opened"], "": _bar(w["opened"], top_week)}
+              for w in report.weekly]
+    categories = report.breakdowns["category"]
+    top_category = max((r["opened"] for r in categories), default=0)
+    by_category = [{**r, "": _bar(r["opened"], top_category)} for r in categories]
+    misses = [{"complaint": f"#{r['complaint_id']}", "customer": r["customer"],
+               "missed": r["timer"], "was due": table_value(r["due"]),
+               "met late": table_value(r["met_at"]) or "not yet"} for r in report.breached]
+    sections = [
+        ("Figures", [Column("metric"), Column("value", justify="right"),
+                     Column("previous", justify="right"), Column("change", justify="right")],
+         metrics),
+        ("Complaints opened per week", [Column("week from"), Column("opened", justify="right"),
+                                        Column("")], weekly),
+        ("By category", [Column("category"), Column("opened", justify="right"),
+                         Column("major", justify="right"), Column("closed", justify="right"),
+                         Column("breached", justify="right"), Column("")], by_category),
+        ("By channel", [Column("channel"), Column("opened", justify="right")],
+         report.breakdowns["channel"]),
+        ("By owner", [Column("owner"), Column("opened", justify="right"),
+                      Column("closed", justify="right"), Column("breached", justify="right")],
+         report.breakdowns["owner"]),
+        ("Customers with the most complaints",
+         [Column("customer"), Column("opened", justify="right"), Column("repeat", justify="right")],
+         [r for r in report.breakdowns["customer"] if r["opened"] > 1][:10]),
+        ("Deadlines missed", [Column("complaint"), Column("customer"), Column("missed"),
+                              Column("was due"), Column("met late")], misses),
+    ]
+    return sections
+
+
+def _callouts(report: Any) -> list[str]:
+    figures = report.figures
+    lines = []
+    if report.breached:
+        lines.append(f"{len(report.breached)} deadline(s) missed this month (listed below).")
+    rate = figures["followup_rate_pct"]
+    if rate is not None and rate < 100:
+        lines.append(f"Follow-up rate {rate:.1f}% is below the 100% target "
+                     f"({figures['followups_due'] - figures['followups_done']} not done).")
+    if figures["late_entries"]:
+        lines.append(f"{figures['late_entries']} entries were made after the month ended; "
+                     "they are counted.")
+    return lines
+
+
+def _heading(report: Any) -> str:
+    figures = report.figures
+    status = "" if figures["complete"] else " (month in progress)"
+    return f"Complaint analysis {figures['month']}{status}"
+
+
+def _print_text(env: Env, report: Any, fmt: ReportFormat) -> None:
+    from tabulate import tabulate
+
+    figures = report.figures
+    markdown = fmt is ReportFormat.markdown
+    env.out(("# " if markdown else "") + _heading(report))
+    if not figures["complaints_opened"] and not figures["followups_due"]:
+        env.out("")
+        env.out("No complaints and no follow-ups recorded this month; every figure is zero.")
+    for line in _callouts(report):
+        env.out(("- " if markdown else "! ") + line)
+    for title, columns, rows in _sections(report):
+        if not rows:
+            continue
+        env.out("")
+        env.out(("## " if markdown else "") + title)
+        if markdown:
+            env.out("")
+        body = [[table_value(row.get(c.key)) for c in columns] for row in rows]
+        env.out(tabulate(body, headers=[c.title for c in columns],
+                         tablefmt="github" if markdown else "simple", disable_numparse=True,
+                         colalign=[c.justify for c in columns]))
+
+
+def _print_rich(env: Env, report: Any) -> None:
+    from rich.panel import Panel
+    from rich.table import Table
+
+    from crmcli.render import console
+
+    out = console(env)
+    figures = report.figures
+    out.print(f"[bold]{_heading(report)}[/bold]")
+    if not figures["complaints_opened"] and not figures["followups_due"]:
+        out.print("No complaints and no follow-ups recorded this month; every figure is zero.")
+    callouts = _callouts(report)
+    if callouts:
+        out.print(Panel("\n".join(callouts), style="bold red", expand=False))
+    for title, columns, rows in _sections(report):
+        if not rows:
+            continue
+        table = Table(title=title, title_justify="left", header_style="bold")
+        for column in columns:
+            table.add_column(column.title, justify=column.justify)  # type: ignore[arg-type]
+        for row in rows:
+            table.add_row(*(table_value(row.get(c.key)) for c in columns),
+                          style="red" if title == "Deadlines missed" else None)
+        out.print(table)
+
+
+@app.command("monthly")
+@handle_errors
+def monthly(
+    ctx: typer.Context,
+    month: Annotated[
+        str | None, typer.Option("--month", help="YYYY-MM, 'last' or 'this' (default: this).")
+    ] = None,
+    by: Annotated[
+        str | None,
+        typer.Option("--by", help="One breakdown as a table: category, severity, channel, owner "
+                     "or customer."),
+    ] = None,
+    fmt: ReportFormatOpt = ReportFormat.table,
+    bom: BomOpt = False,
+) -> None:
+    """The monthly complaint and follow-up analysis (投訴分析報告) for a calendar month.
+
+    Example: crmcli report monthly --month last --format csv > 2026-10.csv
+    """
+    from crmcli.dates import parse_month
+    from crmcli.errors import BadInput
+    from crmcli.services import reports
+
+    app_state = state(ctx)
+    env = app_state.env
+    session = app_state.session()
+    if by is not None and by not in reports.BREAKDOWNS:
+        raise BadInput(f"--by: {by!r} is not one of {', '.join(reports.BREAKDOWNS)}.")
+    year, number = parse_month(month or "this", session.now)
+    report = reports.monthly(session, year, number)
+    if by is not None:
+        rows = report.breakdowns[by]
+        columns = [Column(by), *(Column(k, justify="right") for k in
+                                 ("opened", "major", "escalated", "closed", "breached",
+                                  "repeat"))]
+        if fmt is ReportFormat.markdown:
+            from tabulate import tabulate
+
+            env.out(tabulate([[r[c.key] for c in columns] for r in rows],
+                             headers=[c.key for c in columns], tablefmt="github"))
+            return
+        render(env, rows, columns, Format(fmt.value), bom=bom,
+               empty=f"No complaints opened in {report.figures['month']}.")
+        return
+    if fmt in (ReportFormat.json, ReportFormat.jsonl):
+        document = {key: report.figures[key] for key in reports.SPEC_FIELDS}
+        document.update({k: v for k, v in report.figures.items() if k not in document})
+        document["by_category"] = report.breakdowns["category"]
+        document["by_severity"] = report.breakdowns["severity"]
+        document["by_channel"] = report.breakdowns["channel"]
+        document["by_owner"] = report.breakdowns["owner"]
+        document["by_customer"] = report.breakdowns["customer"]
+        document["weekly"] = report.weekly
+        document["breached"] = [{k: json_value(v) for k, v in r.items()}
+                                for r in report.breached]
+        document["previous"] = {key: report.previous.get(key) for key in reports.SPEC_FIELDS}
+        env.out(json.dumps(document, ensure_ascii=False,
+                           indent=2 if fmt is ReportFormat.json else None))
+    elif fmt in (ReportFormat.csv, ReportFormat.tsv):
+        rows = [{"metric": key, "value": value} for key, value in report.figures.items()]
+        render(env, rows, [Column("metric"), Column("value")], Format(fmt.value), bom=bom)
+    elif fmt is ReportFormat.table and env.rich:
+        _print_rich(env, report)
+    else:
+        _print_text(env, report, fmt)
+
+
+_QUARTER = re.compile(r"^(\d{4})-?Q([1-4])$", re.IGNORECASE)
+
+
+@app.command("quarterly")
+@handle_errors
+def quarterly(
+    ctx: typer.Context,
+    quarter: Annotated[
+        str | None, typer.Option("--quarter", help="e.g. 2026Q4 (default: this quarter).")
+    ] = None,
+    by: Annotated[
+        str | None, typer.Option("--by", help="Summarise by segment or grade instead.")
+    ] = None,
+    sort: Annotated[
+        str, typer.Option("--sort", help="Sort customers by a column (prefix - for descending).")
+    ] = "-complaints",
+    limit: LimitOpt = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+    bom: BomOpt = False,
+) -> None:
+    """The quarterly relationship evaluation (客戶關係評估) per customer, or by segment/grade.
+
+    Example: crmcli report quarterly --quarter 2026Q4 --by segment
+    """
+    from crmcli.dates import local_today
+    from crmcli.errors import BadInput
+    from crmcli.services import reports
+
+    app_state = state(ctx)
+    session = app_state.session()
+    if quarter is None:
+        today = local_today(session.now)
+        year, number = today.year, (today.month - 1) // 3 + 1
+    else:
+        match = _QUARTER.match(quarter.strip())
+        if not match:
+            raise BadInput(f"--quarter: cannot read {quarter!r} (use 2026Q4).")
+        year, number = int(match[1]), int(match[2])
+    rows = reports.quarterly(session, year, number)
+    if by is not None:
+        if by not in ("segment", "grade"):
+            raise BadInput(f"--by: {by!r} is not segment or grade.")
+        summary = reports.quarterly_summary(rows, by)
+        columns = [Column(key, justify="left" if key == by else "right") for key in summary[0]
+                   ] if summary else [Column(by)]
+        render(app_state.env, summary, columns, fmt, bom=bom, empty="No customers.")
+        return
+    key = sort.lstrip("-")
+    if key not in reports.QUARTERLY_COLUMNS:
+        raise BadInput(f"--sort: {key!r} is not a column ({', '.join(reports.QUARTERLY_COLUMNS)}).")
+    rows.sort(key=lambda r: (r[key] is None, r[key] if r[key] is not None else 0),
+              reverse=sort.startswith("-"))
+    if sort.startswith("-"):
+        rows.sort(key=lambda r: r[key] is None)
+    columns = [Column(k, justify="right" if k not in ("customer", "segment", "grade") else "left")
+               for k in reports.QUARTERLY_COLUMNS]
+    render(app_state.env, rows[:limit] if limit else rows, columns, fmt, bom=bom,
+           title=f"Relationship evaluation {year}Q{number}", empty="No customers.")

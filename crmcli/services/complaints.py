@@ -410,3 +410,10 @@ def running_deadlines(session: Session, horizon: datetime) -> Iterable[tuple[Com
         for timer in complaint.effective.running_timers():
             if timer.name != "followup" and timer.due <= horizon:
                 yield complaint, timer
+
+
+def load_matching(session: Session, where: str, params: list[Any], as_of: datetime
+                  ) -> list[Complaint]:
+    """Complaints matching a SQL condition on ``p``, each replayed up to ``as_of``."""
+    rows = session.conn.execute(_ROW + f" WHERE {where} ORDER BY p.id", params).fetchall()
+    return _load_many(session, rows, as_of)
