@@ -45,13 +45,15 @@ class Timer:
 
     @property
     def state(self) -> str:
+        """met, pending, cancelled (ended before its deadline), overdue (missed and still
+        owed), late (met after its deadline) or missed (ended unmet after its deadline)."""
         if self.breached:
-            return "breached" if self.met_at is None and self.cancelled_at is None else "late"
+            if self.met_at is not None:
+                return "late"
+            return "missed" if self.cancelled_at is not None else "overdue"
         if self.met_at is not None:
             return "met"
-        if self.cancelled_at is not None:
-            return "cancelled"
-        return "pending"
+        return "cancelled" if self.cancelled_at is not None else "pending"
 
     @property
     def running(self) -> bool:
@@ -206,6 +208,9 @@ class _Replay:
             timer = self._running(name)
             if timer is not None:
                 timer.met_at = at
+        report = self._running("report")
+        if report is not None:  # no longer owed once resolved; a miss stays a miss
+            report.cancelled_at = at
         if state.responded_at is None:
             state.responded_at = at
         state.status = "closed"

@@ -31,7 +31,8 @@ LIST_COLUMNS = [
     Column("responded_at", in_table=False), Column("escalated_at", in_table=False),
     Column("closed_at", "closed"), Column("response_due", in_table=False),
     Column("report_due", in_table=False), Column("resolve_due", "resolve by"),
-    Column("followup_due", in_table=False), Column("overdue"),
+    Column("followup_due", in_table=False), Column("overdue", in_table=False),
+    Column("late", "overdue"),
     Column("breached", in_table=False), Column("owner", in_table=False),
     Column("received_by", in_table=False), Column("repeat_of", in_table=False),
     Column("case", in_table=False), Column("resolution", in_table=False),
@@ -56,6 +57,7 @@ class Complaint:
     row: dict[str, Any]
     events: list[rules.Event]
     effective: rules.Effective
+    as_of: datetime
 
     @property
     def id(self) -> int:
@@ -89,8 +91,8 @@ def _events_for(conn: sqlite3.Connection, ids: list[int]) -> dict[int, list[rule
 def _load_many(session: Session, rows: list[Any], now: datetime) -> list[Complaint]:
     dicts = [_row_dict(row) for row in rows]
     events = _events_for(session.conn, [d["id"] for d in dicts])
-    return [Complaint(d, events[d["id"]], rules.evaluate(events[d["id"]], session.policies, now))
-            for d in dicts]
+    return [Complaint(d, events[d["id"]], rules.evaluate(events[d["id"]], session.policies, now),
+                      now) for d in dicts]
 
 
 def load(session: Session, complaint_id: int, now: datetime | None = None) -> Complaint:
@@ -331,7 +333,7 @@ def overdue_words(effective: rules.Effective, now: datetime) -> str:
     if not late:
         return ""
     worst = min(late, key=lambda t: t.due)
-    return f"OVERDUE {worst.name} by {humanize_delta(now - worst.due)}"
+    return f"OVERDUE: {worst.name} {humanize_delta(now - worst.due)}"
 
 
 def summary(complaint: Complaint) -> dict[str, Any]:
@@ -346,6 +348,7 @@ def summary(complaint: Complaint) -> dict[str, Any]:
         "closed_at": eff.closed_at, "response_due": _due(eff.current("response")),
         "report_due": _due(eff.current("report")), "resolve_due": _due(resolve),
         "followup_due": _due(eff.current("followup")), "overdue": eff.overdue,
+        "late": overdue_words(eff, complaint.as_of),
         "breached": sorted({t.name for t in eff.breached}), "owner": row["owner"],
         "received_by": row["received_by"], "repeat_of": row["repeat_of"],
         "case": bool(row["is_case"]), "resolution": row["resolution"],

@@ -1,0 +1,278 @@
+"""A realistic, deterministic sample site: ~200 customers and a year of their history.
+
+Built through the project's own services at simulated times, so its complaints carry real
+histories and timers. The same seed and as-of moment give the same database, byte for byte.
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from crmcli.dates import to_db
+from crmcli.db import transaction
+from crmcli.services import Session
+
+SURNAMES = "王李張张劉刘陳陈楊杨黃黄趙赵吳吴周徐孫孙馬马朱胡郭何林高羅罗鄭郑梁謝谢宋唐許许"
+GIVEN = ["小明", "志強", "志强", "淑芬", "美玲", "建國", "建国", "麗華", "丽华", "家豪", "雅婷",
+         "俊傑", "俊杰", "秀英", "子軒", "子轩", "欣怡", "國華", "国华", "曉東", "晓东", "文清",
+         "嘉欣", "浩然", "思琪", "振宇", "雪梅", "德明", "桂芳", "偉", "伟", "靜", "静"]
+COMPANIES = ["華信科技有限公司", "星辰数据服务有限公司", "宏達貿易", "云帆网络科技", "恒通物流",
+             "金鼎投資", "海川医疗器械", "博雅教育", "順豐電子商務", "天成建筑设计事务所",
+             "瑞康藥業", "北辰资讯", "匯豐餐飲管理", "青木广告传媒", "鼎盛律師事務所"]
+SITES = ["A座", "B座", "C座", "IDC機房"]
+CATEGORIES = ["漏水", "噪音", "空調", "電梯", "保安", "清潔", "停車", "網絡", "供電"]
+SUMMARIES = {
+    "漏水": ["天花板滲水", "洗手間水管漏水", "樓上單位漏水到客廳"],
+    "噪音": ["樓上裝修噪音太大", "夜間空調外機噪音", "隔壁單位深夜喧嘩"],
+    "空調": ["空調不製冷", "冷气出风口滴水", "中央空調溫度過高"],
+    "電梯": ["電梯經常停運", "电梯按钮失灵", "電梯等候時間過長"],
+    "保安": ["訪客登記太慢", "门禁卡无法使用", "夜間巡邏不足"],
+    "清潔": ["走廊垃圾未及時清理", "公共洗手間不潔", "地下車庫有異味"],
+    "停車": ["車位被佔用", "停车收费有误", "車庫照明不足"],
+    "網絡": ["機房網絡中斷", "带宽不达标", "機櫃溫度告警未處理"],
+    "供電": ["UPS 告警", "單位停電", "配電箱跳閘"],
+}
+STAFF = ["陳主任", "李客服", "王工程師", "張片區經理", "黃客服"]
+REPAIRS = ["更換水龍頭", "修理門鎖", "空調清洗", "UPS 電池更換", "機櫃風扇更換", "燈具維修",
+           "疏通下水道"]
+NOTES = ["客戶較注重隱私", "喜歡電話聯繫", "週末不在家", "偏好微信溝通", "家中有長者，注意安全",
+         "公司前台代收文件", None, None, None]
+PREFERENCES = [{"language": "粵語"}, {"language": "普通话"}, {"contact_time": "18:00 以後"},
+               {"allergies": "花粉"}, {"dietary": "素食"}, {}, {}, {}]
+
+
+class _Builder:
+    def __init__(self, conn: sqlite3.Connection, as_of: datetime, seed: int) -> None:
+        self.conn = conn
+        self.as_of = as_of.astimezone(UTC).replace(microsecond=0)
+        self.rng = random.Random(seed)
+        self.start = self.as_of - timedelta(days=365)
+
+    def session(self, at: datetime, user: str = "陳主任") -> Session:
+        return Session(self.conn, at, user)
+
+    def moment(self, day: datetime, hour_from: int = 8, hour_to: int = 20) -> datetime:
+        local = day.astimezone()
+        hour = self.rng.randint(hour_from, hour_to - 1)
+        return local.replace(hour=hour, minute=self.rng.choice((0, 10, 15, 20, 30, 40, 45, 50)),
+                             second=0, microsecond=0).astimezone(UTC)
+
+    def customers(self, count: int) -> list[dict[str, Any]]:
+        from crmcli.services.customers import NewCustomer, _insert
+
+        made = []
+        for index in range(count):
+            rng = self.rng
+            site = rng.choice(SITES)
+            if site == "IDC機房" or rng.random() < 0.08:
+                name = COMPANIES[index % len(COMPANIES)]
+                if index >= len(COMPANIES):
+                    name = f"{name}（{index // len(COMPANIES) + 1}部）"
+                segment, contact = "enterprise", rng.choice(SURNAMES) + rng.choice(GIVEN)
+            else:
+                name = rng.choice(SURNAMES) + rng.choice(GIVEN)
+                segment, contact = rng.choice(["tenant", "tenant", "owner"]), None
+            since_days = rng.choice([rng.randint(5, 85), *[rng.randint(100, 1400)] * 6])
+            since = (self.as_of - timedelta(days=since_days)).astimezone().date()
+            grade = "C" if since_days < 365 else rng.choice("AABBBC")
+            tags = [t for t, p in (("VIP", 0.12), ("長者", 0.08), ("裝修中", 0.05),
+                                   ("不在住", 0.04)) if rng.random() < p]
+            phone = f"1{rng.choice('3589')}{rng.randint(0, 9)}{rng.randint(10000000, 99999999)}"
+            values = {
+                "contact": contact, "phone": phone,
+                "email": f"user{index + 1}@example.com" if rng.random() < 0.5 else None,
+                "address": f"深圳市南山區科技園{site}", "site": site,
+                "unit": f"{rng.randint(2, 30)}{rng.choice('ABCD')}" if site != "IDC機房"
+                else f"機櫃 {rng.randint(1, 40):02d}",
+                "segment": segment, "grade": grade, "since": since.isoformat(),
+                "birthday": (f"{rng.randint(1950, 2000)}-{rng.randint(1, 12):02d}-"
+                             f"{rng.randint(1, 28):02d}" if segment != "enterprise"
+                             and rng.random() < 0.6 else None),
+                "note": rng.choice(NOTES), "preferences": rng.choice(PREFERENCES),
+                "confidential": rng.random() < 0.05,
+            }
+            made.append((NewCustomer(name, values, tags), since))
+        session = self.session(self.start)
+        with transaction(self.conn):
+            ids = _insert(session, [new for new, _ in made])
+        return [{"id": cid, "since": since, "segment": new.values["segment"],
+                 "tags": new.tags} for cid, (new, since) in zip(ids, made, strict=True)]
+
+    def visit(self, customer_id: int, kind: str, at: datetime, method: str, by: str,
+              **extra: Any) -> None:
+        columns = ["customer_id", "kind", "done_at", "method", "by", "created_at", *extra]
+        self.conn.execute(
+            f"INSERT INTO visits ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+            (customer_id, kind, to_db(at), method, by, to_db(at), *extra.values()),
+        )
+        self._touch(customer_id, at, method)
+
+    def _touch(self, customer_id: int, at: datetime, method: str) -> None:
+        stamp = to_db(at)
+        self.conn.execute(
+            "UPDATE customers SET last_contact_at = max(coalesce(last_contact_at, ''), ?), "
+            "last_in_person_at = CASE WHEN ? = 'in-person' "
+            "THEN max(coalesce(last_in_person_at, ''), ?) ELSE last_in_person_at END "
+            "WHERE id = ?", (stamp, method, stamp, customer_id))
+
+    def complaint_life(self, customer: dict[str, Any], day: datetime) -> None:
+        from crmcli.services import complaints
+
+        rng = self.rng
+        category = rng.choice(CATEGORIES)
+        receiver = rng.choice(STAFF)
+        opened_at = self.moment(day)
+        if opened_at >= self.as_of:
+            return
+        severity = "major" if rng.random() < 0.12 else "minor"
+        opened = complaints.open_complaint(
+            self.session(opened_at, receiver), str(customer["id"]),
+            rng.choice(SUMMARIES[category]), severity=severity, category=category,
+            channel=rng.choice(["phone", "phone", "wechat", "visit", "hotline", "web"]),
+            at=opened_at, by=receiver, owner=rng.choice(STAFF), note=None)
+        cid = opened.complaint.id
+        steps: list[tuple[datetime, str, dict[str, Any]]] = []
+        if severity == "major":
+            if rng.random() < 0.85:
+                steps.append((opened_at + timedelta(minutes=rng.randint(3, 25)), "escalated",
+                              {"reason": "重大投訴，向部門負責人匯報", "to": "資產管理部負責人",
+                               "level": 1, "note": "已電話匯報"}))
+            close_after = timedelta(hours=rng.uniform(2, 20))
+        else:
+            steps.append((opened_at + timedelta(hours=rng.uniform(0.5, 30)), "responded",
+                          {"note": "已回覆客戶處理安排"}))
+            close_after = timedelta(days=rng.choice([0.3, 1, 2, 3, 4, 6, 9, 12]))
+        recent = self.as_of - opened_at < timedelta(days=20)
+        if not recent or rng.random() < 0.6:
+            closed_at = opened_at + close_after
+            steps.append((closed_at, "closed", {"new": "已處理完畢，客戶確認", "field":
+                                                "resolution", "note": "已處理完畢，客戶確認"}))
+            if rng.random() < 0.06:
+                steps.append((closed_at + timedelta(days=2), "reopened",
+                              {"reason": "問題再次出現", "note": "問題再次出現"}))
+                steps.append((closed_at + timedelta(days=3), "closed",
+                              {"new": "徹底更換配件", "field": "resolution",
+                               "note": "徹底更換配件"}))
+        for at, action, extra in steps:
+            if at >= self.as_of:
+                break
+            complaints.act(self.session(at, receiver), cid, action, at=at, by=receiver,
+                           **extra)
+        self._follow_up_complaint(cid, customer["id"])
+
+    def _follow_up_complaint(self, complaint_id: int, customer_id: int) -> None:
+        from crmcli.services import complaints
+
+        row = self.conn.execute(
+            "SELECT id, due_at, assigned_to, expected_method FROM visits WHERE complaint_id = ? "
+            "AND done_at IS NULL AND cancelled_at IS NULL", (complaint_id,)).fetchone()
+        if row is None:
+            return
+        visit_id, due_at, who, expected = row
+        due = datetime.fromisoformat(due_at)
+        if self.as_of - due < timedelta(days=10) and self.rng.random() < 0.25:
+            return  # recently missed: still owed
+        done = due - timedelta(hours=self.rng.uniform(-6, 20))
+        if done >= self.as_of:
+            return
+        method = "in-person" if expected == "in-person" else self.rng.choice(["phone", "wechat"])
+        with transaction(self.conn):
+            self.conn.execute(
+                "UPDATE visits SET done_at = ?, method = ?, by = ?, satisfaction = ?, "
+                "quality = ?, attitude = ?, note = ? WHERE id = ?",
+                (to_db(done), method, who, self.rng.choice([3, 4, 4, 5, 5, 5]),
+                 self.rng.choice([3, 4, 5, 5]), self.rng.choice([4, 5, 5]), "客戶表示滿意",
+                 visit_id))
+            self._touch(customer_id, done, method)
+            complaints.followed_up(self.session(done, who), complaint_id, done, who, None)
+
+    def service(self, customer: dict[str, Any], day: datetime) -> None:
+        rng = self.rng
+        at = self.moment(day)
+        if at >= self.as_of:
+            return
+        kind = rng.choice(["repair", "repair", "maintenance", "paid"])
+        by = rng.choice(STAFF)
+        with transaction(self.conn):
+            cursor = self.conn.execute(
+                "INSERT INTO services (customer_id, type, description, done_at, by, fee, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (customer["id"], kind, rng.choice(REPAIRS), to_db(at), by,
+                 rng.choice([80.0, 150.0, 300.0]) if kind == "paid" else None, to_db(at)))
+            if kind == "maintenance":
+                return
+            due = at + timedelta(hours=24)
+            done = due - timedelta(hours=rng.uniform(-8, 22))
+            fulfilled = done < self.as_of and (self.as_of - due > timedelta(days=10)
+                                               or rng.random() < 0.7)
+            self.conn.execute(
+                "INSERT INTO visits (customer_id, kind, due_at, done_at, method, assigned_to, "
+                "by, service_id, satisfaction, price_ok, note, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (customer["id"], kind, to_db(due), to_db(done) if fulfilled else None,
+                 "phone" if fulfilled else None, by, by if fulfilled else None,
+                 cursor.lastrowid, rng.choice([4, 5, 5]) if fulfilled else None,
+                 1 if fulfilled and kind == "paid" else None,
+                 f"{kind} follow-up", to_db(at)))
+            if fulfilled:
+                self._touch(customer["id"], done, "phone")
+
+    def contacts(self, customer: dict[str, Any]) -> None:
+        """Routine calls and yearly visits; about one customer in eight has lapsed."""
+        rng = self.rng
+        since = datetime.combine(customer["since"], datetime.min.time()).astimezone(UTC)
+        day = max(since, self.start) + timedelta(days=rng.randint(1, 20))
+        lapsed = rng.random() < 0.12
+        end = self.as_of - timedelta(days=rng.randint(35, 80)) if lapsed else self.as_of
+        with transaction(self.conn):
+            while day < end:
+                new = (day - since).days < 90
+                at = self.moment(day)
+                if at < end:
+                    method = rng.choice(["phone", "phone", "wechat", "wechat", "email"])
+                    self.visit(customer["id"], "routine", at, method, rng.choice(STAFF),
+                               satisfaction=rng.choice([None, 4, 5]))
+                day += timedelta(days=rng.randint(5, 7) if new else rng.randint(20, 31))
+            if rng.random() < 0.75:
+                at = self.moment(self.as_of - timedelta(days=rng.randint(10, 350)))
+                self.visit(customer["id"], "annual", at, "in-person", "張片區經理",
+                           satisfaction=rng.choice([4, 5, 5]), quality=rng.choice([4, 5]),
+                           attitude=5, suggestion=rng.choice([None, "希望增加綠化",
+                                                              "電梯保養時間請提前通知"]))
+            upcoming = self.as_of + timedelta(days=rng.randint(-3, 10))
+            if rng.random() < 0.1:
+                self.conn.execute(
+                    "INSERT INTO visits (customer_id, kind, due_at, assigned_to, note, created_at) "
+                    "VALUES (?, 'survey', ?, ?, ?, ?)",
+                    (customer["id"], to_db(self.moment(upcoming)), "李客服", "滿意度調查回訪",
+                     to_db(self.as_of - timedelta(days=14))))
+
+
+def build(conn: sqlite3.Connection, as_of: datetime, seed: int = 2026, customers: int = 200
+          ) -> None:
+    """Fill an empty crmcli database with a sample site as of ``as_of``."""
+    from crmcli.services import complaints
+
+    builder = _Builder(conn, as_of, seed)
+    people = builder.customers(customers)
+    with transaction(conn):
+        conn.execute("INSERT INTO policy_settings (key, value, set_at, set_by) VALUES "
+                     "('cadence.tag.VIP', '2w', ?, '陳主任'), ('area_manager', '張片區經理', ?, "
+                     "'陳主任')", (to_db(builder.start), to_db(builder.start)))
+    for customer in people:
+        builder.contacts(customer)
+    day = builder.start
+    while day < builder.as_of:
+        local_day = day.astimezone().date()
+        present = [p for p in people if p["since"] <= local_day]
+        for _ in range(builder.rng.choice([0, 0, 1, 1, 1, 2])):
+            builder.complaint_life(builder.rng.choice(present), day)
+        for _ in range(builder.rng.choice([0, 1, 1, 2])):
+            builder.service(builder.rng.choice(present), day)
+        day += timedelta(days=1)
+    complaints.sweep(Session(conn, builder.as_of, "system"), dry_run=False)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.execute("VACUUM")
