@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -82,3 +83,41 @@ def status(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
         render(app_state.env, rows, [Column("item"), Column("value")], fmt)
     else:
         render(app_state.env, [facts], [Column(key) for key in facts], fmt)
+
+
+@init_app.command("backup")
+@handle_errors
+def backup(
+    ctx: typer.Context,
+    target: Annotated[Path, typer.Argument(help="Where to write the copy.")],
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+) -> None:
+    """Make a consistent copy of the database while others may be writing (mode 0600).
+
+    Example: crmcli backup /srv/backups/site-$(date +%a).db --force
+    """
+    from crmcli.services import maintenance
+
+    app_state = state(ctx)
+    session = app_state.session()
+    size = maintenance.backup(session.conn, target, force=force)
+    app_state.env.out(f"Backed up {app_state.db_path} to {target} ({size:,} bytes).")
+
+
+@init_app.command("check")
+@handle_errors
+def check(ctx: typer.Context) -> None:
+    """Check the database: SQLite integrity, foreign keys and crmcli's own invariants.
+
+    Example: crmcli check
+    """
+    from crmcli.errors import CrmError
+    from crmcli.services import maintenance
+
+    app_state = state(ctx)
+    problems = maintenance.check(app_state.session().conn)
+    if problems:
+        for problem in problems:
+            app_state.env.err(f"- {problem}")
+        raise CrmError(f"{len(problems)} problem(s) found in {app_state.db_path}.")
+    app_state.env.out(f"{app_state.db_path}: integrity ok, foreign keys ok, records consistent.")

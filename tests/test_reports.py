@@ -1,0 +1,143 @@
+"""The monthly analysis checked against figures worked out by hand from a month of events.
+
+Zone Asia/Shanghai. October 2026, as recorded by the team (each command typed at the time,
+except complaint #3's feedback, typed on 2 November):
+
+#1 王小明 漏水 minor, opened 30 Sep 23:30 (September), closed 3 Oct 11:30 (60 h) without a
+   feedback entry: closing counts as feedback, late (due 1 Oct 23:30). Follow-up due 4 Oct 11:30,
+   never done.
+#2 王小明 漏水 minor, opened 1 Oct 00:30 (October), feedback 1 Oct 09:00, closed 2 Oct 00:30
+   (24 h), followed up 2 Oct 10:00 by phone, satisfaction 5.
+#3 李美玲 噪音 minor, opened 5 Oct 10:00, feedback 6 Oct 11:00 (due 10:00: late), closed 8 Oct
+   10:00 (72 h); follow-up due 9 Oct 10:00, never done.
+#4 華信科技 網絡 major, opened 10 Oct 09:00, escalated 09:05 (report due 09:10: on time), closed
+   15:00 (6 h; due 21:00), followed up in person 11 Oct 10:00, satisfaction 3.
+#5 李美玲 噪音 minor, opened 6 Oct 10:00 while #3 was unresolved (a repeat), feedback 12:00, never
+   closed: major at 16 Oct 10:00, report due 10:10 missed, escalated automatically 16 Oct 22:00.
+#6 王小明 漏水 minor, opened 31 Oct 23:30 (October); its feedback is due 1 Nov 23:30.
+
+Hand counts for October:
+opened #2 #3 #4 #5 #6 = 5; closed #1 #2 #3 #4 = 4; escalated #4 #5 = 2; of those opened, major
+#4 #5 = 2, minor #2 #3 #6 = 3; repeats #5 = 1. Feedback decided for those opened: #2 met, #3 late,
+#5 met (#6 still running, #4 has none) → 2 of 3 = 66.7 %. Resolved within deadline: 4 of 4 =
+100.0 %. Resolution hours 6, 24, 60, 72 → median 42.0, 90th percentile (nearest rank) 72.0.
+Follow-ups due in October: #1, #2, #3, #4 = 4, done #2 #4 = 2 → 50.0 %. Satisfaction (5 + 3) / 2 =
+4.0. Deadlines missed in October: #1 response, #1 followup, #3 response, #3 followup, #5 resolve
+(the 10-day window), #5 report, #5 resolve (12 h) = 7. Entered after October ended: 1.
+September: opened #1 only.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from conftest import Cli
+
+REPORT_AT = "2026-11-05T10:00:00+08:00"
+
+
+def _month(cli: Cli) -> None:
+    cli.ok("customer", "add", "王小明", "--since", "2025-01-01", now="2026-09-01T09:00:00+08:00")
+    cli.ok("customer", "add", "李美玲", "--since", "2025-01-01")
+    cli.ok("customer", "add", "華信科技", "--segment", "enterprise", "--since", "2025-01-01")
+
+    def at(moment: str, *args: str) -> None:
+        cli.ok(*args, "--at", moment, now=moment.replace(" ", "T") + ":00+08:00")
+
+    at("2026-09-30 23:30", "complaint", "open", "王小明", "樓上漏水", "--category", "漏水")
+    at("2026-10-01 00:30", "complaint", "open", "王小明", "洗手間漏水", "--category", "漏水")
+    at("2026-10-01 09:00", "complaint", "respond", "2")
+    at("2026-10-02 00:30", "complaint", "close", "2", "--resolution", "更換水管")
+    at("2026-10-02 10:00", "visit", "log", "王小明", "--method", "phone", "--complaint", "2",
+       "--satisfaction", "5")
+    at("2026-10-03 11:30", "complaint", "close", "1", "--resolution", "已修補")
+    at("2026-10-05 10:00", "complaint", "open", "李美玲", "夜間噪音", "--category", "噪音",
+       "--channel", "wechat")
+    at("2026-10-06 10:00", "complaint", "open", "李美玲", "噪音仍未改善", "--category", "噪音")
+    at("2026-10-06 12:00", "complaint", "respond", "4")
+    at("2026-10-08 10:00", "complaint", "close", "3", "--resolution", "已與鄰居溝通")
+    at("2026-10-10 09:00", "complaint", "open", "華信科技", "機房網絡中斷", "--category",
+       "網絡", "--severity", "major")
+    at("2026-10-10 09:05", "complaint", "escalate", "5", "--reason", "重大投訴")
+    at("2026-10-10 15:00", "complaint", "close", "5", "--resolution", "更換交換機")
+    at("2026-10-11 10:00", "visit", "log", "華信科技", "--method", "in-person", "--complaint",
+       "5", "--satisfaction", "3")
+    at("2026-10-31 23:30", "complaint", "open", "王小明", "又漏水", "--category", "漏水")
+    cli.ok("complaint", "respond", "3", "--at", "2026-10-06 11:00",
+           now="2026-11-02T09:00:00+08:00")
+
+
+def test_october_figures_match_the_hand_counts(cli: Cli) -> None:
+    _month(cli)
+    figures = json.loads(cli.ok("report", "monthly", "--month", "2026-10", "-f", "json",
+                                now=REPORT_AT))
+    expected = {
+        "month": "2026-10", "complaints_opened": 5, "complaints_closed": 4,
+        "complaints_escalated": 2, "complaints_major": 2, "complaints_minor": 3,
+        "complaints_repeat": 1, "response_on_time_pct": 66.7, "resolved_on_time_pct": 100.0,
+        "median_resolution_hours": 42.0, "p90_resolution_hours": 72.0, "followups_due": 4,
+        "followups_done": 2, "followup_rate_pct": 50.0, "avg_satisfaction": 4.0,
+        "late_entries": 1,
+    }
+    assert {key: figures[key] for key in expected} == expected
+    missed = sorted((row["complaint_id"], row["timer"]) for row in figures["breached"])
+    assert missed == [(1, "followup"), (1, "response"), (3, "followup"), (3, "response"),
+                      (4, "report"), (4, "resolve"), (4, "resolve")]
+    assert figures["previous"]["complaints_opened"] == 1
+    by_category = {row["category"]: row["opened"] for row in figures["by_category"]}
+    assert by_category == {"漏水": 2, "噪音": 2, "網絡": 1}
+
+
+def test_the_same_month_rerun_later_gives_the_same_figures(cli: Cli) -> None:
+    _month(cli)
+    first = cli.ok("report", "monthly", "--month", "2026-10", "-f", "json", now=REPORT_AT)
+    cli.ok("complaint", "sweep", now="2026-12-20T08:00:00+08:00")
+    later = cli.ok("report", "monthly", "--month", "2026-10", "-f", "json",
+                   now="2026-12-20T08:00:00+08:00")
+    assert json.loads(first) == json.loads(later)
+
+
+def test_csv_is_metric_value_rows_and_by_category_is_one_table(cli: Cli) -> None:
+    _month(cli)
+    rows = list(csv.reader(io.StringIO(cli.ok("report", "monthly", "--month", "2026-10",
+                                              "-f", "csv", now=REPORT_AT))))
+    assert rows[0] == ["metric", "value"]
+    assert ["complaints_opened", "5"] in rows and ["followup_rate_pct", "50.0"] in rows
+    table = list(csv.reader(io.StringIO(cli.ok("report", "monthly", "--month", "2026-10",
+                                               "--by", "category", "-f", "csv", now=REPORT_AT))))
+    assert table[0] == ["category", "opened", "major", "escalated", "closed", "breached",
+                        "repeat"]
+    assert ["噪音", "2", "1", "1", "1", "2", "1"] in table
+
+
+def test_a_month_without_data_prints_zeros_and_says_so(cli: Cli) -> None:
+    out = cli.ok("report", "monthly", "--month", "2026-06", now=REPORT_AT)
+    assert "No complaints and no follow-ups recorded this month" in out
+    figures = json.loads(cli.ok("report", "monthly", "--month", "2026-06", "-f", "json",
+                                now=REPORT_AT))
+    assert figures["complaints_opened"] == 0
+    assert figures["response_on_time_pct"] is None
+    assert figures["followup_rate_pct"] is None
+
+
+def test_markdown_pastes_into_a_mail(cli: Cli) -> None:
+    _month(cli)
+    out = cli.ok("report", "monthly", "--month", "2026-10", "-f", "markdown", now=REPORT_AT)
+    assert out.startswith("# Complaint analysis 2026-10\n")
+    assert "| Complaints opened" in out
+    assert "## Deadlines missed" in out
+
+
+def test_month_last_means_the_previous_calendar_month(cli: Cli) -> None:
+    _month(cli)
+    figures = json.loads(cli.ok("report", "monthly", "--month", "last", "-f", "json",
+                                now=REPORT_AT))
+    assert figures["month"] == "2026-10"
+
+
+def test_bad_month_is_exit_2(cli: Cli) -> None:
+    code, _, err = cli("report", "monthly", "--month", "2026-13")
+    assert code == 2
+    assert "--month" in err and "2026-13" in err
