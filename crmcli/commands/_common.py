@@ -67,8 +67,9 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        ctx = kwargs.get("ctx")
-        app_state = state(ctx) if isinstance(ctx, typer.Context) else AppState()
+        # Typer passes its bundled Click's Context, which is not a typer.Context instance.
+        ctx: Any = kwargs.get("ctx")
+        app_state = state(ctx) if hasattr(ctx, "find_root") else AppState()
         debug = app_state.debug or os.environ.get("CRMCLI_DEBUG") == "1"
         try:
             return fn(*args, **kwargs)
