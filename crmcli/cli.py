@@ -4,18 +4,50 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from crmcli import __version__
 from crmcli.commands import complaint, customer, database, policy, report, visit
 from crmcli.commands._common import AppState
 from crmcli.env import Env
 
+# Typer bundles its own Click and does not re-export its exception classes; BadParameter's
+# bases are that Click's UsageError and ClickException.
+_UsageError: type[Exception] = typer.BadParameter.__mro__[1]
+_ClickException: type[Exception] = _UsageError.__mro__[1]
+
+
+class CrmGroup(TyperGroup):
+    """The root group: a usage error is one line on stderr (exit 2), not a usage block."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except _ClickException as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":
+                exc.show()  # type: ignore[attr-defined]
+                sys.exit(0)
+            context = getattr(exc, "ctx", None)
+            hint = f" (see `{context.command_path} --help`)" if context is not None else ""
+            message = exc.format_message()  # type: ignore[attr-defined]
+            sys.stderr.write(f"Error: {message}{hint}\n")
+            sys.exit(exc.exit_code)  # type: ignore[attr-defined]
+        except typer.Abort:
+            sys.stderr.write("Aborted.\n")
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
 app = typer.Typer(
     name="crmcli",
+    cls=CrmGroup,
     help="Customer relationships for on-site teams: customers, complaints, follow-ups, reports.",
     no_args_is_help=True,
     rich_markup_mode=None,

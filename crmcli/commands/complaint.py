@@ -22,7 +22,7 @@ from crmcli.render import Format, render
 app = typer.Typer(help="Complaints: open, respond, escalate, close, reopen, list, sweep.",
                   no_args_is_help=True)
 
-IdArg = Annotated[int, typer.Argument(help="Complaint id.", min=1)]
+IdArg = Annotated[int, typer.Argument(help="Complaint id.", min=1, metavar="ID")]
 NoteOpt = Annotated[str | None, typer.Option("--note", help="A note for the history.")]
 
 
