@@ -8,11 +8,27 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import typer.testing
 from typer.testing import CliRunner
 
 from crmcli.cli import app
 
 FIXED_NOW = "2026-11-20T10:00:00+08:00"
+
+# Building the Click command tree from the Typer app is most of an in-process run's cost
+# (~25 ms); build it once per app so the CLI tests stay fast.
+_commands: dict[int, typer.main.TyperGroup | typer.main.TyperCommand] = {}
+_build_command = typer.testing._get_command
+
+
+def _cached_command(typer_app: typer.Typer) -> typer.main.TyperGroup | typer.main.TyperCommand:
+    key = id(typer_app)
+    if key not in _commands:
+        _commands[key] = _build_command(typer_app)
+    return _commands[key]
+
+
+typer.testing._get_command = _cached_command  # type: ignore[assignment]
 
 
 @pytest.fixture(autouse=True)

@@ -126,16 +126,21 @@ def _alert(app_state: AppState, text: str) -> None:
 
 
 def _act(ctx: typer.Context, complaint_id: int, action: str, at: str | None, by: str | None,
-         fmt: Format, verb: str, note: str | None = None, **extra: Any) -> None:
+         fmt: Format, verb: str, note: str | None = None, case: bool = False, **extra: Any
+         ) -> None:
     from crmcli.services import complaints
 
     app_state = state(ctx)
     session = app_state.session()
     complaint = complaints.act(session, complaint_id, action, at=_at(app_state, at, session.now),
                                by=by, note=note, **extra)
+    if case:  # before the confirmation, so a json record shows it
+        complaint = complaints.set_case(session, complaint_id, True, by)
     eff = complaint.effective
     lines = [f"Complaint #{complaint_id} {verb} (now {eff.severity}, {eff.status}).",
              *_deadlines(complaint)]
+    if case:
+        lines.append("Added to the case library.")
     _say(app_state, complaint, fmt, "\n".join(lines))
 
 
@@ -207,14 +212,12 @@ def close(
     """
     from crmcli.errors import BadInput
     from crmcli.fields import clean_text
-    from crmcli.services import complaints
 
     text = clean_text(resolution, "--resolution", multiline=True)
     if not text:
         raise BadInput("--resolution: say how it was resolved.")
-    _act(ctx, complaint_id, "closed", at, by, fmt, "closed", text, field="resolution", new=text)
-    if case:
-        complaints.set_case(state(ctx).session(), complaint_id, True, by)
+    _act(ctx, complaint_id, "closed", at, by, fmt, "closed", text, case=case, field="resolution",
+         new=text)
 
 
 @app.command("reopen")
@@ -342,7 +345,9 @@ def show(ctx: typer.Context, complaint_id: IdArg, fmt: FormatOpt = Format.table)
     render(app_state.env, fields, [Column("field"), Column("value")], fmt,
            title=f"Complaint #{complaint_id} — {record['customer']}")
     app_state.env.out("")
-    render(app_state.env, timers, complaints.TIMER_COLUMNS, fmt, title="Timers")
+    shown = [{**t, "state": t["state"].upper() if t["state"] == "overdue" else t["state"]}
+             for t in timers]  # shouted in the table only; json keeps the stable word
+    render(app_state.env, shown, complaints.TIMER_COLUMNS, fmt, title="Timers")
     app_state.env.out("")
     render(app_state.env, events, complaints.EVENT_COLUMNS, fmt, title="History")
 

@@ -361,7 +361,7 @@ def detail(session: Session, complaint_id: int) -> tuple[dict[str, Any], list[di
     complaint = load(session, complaint_id)
     record = summary(complaint)
     timers = [{"timer": t.name, "started_at": t.started_at, "due": t.due, "met_at": t.met_at,
-               "state": t.state.upper() if t.overdue else t.state}
+               "state": t.state}
               for t in complaint.effective.timers]
     events = [
         {"at": from_db(at), "action": action, "by": by, "note": note, "level": level,
