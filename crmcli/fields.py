@@ -32,8 +32,9 @@ def name_key(name: str) -> str:
 
 def clean_text(value: str, field: str, *, multiline: bool = False) -> str | None:
     text = value.strip()
-    if not multiline:
-        text = " ".join(text.split())
+    # Windows line ends (a cell typed in Excel, a pasted note) are line ends, not control codes.
+    text = (text.replace("\r\n", "\n").replace("\r", "\n") if multiline
+            else " ".join(text.split()))
     if _CONTROL.search(text):
         raise BadInput(f"{field}: control characters are not allowed.")
     if len(text) > MAX_TEXT:
@@ -109,7 +110,8 @@ def parse_preferences(values: list[str]) -> dict[str, str]:
                 continue
             key, sep, val = pair.partition("=")
             if not sep or not key.strip():
-                raise BadInput(f"preference: {pair.strip()!r} is not KEY=VALUE (e.g. language=粵語).")
+                raise BadInput(
+                    f"preference: {pair.strip()!r} is not KEY=VALUE (e.g. language=粵語).")
             prefs[clean_text(key, "preference") or ""] = clean_text(val, "preference") or ""
     return prefs
 

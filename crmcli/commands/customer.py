@@ -55,12 +55,22 @@ PrefOpt = Annotated[
 
 def _values(now: Any, **options: Any) -> dict[str, Any]:
     from crmcli import fields
+    from crmcli.errors import BadInput
 
     values: dict[str, Any] = {}
     for name, value in options.items():
         if value is None or (isinstance(value, list) and not value):
             continue
-        values[name] = fields.clean_field(name, value, now)
+        try:
+            values[name] = fields.clean_field(name, value, now)
+        except BadInput as exc:  # name the option the user typed, not the field
+            option = {"preferences": "--preference", "tags": "--tag"}.get(name, f"--{name}")
+            text = str(exc)
+            for prefix in (f"{name}:", f"{option[2:]}:"):
+                if text.startswith(prefix):
+                    text = f"{option}:{text[len(prefix):]}"
+                    break
+            raise BadInput(text) from None
     return values
 
 
@@ -272,7 +282,7 @@ def import_(
         bool, typer.Option("--allow-duplicate", help="Add rows even if the name is on file.")
     ] = False,
 ) -> None:
-    """Import customers from CSV: every row is checked first; nothing is written unless all are good.
+    """Import customers from CSV: every row is checked first; nothing is written unless all good.
 
     Columns: name, contact, phone, email, address, site, unit, segment, grade, tags, since,
     birthday, preferences, note, confidential.

@@ -80,6 +80,12 @@ def duplicates_of(session: Session, name: str, *, exclude: int | None = None) ->
     ]
 
 
+def _on_file(session: Session, customer_id: int) -> str:
+    name = session.conn.execute("SELECT name FROM customers WHERE id = ?",
+                                (customer_id,)).fetchone()[0]
+    return f"Customer #{customer_id} {name}"
+
+
 @dataclass
 class NewCustomer:
     name: str
@@ -93,8 +99,8 @@ def add(session: Session, new: NewCustomer, *, allow_duplicate: bool = False) ->
             existing = duplicates_of(session, new.name)
             if existing:
                 raise Conflict(
-                    f"Customer #{existing[0]} is already named {new.name!r}; "
-                    "add --allow-duplicate if this is another customer."
+                    f"{_on_file(session, existing[0])} is already on file; "
+                    f"add --allow-duplicate if {new.name!r} is another customer."
                 )
         customer_id = _insert(session, [new])[0]
     return find(session, str(customer_id))
@@ -139,8 +145,8 @@ def edit(session: Session, ref: str, changes: dict[str, Any],
             clash = duplicates_of(session, changes["name"], exclude=before["id"])
             if clash and not changes.pop("_allow_duplicate", False):
                 raise Conflict(
-                    f"Customer #{clash[0]} is already named {changes['name']!r}; "
-                    "add --allow-duplicate to rename anyway."
+                    f"{_on_file(session, clash[0])} is already on file; "
+                    f"add --allow-duplicate to rename to {changes['name']!r} anyway."
                 )
         changes.pop("_allow_duplicate", None)
         for name, value in changes.items():

@@ -19,6 +19,8 @@ from crmcli.services.customers import NewCustomer, _insert, _record_change
 ALIASES = {"tag": "tags", "preference": "preferences", "customer": "name", "mobile": "phone",
            "telephone": "phone", "e-mail": "email", "note": "note", "notes": "note"}
 MAX_ERRORS_SHOWN = 20
+# `customer export` writes each customer's id; this database gives its own, so it is read past.
+IGNORED = ("id",)
 
 
 class OnExisting(StrEnum):
@@ -47,14 +49,16 @@ def _decode(path: Path) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        hint = ""
+        # Big5 bytes usually decode as GB18030 too, so name every candidate rather than guess.
+        names = []
         for encoding, name in (("gb18030", "GBK/GB18030"), ("big5", "Big5")):
             try:
                 data.decode(encoding)
             except UnicodeDecodeError:
                 continue
-            hint = f" It looks like {name}: save it as UTF-8 (CSV UTF-8 in Excel)."
-            break
+            names.append(name)
+        hint = (f" It looks like {' or '.join(names)}: save it as UTF-8 (CSV UTF-8 in Excel)."
+                if names else "")
         raise BadInput(f"{path}: line {line} is not UTF-8 text.{hint or ' Save it as UTF-8.'}"
                        ) from None
 
@@ -79,7 +83,7 @@ def _header(path: Path, cells: list[str]) -> list[str]:
     for cell in cells:
         name = cell.strip().lower().replace(" ", "_")
         name = ALIASES.get(name, name)
-        if name not in fields.CUSTOMER_FIELDS:
+        if name not in fields.CUSTOMER_FIELDS and name not in IGNORED:
             raise BadInput(f"{path}: line 1: unknown column {cell.strip()!r} "
                            f"(columns: {', '.join(fields.CUSTOMER_FIELDS)}).")
         if name in names:
@@ -113,7 +117,7 @@ def plan(session: Session, path: Path, on_existing: OnExisting,
             continue
         values: dict[str, Any] = {}
         for name, cell in zip(header, cells, strict=True):
-            if name != "name" and not cell.strip():
+            if name in IGNORED or (name != "name" and not cell.strip()):
                 continue
             try:
                 values[name] = fields.clean_field(name, cell, session.now)
