@@ -106,6 +106,8 @@ def _parse_general(text: str, default_day: date, option: str, original: str) -> 
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
+        if text.isdigit():  # dateutil would read 0940 as the year 940 and 10 as the 10th
+            return _digits_time(text, default_day, option, original)
         from dateutil import parser
 
         try:
@@ -121,6 +123,16 @@ def _parse_general(text: str, default_day: date, option: str, original: str) -> 
         except (OverflowError, ValueError, OSError):
             raise BadInput(f"{option}: {original!r} is out of range.") from None
     return moment.astimezone(UTC)
+
+
+def _digits_time(text: str, day: date, option: str, original: str) -> datetime:
+    """``0940`` or ``940`` is 09:40 on ``day``; a bare day or hour number is ambiguous."""
+    if len(text) in (3, 4):
+        hour, minute = int(text[:-2]), int(text[-2:])
+        if hour < 24 and minute < 60:
+            return datetime.combine(day, time(hour, minute)).astimezone().astimezone(UTC)
+    raise BadInput(f"{option}: cannot read {original!r} as a date or time "
+                   "(write a time as 09:40, a day as 2026-11-20).")
 
 
 def parse_day(text: str, now: datetime, option: str) -> date:
