@@ -82,7 +82,8 @@ def table_value(value: Any) -> str:
         return ", ".join(str(item) for item in value)
     if isinstance(value, dict):
         return ", ".join(f"{k}={v}" for k, v in value.items())
-    return str(value).replace("\n", " ")
+    # A tab or line break inside a cell would break the table's columns.
+    return str(value).replace("\r\n", " ").replace("\n", " ").replace("\t", " ")
 
 
 def render(

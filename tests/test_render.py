@@ -1,0 +1,215 @@
+"""One row stream, five formats: table (plain or Rich), csv (RFC 4180), tsv, json, jsonl."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+from conftest import Cli
+from wcwidth import wcswidth
+
+from crmcli.env import Env
+from crmcli.render import Column, Format, render
+
+ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+COLUMNS = [Column("id", justify="right"), Column("name"), Column("note"), Column("due"),
+           Column("tags"), Column("overdue"), Column("hidden", in_table=False)]
+ROWS: list[dict[str, Any]] = [
+    {"id": 1, "name": "王小明", "note": '說："冷氣, 太吵"',
+     "due": datetime(2026, 11, 20, 1, 40, tzinfo=UTC), "tags": ["VIP", "長租"], "overdue": True,
+     "hidden": "x"},
+    {"id": 12, "name": "Acme Ltd", "note": "two\nlines", "due": None, "tags": [],
+     "overdue": False, "hidden": None},
+    {"id": 123, "name": "陳大文先生", "note": "tab\there", "due": date(2026, 12, 1),
+     "tags": ["IDC"], "overdue": False, "hidden": "y"},
+]
+
+
+def run(fmt: Format, rows: list[dict[str, Any]] | None = None, *, tty: bool = False,
+        **options: Any) -> str:
+    out = io.StringIO()
+    env = Env(stdout=out, stderr=io.StringIO(), stdout_isatty=tty)
+    render(env, iter(ROWS if rows is None else rows), COLUMNS, fmt, **options)
+    return out.getvalue()
+
+
+# --- csv ----------------------------------------------------------------------------------------
+
+def test_csv_is_rfc_4180_with_a_header() -> None:
+    out = run(Format.csv)
+    assert out.startswith("id,name,note,due,tags,overdue,hidden\r\n")
+    assert out.endswith("\r\n")
+    assert '"說：""冷氣, 太吵"""' in out  # quotes doubled, the comma kept inside quotes
+    assert '"two\nlines"' in out
+    parsed = list(csv.reader(io.StringIO(out, newline="")))
+    assert parsed == [
+        ["id", "name", "note", "due", "tags", "overdue", "hidden"],
+        ["1", "王小明", '說："冷氣, 太吵"', "2026-11-20T09:40:00+08:00", "VIP; 長租", "true", "x"],
+        ["12", "Acme Ltd", "two\nlines", "", "", "false", ""],
+        ["123", "陳大文先生", "tab\there", "2026-12-01", "IDC", "false", "y"],
+    ]
+    assert len({len(row) for row in parsed}) == 1  # rectangular
+
+
+def test_csv_with_no_rows_is_the_header_alone() -> None:
+    assert run(Format.csv, []) == "id,name,note,due,tags,overdue,hidden\r\n"
+
+
+def test_bom_only_where_asked_and_only_for_csv_and_tsv() -> None:
+    assert run(Format.csv, bom=True) == "\ufeff" + run(Format.csv)
+    assert run(Format.tsv, bom=True).startswith("\ufeffid\tname")
+    assert not run(Format.csv).startswith("\ufeff")
+    assert run(Format.json, bom=True) == run(Format.json)
+
+
+def test_tsv_keeps_one_line_per_row() -> None:
+    lines = run(Format.tsv).split("\n")
+    assert lines[0] == "id\tname\tnote\tdue\ttags\toverdue\thidden"
+    assert [line.count("\t") for line in lines[1:4]] == [6, 6, 6]
+    assert lines[2].split("\t")[2] == "two lines"
+    assert lines[3].split("\t")[2] == "tab here"
+    assert lines[4] == ""
+
+
+def test_table_cells_flatten_tabs_and_line_breaks() -> None:
+    out = run(Format.table)
+    assert "\t" not in out
+    assert "tab here" in out and "two lines" in out
+
+
+# --- json / jsonl -------------------------------------------------------------------------------
+
+def test_json_is_one_document_with_typed_values() -> None:
+    out = run(Format.json)
+    document = json.loads(out)
+    assert document[0] == {"id": 1, "name": "王小明", "note": '說："冷氣, 太吵"',
+                           "due": "2026-11-20T09:40:00+08:00", "tags": ["VIP", "長租"],
+                           "overdue": True, "hidden": "x"}
+    assert document[1]["due"] is None and document[1]["tags"] == []
+    assert document[2]["due"] == "2026-12-01"
+    assert "王小明" in out  # readable, not \\u escapes
+
+
+def test_json_with_no_rows_is_an_empty_list() -> None:
+    assert run(Format.json, []) == "[]\n"
+    assert json.loads(run(Format.json, [])) == []
+
+
+def test_jsonl_is_one_object_per_line() -> None:
+    lines = run(Format.jsonl).splitlines()
+    assert len(lines) == 3
+    assert [json.loads(line)["id"] for line in lines] == [1, 12, 123]
+    assert json.loads(lines[1])["note"] == "two\nlines"
+    assert run(Format.jsonl, []) == ""
+
+
+# --- tables ---------------------------------------------------------------------------------------
+
+def test_plain_table_has_no_escape_codes_and_hides_table_less_columns() -> None:
+    out = run(Format.table)
+    assert "\x1b" not in out
+    lines = out.splitlines()
+    assert lines[0].split() == ["id", "name", "note", "due", "tags", "overdue"]
+    assert "hidden" not in out
+    assert len(lines) == 2 + 3  # header, rule, one line per row (newlines flattened)
+    assert "2026-11-20 09:40" in lines[2]  # times shown as a person reads them, local
+    assert "yes" in lines[2]  # overdue in words, not only in colour
+
+
+def test_plain_table_columns_line_up_with_chinese_text() -> None:
+    lines = run(Format.table).splitlines()
+    rule = lines[1]
+    starts = [m.start() for m in re.finditer(r"-+", rule)]
+    for line in [lines[0], *lines[2:]]:
+        for start in (s for s in starts[1:] if s < wcswidth(line)):
+            # every column starts at the same display column on every line
+            cut = next(i for i in range(len(line) + 1) if wcswidth(line[:i]) >= start)
+            assert wcswidth(line[:cut]) == start, line
+            assert line[cut - 1] == " ", line
+
+
+def test_plain_table_is_not_wrapped_to_the_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "40")
+    note = "很長的備註" * 60
+    out = run(Format.table, [{"id": 1, "name": "王小明", "note": note}])
+    assert len(out.splitlines()) == 3
+    assert note in out
+
+
+def test_empty_table_says_so_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert run(Format.table, [], empty="No customers match.") == ""
+    assert run(Format.table, [], tty=True, empty="No customers match.") == (
+        "No customers match.\n")
+
+
+def test_rich_table_on_a_terminal_aligns_chinese_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_COLOR")
+    monkeypatch.setenv("TERM", "xterm-256color")
+    monkeypatch.setenv("COLUMNS", "200")
+    out = run(Format.table, tty=True, alert_key="overdue")
+    plain = ESCAPE.sub("", out)
+    lines = [line for line in plain.splitlines() if line.strip()]
+    assert "王小明" in plain and "陳大文先生" in plain
+    assert len({wcswidth(line) for line in lines}) == 1  # a box: every line equally wide
+    border = lines[0]
+    for line in lines:
+        # the vertical rules sit at the same display columns on every line
+        columns = [wcswidth(line[:i]) for i, ch in enumerate(line) if ch in "│┃┆|"]
+        expected = [wcswidth(border[:i]) for i, ch in enumerate(border) if ch in "┬┳╤┯"]
+        if columns:
+            assert columns[1:-1] == expected, line
+
+
+@pytest.mark.parametrize(("name", "value"), [("NO_COLOR", "1"), ("TERM", "dumb")])
+def test_no_colour_or_a_dumb_terminal_gets_the_plain_table(
+        monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm-256color")
+    monkeypatch.setenv(name, value)
+    out = run(Format.table, tty=True)
+    assert "\x1b" not in out
+    assert out == run(Format.table)
+
+
+# --- the same through the CLI ---------------------------------------------------------------------
+
+@pytest.fixture
+def listing(cli: Cli) -> Cli:
+    cli.ok("customer", "add", "王小明", "--note", '他說："冷氣, 太吵"', "--tag", "VIP")
+    cli.ok("customer", "add", "Acme Ltd", "--tag", "IDC", "--tag", "長租")
+    return cli
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "tsv", "json", "jsonl"])
+def test_every_format_of_a_list_command(listing: Cli, fmt: str) -> None:
+    out = listing.ok("customer", "list", "--format", fmt)
+    assert "\x1b" not in out
+    if fmt == "json":
+        assert [r["name"] for r in json.loads(out)] == ["王小明", "Acme Ltd"]
+    elif fmt == "jsonl":
+        assert [json.loads(line)["name"] for line in out.splitlines()] == ["王小明", "Acme Ltd"]
+    elif fmt == "csv":
+        rows = list(csv.DictReader(io.StringIO(out, newline="")))
+        assert [(r["name"], r["tags"]) for r in rows] == [("王小明", "VIP"),
+                                                          ("Acme Ltd", "IDC; 長租")]
+        assert rows[0]["note"] == '他說："冷氣, 太吵"'
+    elif fmt == "tsv":
+        assert [line.split("\t")[1] for line in out.splitlines()] == ["name", "王小明",
+                                                                      "Acme Ltd"]
+    else:
+        assert [line.split()[1] for line in out.splitlines()[2:]] == ["王小明", "Acme"]
+
+
+def test_short_format_option(listing: Cli) -> None:
+    assert listing.ok("customer", "list", "-f", "jsonl") == listing.ok(
+        "customer", "list", "--format", "jsonl")
+
+
+def test_csv_bom_through_the_cli(listing: Cli) -> None:
+    out = listing.ok("customer", "list", "-f", "csv", "--bom")
+    assert out.startswith("\ufeffid,name,")
