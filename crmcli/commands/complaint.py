@@ -187,7 +187,7 @@ def escalate(
 def upgrade(ctx: typer.Context, complaint_id: IdArg,
             reason: Annotated[str | None, typer.Option("--reason")] = None,
             at: AtOpt = None, by: ByOpt = None, fmt: FormatOpt = Format.table) -> None:
-    """Make a minor complaint major (e.g. a repeated complaint); starts the major deadlines.
+    """Make a minor complaint major, as for a repeated complaint; starts the major deadlines.
 
     Example: crmcli complaint upgrade 12 --reason "同一問題第三次投訴"
     """

@@ -1,0 +1,117 @@
+"""Every command and group explains itself, and every command shows an example that works."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import typer.main
+from conftest import Cli
+
+from crmcli.cli import app
+
+ROOT = typer.main.get_command(app)
+
+
+def walk(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
+    yield path, command
+    for name, sub in sorted(getattr(command, "commands", {}).items()):
+        yield from walk(sub, (*path, name))
+
+
+ALL = list(walk(ROOT))
+GROUPS = [(path, c) for path, c in ALL if hasattr(c, "commands")]
+COMMANDS = [(path, c) for path, c in ALL if not hasattr(c, "commands")]
+
+
+def label(path: tuple[str, ...]) -> str:
+    return " ".join(("crmcli", *path))
+
+
+def example_lines(command: Any) -> list[str]:
+    return [line.strip() for line in (command.help or "").splitlines()
+            if line.strip().startswith("Example:")]
+
+
+def example_words(line: str) -> list[str]:
+    """The example as the shell would pass it (substitutions stand in as one word)."""
+    text = re.sub(r"\$\([^)]*\)", "X", line.removeprefix("Example:").strip())
+    words = shlex.split(text)
+    for stop in (">", "|", "&&"):
+        words = words[:words.index(stop)] if stop in words else words
+    return words
+
+
+def test_the_tree_has_the_commands_the_spec_names() -> None:
+    names = {label(path) for path, _ in ALL}
+    for expected in ("crmcli init", "crmcli db path", "crmcli db status",
+                     "crmcli customer add", "crmcli customer list", "crmcli customer show",
+                     "crmcli customer edit", "crmcli customer import", "crmcli customer export",
+                     "crmcli complaint open", "crmcli complaint respond",
+                     "crmcli complaint escalate", "crmcli complaint close",
+                     "crmcli complaint reopen", "crmcli complaint list", "crmcli complaint show",
+                     "crmcli complaint sweep", "crmcli policy show", "crmcli policy set",
+                     "crmcli access-log"):
+        assert expected in names
+
+
+@pytest.mark.parametrize(("path", "group"), GROUPS, ids=[label(p) for p, _ in GROUPS])
+def test_every_group_has_help(path: tuple[str, ...], group: Any) -> None:
+    assert (group.help or "").strip(), f"{label(path)} has no help"
+    assert group.get_short_help_str(limit=200).strip()
+
+
+@pytest.mark.parametrize(("path", "command"), COMMANDS, ids=[label(p) for p, _ in COMMANDS])
+def test_every_command_has_help_and_an_example(path: tuple[str, ...], command: Any) -> None:
+    text = (command.help or "").strip()
+    assert text, f"{label(path)} has no help"
+    short = command.get_short_help_str(limit=200)
+    assert len(short) > 10 and not short.endswith("(e.g."), short
+    examples = example_lines(command)
+    assert examples, f"{label(path)}: no 'Example:' line in its help"
+    for line in examples:
+        words = example_words(line)
+        assert words[0] == "crmcli"
+        assert tuple(w for w in words[1:] if not w.startswith("-"))[:len(path)] == path or (
+            "--db" in words), line
+
+
+@pytest.mark.parametrize(("path", "command"), COMMANDS, ids=[label(p) for p, _ in COMMANDS])
+def test_every_example_parses(path: tuple[str, ...], command: Any) -> None:
+    for line in example_lines(command):
+        words = example_words(line)
+        # walk down the groups as Click would, parsing each level's options for real
+        context: Any = ROOT.make_context("crmcli", words[1:])
+        current: Any = ROOT
+        args = [*context._protected_args, *context.args]
+        while hasattr(current, "commands") and args:
+            name, current, rest = current.resolve_command(context, args)
+            context = current.make_context(name, rest, parent=context)
+            args = [*getattr(context, "_protected_args", []), *context.args]
+        assert current is command, line
+        assert not args, f"{line}: left over {args}"
+
+
+@pytest.mark.parametrize(("path", "command"), ALL, ids=[label(p) or "crmcli" for p, _ in ALL])
+def test_help_option_works_everywhere(cli: Cli, path: tuple[str, ...], command: Any) -> None:
+    for flag in ("--help", "-h"):
+        code, out, err = cli(*path, flag)
+        assert code == 0, err
+        assert out.startswith("Usage: ")
+        assert (command.help or "").strip().splitlines()[0][:30] in out
+
+
+def test_no_arguments_shows_help(cli: Cli) -> None:
+    code, out, err = cli()
+    assert code == 0
+    assert "Usage: " in out + err
+    assert "customer" in out + err and "complaint" in out + err
+
+
+def test_version(cli: Cli) -> None:
+    from crmcli import __version__
+
+    assert cli.ok("--version") == f"crmcli {__version__}\n"
