@@ -563,3 +563,23 @@ def test_case_library(wang: Cli) -> None:
     assert "case" in [e["action"] for e in show(wang, 1)["events"]]
     code, _, err = wang("complaint", "case", "99")
     assert code == 1 and "#99" in err
+
+
+# --- Back-filling ---------------------------------------------------------------------------------
+
+def test_a_close_back_filled_before_day_10_leaves_no_upgrade_in_the_history(wang: Cli) -> None:
+    wang.ok("complaint", "open", "王小明", "漏水", "--at", "09:00", now="2026-11-01T09:00")
+    wang.ok("complaint", "close", "1", "--resolution", "已修", "--at", "2026-11-05 10:00",
+            now="2026-11-12T09:00")
+    doc = show(wang, now="2026-11-12T09:00")
+    assert (doc["severity"], doc["status"]) == ("minor", "closed")
+    assert [e["action"] for e in doc["events"]] == ["opened", "closed"]
+
+
+def test_a_back_filled_reply_keeps_the_automatic_events_that_did_happen(wang: Cli) -> None:
+    wang.ok("complaint", "open", "王小明", "漏水", "--at", "09:00", now="2026-11-01T09:00")
+    wang.ok("complaint", "respond", "1", "--at", "2026-11-01 15:00", now="2026-11-12T09:00")
+    doc = show(wang, now="2026-11-12T09:00")
+    assert [(e["action"], e["automatic"]) for e in doc["events"]] == [
+        ("opened", False), ("responded", False), ("upgraded", True), ("escalated", True)]
+    assert json.loads(wang.ok("complaint", "sweep", "-f", "json", now="2026-11-12T09:00")) == []

@@ -124,8 +124,10 @@ def _insert_event(session: Session, complaint_id: int, at: datetime, action: str
     )
 
 
-def _record_automatic(session: Session, complaint: Complaint) -> list[rules.Automatic]:
-    pending = rules.pending_automatic(complaint.effective, complaint.events)
+def _record_automatic(session: Session, complaint: Complaint, until: datetime | None = None
+                      ) -> list[rules.Automatic]:
+    pending = [a for a in rules.pending_automatic(complaint.effective, complaint.events)
+               if until is None or a.at <= until]
     for auto in pending:
         _insert_event(session, complaint.id, auto.at, auto.action, SYSTEM, auto.note,
                       level=auto.level, reason=auto.note if auto.action == "escalated" else None,
@@ -208,7 +210,8 @@ def act(session: Session, complaint_id: int, action: str, *, at: datetime | None
             raise IllegalTransition(f"Complaint #{complaint_id} {problem}; {fix}.")
         if action == "upgraded" and state_then.severity == "major":
             raise IllegalTransition(f"Complaint #{complaint_id} is already major.")
-        _record_automatic(session, before)
+        # Only what happened before this event: a back-filled close may undo a later upgrade.
+        _record_automatic(session, before, until=when)
         _insert_event(session, complaint_id, when, action, by or session.user, note, **extra)
         if action == "closed":
             session.conn.execute("UPDATE complaints SET resolution = ? WHERE id = ?",
