@@ -583,3 +583,29 @@ def test_a_back_filled_reply_keeps_the_automatic_events_that_did_happen(wang: Cl
     assert [(e["action"], e["automatic"]) for e in doc["events"]] == [
         ("opened", False), ("responded", False), ("upgraded", True), ("escalated", True)]
     assert json.loads(wang.ok("complaint", "sweep", "-f", "json", now="2026-11-12T09:00")) == []
+
+
+def test_an_escalation_names_whom_it_was_reported_to(wang: Cli) -> None:
+    wang.ok("policy", "set", "department_head", "資產管理部 林部長", now="2026-11-20T07:00")
+    wang.ok("complaint", "open", "王小明", "漏水", "--severity", "major", "--at", "07:55",
+            now="2026-11-20T08:00")
+    wang.ok("complaint", "escalate", "1", "--reason", "重大投訴")
+    wang.ok("complaint", "escalate", "1", "--reason", "客戶要求見總經理", "--to", "王總",
+            "--level", "2")
+    escalations = [e for e in show(wang)["events"] if e["action"] == "escalated"]
+    assert [(e["to"], e["level"], e["reason"]) for e in escalations] == [
+        ("資產管理部 林部長", 1, "重大投訴"), ("王總", 2, "客戶要求見總經理")]
+
+
+def test_policy_show_and_bad_settings(cli: Cli) -> None:
+    rows = {r["key"]: r["value"] for r in json.loads(cli.ok("policy", "show", "-f", "json"))}
+    assert (rows["response_hours"], rows["upgrade_days"], rows["report_minutes"],
+            rows["resolve_hours"], rows["followup_hours"]) == (24, 10, 10, 12, 24)
+    for key, value in (("response_hours", "soon"), ("resolve_hours", "0"),
+                       ("no_such_setting", "1")):
+        code, out, err = cli("policy", "set", key, value)
+        assert (code, out) == (2, ""), err
+        assert key in err or value in err
+    cli.ok("policy", "set", "resolve_hours", "6")
+    rows = {r["key"]: r["value"] for r in json.loads(cli.ok("policy", "show", "-f", "json"))}
+    assert rows["resolve_hours"] == 6

@@ -212,6 +212,8 @@ def act(session: Session, complaint_id: int, action: str, *, at: datetime | None
             raise IllegalTransition(f"Complaint #{complaint_id} is already major.")
         # Only what happened before this event: a back-filled close may undo a later upgrade.
         _record_automatic(session, before, until=when)
+        if action == "escalated" and not extra.get("to") and extra.get("level", 1) == 1:
+            extra["to"] = session.policies.at(when).department_head  # whom it was reported to
         _insert_event(session, complaint_id, when, action, by or session.user, note, **extra)
         if action == "closed":
             session.conn.execute("UPDATE complaints SET resolution = ? WHERE id = ?",
