@@ -95,11 +95,9 @@ def normalize(key: str, value: str) -> tuple[str, str]:
 def apply(policy: Policy, key: str, value: str) -> Policy:
     if CADENCE_OVERRIDE.match(key):
         return replace(policy, cadence_overrides={**policy.cadence_overrides, key: value})
-    if key in _FLOAT_KEYS:
-        return replace(policy, **{key: float(value)})
-    if key in _INT_KEYS:
-        return replace(policy, **{key: int(value)})
-    return replace(policy, **{key: value})
+    typed: dict[str, Any] = {key: float(value) if key in _FLOAT_KEYS
+                             else int(value) if key in _INT_KEYS else value}
+    return replace(policy, **typed)
 
 
 def as_rows(policy: Policy) -> list[dict[str, Any]]:

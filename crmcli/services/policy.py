@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from crmcli import policy
-from crmcli.db import transaction
 from crmcli.dates import to_db
+from crmcli.db import transaction
 from crmcli.services import Session
 
 
