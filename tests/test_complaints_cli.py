@@ -609,3 +609,35 @@ def test_policy_show_and_bad_settings(cli: Cli) -> None:
     cli.ok("policy", "set", "resolve_hours", "6")
     rows = {r["key"]: r["value"] for r in json.loads(cli.ok("policy", "show", "-f", "json"))}
     assert rows["resolve_hours"] == 6
+
+
+def test_a_major_complaint_opens_with_an_alert_on_a_terminal(
+        wang: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import re
+
+    from typer.testing import CliRunner
+
+    from crmcli.cli import app
+    from crmcli.commands._common import AppState
+    from crmcli.env import Env
+
+    monkeypatch.delenv("NO_COLOR")
+    monkeypatch.setenv("TERM", "xterm-256color")
+    screen = io.StringIO()
+    terminal = AppState(env=Env(stdout=screen, stderr=io.StringIO(), stdout_isatty=True))
+    result = CliRunner().invoke(app, ["complaint", "open", "王小明", "天花板漏水", "--severity",
+                                      "major", "--at", "09:55"], obj=terminal)
+    assert result.exit_code == 0, result.output
+    text = re.sub(r"\x1b\[[0-9;]*m", "", screen.getvalue())
+    assert "MAJOR complaint #1: report to the department head by 2026-11-20 10:05." in text
+    assert "╭" in text or "┌" in text  # drawn as a panel, not a plain line
+    assert "\x1b[" in screen.getvalue()  # in colour
+
+
+def test_customer_show_carries_the_effective_state_of_its_complaints(wang: Cli) -> None:
+    wang.ok("complaint", "open", "王小明", "漏水", "--at", "09:00", now="2026-11-01T09:00")
+    profile = json.loads(wang.ok("customer", "show", "王小明", "-f", "json",
+                                 now="2026-11-11T09:01"))
+    [complaint] = profile["complaints"]
+    assert (complaint["id"], complaint["severity"]) == (1, "major")
