@@ -492,3 +492,13 @@ def test_export_is_csv_with_a_header_and_optional_bom(cli: Cli) -> None:
     bom = cli.ok("customer", "export", "--bom")
     assert bom == "\ufeff" + out
     assert cli.ok("customer", "export", "--tag", "無") == out.splitlines(keepends=True)[0]
+
+
+def test_update_existing_never_guesses_between_namesakes(cli: Cli, csv_dir: Path) -> None:
+    cli.ok("customer", "add", "王小明", "--unit", "A-1201")
+    cli.ok("customer", "add", "王小明", "--unit", "B-0303", "--allow-duplicate")
+    path = write(csv_dir / "update.csv", "name,grade\n王小明,A\n")
+    code, _, err = cli("customer", "import", str(path), "--update-existing")
+    assert code == 2
+    assert "matches customers #1, #2" in err
+    assert [r["grade"] for r in customers(cli)] == ["C", "C"]

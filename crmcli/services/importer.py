@@ -102,7 +102,10 @@ def plan(session: Session, path: Path, on_existing: OnExisting,
     if first is None:
         raise BadInput(f"{path}: the file is empty.")
     header = _header(path, first[1])
-    existing = dict(session.conn.execute("SELECT name_key, id FROM customers"))
+    existing: dict[str, list[int]] = {}
+    for name_key, customer_id in session.conn.execute(
+            "SELECT name_key, id FROM customers ORDER BY id"):
+        existing.setdefault(name_key, []).append(customer_id)
     seen: dict[str, int] = {}
     result = Plan()
     errors: list[str] = []
@@ -134,13 +137,18 @@ def plan(session: Session, path: Path, on_existing: OnExisting,
             continue
         seen[key] = line
         if key in existing and on_existing is not OnExisting.add:
+            ids = existing[key]
             if on_existing is OnExisting.skip:
                 result.skipped.append(line)
-            elif on_existing is OnExisting.update:
-                result.updates.append((existing[key], new))
+            elif on_existing is OnExisting.update and len(ids) == 1:
+                result.updates.append((ids[0], new))
+            elif on_existing is OnExisting.update:  # which one? never guess
+                errors.append(f"line {line}, column name: {name!r} matches customers "
+                              f"{', '.join(f'#{i}' for i in ids)}; update them one by one "
+                              "with `crmcli customer edit ID`")
             else:
                 errors.append(f"line {line}, column name: {name!r} is already customer "
-                              f"#{existing[key]} (use --skip-existing or --update-existing)")
+                              f"#{ids[0]} (use --skip-existing or --update-existing)")
             continue
         result.new.append(new)
     if errors:
