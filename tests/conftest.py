@@ -6,8 +6,10 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import typer.main
 import typer.testing
 from typer.testing import CliRunner
 
@@ -17,18 +19,18 @@ FIXED_NOW = "2026-11-20T10:00:00+08:00"
 
 # Building the Click command tree from the Typer app is most of an in-process run's cost
 # (~25 ms); build it once per app so the CLI tests stay fast.
-_commands: dict[int, typer.main.TyperGroup | typer.main.TyperCommand] = {}
-_build_command = typer.testing._get_command
+_commands: dict[int, Any] = {}
+_build_command: Callable[[typer.Typer], Any] = typer.main.get_command
 
 
-def _cached_command(typer_app: typer.Typer) -> typer.main.TyperGroup | typer.main.TyperCommand:
+def _cached_command(typer_app: typer.Typer) -> Any:
     key = id(typer_app)
     if key not in _commands:
         _commands[key] = _build_command(typer_app)
     return _commands[key]
 
 
-typer.testing._get_command = _cached_command  # type: ignore[assignment]
+typer.testing._get_command = _cached_command  # type: ignore[attr-defined,assignment]
 
 
 @pytest.fixture(autouse=True)

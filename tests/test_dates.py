@@ -16,8 +16,8 @@ from crmcli.errors import BadInput, ExitCode
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 
 
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)  # type: ignore[misc]
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 SHANGHAI = [
@@ -82,7 +82,8 @@ def test_today_is_the_local_day_just_after_midnight(set_tz: Callable[[str], None
 def test_unparseable_times_are_bad_input_naming_option_and_text(text: str) -> None:
     with pytest.raises(BadInput) as caught:
         dates.parse_when(text, NOW, "--due")
-    assert caught.value.exit_code == ExitCode.BAD_INPUT == 2
+    assert caught.value.exit_code is ExitCode.BAD_INPUT
+    assert int(caught.value.exit_code) == 2
     message = str(caught.value)
     assert message.startswith("--due: ")
     assert repr(text) in message or text in message
