@@ -166,7 +166,7 @@ def test_init_on_an_empty_file_applies_every_migration(cli: Cli, tmp_path: Path)
     path.touch()
     code, _, _ = cli("--db", str(path), "customer", "list")
     assert code == 1  # an empty file is not yet a crmcli database
-    cli.ok("--db", str(path), "init")
+    assert cli.ok("--db", str(path), "init") == f"Created {path} (schema {db.LATEST}).\n"
     assert pragmas(path) == (int.from_bytes(b"CRMC", "big"), len(db.MIGRATIONS), "wal")
     cli.ok("--db", str(path), "customer", "add", "王小明")
 

@@ -32,7 +32,7 @@ def init(
 
     app_state = state(ctx)
     path = app_state.db_path
-    existed = path.exists()
+    existed = path.exists() and path.stat().st_size > 0  # an empty file is made, not checked
     conn = connect(path, create=True)
     if sample:
         from crmcli import sample as sample_data
