@@ -6,7 +6,7 @@ except complaint #3's feedback, typed on 2 November):
 #1 王小明 漏水 minor, opened 30 Sep 23:30 (September), closed 3 Oct 11:30 (60 h) without a
    feedback entry: closing counts as feedback, late (due 1 Oct 23:30). Follow-up due 4 Oct 11:30,
    never done.
-#2 王小明 漏水 minor, opened 1 Oct 00:30 (October), feedback 1 Oct 09:00, closed 2 Oct 00:30
+#2 王小明 漏水 minor, opened 1 Oct 00:30 (October) while #1 was unresolved (a repeat), feedback 1 Oct 09:00, closed 2 Oct 00:30
    (24 h), followed up 2 Oct 10:00 by phone, satisfaction 5.
 #3 李美玲 噪音 minor, opened 5 Oct 10:00, feedback 6 Oct 11:00 (due 10:00: late), closed 8 Oct
    10:00 (72 h); follow-up due 9 Oct 10:00, never done.
@@ -18,7 +18,7 @@ except complaint #3's feedback, typed on 2 November):
 
 Hand counts for October:
 opened #2 #3 #4 #5 #6 = 5; closed #1 #2 #3 #4 = 4; escalated #4 #5 = 2; of those opened, major
-#4 #5 = 2, minor #2 #3 #6 = 3; repeats #5 = 1. Feedback decided for those opened: #2 met, #3 late,
+#4 #5 = 2, minor #2 #3 #6 = 3; repeats #2 #5 = 2. Feedback decided for those opened: #2 met, #3 late,
 #5 met (#6 still running, #4 has none) → 2 of 3 = 66.7 %. Resolved within deadline: 4 of 4 =
 100.0 %. Resolution hours 6, 24, 60, 72 → median 42.0, 90th percentile (nearest rank) 72.0.
 Follow-ups due in October: #1, #2, #3, #4 = 4, done #2 #4 = 2 → 50.0 %. Satisfaction (5 + 3) / 2 =
@@ -76,7 +76,7 @@ def test_october_figures_match_the_hand_counts(cli: Cli) -> None:
     expected = {
         "month": "2026-10", "complaints_opened": 5, "complaints_closed": 4,
         "complaints_escalated": 2, "complaints_major": 2, "complaints_minor": 3,
-        "complaints_repeat": 1, "response_on_time_pct": 66.7, "resolved_on_time_pct": 100.0,
+        "complaints_repeat": 2, "response_on_time_pct": 66.7, "resolved_on_time_pct": 100.0,
         "median_resolution_hours": 42.0, "p90_resolution_hours": 72.0, "followups_due": 4,
         "followups_done": 2, "followup_rate_pct": 50.0, "avg_satisfaction": 4.0,
         "late_entries": 1,

@@ -39,15 +39,13 @@ class Period:
     start: datetime
     end: datetime
     as_of: datetime
-
-    @property
-    def complete(self) -> bool:
-        return self.as_of >= self.end
+    complete: bool
 
 
 def month_period(year: int, month: int, now: datetime) -> Period:
     start, end = month_bounds(year, month)
-    return Period(f"{year:04d}-{month:02d}", start, end, min(now, end - timedelta(microseconds=1)))
+    return Period(f"{year:04d}-{month:02d}", start, end, min(now, end - timedelta(microseconds=1)),
+                  now >= end)
 
 
 def previous_month(year: int, month: int) -> tuple[int, int]:
@@ -211,7 +209,7 @@ def _breakdowns(opened: list[Complaint], touched: list[Complaint], period: Perio
         groups: dict[str, list[Complaint]] = defaultdict(list)
         for complaint in opened:
             groups[_key(complaint, by)].append(complaint)
-        rows = []
+        rows: list[dict[str, Any]] = []
         for key, members in groups.items():
             closed = [c for c in members if c.effective.status == "closed"]
             rows.append({
