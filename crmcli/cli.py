@@ -88,6 +88,7 @@ def root(
     """
     preset = ctx.obj.env if isinstance(ctx.obj, AppState) else Env()
     ctx.obj = AppState(db=db, debug=debug or os.environ.get("CRMCLI_DEBUG") == "1", env=preset)
+    ctx.call_on_close(ctx.obj.close)
 
 
 app.add_typer(database.init_app, name=None)

@@ -29,6 +29,7 @@ class AppState:
     db: Path | None = None
     debug: bool = False
     env: Env = field(default_factory=Env)
+    _session: Any = field(default=None, repr=False)
 
     @property
     def db_path(self) -> Path:
@@ -38,10 +39,19 @@ class AppState:
         return Path(configured) if configured else default_db_path()
 
     def session(self, *, create: bool = False) -> Any:
+        """The command's session; its connection is closed when the command ends."""
         from crmcli.db import connect
         from crmcli.services import Session
 
-        return Session(connect(self.db_path, create=create), self.env.clock(), self.env.user)
+        if self._session is None:
+            conn = connect(self.db_path, create=create)
+            self._session = Session(conn, self.env.clock(), self.env.user)
+        return self._session
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.conn.close()
+            self._session = None
 
 
 def state(ctx: typer.Context) -> AppState:

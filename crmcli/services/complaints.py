@@ -141,6 +141,7 @@ def _store_state(session: Session, complaint_id: int) -> Complaint:
     complaint = load(session, complaint_id)
     if _record_automatic(session, complaint):
         complaint = load(session, complaint_id)
+    _note_withdrawn(session, complaint)
     eff = complaint.effective
     session.conn.execute(
         "UPDATE complaints SET severity = ?, status = ?, major_at = ?, responded_at = ?, "
@@ -150,6 +151,29 @@ def _store_state(session: Session, complaint_id: int) -> Complaint:
          complaint_id),
     )
     return complaint
+
+
+def _note_withdrawn(session: Session, complaint: Complaint) -> None:
+    """Say once in the history when a late entry undoes a recorded automatic event.
+
+    Nothing is deleted: the automatic event stays, and a note by ``system`` says it no longer
+    holds (e.g. a close entered late shows the complaint was resolved before the deadline).
+    """
+    derived = {(auto.action, auto.at) for auto in complaint.effective.automatic}
+    noted = {value for (value,) in session.conn.execute(
+        "SELECT old_value FROM complaint_events WHERE complaint_id = ? AND action = 'noted' "
+        "AND field = 'withdrawn'", (complaint.id,))}
+    for event_id, action, at in session.conn.execute(
+        "SELECT id, action, at FROM complaint_events WHERE complaint_id = ? AND automatic = 1 "
+        "ORDER BY id", (complaint.id,)
+    ).fetchall():
+        moment = from_db(at)
+        if (action, moment) in derived or str(event_id) in noted:
+            continue
+        _insert_event(session, complaint.id, session.now, "noted", SYSTEM,
+                      f"the automatic {action} of {moment.astimezone():%Y-%m-%d %H:%M} no longer "
+                      "holds: an entry made later shows it did not happen",
+                      field="withdrawn", old=str(event_id))
 
 
 @dataclass
@@ -174,10 +198,12 @@ def open_complaint(session: Session, customer_ref: str, summary: str, *, severit
     with transaction(session.conn):
         customer = find_customer(session, customer_ref)
         unresolved = session.conn.execute(
-            "SELECT id, category FROM complaints WHERE customer_id = ? AND status != 'closed' "
-            "AND opened_at <= ? ORDER BY id", (customer["id"], to_db(when)),
+            "SELECT id, category FROM complaints WHERE customer_id = ? AND opened_at <= ? "
+            "AND (status != 'closed' OR closed_at > ?) ORDER BY id",
+            (customer["id"], to_db(when), to_db(when)),
         ).fetchall()
-        repeat_of = next((cid for cid, cat in unresolved if category and cat == category), None)
+        repeat_of = next((cid for cid, cat in unresolved if rules.is_repeat(category, [cat])),
+                         None)
         chosen = ("major" if repeat_of else "minor") if severity == "auto" else severity
         cursor = session.conn.execute(
             "INSERT INTO complaints (customer_id, summary, category, channel, severity_at_open, "
