@@ -2,9 +2,388 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from typing import Annotated, Any
+
 import typer
 
-app = typer.Typer(help="Follow-ups and contacts: log, schedule, list, due.", no_args_is_help=True)
+from crmcli.commands._common import (
+    AppState,
+    AtOpt,
+    BomOpt,
+    ByOpt,
+    FormatOpt,
+    LimitOpt,
+    handle_errors,
+    state,
+)
+from crmcli.render import Column, Format, render
+
+app = typer.Typer(help="Follow-ups and contacts: log, schedule, cancel, list, due.",
+                  no_args_is_help=True)
 service_app = typer.Typer(help="Work done on site: repairs, maintenance, paid services.",
                           no_args_is_help=True)
 care_app = typer.Typer()
+
+CustomerArg = Annotated[str, typer.Argument(help="Customer id or exact name.")]
+NoteOpt = Annotated[str | None, typer.Option("--note", help="A note.")]
+MonthOpt = Annotated[str | None, typer.Option("--month", help="YYYY-MM (local), this or last.")]
+WithinOpt = Annotated[
+    str | None,
+    typer.Option("--within", help="Look this far ahead, to the end of that day (3d, 2w, 1mo); "
+                 "default: the end of today.", show_default=False),
+]
+
+
+def _at(at: str | None, now: datetime) -> datetime | None:
+    from crmcli.dates import parse_when
+
+    return parse_when(at, now) if at is not None else None
+
+
+def _last_day(within: str | None, now: datetime) -> date:
+    """The end of today, or of the day ``within`` from now (whole local days)."""
+    from crmcli.dates import parse_span
+
+    moment = now.astimezone()
+    return (moment + parse_span(within)).date() if within else moment.date()
+
+
+def _month(month: str | None, now: datetime) -> tuple[int, int] | None:
+    from crmcli.dates import parse_month
+
+    return parse_month(month, now) if month else None
+
+
+def _record(app_state: AppState, record: dict[str, Any], columns: list[Column],
+            fmt: Format) -> None:
+    """The record a command made or changed: one JSON object, or a one-row csv/tsv."""
+    import json
+
+    from crmcli.render import json_value
+
+    if fmt in (Format.json, Format.jsonl):
+        app_state.env.out(json.dumps({c.key: json_value(record.get(c.key)) for c in columns},
+                                     ensure_ascii=False))
+    else:
+        render(app_state.env, [record], columns, fmt)
+
+
+def _data_or_table(fmt: Format, data: list[Column], table: list[Column]) -> list[Column]:
+    return table if fmt is Format.table else data
+
+
+@app.command("log")
+@handle_errors
+def log(
+    ctx: typer.Context,
+    customer: CustomerArg,
+    method: Annotated[str, typer.Option("--method", "-m",
+                                        help="phone, wechat, in-person, email or letter.")],
+    kind: Annotated[str | None, typer.Option(
+        "--kind", help="complaint, repair, paid, survey, routine or care (default: the "
+        "scheduled visit it answers, else routine).", show_default=False)] = None,
+    complaint: Annotated[int | None, typer.Option("--complaint", help="The complaint it "
+                                                  "follows up.")] = None,
+    service: Annotated[int | None, typer.Option("--service", help="The repair or paid service "
+                                                "it follows up.")] = None,
+    visit: Annotated[int | None, typer.Option("--visit", help="The pending visit it "
+                                              "fulfils.")] = None,
+    satisfaction: Annotated[int | None, typer.Option("--satisfaction",
+                                                     help="Overall satisfaction, 1-5.")] = None,
+    quality: Annotated[int | None, typer.Option("--quality",
+                                                help="Service quality, 1-5.")] = None,
+    attitude: Annotated[int | None, typer.Option("--attitude",
+                                                 help="Service attitude, 1-5.")] = None,
+    price_ok: Annotated[bool | None, typer.Option(
+        "--price-ok/--price-wrong", help="The price charged was verified with the customer.",
+        show_default=False)] = None,
+    shortcomings: Annotated[str | None, typer.Option("--shortcomings",
+                                                     help="What the customer found lacking.")]
+    = None,
+    suggestion: Annotated[str | None, typer.Option("--suggestion",
+                                                   help="The customer's suggestion.")] = None,
+    note: NoteOpt = None,
+    at: AtOpt = None,
+    by: ByOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Record a visit or call done.
+
+    It fulfils the pending follow-up it answers: the one named by --visit, --complaint or
+    --service, else the customer's scheduled visit of that kind due within the week.
+
+    Example: crmcli visit log 王小明 --complaint 12 --method phone --satisfaction 5 --at 16:20
+    """
+    from crmcli.services import visits
+
+    app_state = state(ctx)
+    session = app_state.session()
+    logged = visits.log_visit(session, customer, visits.VisitInput(
+        method=method, kind=kind, complaint_id=complaint, service_id=service, visit_id=visit,
+        satisfaction=satisfaction, quality=quality, attitude=attitude, price_ok=price_ok,
+        shortcomings=shortcomings, suggestion=suggestion, note=note,
+        at=_at(at, session.now), by=by,
+    ))
+    for line in logged.notes:
+        app_state.env.err(line)
+    if fmt is Format.table:
+        app_state.env.out(visits.describe_logged(logged))
+    else:
+        _record(app_state, {**logged.visit, "fulfilled": logged.answered is not None},
+                [*visits.VISIT_COLUMNS, Column("fulfilled")], fmt)
+
+
+@app.command("schedule")
+@handle_errors
+def schedule(
+    ctx: typer.Context,
+    customer: CustomerArg,
+    due: Annotated[str, typer.Option("--due", help="By when: 2026-11-25 (end of that day), "
+                                     "'tomorrow 10:00', +3d.")],
+    kind: Annotated[str, typer.Option("--kind", help="routine, survey, care, complaint, "
+                                      "repair or paid.")] = "routine",
+    assign: Annotated[str | None, typer.Option("--assign", help="Who should do it "
+                                               "(default: you).")] = None,
+    method: Annotated[str | None, typer.Option("--method", help="How it should be done.")]
+    = None,
+    note: NoteOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Plan a visit or call.
+
+    It shows in `visit due` until it is logged; a date without a time means by the end of
+    that day.
+
+    Example: crmcli visit schedule 王小明 --due 2026-11-25 --kind survey --assign 李四
+    """
+    from crmcli.dates import short_local
+    from crmcli.services import visits
+
+    app_state = state(ctx)
+    session = app_state.session()
+    visit = visits.schedule_visit(session, customer, visits.parse_due(due, session.now),
+                                  kind=kind, note=note, assign=assign, method=method)
+    if fmt is Format.table:
+        app_state.env.out(f"Scheduled visit #{visit['id']} ({visit['kind']}) to "
+                          f"{visit['customer']}, due {short_local(visit['due'])}, assigned to "
+                          f"{visit['assigned_to']}.")
+    else:
+        _record(app_state, visit, visits.VISIT_COLUMNS, fmt)
+
+
+@app.command("cancel")
+@handle_errors
+def cancel(
+    ctx: typer.Context,
+    visit_id: Annotated[int, typer.Argument(help="Visit id.", min=1)],
+    reason: Annotated[str | None, typer.Option("--reason", help="Why (kept in its note).")]
+    = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Cancel a pending scheduled visit.
+
+    A complaint's follow-up cannot be cancelled: seed 004 requires every one (回訪率100%).
+
+    Example: crmcli visit cancel 9 --reason "客戶出差，改期"
+    """
+    from crmcli.services import visits
+
+    app_state = state(ctx)
+    visit = visits.cancel_visit(app_state.session(), visit_id, reason)
+    if fmt is Format.table:
+        app_state.env.out(f"Cancelled visit #{visit_id} ({visit['kind']}) to "
+                          f"{visit['customer']}.")
+    else:
+        _record(app_state, visit, visits.VISIT_COLUMNS, fmt)
+
+
+@app.command("list")
+@handle_errors
+def list_(
+    ctx: typer.Context,
+    customer: Annotated[str | None, typer.Option("--customer", help="Id or name.")] = None,
+    kind: Annotated[list[str] | None, typer.Option("--kind", help="Only this kind "
+                                                   "(repeatable).")] = None,
+    pending: Annotated[bool, typer.Option("--pending", help="Only visits not yet done.")]
+    = False,
+    done: Annotated[bool, typer.Option("--done", help="Only visits done.")] = False,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only pending visits past due.")]
+    = False,
+    cancelled: Annotated[bool, typer.Option("--cancelled", help="Only cancelled visits.")]
+    = False,
+    month: MonthOpt = None,
+    limit: LimitOpt = None,
+    fmt: FormatOpt = Format.table,
+    bom: BomOpt = False,
+) -> None:
+    """List visits: the follow-up register (回訪記錄).
+
+    Done and pending visits in time order; cancelled ones only with --cancelled.
+
+    Example: crmcli visit list --month 2026-11 --done --format csv --bom > 2026-11-visits.csv
+    """
+    from crmcli.errors import BadInput
+    from crmcli.services import visits
+
+    chosen = [name for name, on in (("pending", pending), ("done", done),
+                                    ("overdue", overdue), ("cancelled", cancelled)) if on]
+    if len(chosen) > 1:
+        raise BadInput(f"--{chosen[0]} and --{chosen[1]}: choose one.")
+    app_state = state(ctx)
+    session = app_state.session()
+    filters = visits.Filters(customer, tuple(kind or ()), chosen[0] if chosen else None,
+                             _month(month, session.now))
+    render(app_state.env, visits.iter_visits(session, filters, limit),
+           _data_or_table(fmt, visits.VISIT_COLUMNS, visits.VISIT_TABLE_COLUMNS), fmt,
+           bom=bom, empty="No visits match.", alert_key="overdue")
+
+
+@app.command("due")
+@handle_errors
+def due(
+    ctx: typer.Context,
+    within: WithinOpt = None,
+    kind: Annotated[list[str] | None, typer.Option(
+        "--kind", help="Only this kind (repeatable): complaint, repair, paid, survey, "
+        "routine, care, cadence, annual, response, report, resolve; followup or deadline.")]
+    = None,
+    owner: Annotated[str | None, typer.Option("--owner", help="Only what this person should "
+                                              "do.")] = None,
+    fail_on_overdue: Annotated[bool, typer.Option(
+        "--fail-on-overdue", help="Exit 3 when anything is overdue (for cron).")] = False,
+    fmt: FormatOpt = Format.table,
+    bom: BomOpt = False,
+) -> None:
+    """What is overdue or due today (for cron).
+
+    One list, most overdue first: follow-ups and scheduled visits, contact cadence, yearly
+    in-person visits and running complaint deadlines, due by the end of today (local) or of
+    the day --within reaches. Contacts and yearly visits are due on a day and overdue from
+    the next; the rest are overdue the minute their time has passed. When nothing is due it
+    prints nothing (a line only on a terminal; `[]` in json, the header alone in csv).
+
+    Example: crmcli visit due --within 3d --fail-on-overdue
+    """
+    from crmcli.errors import ExitCode
+    from crmcli.services import visits
+
+    app_state = state(ctx)
+    session = app_state.session()
+    chosen = visits.expand_kinds(kind) if kind else None
+    last_day = _last_day(within, session.now)
+    rows = [item.row(session.now)
+            for item in visits.due_items(session, last_day, chosen, owner)]
+    late = [row for row in rows if row["overdue"]]
+    if late and fmt is Format.table and app_state.env.rich:
+        _alert(app_state, late)
+    render(app_state.env, rows, _data_or_table(fmt, visits.DUE_COLUMNS,
+                                               visits.DUE_TABLE_COLUMNS), fmt,
+           bom=bom, empty="Nothing due.", alert_key="overdue")
+    if late and fail_on_overdue:
+        raise typer.Exit(int(ExitCode.OVERDUE))
+
+
+def _alert(app_state: AppState, late: list[dict[str, Any]]) -> None:
+    from rich.panel import Panel
+
+    from crmcli.render import console
+
+    lines = [f"{row['state']}  {row['customer']}  {row['kind']}: {row['reason']}"
+             for row in late[:10]]
+    if len(late) > 10:
+        lines.append(f"… and {len(late) - 10} more")
+    console(app_state.env).print(Panel("\n".join(lines), title=f"{len(late)} overdue",
+                                       style="bold red", expand=False))
+
+
+@care_app.command("care")
+@handle_errors
+def care(ctx: typer.Context, within: Annotated[str, typer.Option(
+        "--within", help="Look this far ahead (7d, 2w, 1mo), to the end of that day.")] = "7d",
+         fmt: FormatOpt = Format.table, bom: BomOpt = False) -> None:
+    """Birthdays, anniversaries and holidays ahead.
+
+    For greetings in time (生日祝福、節日問候): customers' birthdays (with or without a year),
+    anniversaries of their `since`, and the public holidays of the policy region.
+
+    Example: crmcli care --within 2w
+    """
+    from crmcli.services import visits
+
+    app_state = state(ctx)
+    session = app_state.session()
+    rows = visits.care_rows(session, _last_day(within, session.now))
+    render(app_state.env, rows, _data_or_table(fmt, visits.CARE_COLUMNS,
+                                               visits.CARE_TABLE_COLUMNS), fmt,
+           bom=bom, empty="No birthdays, anniversaries or holidays ahead.")
+
+
+@service_app.command("log")
+@handle_errors
+def service_log(
+    ctx: typer.Context,
+    customer: CustomerArg,
+    description: Annotated[str, typer.Argument(help="What was done.")],
+    kind: Annotated[str, typer.Option("--type", help="repair, maintenance or paid.")],
+    fee: Annotated[float | None, typer.Option("--fee", help="What was charged.")] = None,
+    at: AtOpt = None,
+    by: Annotated[str | None, typer.Option("--by", help="Who did it (default: you); "
+                                           "they follow it up.")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Record work done for a customer.
+
+    A repair or paid service schedules its follow-up visit (回訪) 24 h later (policy
+    service_followup_hours), assigned to whoever did the work.
+
+    Example: crmcli service log 王小明 "更換UPS電池" --type repair --by 李四 --at 15:30
+    """
+    from crmcli.dates import short_local
+    from crmcli.services import services_log
+
+    app_state = state(ctx)
+    session = app_state.session()
+    logged = services_log.log_service(session, customer, description, kind=kind,
+                                      at=_at(at, session.now), by=by, fee=fee)
+    service = logged.service
+    if fmt is not Format.table:
+        _record(app_state, service, services_log.SERVICE_COLUMNS, fmt)
+        return
+    text = f"Logged {service['type']} #{service['id']} for {service['customer']}."
+    if logged.followup is not None:
+        text += (f" Follow-up visit #{logged.followup['id']} due "
+                 f"{short_local(logged.followup['due'])}, assigned to "
+                 f"{logged.followup['assigned_to']}.")
+    app_state.env.out(text)
+
+
+@service_app.command("list")
+@handle_errors
+def service_list(
+    ctx: typer.Context,
+    customer: Annotated[str | None, typer.Option("--customer", help="Id or name.")] = None,
+    kind: Annotated[str | None, typer.Option("--type", help="repair, maintenance or paid.")]
+    = None,
+    by: Annotated[str | None, typer.Option("--by", help="Only work done by this person.")]
+    = None,
+    month: MonthOpt = None,
+    limit: LimitOpt = None,
+    fmt: FormatOpt = Format.table,
+    bom: BomOpt = False,
+) -> None:
+    """List the work log.
+
+    Each service with its follow-up's state.
+
+    Example: crmcli service list --month 2026-11 --type repair
+    """
+    from crmcli.services import services_log
+
+    app_state = state(ctx)
+    session = app_state.session()
+    filters = services_log.Filters(customer, kind, _month(month, session.now), by)
+    render(app_state.env, services_log.iter_services(session, filters, limit),
+           _data_or_table(fmt, services_log.SERVICE_COLUMNS,
+                          services_log.SERVICE_TABLE_COLUMNS), fmt,
+           bom=bom, empty="No services match.", alert_key="followup_overdue")

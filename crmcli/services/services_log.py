@@ -1,0 +1,154 @@
+"""The work log (seed 000 daily maintenance, seed 004 repairs): services done for a customer.
+
+A repair or paid service schedules its follow-up visit (回訪) ``service_followup_hours`` after
+completion, assigned to whoever did the work (seed 004: 維修、有償服務的回訪由接單人負責); any
+method will do. Maintenance needs no follow-up. A service is not a contact for the cadence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from crmcli import cadence
+from crmcli.dates import from_db, month_bounds, to_db
+from crmcli.db import transaction
+from crmcli.errors import BadInput, NotFound
+from crmcli.fields import clean_text
+from crmcli.render import Column
+from crmcli.services import Session
+from crmcli.services.customers import find as find_customer
+from crmcli.services.visits import get_visit
+
+TYPES = ("repair", "maintenance", "paid")
+NEEDS_FOLLOWUP = ("repair", "paid")
+
+SERVICE_COLUMNS = [
+    Column("id", justify="right"), Column("customer_id"), Column("customer"), Column("type"),
+    Column("description"), Column("done_at"), Column("by"), Column("fee"),
+    Column("followup_visit_id"), Column("followup_due"), Column("followup_done_at"),
+    Column("followup_overdue"),
+]
+SERVICE_TABLE_COLUMNS = [
+    Column("id", justify="right"), Column("customer"), Column("type"), Column("description"),
+    Column("done_at", "done"), Column("by"), Column("fee", justify="right"),
+    Column("followup", "follow-up"),
+]
+
+_SELECT = (
+    "SELECT s.id, s.customer_id, c.name, s.type, s.description, s.done_at, s.by, s.fee, "
+    "v.id, v.due_at, v.done_at FROM services s JOIN customers c ON c.id = s.customer_id "
+    "LEFT JOIN visits v ON v.id = (SELECT max(f.id) FROM visits f WHERE f.service_id = s.id "
+    "AND f.due_at IS NOT NULL AND f.cancelled_at IS NULL)"
+)
+
+
+def check_type(kind: str) -> str:
+    if kind not in TYPES:
+        raise BadInput(f"--type: {kind!r} is not one of {', '.join(TYPES)}.")
+    return kind
+
+
+def _record(row: Any, now: datetime) -> dict[str, Any]:
+    (service_id, customer_id, name, kind, description, done_at, by, fee, visit_id, due_at,
+     visited_at) = row
+    due = from_db(due_at) if due_at else None
+    visited = from_db(visited_at) if visited_at else None
+    overdue = due is not None and visited is None and cadence.is_overdue(due, now)
+    if due is None:
+        words = ""
+    elif visited is not None:
+        words = "done" if visited <= due else "done late"
+    else:
+        words = cadence.due_words(due, now)
+    return {
+        "id": service_id, "customer_id": customer_id, "customer": name, "type": kind,
+        "description": description, "done_at": from_db(done_at), "by": by, "fee": fee,
+        "followup_visit_id": visit_id, "followup_due": due, "followup_done_at": visited,
+        "followup_overdue": overdue, "followup": words,
+    }
+
+
+def get_service(session: Session, service_id: int) -> dict[str, Any]:
+    row = session.conn.execute(_SELECT + " WHERE s.id = ?", (service_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"No service #{service_id}; `crmcli service list` shows them.")
+    return _record(row, session.now)
+
+
+@dataclass
+class Logged:
+    service: dict[str, Any]
+    followup: dict[str, Any] | None
+
+
+def log_service(session: Session, customer_ref: str, description: str, *, kind: str,
+                at: datetime | None, by: str | None, fee: float | None) -> Logged:
+    """Record work done; a repair or paid service schedules its follow-up (one transaction)."""
+    check_type(kind)
+    text = clean_text(description, "description", multiline=True)
+    if not text:
+        raise BadInput("description: say what was done.")
+    if fee is not None and fee < 0:
+        raise BadInput(f"--fee: {fee:g} is negative.")
+    when = at or session.now
+    if when > session.now + timedelta(minutes=1):
+        raise BadInput(f"--at {when.astimezone():%Y-%m-%d %H:%M} is in the future.")
+    who = clean_text(by, "--by") if by else session.user
+    with transaction(session.conn):
+        customer = find_customer(session, customer_ref)
+        cursor = session.conn.execute(
+            "INSERT INTO services (customer_id, type, description, done_at, by, fee, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (customer["id"], kind, text, to_db(when), who, fee, to_db(session.now)),
+        )
+        service_id = int(cursor.lastrowid or 0)
+        followup = None
+        if kind in NEEDS_FOLLOWUP:
+            hours = session.policies.at(when).service_followup_hours
+            visit = session.conn.execute(
+                "INSERT INTO visits (customer_id, kind, due_at, assigned_to, service_id, note, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (customer["id"], kind, to_db(when + timedelta(hours=hours)), who, service_id,
+                 f"follow-up of {kind} #{service_id}", to_db(session.now)),
+            )
+            followup = get_visit(session, int(visit.lastrowid or 0))
+        service = get_service(session, service_id)
+    return Logged(service, followup)
+
+
+@dataclass
+class Filters:
+    customer: str | None = None
+    kind: str | None = None
+    month: tuple[int, int] | None = None
+    by: str | None = None
+
+
+def iter_services(session: Session, filters: Filters, limit: int | None = None
+                  ) -> Iterator[dict[str, Any]]:
+    """The work log, oldest first."""
+    where: list[str] = []
+    params: list[Any] = []
+    if filters.customer:
+        where.append("s.customer_id = ?")
+        params.append(find_customer(session, filters.customer)["id"])
+    if filters.kind:
+        where.append("s.type = ?")
+        params.append(check_type(filters.kind))
+    if filters.by:
+        where.append("s.by = ?")
+        params.append(filters.by)
+    if filters.month:
+        start, end = month_bounds(*filters.month)
+        where.append("s.done_at >= ? AND s.done_at < ?")
+        params += [to_db(start), to_db(end)]
+    sql = (_SELECT + (" WHERE " + " AND ".join(where) if where else "")
+           + " ORDER BY s.done_at, s.id")
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    for row in session.conn.execute(sql, params):
+        yield _record(row, session.now)
