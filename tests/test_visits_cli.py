@@ -116,6 +116,15 @@ def test_bad_visit_input(cli: Cli, args: tuple[str, ...], code: int, message: st
     assert cli.ok("visit", "list", "--format", "json") == "[]\n"
 
 
+@pytest.mark.parametrize("option", ["--complaint", "--service", "--visit"])
+def test_an_id_beyond_any_database_is_bad_usage(cli: Cli, option: str) -> None:
+    cli.ok("customer", "add", "王小明")
+    code, out, err = cli("visit", "log", "王小明", "--method", "phone", option,
+                         "9223372036854775808")
+    assert (code, out) == (2, "")
+    assert err.startswith(f"Error: Invalid value for '{option}'") and err.count("\n") == 1
+
+
 def test_an_unknown_customer_is_exit_1(cli: Cli) -> None:
     code, out, err = cli("visit", "log", "無名氏", "--method", "phone")
     assert (code, out) == (1, "")
@@ -261,6 +270,8 @@ def test_repairs_and_paid_services_schedule_their_follow_up(cli: Cli) -> None:
     (("--type", "cleaning"), "Error: --type: 'cleaning' is not one of repair, maintenance, "
                              "paid.\n"),
     (("--type", "paid", "--fee", "-5"), "Error: --fee: -5 is negative.\n"),
+    (("--type", "paid", "--fee", "nan"), "Error: --fee: give an amount (e.g. 150).\n"),
+    (("--type", "paid", "--fee", "inf"), "Error: --fee: inf is too large.\n"),
 ])
 def test_bad_service_input(cli: Cli, args: tuple[str, ...], message: str) -> None:
     cli.ok("customer", "add", "李四")
@@ -296,6 +307,19 @@ def test_the_week_window_for_answering_a_scheduled_visit(cli: Cli, due: str,
     out = cli.ok("visit", "log", "陳大文", "--method", "phone")
     assert ("It fulfils" in out) is answered
     assert ids(cli, "--pending") == ([] if answered else [1])
+
+
+@pytest.mark.parametrize(("due", "message"), [
+    ("9999-12-31", "Error: --due: '9999-12-31' is out of range.\n"),
+    ("0001-01-01 10:00", "Error: --due: '0001-01-01 10:00' is out of range.\n"),
+    ("2026-02-30", "Error: --due: '2026-02-30' is not a date.\n"),
+    ("someday", "Error: --due: cannot read 'someday' as a date or time"),
+])
+def test_schedule_needs_a_real_due_date(cli: Cli, due: str, message: str) -> None:
+    cli.ok("customer", "add", "王小明")
+    code, out, err = cli("visit", "schedule", "王小明", "--due", due)
+    assert (code, out) == (2, "")
+    assert err.startswith(message)
 
 
 def test_cancel_a_scheduled_visit(cli: Cli) -> None:
@@ -512,6 +536,19 @@ def test_a_contact_due_today_is_due_and_yesterday_overdue(
         assert f"  2026-11-20  {words}  " in table.splitlines()[2]
     assert cli("visit", "due", "--kind", "cadence", "--fail-on-overdue", "--format", "csv",
                *extra, now=now)[0] == code
+
+
+@pytest.mark.parametrize(("command", "within", "message"), [
+    (("visit", "due"), "11y", "Error: --within: 11y is too far ahead (at most 3660 days).\n"),
+    (("visit", "due"), "99999999999999d",
+     "Error: --within: 99999999999999d is too far ahead (at most 3660 days).\n"),
+    (("care",), "13mo", "Error: --within: 13mo is too far ahead (at most 366 days).\n"),
+    (("care",), "soon", "Error: --within: cannot read 'soon' as a span (try 3d, 12h, 2w, "
+                        "1mo).\n"),
+])
+def test_within_must_be_a_reasonable_span(cli: Cli, command: tuple[str, ...], within: str,
+                                          message: str) -> None:
+    assert cli(*command, "--within", within) == (2, "", message)
 
 
 def test_within_looks_ahead_to_the_end_of_that_day(cli: Cli) -> None:

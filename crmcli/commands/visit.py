@@ -25,6 +25,7 @@ service_app = typer.Typer(help="Work done on site: repairs, maintenance, paid se
                           no_args_is_help=True)
 care_app = typer.Typer()
 
+MAX_ID = 2**63 - 1  # SQLite's largest integer: a bigger id is a usage error, not a crash
 CustomerArg = Annotated[str, typer.Argument(help="Customer id or exact name.")]
 NoteOpt = Annotated[str | None, typer.Option("--note", help="A note.")]
 MonthOpt = Annotated[str | None, typer.Option("--month", help="YYYY-MM (local), this or last.")]
@@ -41,12 +42,23 @@ def _at(at: str | None, now: datetime) -> datetime | None:
     return parse_when(at, now) if at is not None else None
 
 
-def _last_day(within: str | None, now: datetime) -> date:
+def _last_day(within: str | None, now: datetime, most_days: int) -> date:
     """The end of today, or of the day ``within`` from now (whole local days)."""
-    from crmcli.dates import parse_span
+    from datetime import timedelta
 
-    moment = now.astimezone()
-    return (moment + parse_span(within)).date() if within else moment.date()
+    from crmcli.dates import parse_span
+    from crmcli.errors import BadInput
+
+    today = now.astimezone()
+    if not within:
+        return today.date()
+    try:
+        last = (today + parse_span(within)).date()
+    except (OverflowError, ValueError):
+        last = date.max
+    if last > today.date() + timedelta(days=most_days):
+        raise BadInput(f"--within: {within} is too far ahead (at most {most_days} days).")
+    return last
 
 
 def _month(month: str | None, now: datetime) -> tuple[int, int] | None:
@@ -83,12 +95,13 @@ def log(
     kind: Annotated[str | None, typer.Option(
         "--kind", help="complaint, repair, paid, survey, routine or care (default: the "
         "scheduled visit it answers, else routine).", show_default=False)] = None,
-    complaint: Annotated[int | None, typer.Option("--complaint", help="The complaint it "
-                                                  "follows up.")] = None,
-    service: Annotated[int | None, typer.Option("--service", help="The repair or paid service "
-                                                "it follows up.")] = None,
-    visit: Annotated[int | None, typer.Option("--visit", help="The pending visit it "
-                                              "fulfils.")] = None,
+    complaint: Annotated[int | None, typer.Option("--complaint", min=1, max=MAX_ID,
+                                                  help="The complaint it follows up.")] = None,
+    service: Annotated[int | None, typer.Option("--service", min=1, max=MAX_ID,
+                                                help="The repair or paid service it follows "
+                                                "up.")] = None,
+    visit: Annotated[int | None, typer.Option("--visit", min=1, max=MAX_ID,
+                                              help="The pending visit it fulfils.")] = None,
     satisfaction: Annotated[int | None, typer.Option("--satisfaction",
                                                      help="Overall satisfaction, 1-5.")] = None,
     quality: Annotated[int | None, typer.Option("--quality",
@@ -176,7 +189,7 @@ def schedule(
 @handle_errors
 def cancel(
     ctx: typer.Context,
-    visit_id: Annotated[int, typer.Argument(help="Visit id.", min=1)],
+    visit_id: Annotated[int, typer.Argument(help="Visit id.", min=1, max=MAX_ID)],
     reason: Annotated[str | None, typer.Option("--reason", help="Why (kept in its note).")]
     = None,
     fmt: FormatOpt = Format.table,
@@ -271,7 +284,7 @@ def due(
     app_state = state(ctx)
     session = app_state.session()
     chosen = visits.expand_kinds(kind) if kind else None
-    last_day = _last_day(within, session.now)
+    last_day = _last_day(within, session.now, 3660)
     rows = [item.row(session.now)
             for item in visits.due_items(session, last_day, chosen, owner)]
     late = [row for row in rows if row["overdue"]]
@@ -313,7 +326,7 @@ def care(ctx: typer.Context, within: Annotated[str, typer.Option(
 
     app_state = state(ctx)
     session = app_state.session()
-    rows = visits.care_rows(session, _last_day(within, session.now))
+    rows = visits.care_rows(session, _last_day(within, session.now, 366))
     render(app_state.env, rows, _data_or_table(fmt, visits.CARE_COLUMNS,
                                                visits.CARE_TABLE_COLUMNS), fmt,
            bom=bom, empty="No birthdays, anniversaries or holidays ahead.")

@@ -7,6 +7,7 @@ method will do. Maintenance needs no follow-up. A service is not a contact for t
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,10 +21,11 @@ from crmcli.fields import clean_text
 from crmcli.render import Column
 from crmcli.services import Session
 from crmcli.services.customers import find as find_customer
-from crmcli.services.visits import get_visit
+from crmcli.services.visits import MAX_ROWS, get_visit
 
 TYPES = ("repair", "maintenance", "paid")
 NEEDS_FOLLOWUP = ("repair", "paid")
+MAX_FEE = 1e12
 
 SERVICE_COLUMNS = [
     Column("id", justify="right"), Column("customer_id"), Column("customer"), Column("type"),
@@ -91,8 +93,13 @@ def log_service(session: Session, customer_ref: str, description: str, *, kind: 
     text = clean_text(description, "description", multiline=True)
     if not text:
         raise BadInput("description: say what was done.")
-    if fee is not None and fee < 0:
-        raise BadInput(f"--fee: {fee:g} is negative.")
+    if fee is not None:
+        if math.isnan(fee):
+            raise BadInput("--fee: give an amount (e.g. 150).")
+        if fee < 0:
+            raise BadInput(f"--fee: {fee:g} is negative.")
+        if fee >= MAX_FEE:  # inf too
+            raise BadInput(f"--fee: {fee:g} is too large.")
     when = at or session.now
     if when > session.now + timedelta(minutes=1):
         raise BadInput(f"--at {when.astimezone():%Y-%m-%d %H:%M} is in the future.")
@@ -149,6 +156,6 @@ def iter_services(session: Session, filters: Filters, limit: int | None = None
            + " ORDER BY s.done_at, s.id")
     if limit is not None:
         sql += " LIMIT ?"
-        params.append(limit)
+        params.append(min(limit, MAX_ROWS))
     for row in session.conn.execute(sql, params):
         yield _record(row, session.now)

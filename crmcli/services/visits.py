@@ -41,6 +41,7 @@ DUE_KINDS = (*VISIT_KINDS, "cadence", "annual", *DEADLINE_KINDS)
 KIND_GROUPS = {"followup": FOLLOWUP_KINDS, "deadline": DEADLINE_KINDS}
 SERVICE_VISIT_KIND = {"repair": "repair", "paid": "paid", "maintenance": "routine"}
 MATCH_DAYS = 7
+MAX_ROWS = 2**63 - 1  # SQLite's LIMIT is a 64-bit integer
 
 VISIT_COLUMNS = [
     Column("id", justify="right"), Column("customer_id"), Column("customer"), Column("kind"),
@@ -390,9 +391,14 @@ def parse_due(text: str, now: datetime, option: str = "--due") -> datetime:
             day = date(*(int(part) for part in raw.split("-")))
         except ValueError:
             raise BadInput(f"{option}: {raw!r} is not a date.") from None
-    if day is not None:
-        return cadence.deadline(day).replace(microsecond=0)
-    return parse_when(raw, now, option)
+    try:
+        due = (parse_when(raw, now, option) if day is None
+               else cadence.deadline(day).replace(microsecond=0))
+        if not 1900 <= due.astimezone().year <= 9998:
+            raise ValueError
+    except (OverflowError, ValueError, OSError):
+        raise BadInput(f"{option}: {raw!r} is out of range.") from None
+    return due
 
 
 def schedule_visit(session: Session, customer_ref: str, due: datetime, *, kind: str,
@@ -475,7 +481,7 @@ def iter_visits(session: Session, filters: Filters, limit: int | None = None
            + " ORDER BY coalesce(v.done_at, v.due_at), v.id")
     if limit is not None:
         sql += " LIMIT ?"
-        params.append(limit)
+        params.append(min(limit, MAX_ROWS))
     for row in session.conn.execute(sql, params):
         visit = visit_record(row, session.now)
         if filters.status == "overdue" and not visit["overdue"]:
