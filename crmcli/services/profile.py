@@ -9,6 +9,7 @@ from crmcli.env import Env
 from crmcli.render import Column, Format, json_value, render, table_value
 from crmcli.services import Session
 
+TABLE_ROWS = 10
 PROFILE_FIELDS = (
     "id", "name", "contact", "phone", "email", "address", "site", "unit", "segment", "grade",
     "tags", "since", "birthday", "preferences", "note", "confidential", "last_contact_at",
@@ -29,13 +30,19 @@ def render_profile(env: Env, session: Session, customer: dict[str, Any], fmt: Fo
         render(env, [customer], [Column(key) for key in PROFILE_FIELDS], fmt)
         return
     rows = [{"field": key, "value": table_value(customer.get(key))} for key in PROFILE_FIELDS
-            if customer.get(key) not in (None, "", [], {})]
+            if customer.get(key) not in (None, "", [], {}, False)]
     render(env, rows, [Column("field"), Column("value")], fmt,
            title=f"Customer #{customer['id']} {customer['name']}")
     for name, (columns, section_rows) in sections.items():
-        if section_rows:
-            env.out("")
-            render(env, section_rows, columns, fmt, title=name.replace("_", " ").capitalize())
+        if not section_rows:
+            continue
+        env.out("")
+        title = name.replace("_", " ").capitalize()
+        if len(section_rows) > TABLE_ROWS:
+            # Years of history do not fit a screen: the table shows the latest, json shows all.
+            title += f" (latest {TABLE_ROWS} of {len(section_rows)}; --format json lists all)"
+            section_rows = section_rows[-TABLE_ROWS:]
+        render(env, section_rows, columns, fmt, title=title)
 
 
 def _sections(session: Session, customer: dict[str, Any]
