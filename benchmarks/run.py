@@ -1,0 +1,508 @@
+"""Time crmcli as whole processes and print every figure as a ratio measured side by side.
+
+    /tmp/venv/bin/python benchmarks/run.py --size large --runs 5
+
+Builds (or reuses) the databases under ``bench-data/`` (git-ignored): an empty one made by
+``crmcli init`` and a large one made by ``benchmarks/make_db.py``, plus the customer CSV for the
+import figure. Each figure times two commands in the same run, interleaved (A B A B …) after one
+warm-up of each, and reports the medians and their ratio against the target of issue 6.
+
+Only Python and the ``sqlite3`` shell are needed (``sqlite-utils`` for the import reference).
+Commands that do not exist yet in this crmcli (``visit due`` while it is being written) are
+reported as ``n/a`` instead of failing the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import shutil
+import site
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import venv
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DATA = ROOT / "bench-data"
+SIZES: dict[str, tuple[int, int, int]] = {  # customers, complaints, visits
+    "small": (5_000, 50_000, 50_000),
+    "large": (100_000, 1_000_000, 1_000_000),
+}
+LIST_ROWS = 10_000
+
+
+@dataclass
+class Sample:
+    ms: float
+    rss_mb: float
+    code: int
+    out_bytes: int
+    err: str
+
+
+@dataclass
+class Figure:
+    name: str
+    crmcli: str  # the crmcli command, as a person would type it
+    reference: str
+    value_ms: float | None = None
+    reference_ms: float | None = None
+    ratio: float | None = None
+    target: str = ""
+    passed: bool | None = None
+    note: str = ""
+    unit: str = "ms"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Tools:
+    python: str
+    crmcli: str
+    sqlite3: str
+    sqlite_utils: str | None
+
+
+@dataclass
+class Bench:
+    tools: Tools
+    env: dict[str, str]
+    runs: int
+    empty: Path
+    large: Path
+    csv: Path
+    work: Path
+    figures: list[Figure] = field(default_factory=list)
+    commands: dict[str, bool] = field(default_factory=dict)
+
+
+# --- running processes -----------------------------------------------------------------------
+
+def run_once(argv: Sequence[str], env: dict[str, str], stdin: Path | None = None) -> Sample:
+    """Run a command with stdout on a pipe (drained, as a reader would), timing the whole
+    process and taking its own peak RSS from wait4."""
+    with tempfile.TemporaryFile() as err:
+        source: IO[bytes] | int = open(stdin, "rb") if stdin else subprocess.DEVNULL  # noqa: SIM115
+        try:
+            started = time.perf_counter()
+            proc = subprocess.Popen(argv, stdin=source, stdout=subprocess.PIPE, stderr=err,
+                                    env=env)
+            assert proc.stdout is not None
+            size = 0
+            while chunk := proc.stdout.read(1 << 16):
+                size += len(chunk)
+            _, status, usage = os.wait4(proc.pid, 0)
+            elapsed = time.perf_counter() - started
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            proc.stdout.close()
+        finally:
+            if not isinstance(source, int):
+                source.close()
+        err.seek(0)
+        message = err.read().decode("utf-8", "replace").strip()
+    return Sample(elapsed * 1000, usage.ru_maxrss / 1024, proc.returncode, size, message)
+
+
+def checked(sample: Sample, argv: Sequence[str]) -> Sample:
+    if sample.code != 0:
+        raise RuntimeError(f"{' '.join(argv)} exited {sample.code}: {sample.err[-500:]}")
+    return sample
+
+
+def side_by_side(bench: Bench, a: Sequence[str], b: Sequence[str], *,
+                 before_a: Callable[[], None] | None = None,
+                 before_b: Callable[[], None] | None = None,
+                 runs: int | None = None, stdin_b: Path | None = None,
+                 ) -> tuple[float, float]:
+    """Median ms of a and of b: one warm-up each, then runs interleaved a, b, a, b, …"""
+    times_a: list[float] = []
+    times_b: list[float] = []
+    for index in range((runs or bench.runs) + 1):
+        if before_a:
+            before_a()
+        sample_a = checked(run_once(a, bench.env), a)
+        if before_b:
+            before_b()
+        sample_b = checked(run_once(b, bench.env, stdin_b), b)
+        if index:  # the first round warms the page cache and any lazy migration
+            times_a.append(sample_a.ms)
+            times_b.append(sample_b.ms)
+    return statistics.median(times_a), statistics.median(times_b)
+
+
+def exists(bench: Bench, *words: str) -> bool:
+    """Whether this crmcli has the command (``visit due`` may not be written yet)."""
+    key = " ".join(words)
+    if key not in bench.commands:
+        sample = run_once([bench.tools.crmcli, *words, "--help"], bench.env)
+        bench.commands[key] = sample.code == 0
+    return bench.commands[key]
+
+
+def crm(bench: Bench, db: Path, *args: str) -> list[str]:
+    return [bench.tools.crmcli, "--db", str(db), *args]
+
+
+def shown(argv: Sequence[str]) -> str:
+    words = [Path(argv[0]).name if i == 0 else w for i, w in enumerate(argv)]
+    return " ".join(f'"{w}"' if " " in w else w for w in words).replace(str(ROOT) + "/", "")
+
+
+# --- the figures -----------------------------------------------------------------------------
+
+def ratio_figure(name: str, a_cmd: Sequence[str], b_cmd: Sequence[str], a_ms: float,
+                 b_ms: float, limit: float | None, *, inverse: bool = False,
+                 at_least: bool = False) -> Figure:
+    ratio = (b_ms / a_ms) if inverse else (a_ms / b_ms)
+    if limit is None:
+        target, passed = "info", None
+    elif at_least:
+        target, passed = f"≥ {limit:g}×", ratio >= limit
+    else:
+        target, passed = f"≤ {limit:g}×", ratio <= limit
+    return Figure(name, shown(a_cmd), shown(b_cmd), a_ms, b_ms, ratio, target, passed)
+
+
+def missing(name: str, command: str, reference: str, target: str) -> Figure:
+    return Figure(name, command, reference, target=target, note="n/a: command not in this crmcli")
+
+
+def startup(bench: Bench) -> None:
+    bare = [bench.tools.python, "-c", "import sqlite3"]
+    help_cmd = [bench.tools.crmcli, "--help"]
+    a, b = side_by_side(bench, help_cmd, bare)
+    bench.figures.append(ratio_figure("start-up: --help vs import sqlite3", help_cmd, bare, a, b,
+                                      5))
+    if exists(bench, "visit", "due"):
+        due = crm(bench, bench.empty, "visit", "due")
+        a, b = side_by_side(bench, due, bare)
+        bench.figures.append(ratio_figure("start-up: visit due (empty db) vs import sqlite3",
+                                          due, bare, a, b, 6))
+    else:
+        bench.figures.append(missing("start-up: visit due (empty db) vs import sqlite3",
+                                     "crmcli visit due", "python -c 'import sqlite3'", "≤ 6×"))
+    monthly = crm(bench, bench.empty, "report", "monthly", "--format", "csv")
+    a, b = side_by_side(bench, monthly, bare)
+    bench.figures.append(ratio_figure("start-up: report monthly (empty db) vs import sqlite3",
+                                      monthly, bare, a, b, None))
+
+
+def traced(bench: Bench, args: Sequence[str], name: str) -> Path:
+    out = bench.work / f"{name}.sql"
+    argv = [bench.tools.python, str(HERE / "trace_sql.py"), str(out), "--", *args]
+    checked(run_once(argv, bench.env), argv)
+    return out
+
+
+def data_work(bench: Bench, label: str, args: Sequence[str], slug: str) -> None:
+    large = crm(bench, bench.large, *args)
+    empty = crm(bench, bench.empty, *args)
+    a, b = side_by_side(bench, large, empty)
+    bench.figures.append(ratio_figure(f"growth: {label} large vs empty db", large, empty, a, b,
+                                      2.5))
+    script = traced(bench, ["--db", str(bench.large), *args], slug)
+    shell = [bench.tools.sqlite3, "-batch", str(bench.large)]
+    a, b = side_by_side(bench, large, shell, stdin_b=script)
+    statements = sum(1 for _ in script.open(encoding="utf-8"))
+    figure = ratio_figure(f"data work: {label} vs sqlite3 shell, same SQL", large,
+                          [*shell, "<", f"{slug}.sql"], a, b, None)
+    figure.note = f"{statements} statements traced from crmcli"
+    bench.figures.append(figure)
+
+
+def growth(bench: Bench) -> None:
+    if exists(bench, "visit", "due"):
+        data_work(bench, "visit due", ["visit", "due"], "visit-due")
+    else:
+        for name in ("growth: visit due large vs empty db",
+                     "data work: visit due vs sqlite3 shell, same SQL"):
+            bench.figures.append(missing(name, "crmcli visit due", "", "≤ 2.5×"
+                                         if name.startswith("growth") else "info"))
+    data_work(bench, "report monthly", ["report", "monthly", "--format", "csv"],
+              "report-monthly")
+
+
+def import_figure(bench: Bench, rows: int) -> None:
+    name = f"import: {rows:,} customers vs sqlite-utils insert --csv"
+    if bench.tools.sqlite_utils is None:
+        bench.figures.append(Figure(name, "crmcli customer import", "sqlite-utils",
+                                    target="≥ 5×", note="n/a: sqlite-utils not found"))
+        return
+    target_db = bench.work / "import.db"
+    reference_db = bench.work / "sqlite-utils.db"
+
+    def fresh_copy() -> None:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{target_db}{suffix}").unlink(missing_ok=True)
+        shutil.copyfile(bench.empty, target_db)
+
+    def fresh_reference() -> None:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{reference_db}{suffix}").unlink(missing_ok=True)
+
+    ours = crm(bench, target_db, "customer", "import", str(bench.csv))
+    theirs = [bench.tools.sqlite_utils, "insert", str(reference_db), "customers", str(bench.csv),
+              "--csv"]
+    a, b = side_by_side(bench, ours, theirs, before_a=fresh_copy, before_b=fresh_reference,
+                        runs=min(bench.runs, 3))
+    figure = ratio_figure(name, ours, theirs, a, b, 5, inverse=True, at_least=True)
+    figure.note = "ratio = sqlite-utils time / crmcli time"
+    bench.figures.append(figure)
+
+
+def lists(bench: Bench) -> None:
+    for group in ("customer", "complaint", "visit"):
+        if group == "visit" and not exists(bench, "visit", "list"):
+            continue
+        base = crm(bench, bench.large, group, "list", "--limit", str(LIST_ROWS))
+        table = [*base, "--format", "table"]
+        csv_cmd = [*base, "--format", "csv"]
+        a, b = side_by_side(bench, table, csv_cmd)
+        bench.figures.append(ratio_figure(f"output: {group} list {LIST_ROWS:,} rows, table vs csv",
+                                          table, csv_cmd, a, b, 2))
+
+
+def memory(bench: Bench, counts: dict[str, int]) -> None:
+    group = "customer" if counts.get("customers", 0) >= 1_000_000 else "complaint"
+    rows = counts.get(f"{group}s", 0)
+    command = crm(bench, bench.large, group, "list", "--format", "csv")
+    empty = crm(bench, bench.empty, group, "list", "--format", "csv")
+    small = checked(run_once(empty, bench.env), empty)
+    big = checked(run_once(command, bench.env), command)
+    bench.figures.append(Figure(
+        f"memory: {group} list --format csv, {rows:,} rows, peak RSS", shown(command),
+        shown(empty), big.rss_mb, small.rss_mb, big.rss_mb / small.rss_mb, "< 100 MB",
+        big.rss_mb < 100, f"{big.ms / 1000:.1f} s, {big.out_bytes / 1e6:.0f} MB of csv; "
+        "reference: the same on the empty db", unit="MB"))
+
+
+# --- databases -------------------------------------------------------------------------------
+
+def ensure_large(python: str, size: str, rebuild: bool) -> tuple[Path, Path, dict[str, Any]]:
+    customers, complaints, visits = SIZES[size]
+    db, csv_path, meta_path = (DATA / f"{size}.db", DATA / f"customers-{customers}.csv",
+                               DATA / f"{size}.json")
+    args = ["--customers", str(customers), "--complaints", str(complaints), "--visits",
+            str(visits), "--csv", str(csv_path)]
+    digest = hashlib.sha256((HERE / "make_db.py").read_bytes()).hexdigest()[:16]
+    if meta_path.exists() and db.exists() and csv_path.exists() and not rebuild:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if meta.get("args") == args and meta.get("make_db") == digest:
+            print(f"reusing {db.relative_to(ROOT)} (built in {meta['seconds']} s)",
+                  file=sys.stderr)
+            return db, csv_path, meta
+    print(f"building {db.relative_to(ROOT)}: {' '.join(args)}", file=sys.stderr)
+    argv = [python, str(HERE / "make_db.py"), *args, str(db)]
+    done = subprocess.run(argv, check=True, stdout=subprocess.PIPE, text=True)
+    meta = {**json.loads(done.stdout.strip().splitlines()[-1]), "args": args, "make_db": digest}
+    meta_path.write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
+    return db, csv_path, meta
+
+
+def make_empty(crmcli: str, env: dict[str, str]) -> Path:
+    path = DATA / "empty.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    argv = [crmcli, "--db", str(path), "init"]
+    checked(run_once(argv, env), argv)
+    return path
+
+
+def bench_env(meta: dict[str, Any]) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("CRMCLI_") and k not in ("NO_COLOR", "FORCE_COLOR")}
+    env.update(TZ=meta["tz"], CRMCLI_NOW=meta["as_of"], CRMCLI_USER="bench")
+    return env
+
+
+SCRIPT = """#!{python}
+import re
+import sys
+from {module} import {function}
+if __name__ == "__main__":
+    sys.argv[0] = re.sub(r"(-script\\.pyw|\\.exe)?$", "", sys.argv[0])
+    sys.exit({function}())
+"""
+
+
+def bench_venv() -> Path:
+    """A bare venv that sees the repo and this venv's packages through a plain .pth file.
+
+    The development venv installs crmcli in editable mode, whose finder (imported from a .pth
+    at every start of its python) adds ~14 ms to every process, the ``import sqlite3``
+    reference included. A user's regular install has no such finder, so start-up is measured
+    here, with console scripts written as pip writes them.
+    """
+    home = DATA / "venv"
+    python = home / "bin" / "python"
+    if not python.exists():
+        venv.EnvBuilder(with_pip=False, symlinks=True).create(home)
+    purelib = Path(subprocess.run([str(python), "-c", "import sysconfig; "
+                                   "print(sysconfig.get_paths()['purelib'])"],
+                                  capture_output=True, text=True, check=True).stdout.strip())
+    paths = [str(ROOT), *site.getsitepackages()]
+    (purelib / "crmcli-bench.pth").write_text("\n".join(paths) + "\n", encoding="utf-8")
+    for name, module, function in (("crmcli", "crmcli.cli", "main"),
+                                   ("sqlite-utils", "sqlite_utils.cli", "cli")):
+        script = home / "bin" / name
+        script.write_text(SCRIPT.format(python=python, module=module, function=function),
+                          encoding="utf-8")
+        script.chmod(0o755)
+    return home / "bin"
+
+
+def find_tools(args: argparse.Namespace) -> Tools:
+    bindir = Path(sys.executable).parent if args.dev_venv else bench_venv()
+
+    def locate(name: str, given: str | None) -> str | None:
+        if given:
+            return given
+        beside = bindir / name
+        return str(beside) if beside.exists() else shutil.which(name)
+
+    crmcli = locate("crmcli", args.crmcli)
+    sqlite_shell = args.sqlite3 or shutil.which("sqlite3")
+    if crmcli is None or sqlite_shell is None:
+        sys.exit("run.py needs the crmcli console script and the sqlite3 shell "
+                 "(--crmcli, --sqlite3)")
+    python = str(bindir / "python")
+    return Tools(python, crmcli, sqlite_shell, locate("sqlite-utils", args.sqlite_utils))
+
+
+# --- report ----------------------------------------------------------------------------------
+
+def machine(tools: Tools) -> list[str]:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    shell = subprocess.run([tools.sqlite3, "--version"], capture_output=True, text=True)
+    probe = ("import importlib.metadata as m\n"
+             "for p in ('typer', 'click', 'rich', 'pydantic'):\n"
+             "    try: print(p, m.version(p), end='; ')\n"
+             "    except m.PackageNotFoundError: pass")
+    versions = subprocess.run([tools.python, "-c", probe], capture_output=True,
+                              text=True).stdout.strip().rstrip(";")
+    return [
+        f"machine: {os.cpu_count()} CPUs ({cpu}), {platform.system()} {platform.release()}",
+        f"python {platform.python_version()}, SQLite {sqlite3.sqlite_version} (python), "
+        f"sqlite3 shell {shell.stdout.split()[0] if shell.stdout else '?'}; {versions}",
+    ]
+
+
+def cell(value: float | None, unit: str) -> str:
+    if value is None:
+        return "–"
+    return f"{value:,.1f} MB" if unit == "MB" else f"{value:,.0f}"
+
+
+def table(figures: list[Figure]) -> str:
+    header = ("figure", "crmcli ms", "reference ms", "ratio", "target", "result")
+    rows = []
+    for f in figures:
+        result = {True: "pass", False: "FAIL", None: "info"}[f.passed] if not f.note.startswith(
+            "n/a") else "n/a"
+        rows.append((f.name, cell(f.value_ms, f.unit), cell(f.reference_ms, f.unit),
+                     "–" if f.ratio is None else f"{f.ratio:.2f}×", f.target, result))
+    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
+    lines = []
+    for index, row in enumerate((header, *rows)):
+        lines.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                               for i, (c, w) in enumerate(zip(row, widths, strict=True))))
+        if index == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def legend(figures: list[Figure]) -> str:
+    lines = []
+    for number, f in enumerate(figures, start=1):
+        lines.append(f"{number:2d}. {f.name}")
+        lines.append(f"      crmcli:    {f.crmcli}")
+        if f.reference:
+            lines.append(f"      reference: {f.reference}")
+        if f.note:
+            lines.append(f"      note:      {f.note}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size", choices=sorted(SIZES), default="small")
+    parser.add_argument("--runs", type=int, default=5, help="timed runs per command (median)")
+    parser.add_argument("--only", action="append", default=[],
+                        choices=["startup", "growth", "import", "lists", "memory"],
+                        help="run only these groups of figures (repeatable)")
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the large database")
+    parser.add_argument("--json", type=Path, help="also write the figures here as JSON")
+    parser.add_argument("--dev-venv", action="store_true",
+                        help="run this venv's own scripts (editable install) instead of "
+                        "bench-data/venv")
+    parser.add_argument("--crmcli")
+    parser.add_argument("--sqlite3")
+    parser.add_argument("--sqlite-utils")
+    args = parser.parse_args(argv)
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+
+    tools = find_tools(args)
+    DATA.mkdir(exist_ok=True)
+    large, csv_path, meta = ensure_large(tools.python, args.size, args.rebuild)
+    env = bench_env(meta)
+    work = DATA / "work"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir()
+    bench = Bench(tools, env, args.runs, make_empty(tools.crmcli, env), large, csv_path, work)
+    groups = args.only or ["startup", "growth", "import", "lists", "memory"]
+    counts = meta["counts"]
+    load_before = os.getloadavg()
+    try:
+        steps: dict[str, Callable[[], None]] = {
+            "startup": lambda: startup(bench),
+            "growth": lambda: growth(bench),
+            "import": lambda: import_figure(bench, counts["customers"]),
+            "lists": lambda: lists(bench),
+            "memory": lambda: memory(bench, counts),
+        }
+        for group in groups:
+            print(f"timing {group} …", file=sys.stderr, flush=True)
+            steps[group]()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    sizes = ", ".join(f"{n:,} {k.replace('_', ' ')}" for k, n in counts.items())
+    print("\n".join(machine(tools)))
+    print(f"load average (1 min): {load_before[0]:.2f} before, {os.getloadavg()[0]:.2f} after; "
+          f"crmcli: {tools.crmcli.replace(str(ROOT) + '/', '')}")
+    print(f"data: --size {args.size}: {sizes}; as of {meta['as_of']} ({meta['tz']}); "
+          f"median of {args.runs} runs after a warm-up")
+    print()
+    print(table(bench.figures))
+    print()
+    print(legend(bench.figures))
+    if args.json:
+        args.json.write_text(json.dumps(
+            {"size": args.size, "runs": args.runs, "meta": meta,
+             "figures": [f.__dict__ for f in bench.figures]}, indent=2, ensure_ascii=False),
+            encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
