@@ -185,8 +185,35 @@ def m001_initial(conn: sqlite3.Connection) -> None:
     )
 
 
+def m002_attention_and_indexes(conn: sqlite3.Connection) -> None:
+    """Indexes for the cron query and the monthly report at a large site.
+
+    ``complaints.attention_at`` is when an unclosed complaint next needs attention: its earliest
+    running deadline. Its state can change only when a deadline passes, so ``visit due`` and
+    ``complaint sweep`` replay only complaints whose attention time has come ('' means not yet
+    known: look now). The plain ``visits_due`` index is dropped: SQLite preferred it to the
+    partial index on pending visits and read every visit ever made.
+    """
+    execute_script(
+        conn,
+        """
+        ALTER TABLE complaints ADD COLUMN attention_at TEXT;
+        UPDATE complaints SET attention_at = '' WHERE status != 'closed';
+        CREATE INDEX complaints_attention ON complaints (attention_at) WHERE status != 'closed';
+        DROP INDEX visits_due;
+        CREATE INDEX visits_done_covering ON visits (done_at, method, customer_id, satisfaction)
+            WHERE done_at IS NOT NULL;
+        DROP INDEX visits_done;
+        CREATE INDEX visits_followups_due ON visits (due_at, kind) WHERE due_at IS NOT NULL;
+        CREATE INDEX customers_last_contact ON customers (last_contact_at);
+        CREATE INDEX customers_last_in_person ON customers (last_in_person_at);
+        CREATE INDEX customers_created ON customers (created_at);
+        """,
+    )
+
+
 Migration = Callable[[sqlite3.Connection], None]
-MIGRATIONS: list[Migration] = [m001_initial]
+MIGRATIONS: list[Migration] = [m001_initial, m002_attention_and_indexes]
 LATEST = len(MIGRATIONS)
 
 

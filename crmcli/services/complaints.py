@@ -145,12 +145,18 @@ def _store_state(session: Session, complaint_id: int) -> Complaint:
     eff = complaint.effective
     session.conn.execute(
         "UPDATE complaints SET severity = ?, status = ?, major_at = ?, responded_at = ?, "
-        "escalated_at = ?, closed_at = ?, reopened_at = ? WHERE id = ?",
+        "escalated_at = ?, closed_at = ?, reopened_at = ?, attention_at = ? WHERE id = ?",
         (eff.severity, eff.status, *(to_db(t) if t else None for t in (
             eff.major_at, eff.responded_at, eff.escalated_at, eff.closed_at, eff.reopened_at)),
-         complaint_id),
+         _attention(eff), complaint_id),
     )
     return complaint
+
+
+def _attention(effective: rules.Effective) -> str | None:
+    """The earliest running complaint deadline (in the past while one is overdue)."""
+    dues = [t.due for t in effective.running_timers() if t.name != "followup"]
+    return to_db(min(dues)) if dues and effective.status != "closed" else None
 
 
 def _note_withdrawn(session: Session, complaint: Complaint) -> None:
@@ -422,9 +428,14 @@ def sweep(session: Session, dry_run: bool) -> list[SweepItem]:
     """Record the automatic upgrades and escalations that have come due, once each."""
     found: list[SweepItem] = []
     with transaction(session.conn):
-        rows = session.conn.execute(_ROW + " WHERE p.status != 'closed' ORDER BY p.id").fetchall()
+        rows = session.conn.execute(
+            _ROW + " WHERE p.status != 'closed' AND p.attention_at <= ? ORDER BY p.id",
+            (to_db(session.now),)).fetchall()
         for complaint in _load_many(session, rows, session.now):
             pending = rules.pending_automatic(complaint.effective, complaint.events)
+            if not pending and not dry_run:
+                session.conn.execute("UPDATE complaints SET attention_at = ? WHERE id = ?",
+                                     (_attention(complaint.effective), complaint.id))
             found += [SweepItem(complaint.id, complaint.row["customer"], a.action, a.at, a.note)
                       for a in pending]
             if pending and not dry_run:
@@ -439,7 +450,9 @@ def sweep(session: Session, dry_run: bool) -> list[SweepItem]:
 def running_deadlines(session: Session, horizon: datetime) -> Iterable[tuple[Complaint,
                                                                              rules.Timer]]:
     """Complaint timers (feedback, report, resolution) overdue or due by ``horizon``."""
-    rows = session.conn.execute(_ROW + " WHERE p.status != 'closed'").fetchall()
+    rows = session.conn.execute(
+        _ROW + " WHERE p.status != 'closed' AND p.attention_at <= ?", (to_db(horizon),)
+    ).fetchall()
     for complaint in _load_many(session, rows, session.now):
         for timer in complaint.effective.running_timers():
             if timer.name != "followup" and timer.due <= horizon:
