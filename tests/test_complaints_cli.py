@@ -366,7 +366,7 @@ def test_an_unknown_customer_exits_1(cli: Cli) -> None:
     (["escalate", "1", "--reason", "  "], ["--reason"]),
     (["close", "1"], ["--resolution"]),
     (["close", "1", "--resolution", ""], ["--resolution"]),
-    (["respond", "abc"], ["ID", "integer"]),
+    (["respond", "abc"], ["ID", "abc", "not a valid"]),
 ])
 def test_bad_input_exits_2_naming_what_was_wrong(wang: Cli, args: list[str],
                                                  words: list[str]) -> None:
