@@ -68,11 +68,13 @@ def _in(moment: datetime | None, period: Period) -> bool:
 def _complaints(session: Session, period: Period) -> list[Complaint]:
     """Complaints opened before the period ended and touched in it (opened, or any event)."""
     start, end = to_db(period.start), to_db(period.end)
+    # One index each: opened in the period, still unclosed, or any event in the period.
     return load_matching(
         session,
-        "p.opened_at < ? AND (p.opened_at >= ? OR p.status != 'closed' OR p.id IN "
-        "(SELECT complaint_id FROM complaint_events WHERE at >= ? AND at < ?))",
-        [end, start, start, end], period.as_of,
+        "p.id IN (SELECT id FROM complaints WHERE opened_at >= ? AND opened_at < ? "
+        "UNION SELECT id FROM complaints WHERE status != 'closed' AND opened_at < ? "
+        "UNION SELECT complaint_id FROM complaint_events WHERE at >= ? AND at < ?)",
+        [start, end, end, start, end], period.as_of,
     )
 
 
@@ -87,7 +89,8 @@ def monthly(session: Session, year: int, month: int, *, with_previous: bool = Tr
     complaints = _complaints(session, period)
     opened = [c for c in complaints if _in(c.effective.opened_at, period)]
     closed = [c for c in complaints if c.effective.closed_at and _in(c.effective.closed_at, period)]
-    escalated = [c for c in complaints if _escalations(c, period)]
+    escalations = {c.id: _escalations(c, period) for c in complaints}
+    escalated = [c for c in complaints if escalations[c.id]]
 
     responses = [c.effective.current("response") for c in opened]
     decided = [t for t in responses if t is not None and t.state != "pending"]
@@ -108,7 +111,7 @@ def monthly(session: Session, year: int, month: int, *, with_previous: bool = Tr
         "complaints_minor": sum(c.effective.severity == "minor" for c in opened),
         "complaints_repeat": sum(c.row["repeat_of"] is not None for c in opened),
         "complaints_open_at_end": sum(c.effective.status != "closed" for c in complaints),
-        "escalations": sum(len(_escalations(c, period)) for c in complaints),
+        "escalations": sum(len(moments) for moments in escalations.values()),
         "response_on_time_pct": pct(len(on_time), len(decided)),
         "resolved_on_time_pct": pct(len(resolved_ok), len(closed)),
         "median_resolution_hours": round(statistics.median(hours), 1) if hours else None,
@@ -117,7 +120,9 @@ def monthly(session: Session, year: int, month: int, *, with_previous: bool = Tr
         "late_entries": _late_entries(session, period),
     }
     report = Monthly(figures)
-    report.breakdowns = _breakdowns(opened, complaints, period)
+    if not with_previous:  # the previous month is only compared, figure by figure
+        return report
+    report.breakdowns = _breakdowns(opened, escalations)
     report.weekly = _weekly(opened, period)
     report.breached = _breached(complaints, period)
     if with_previous:
@@ -202,7 +207,7 @@ def _key(complaint: Complaint, by: str) -> str:
     return complaint.row[by] or "(none)"
 
 
-def _breakdowns(opened: list[Complaint], touched: list[Complaint], period: Period
+def _breakdowns(opened: list[Complaint], escalations: dict[int, list[datetime]]
                 ) -> dict[str, list[dict[str, Any]]]:
     result: dict[str, list[dict[str, Any]]] = {}
     for by in BREAKDOWNS:
@@ -216,7 +221,7 @@ def _breakdowns(opened: list[Complaint], touched: list[Complaint], period: Perio
                 by: key,
                 "opened": len(members),
                 "major": sum(c.effective.severity == "major" for c in members),
-                "escalated": sum(bool(_escalations(c, period)) for c in members),
+                "escalated": sum(bool(escalations[c.id]) for c in members),
                 "closed": len(closed),
                 "breached": sum(bool(c.effective.breached) for c in members),
                 "repeat": sum(c.row["repeat_of"] is not None for c in members),
