@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import importlib
 import os
 import signal
 import sys
@@ -11,10 +12,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+import typer.main
 from typer.core import TyperGroup
 
 from crmcli import __version__
-from crmcli.commands import complaint, customer, database, policy, report, visit
 from crmcli.commands._common import AppState
 from crmcli.env import Env
 
@@ -24,8 +25,45 @@ _UsageError: type[Exception] = typer.BadParameter.__mro__[1]
 _ClickException: type[Exception] = _UsageError.__mro__[1]
 
 
+# Command name → (module under crmcli.commands, its Typer app, the command within it or None
+# for the whole group). Groups are built only when named, so a cron run of `visit due` never
+# builds the other thirty-odd commands.
+COMMANDS: dict[str, tuple[str, str, str | None]] = {
+    "init": ("database", "init_app", "init"),
+    "db": ("database", "app", None),
+    "customer": ("customer", "app", None),
+    "complaint": ("complaint", "app", None),
+    "visit": ("visit", "app", None),
+    "service": ("visit", "service_app", None),
+    "care": ("visit", "care_app", "care"),
+    "report": ("report", "app", None),
+    "policy": ("policy", "app", None),
+    "access-log": ("customer", "access_app", "access-log"),
+    "backup": ("database", "init_app", "backup"),
+    "check": ("database", "init_app", "check"),
+}
+
+
 class CrmGroup(TyperGroup):
-    """The root group: a usage error is one line on stderr (exit 2), not a usage block."""
+    """The root group: commands load when named; a usage error is one line on stderr."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in COMMANDS:
+            return None
+        if cmd_name in self.commands:
+            return self.commands[cmd_name]
+        module_name, attribute, member = COMMANDS[cmd_name]
+        module = importlib.import_module(f"crmcli.commands.{module_name}")
+        command = typer.main.get_command(getattr(module, attribute))
+        if member is not None and member in getattr(command, "commands", {}):
+            command = command.commands[member]  # type: ignore[attr-defined]
+        command.name = cmd_name
+        _plain_help(command)
+        self.commands[cmd_name] = command
+        return command
 
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
              complete_var: str | None = None, standalone_mode: bool = True,
@@ -50,6 +88,13 @@ class CrmGroup(TyperGroup):
             sys.stderr.write("Aborted.\n")
             sys.exit(1)
         sys.exit(code if isinstance(code, int) else 0)
+
+
+def _plain_help(command: Any) -> None:
+    """Plain Click help everywhere, as the root has: no Rich boxes, no Rich import."""
+    command.rich_markup_mode = None
+    for sub in getattr(command, "commands", {}).values():
+        _plain_help(sub)
 
 
 app = typer.Typer(
@@ -89,18 +134,6 @@ def root(
     preset = ctx.obj.env if isinstance(ctx.obj, AppState) else Env()
     ctx.obj = AppState(db=db, debug=debug or os.environ.get("CRMCLI_DEBUG") == "1", env=preset)
     ctx.call_on_close(ctx.obj.close)
-
-
-app.add_typer(database.init_app, name=None)
-app.add_typer(database.app, name="db")
-app.add_typer(customer.app, name="customer")
-app.add_typer(complaint.app, name="complaint")
-app.add_typer(visit.app, name="visit")
-app.add_typer(visit.service_app, name="service")
-app.add_typer(visit.care_app, name=None)
-app.add_typer(report.app, name="report")
-app.add_typer(policy.app, name="policy")
-app.add_typer(customer.access_app, name=None)
 
 
 def main() -> None:

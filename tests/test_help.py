@@ -18,8 +18,9 @@ ROOT = typer.main.get_command(app)
 
 def walk(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
     yield path, command
-    for name, sub in sorted(getattr(command, "commands", {}).items()):
-        yield from walk(sub, (*path, name))
+    if hasattr(command, "list_commands"):  # Click's API: the root loads its groups lazily
+        for name in sorted(command.list_commands(None)):
+            yield from walk(command.get_command(None, name), (*path, name))
 
 
 ALL = list(walk(ROOT))
