@@ -6,8 +6,9 @@ except complaint #3's feedback, typed on 2 November):
 #1 王小明 漏水 minor, opened 30 Sep 23:30 (September), closed 3 Oct 11:30 (60 h) without a
    feedback entry: closing counts as feedback, late (due 1 Oct 23:30). Follow-up due 4 Oct 11:30,
    never done.
-#2 王小明 漏水 minor, opened 1 Oct 00:30 (October) while #1 was unresolved (a repeat), feedback 1 Oct 09:00, closed 2 Oct 00:30
-   (24 h), followed up 2 Oct 10:00 by phone, satisfaction 5.
+#2 王小明 漏水 minor, opened 1 Oct 00:30 (October) while #1 was unresolved (a repeat),
+   feedback 1 Oct 09:00, closed 2 Oct 00:30 (24 h), followed up 2 Oct 10:00 by phone,
+   satisfaction 5.
 #3 李美玲 噪音 minor, opened 5 Oct 10:00, feedback 6 Oct 11:00 (due 10:00: late), closed 8 Oct
    10:00 (72 h); follow-up due 9 Oct 10:00, never done.
 #4 華信科技 網絡 major, opened 10 Oct 09:00, escalated 09:05 (report due 09:10: on time), closed
@@ -18,9 +19,9 @@ except complaint #3's feedback, typed on 2 November):
 
 Hand counts for October:
 opened #2 #3 #4 #5 #6 = 5; closed #1 #2 #3 #4 = 4; escalated #4 #5 = 2; of those opened, major
-#4 #5 = 2, minor #2 #3 #6 = 3; repeats #2 #5 = 2. Feedback decided for those opened: #2 met, #3 late,
-#5 met (#6 still running, #4 has none) → 2 of 3 = 66.7 %. Resolved within deadline: 4 of 4 =
-100.0 %. Resolution hours 6, 24, 60, 72 → median 42.0, 90th percentile (nearest rank) 72.0.
+#4 #5 = 2, minor #2 #3 #6 = 3; repeats #2 #5 = 2. Feedback decided for those opened: #2 met,
+#3 late, #5 met (#6 still running, #4 has none) → 2 of 3 = 66.7 %. Resolved within deadline:
+4 of 4 = 100.0 %. Resolution hours 6, 24, 60, 72 → median 42.0, 90th percentile (nearest rank) 72.0.
 Follow-ups due in October: #1, #2, #3, #4 = 4, done #2 #4 = 2 → 50.0 %. Satisfaction (5 + 3) / 2 =
 4.0. Deadlines missed in October: #1 response, #1 followup, #3 response, #3 followup, #5 resolve
 (the 10-day window), #5 report, #5 resolve (12 h) = 7. Entered after October ended: 1.
