@@ -22,7 +22,8 @@ from crmcli.render import Format, render
 app = typer.Typer(help="Complaints: open, respond, escalate, close, reopen, list, sweep.",
                   no_args_is_help=True)
 
-IdArg = Annotated[int, typer.Argument(help="Complaint id.", min=1, metavar="ID")]
+# At most SQLite's largest integer: a bigger id is a usage error, not a crash.
+IdArg = Annotated[int, typer.Argument(help="Complaint id.", min=1, max=2**63 - 1, metavar="ID")]
 NoteOpt = Annotated[str | None, typer.Option("--note", help="A note for the history.")]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ _SELECT = (
     "(SELECT group_concat(tag, char(31)) FROM customer_tags t WHERE t.customer_id = c.id) "
     "AS tags FROM customers c"
 )
+MAX_ROWS = 2**63 - 1  # SQLite's LIMIT is a 64-bit integer; --limit beyond it means all
 _TIME_COLUMNS = ("last_contact_at", "last_in_person_at", "created_at", "updated_at")
 
 
@@ -48,7 +50,8 @@ def public(customer: dict[str, Any]) -> dict[str, Any]:
 def find(session: Session, ref: str) -> dict[str, Any]:
     """A customer named by id or by exact name; an ambiguous name lists the candidates."""
     text = ref.strip()
-    if text.lstrip("#").isdigit():
+    # ASCII digits only ("²".isdigit() is true), and no wider than SQLite's integer.
+    if re.fullmatch(r"#?[0-9]{1,18}", text):
         row = session.conn.execute(_SELECT + " WHERE c.id = ?", (int(text.lstrip("#")),)).fetchone()
         if row:
             return record(row)
@@ -252,7 +255,7 @@ def iter_customers(session: Session, filters: Filters, limit: int | None = None
     sql = _SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY c.id"
     if limit is not None:
         sql += " LIMIT ?"
-        params.append(limit)
+        params.append(min(limit, MAX_ROWS))
     for row in session.conn.execute(sql, params):
         yield record(row)
 
@@ -281,7 +284,7 @@ def access_log(session: Session, customer: str | None, limit: int | None
     sql += " ORDER BY a.at DESC, a.id DESC"
     if limit is not None:
         sql += " LIMIT ?"
-        params.append(limit)
+        params.append(min(limit, MAX_ROWS))
     for row in session.conn.execute(sql, params):
         yield {"id": row[0], "at": from_db(row[1]), "by": row[2], "customer_id": row[3],
                "customer": row[4], "action": row[5], "reason": row[6]}
