@@ -27,6 +27,8 @@ _SPAN = re.compile(
 )
 _DAY_WORDS = {"today": 0, "yesterday": -1, "tomorrow": 1, "今天": 0, "昨天": -1, "明天": 1}
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+# Dates people mean; a step of a year or a month beyond either end stays inside datetime's range.
+FIRST_YEAR, LAST_YEAR = 1900, 9998
 
 
 def to_db(moment: datetime) -> str:
@@ -81,6 +83,18 @@ def parse_when(text: str, now: datetime, option: str = "--at") -> datetime:
 
     A time without a zone is local time. Returns an aware UTC datetime.
     """
+    try:
+        moment = _parse_when(text, now, option)
+        in_range = FIRST_YEAR <= moment.astimezone().year <= LAST_YEAR
+    except (OverflowError, ValueError, OSError):  # +99999999999d, 0001-01-01 east of UTC
+        in_range = False
+    if not in_range:
+        raise BadInput(f"{option}: {text.strip()!r} is out of range "
+                       f"(years {FIRST_YEAR}-{LAST_YEAR}).")
+    return moment
+
+
+def _parse_when(text: str, now: datetime, option: str) -> datetime:
     raw = text.strip()
     if not raw:
         raise BadInput(f"{option}: give a date or time (e.g. 2026-11-20 09:40, yesterday 15:00).")
@@ -139,10 +153,12 @@ def parse_day(text: str, now: datetime, option: str) -> date:
     """Parse a calendar date (``since``): ISO, ``today``, ``yesterday``, ``-3d``."""
     raw = text.strip()
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
-        pass
-    return parse_when(raw, now, option).astimezone().date()
+        return parse_when(raw, now, option).astimezone().date()
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise BadInput(f"{option}: {raw!r} is out of range (years {FIRST_YEAR}-{LAST_YEAR}).")
+    return day
 
 
 def parse_birthday(text: str, option: str = "--birthday") -> str:
@@ -193,6 +209,8 @@ def parse_month(text: str, now: datetime, option: str = "--month") -> tuple[int,
         return (today.year - 1, 12) if today.month == 1 else (today.year, today.month - 1)
     match = _MONTH.match(raw)
     if match and 1 <= int(match[2]) <= 12:
+        if not FIRST_YEAR <= int(match[1]) <= LAST_YEAR:
+            raise BadInput(f"{option}: {text!r} is out of range (years {FIRST_YEAR}-{LAST_YEAR}).")
         return int(match[1]), int(match[2])
     raise BadInput(f"{option}: cannot read {text!r} as a month (use YYYY-MM, this or last).")
 

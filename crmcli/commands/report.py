@@ -283,7 +283,7 @@ def quarterly(
 
     Example: crmcli report quarterly --quarter 2026Q4 --by segment
     """
-    from crmcli.dates import local_today
+    from crmcli.dates import FIRST_YEAR, LAST_YEAR, local_today
     from crmcli.errors import BadInput
     from crmcli.services import reports
 
@@ -297,6 +297,9 @@ def quarterly(
         if not match:
             raise BadInput(f"--quarter: cannot read {quarter!r} (use 2026Q4).")
         year, number = int(match[1]), int(match[2])
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            raise BadInput(f"--quarter: {quarter!r} is out of range "
+                           f"(years {FIRST_YEAR}-{LAST_YEAR}).")
     rows = reports.quarterly(session, year, number)
     if by is not None:
         if by not in ("segment", "grade"):
