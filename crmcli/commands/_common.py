@@ -72,6 +72,24 @@ def _message(exc: sqlite3.Error) -> str:
     return f"Database error: {text}."
 
 
+def _check_encoding(ctx: Any, params: dict[str, Any]) -> None:
+    """Bytes that are not UTF-8 (a GBK terminal, a Latin-1 script) reach Python as lone
+    surrogates, which SQLite and the output cannot take: refuse them as bad input."""
+    from crmcli.errors import BadInput
+
+    declared = getattr(getattr(ctx, "command", None), "params", [])
+    for name, value in params.items():
+        for item in value if isinstance(value, list | tuple) else [value]:
+            if isinstance(item, str):
+                try:
+                    item.encode("utf-8")
+                except UnicodeEncodeError:
+                    label = next((p.opts[0] for p in declared
+                                  if p.name == name and p.param_type_name == "option"), name)
+                    raise BadInput(f"{label}: not UTF-8 text; set the terminal to UTF-8 "
+                                   "(e.g. LANG=zh_CN.UTF-8).") from None
+
+
 def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
     """Turn the project's errors into one line on stderr and an exit code (STYLE habit 4)."""
 
@@ -82,6 +100,7 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
         app_state = state(ctx) if hasattr(ctx, "find_root") else AppState()
         debug = app_state.debug or os.environ.get("CRMCLI_DEBUG") == "1"
         try:
+            _check_encoding(ctx, kwargs)
             return fn(*args, **kwargs)
         except CrmError as exc:
             if debug:
