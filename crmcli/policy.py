@@ -6,6 +6,7 @@ in force when it started. This module is pure: services load the history and pas
 
 from __future__ import annotations
 
+import math
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field, fields, replace
@@ -63,6 +64,18 @@ _INT_KEYS = {"new_customer_days", "annual_visit_days", "grade_new_customer_days"
              "retention_years"}
 _SPAN_KEYS = {"cadence_new", "cadence_established"}
 KEYS = [f.name for f in fields(Policy) if f.name != "cadence_overrides"]
+# 100 years in each setting's unit: beyond it the date arithmetic of every timer overflows.
+_UNIT_MAX = {"minutes": 52_560_000, "hours": 876_000, "days": 36_500, "years": 100}
+_SPAN_MAX = {"d": 36_500, "w": 5_200, "mo": 1_200}
+
+
+def _check_region(region: str) -> None:
+    """A region is accepted only if it has a holiday calendar, or `care` would fail from then on."""
+    from datetime import date
+
+    from crmcli.cadence import public_holidays
+
+    public_holidays(region, date(2026, 1, 1), date(2026, 1, 1))
 
 
 def normalize(key: str, value: str) -> tuple[str, str]:
@@ -70,25 +83,35 @@ def normalize(key: str, value: str) -> tuple[str, str]:
     key, value = key.strip(), value.strip()
     if CADENCE_OVERRIDE.match(key) or key in _SPAN_KEYS:
         value = value.replace(" ", "").lower()
-        if not _SPAN_TEXT.match(value) or int(re.sub(r"\D", "", value)) == 0:
+        match = _SPAN_TEXT.match(value)
+        if not match or int(re.sub(r"\D", "", value)) == 0:
             raise BadInput(f"policy {key}: {value!r} is not a cadence (use 2w, 10d or 1mo).")
+        if int(re.sub(r"\D", "", value)) > _SPAN_MAX[match[1]]:
+            raise BadInput(f"policy {key}: {value!r} is more than 100 years.")
         return key, value
     if key in _FLOAT_KEYS or key in _INT_KEYS:
         try:
             number = float(value) if key in _FLOAT_KEYS else int(value)
         except ValueError:
             raise BadInput(f"policy {key}: {value!r} is not a number.") from None
-        if number <= 0:
-            raise BadInput(f"policy {key}: must be greater than 0.")
+        if not math.isfinite(number) or number <= 0:  # nan and inf would break every timer
+            raise BadInput(f"policy {key}: must be a number greater than 0.")
+        most = _UNIT_MAX[key.rsplit("_", 1)[1]]
+        if number > most:
+            raise BadInput(f"policy {key}: at most {most:,} (100 years).")
         return key, str(number)
     if key in ("region",):
         if not re.fullmatch(r"[A-Za-z]{2}(-[A-Za-z0-9]+)?", value):
             raise BadInput(f"policy region: {value!r} is not a country code (e.g. CN, HK, TW).")
+        _check_region(value)
         return key, value.upper()
     if key in ("area_manager", "department_head"):
-        if not value:
+        from crmcli.fields import clean_text
+
+        name = clean_text(value, f"policy {key}")
+        if not name:
             raise BadInput(f"policy {key}: give a name.")
-        return key, value
+        return key, name
     raise BadInput(f"Unknown policy setting {key!r}; `crmcli policy show` lists them.")
 
 
