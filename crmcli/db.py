@@ -190,15 +190,15 @@ def m002_attention_and_indexes(conn: sqlite3.Connection) -> None:
 
     ``complaints.attention_at`` is when an unclosed complaint next needs attention: its earliest
     running deadline. Its state can change only when a deadline passes, so ``visit due`` and
-    ``complaint sweep`` replay only complaints whose attention time has come ('' means not yet
-    known: look now). The plain ``visits_due`` index is dropped: SQLite preferred it to the
-    partial index on pending visits and read every visit ever made.
+    ``complaint sweep`` replay only complaints whose attention time has come ('', the default
+    for rows written without it, means not yet known: look now). The plain ``visits_due``
+    index is dropped: SQLite preferred it to the partial index on pending visits and read every
+    visit ever made.
     """
     execute_script(
         conn,
         """
-        ALTER TABLE complaints ADD COLUMN attention_at TEXT;
-        UPDATE complaints SET attention_at = '' WHERE status != 'closed';
+        ALTER TABLE complaints ADD COLUMN attention_at TEXT DEFAULT '';
         CREATE INDEX complaints_attention ON complaints (attention_at) WHERE status != 'closed';
         DROP INDEX visits_due;
         CREATE INDEX visits_done_covering ON visits (done_at, method, customer_id, satisfaction)

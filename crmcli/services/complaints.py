@@ -428,9 +428,9 @@ def sweep(session: Session, dry_run: bool) -> list[SweepItem]:
     """Record the automatic upgrades and escalations that have come due, once each."""
     found: list[SweepItem] = []
     with transaction(session.conn):
-        rows = session.conn.execute(
-            _ROW + " WHERE p.status != 'closed' AND p.attention_at <= ? ORDER BY p.id",
-            (to_db(session.now),)).fetchall()
+        rows = sorted(session.conn.execute(  # sorted here: ORDER BY p.id would scan by rowid
+            _ROW + " WHERE p.status != 'closed' AND p.attention_at <= ?",
+            (to_db(session.now),)).fetchall())
         for complaint in _load_many(session, rows, session.now):
             pending = rules.pending_automatic(complaint.effective, complaint.events)
             if not pending and not dry_run:

@@ -1,0 +1,90 @@
+"""The cron query and the monthly report read the big tables through their indexes.
+
+At a large site a full scan of complaints, their events or visits costs a second where an index
+costs milliseconds (benchmarks/README.md). These tests trace every SELECT that `visit due`,
+`complaint sweep` and `report monthly` run and ask SQLite for its plan, so a later change
+cannot silently fall back to a scan.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+from conftest import Cli
+
+from crmcli import db
+
+BIG = {"complaints", "p", "complaint_events", "visits", "v", "f"}
+NOW = "2026-11-20T10:00:00+08:00"
+
+
+@pytest.fixture
+def site(cli: Cli) -> Cli:
+    cli.ok("customer", "add", "王小明", "--since", "2025-01-01")
+    cli.ok("customer", "add", "李美玲", "--since", "2026-10-01", "--tag", "VIP")
+    cli.ok("complaint", "open", "王小明", "漏水", "--at", "2026-11-10 09:00")
+    cli.ok("complaint", "open", "李美玲", "噪音", "--severity", "major", "--at", "09:00")
+    cli.ok("complaint", "close", "1", "--resolution", "已修好", "--at", "2026-11-12 10:00")
+    cli.ok("visit", "log", "王小明", "--method", "phone", "--complaint", "1",
+           "--satisfaction", "5", "--at", "2026-11-13 10:00")
+    cli.ok("service", "log", "李美玲", "更換水龍頭", "--type", "repair", "--at", "08:00")
+    cli.ok("visit", "schedule", "王小明", "--due", "2026-11-25 10:00")
+    return cli
+
+
+def _scans(cli: Cli, db_path: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> list[str]:
+    statements: list[str] = []
+    connect = db.connect
+
+    def traced(path: Path, *, create: bool = False) -> sqlite3.Connection:
+        conn = connect(path, create=create)
+        conn.set_trace_callback(statements.append)
+        return conn
+
+    monkeypatch.setattr(db, "connect", traced)
+    cli.ok(*args, now=NOW)
+    monkeypatch.setattr(db, "connect", connect)
+    reader = sqlite3.connect(db_path)
+    found = []
+    for sql in statements:
+        if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
+            continue
+        for *_, detail in reader.execute("EXPLAIN QUERY PLAN " + sql):
+            match = re.match(r"SCAN (\w+)", detail)
+            if match and match[1] in BIG:
+                found.append(f"{detail}  <-  {' '.join(sql.split())[:120]}")
+    reader.close()
+    return found
+
+
+@pytest.mark.parametrize("command", [
+    ("visit", "due"),
+    ("visit", "due", "--within", "7d"),
+    ("complaint", "sweep"),
+    ("report", "monthly", "--format", "csv"),
+    ("report", "monthly", "--month", "2026-10", "--format", "json"),
+])
+def test_no_full_scan_of_the_big_tables(site: Cli, db_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch,
+                                        command: tuple[str, ...]) -> None:
+    assert _scans(site, db_path, monkeypatch, *command) == []
+
+
+def test_pending_visits_are_read_through_the_partial_index(site: Cli, db_path: Path) -> None:
+    reader = sqlite3.connect(db_path)
+    plan = " ".join(row[3] for row in reader.execute(
+        "EXPLAIN QUERY PLAN SELECT id FROM visits WHERE done_at IS NULL AND cancelled_at IS NULL "
+        "AND due_at <= '2026-11-21T00:00:00Z'"))
+    assert "visits_pending" in plan
+
+
+def test_unclosed_complaints_are_found_by_when_they_need_attention(site: Cli,
+                                                                   db_path: Path) -> None:
+    reader = sqlite3.connect(db_path)
+    plan = " ".join(row[3] for row in reader.execute(
+        "EXPLAIN QUERY PLAN SELECT id FROM complaints p WHERE p.status != 'closed' "
+        "AND p.attention_at <= '2026-11-21T00:00:00Z'"))
+    assert "complaints_attention" in plan
