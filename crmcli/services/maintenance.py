@@ -6,7 +6,7 @@ import os
 import sqlite3
 from pathlib import Path
 
-from crmcli.errors import BadInput, Conflict
+from crmcli.errors import BadInput, Conflict, CrmError
 
 
 def backup(conn: sqlite3.Connection, target: Path, *, force: bool) -> int:
@@ -27,8 +27,12 @@ def backup(conn: sqlite3.Connection, target: Path, *, force: bool) -> int:
         copy = sqlite3.connect(partial)
         try:
             conn.backup(copy)
+            faults = _quick_check(copy)
         finally:
             copy.close()
+        if faults:
+            raise CrmError(f"The database is damaged ({faults[0].splitlines()[-1]}); {target} "
+                           "was left as it was. `crmcli check` says more.")
         os.chmod(partial, 0o600)
         os.replace(partial, target)
     except BaseException:
@@ -37,11 +41,26 @@ def backup(conn: sqlite3.Connection, target: Path, *, force: bool) -> int:
     return target.stat().st_size
 
 
+def _quick_check(conn: sqlite3.Connection) -> list[str]:
+    """A damaged database must not replace last night's good copy (backups rotate)."""
+    try:
+        return [row[0] for row in conn.execute("PRAGMA quick_check") if row[0] != "ok"]
+    except sqlite3.DatabaseError as exc:
+        return [str(exc)]
+
+
 def check(conn: sqlite3.Connection) -> list[str]:
     """Everything wrong with the file, each in one sentence; empty when all is well."""
-    problems = [row[0] for row in conn.execute("PRAGMA integrity_check") if row[0] != "ok"]
+    try:
+        damage = [row[0] for row in conn.execute("PRAGMA integrity_check") if row[0] != "ok"]
+    except sqlite3.DatabaseError as exc:  # too damaged even to finish the check
+        damage = [str(exc)]
+    if damage:  # the checks below would only add noise, or fail on the same damage
+        return [_damaged(conn, damage)]
+    problems = []
     for table, rowid, parent, _ in conn.execute("PRAGMA foreign_key_check"):
-        problems.append(f"{table} row {rowid} points to a missing {parent} row.")
+        row = f"{table} row {rowid}" if rowid is not None else f"a {table} row"
+        problems.append(f"{row} points to a missing {parent} row.")
     for (cid,) in conn.execute(
         "SELECT id FROM complaints p WHERE NOT EXISTS (SELECT 1 FROM complaint_events e "
         "WHERE e.complaint_id = p.id AND e.action = 'opened')"
@@ -54,3 +73,18 @@ def check(conn: sqlite3.Connection) -> list[str]:
     for (vid,) in conn.execute("SELECT id FROM visits WHERE done_at IS NULL AND due_at IS NULL"):
         problems.append(f"visit #{vid} has neither a due time nor a done time.")
     return problems
+
+
+def _damaged(conn: sqlite3.Connection, damage: list[str]) -> str:
+    """What SQLite found, in one sentence with what to do about it."""
+    path = conn.execute("PRAGMA database_list").fetchone()[2] or "the database"
+    lines = [line.strip() for fault in damage for line in fault.splitlines()
+             if line.strip() and not line.startswith("***")]
+    first = lines[0] if lines else damage[0]
+    if all(" index " in f" {line} " for line in lines):
+        fix = f"the tables are intact; rebuild the indexes with: sqlite3 {path} REINDEX"
+    else:
+        fix = (f"restore the latest backup, or salvage what is readable with: "
+               f"sqlite3 {path} .recover")
+    return (f"The file is damaged ({len(lines) or 1} fault(s) found by SQLite's integrity "
+            f"check; the first: {first}); {fix}.")
