@@ -28,7 +28,7 @@ from crmcli.services import Session, complaints, maintenance
 
 SCRIPT = Path(sys.executable).parent / "crmcli"
 NOW = "2026-11-20T10:00:00+08:00"
-ROWS = 20000
+ROWS = 12000
 PENDING = 600  # minor complaints left alone for 20 days: each owes an upgrade and an escalation
 KILLS, SLOW_KILLS = 20, 200
 SWEEP_KILLS, SLOW_SWEEP_KILLS = 10, 100
