@@ -298,11 +298,8 @@ def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
 
 
 def table_counts(conn: sqlite3.Connection) -> dict[str, int]:
-    names = [
-        row[0]
-        for row in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-            "ORDER BY name"
-        )
-    ]
-    return {name: conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in names}
+    """Rows per table, read through sqlite-utils as any outside tool would see the file."""
+    import sqlite_utils
+
+    database = sqlite_utils.Database(conn)
+    return {name: database.table(name).count for name in sorted(database.table_names())}
