@@ -208,7 +208,10 @@ def _rich_table(
 
     table = Table(title=title, header_style="bold", title_justify="left")
     for column in columns:
-        table.add_column(column.title, justify=column.justify, overflow="fold")  # type: ignore[arg-type]
+        # Times, dates and ids never break mid-value on a narrow terminal; text wraps instead.
+        short = column.key in ("id", "due", "date", "when") or column.key.endswith(("_at", "_due"))
+        table.add_column(column.title, justify=column.justify,  # type: ignore[arg-type]
+                         overflow="fold", no_wrap=short)
     count = 0
     for row in rows:
         style = "bold red" if alert_key and row.get(alert_key) else None
