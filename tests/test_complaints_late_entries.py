@@ -32,3 +32,25 @@ def test_a_close_entered_late_withdraws_the_recorded_escalation(cli: Cli) -> Non
     cli.ok("complaint", "note", "1", "客戶滿意", now="2026-11-22T07:00:00+08:00")
     again = json.loads(cli.ok("complaint", "show", "1", "-f", "json"))
     assert [e["action"] for e in again["events"]].count("noted") == 2
+
+
+def test_a_back_dated_second_close_is_refused(cli: Cli) -> None:
+    cli.ok("customer", "add", "王小明")
+    cli.ok("complaint", "open", "王小明", "漏水", "--at", "09:00")
+    cli.ok("complaint", "close", "1", "--resolution", "已修好", "--at", "09:50")
+    code, out, err = cli("complaint", "close", "1", "--resolution", "again", "--at", "09:30")
+    assert (code, out) == (1, "")
+    assert err == ("Error: Complaint #1 was already closed at 2026-11-20 09:50; "
+                   "reopen it first to close it again.\n")
+    events = json.loads(cli.ok("complaint", "show", "1", "-f", "json"))["events"]
+    assert [e["action"] for e in events] == ["opened", "closed"]
+
+
+def test_a_close_back_dated_before_a_reopen_is_allowed(cli: Cli) -> None:
+    cli.ok("customer", "add", "王小明")
+    cli.ok("complaint", "open", "王小明", "漏水", "--at", "2026-11-18 09:00")
+    cli.ok("complaint", "close", "1", "--resolution", "換墊圈", "--at", "2026-11-19 09:00")
+    cli.ok("complaint", "reopen", "1", "--reason", "又漏", "--at", "2026-11-19 18:00")
+    cli.ok("complaint", "close", "1", "--resolution", "換水管", "--at", "2026-11-20 09:00")
+    code, _, err = cli("complaint", "reopen", "1", "--reason", "x", "--at", "2026-11-19 12:00")
+    assert code == 1 and "was already reopened at 2026-11-19 18:00" in err

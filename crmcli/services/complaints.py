@@ -242,6 +242,7 @@ def act(session: Session, complaint_id: int, action: str, *, at: datetime | None
             raise IllegalTransition(f"Complaint #{complaint_id} {problem}; {fix}.")
         if action == "upgraded" and state_then.severity == "major":
             raise IllegalTransition(f"Complaint #{complaint_id} is already major.")
+        _refuse_repeated_step(complaint_id, action, when, before.events)
         # Only what happened before this event: a back-filled close may undo a later upgrade.
         _record_automatic(session, before, until=when)
         if action == "escalated" and not extra.get("to") and extra.get("level", 1) == 1:
@@ -253,6 +254,24 @@ def act(session: Session, complaint_id: int, action: str, *, at: datetime | None
         after = _store_state(session, complaint_id)
         _sync_followup(session, after)
     return after
+
+
+def _refuse_repeated_step(complaint_id: int, action: str, when: datetime,
+                          events: list[rules.Event]) -> None:
+    """A back-dated close (or reopen) must not land just before another close (or reopen):
+    closing a complaint that was closed later, with no reopening between, is closing it twice."""
+    if action not in ("closed", "reopened"):
+        return
+    later = [e for e in events if e.at > when and e.action in ("closed", "reopened")
+             and not e.automatic]
+    following = min(later, key=lambda e: e.at, default=None)
+    if following is not None and following.action == action:
+        verb = "closed" if action == "closed" else "reopened"
+        raise IllegalTransition(
+            f"Complaint #{complaint_id} was already {verb} at "
+            f"{following.at.astimezone():%Y-%m-%d %H:%M}; "
+            + ("reopen it first to close it again." if action == "closed"
+               else "close it first, or add a note."))
 
 
 def set_case(session: Session, complaint_id: int, on: bool, by: str | None) -> Complaint:
