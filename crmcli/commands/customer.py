@@ -300,13 +300,12 @@ def import_(
     app_state = state(ctx)
     session = app_state.session()
     with _progress(app_state, "Checking rows") as advance:
-        plan = importer.plan(session, file, mode, advance)
+        plan = importer.run(session, file, mode, advance, dry_run=dry_run)
     counts = (f"{len(plan.new)} new, {len(plan.updates)} updated, {len(plan.skipped)} skipped "
               f"of {plan.rows} rows")
     if dry_run:
         app_state.env.out(f"Checked {file}: all rows are good ({counts}); nothing written.")
         return
-    importer.apply(session, plan)
     app_state.env.out(f"Imported {file}: {counts}.")
 
 
@@ -345,7 +344,9 @@ def export(
     = Format.csv,
     bom: BomOpt = False,
 ) -> None:
-    """Export the customer file as CSV (re-importable); confidential details need --reveal.
+    """Export the customer file as CSV; confidential details need --reveal.
+
+    The file imports into a new database with `customer import` (the id column is ignored).
 
     Example: crmcli customer export --bom > customers.csv
     """

@@ -165,11 +165,18 @@ def _detail(exc: BadInput, name: str) -> str:
     return text[len(prefix):] if text.startswith(prefix) else text
 
 
-def apply(session: Session, result: Plan) -> None:
+def run(session: Session, path: Path, on_existing: OnExisting,
+        progress: Callable[[int], None] | None = None, *, dry_run: bool = False) -> Plan:
+    """Check every row, then write them all, in one transaction: no other writer can add a
+    customer between the duplicate checks and the insert. ``dry_run`` only checks."""
+    if dry_run:
+        return plan(session, path, on_existing, progress)
     with transaction(session.conn):
+        result = plan(session, path, on_existing, progress)
         _insert(session, result.new)
         for customer_id, new in result.updates:
             _update(session, customer_id, new)
+    return result
 
 
 def _update(session: Session, customer_id: int, new: NewCustomer) -> None:
