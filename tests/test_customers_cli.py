@@ -502,3 +502,16 @@ def test_update_existing_never_guesses_between_namesakes(cli: Cli, csv_dir: Path
     assert code == 2
     assert "matches customers #1, #2" in err
     assert [r["grade"] for r in customers(cli)] == ["C", "C"]
+
+
+def test_list_reveal_shows_details_and_logs_each_confidential_customer(cli: Cli) -> None:
+    cli.ok("customer", "add", "王小明", "--phone", "13800138000")
+    cli.ok("customer", "add", "李秘密", "--phone", "13912345678", "--confidential")
+    masked = cli.ok("customer", "list", "-f", "csv")
+    assert "13912345678" not in masked and "139****5678" in masked
+    code, out, err = cli("customer", "list", "--reveal")
+    assert (code, out) == (2, "") and "--reason" in err
+    shown = cli.ok("customer", "list", "-f", "csv", "--reveal", "--reason", "回訪電話")
+    assert "13912345678" in shown
+    log = cli.ok("access-log", "-f", "csv").splitlines()
+    assert len(log) == 2 and log[1].endswith(",2,李秘密,list,回訪電話")

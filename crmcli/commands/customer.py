@@ -152,10 +152,12 @@ def list_(
         bool | None, typer.Option("--confidential/--not-confidential", show_default=False)
     ] = None,
     limit: LimitOpt = None,
+    reveal: RevealOpt = False,
+    reason: ReasonOpt = None,
     fmt: FormatOpt = Format.table,
     bom: BomOpt = False,
 ) -> None:
-    """List customers (confidential details masked).
+    """List customers (confidential details masked unless revealed, which is logged).
 
     Example: crmcli customer list --grade A --tag VIP --format csv
     """
@@ -164,7 +166,8 @@ def list_(
     app_state = state(ctx)
     session = app_state.session()
     filters = customers.Filters(grade, tag or [], segment, search, confidential)
-    rows = (customers.public(c) for c in customers.iter_customers(session, filters, limit))
+    rows = customers.listing(session, filters, limit,
+                             reveal_reason=(reason or "") if reveal else None)
     render(app_state.env, rows, LIST_COLUMNS, fmt, bom=bom, empty="No customers match.")
 
 
@@ -355,12 +358,8 @@ def export(
     app_state = state(ctx)
     session = app_state.session()
     filters = customers.Filters(grade, tag or [], segment)
-    if reveal:
-        hidden = [c["id"] for c in customers.iter_customers(session, filters) if c["confidential"]]
-        customers.log_access(session, hidden, "export", reason or "")
-        rows: Any = customers.iter_customers(session, filters)
-    else:
-        rows = (customers.public(c) for c in customers.iter_customers(session, filters))
+    rows = customers.listing(session, filters, reveal_reason=(reason or "") if reveal else None,
+                             action="export")
     columns = [c for c in LIST_COLUMNS if c.key not in ("last_contact_at", "created_at",
                                                          "updated_at")]
     render(app_state.env, rows, columns, fmt, bom=bom)

@@ -260,6 +260,23 @@ def iter_customers(session: Session, filters: Filters, limit: int | None = None
         yield record(row)
 
 
+def listing(session: Session, filters: Filters, limit: int | None = None, *,
+            reveal_reason: str | None = None, action: str = "list"
+            ) -> Iterator[dict[str, Any]]:
+    """Customers for a list or an export: masked, or — with a reason — revealed and logged.
+
+    The access log is written before anything is shown, one row per confidential customer.
+    """
+    if reveal_reason is None:
+        return (public(c) for c in iter_customers(session, filters, limit))
+    hidden = [c["id"] for c in iter_customers(session, Filters(
+        filters.grade, filters.tags, filters.segment, filters.search, True), None)]
+    shown = list(iter_customers(session, filters, limit))
+    log_access(session, [c["id"] for c in shown if c["id"] in set(hidden)], action,
+               reveal_reason)
+    return iter(shown)
+
+
 def log_access(session: Session, customer_ids: list[int], action: str, reason: str) -> None:
     """Write the access log for revealed confidential details (seed 003)."""
     reason = (fields.clean_text(reason, "--reason") or "") if reason else ""
