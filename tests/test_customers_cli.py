@@ -515,3 +515,11 @@ def test_list_reveal_shows_details_and_logs_each_confidential_customer(cli: Cli)
     assert "13912345678" in shown
     log = cli.ok("access-log", "-f", "csv").splitlines()
     assert len(log) == 2 and log[1].endswith(",2,李秘密,list,回訪電話")
+
+
+def test_search_does_not_match_a_confidential_customers_hidden_details(cli: Cli) -> None:
+    cli.ok("customer", "add", "王小明", "--phone", "13800138000")
+    cli.ok("customer", "add", "李秘密", "--phone", "13912345678", "--confidential")
+    assert cli.ok("customer", "list", "--search", "1380", "-f", "csv").count("\n") == 2
+    assert cli.ok("customer", "list", "--search", "1391234", "-f", "csv").count("\n") == 1
+    assert "李秘密" in cli.ok("customer", "list", "--search", "李秘", "-f", "csv")

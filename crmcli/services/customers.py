@@ -247,11 +247,16 @@ def iter_customers(session: Session, filters: Filters, limit: int | None = None
         where.append("c.confidential = ?")
         params.append(int(filters.confidential))
     if filters.search:
-        searched = ("name", "contact", "phone", "email", "address", "site", "unit", "note",
-                    "segment")
-        where.append("(" + " OR ".join(f"c.{name} LIKE ? ESCAPE '\\'" for name in searched)
-                     + ")")
-        params += [_like(filters.search)] * len(searched)
+        # A confidential customer's phone, email and address are not searchable: matching
+        # them digit by digit would rebuild what the mask hides, with no reveal logged.
+        open_fields = ("name", "contact", "site", "unit", "note", "segment")
+        hidden_fields = ("phone", "email", "address")
+        like = "{} LIKE ? ESCAPE '\\'"
+        where.append(
+            "(" + " OR ".join(like.format(f"c.{name}") for name in open_fields)
+            + " OR (c.confidential = 0 AND ("
+            + " OR ".join(like.format(f"c.{name}") for name in hidden_fields) + ")))")
+        params += [_like(filters.search)] * (len(open_fields) + len(hidden_fields))
     sql = _SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY c.id"
     if limit is not None:
         sql += " LIMIT ?"
