@@ -97,7 +97,8 @@ def _sections(report: Any) -> list[tuple[str, list[Column], list[dict[str, Any]]
     by_category = [{**r, "": _bar(r["opened"], top_category)} for r in categories]
     misses = [{"complaint": f"#{r['complaint_id']}", "customer": r["customer"],
                "missed": r["timer"], "was due": table_value(r["due"]),
-               "met late": table_value(r["met_at"]) or "not yet"} for r in report.breached]
+               "outcome": r["outcome"], "met at": table_value(r["met_at"])}
+              for r in report.breached]
     sections = [
         ("Figures", [Column("metric"), Column("value", justify="right"),
                      Column("previous", justify="right"), Column("change", justify="right")],
@@ -116,7 +117,7 @@ def _sections(report: Any) -> list[tuple[str, list[Column], list[dict[str, Any]]
          [Column("customer"), Column("opened", justify="right"), Column("repeat", justify="right")],
          [r for r in report.breakdowns["customer"] if r["opened"] > 1][:10]),
         ("Deadlines missed", [Column("complaint"), Column("customer"), Column("missed"),
-                              Column("was due"), Column("met late")], misses),
+                              Column("was due"), Column("outcome"), Column("met at")], misses),
     ]
     return sections
 

@@ -254,10 +254,22 @@ def _breached(complaints: list[Complaint], period: Period) -> list[dict[str, Any
             if timer.breached and _in(timer.due, period):
                 rows.append({"complaint_id": complaint.id, "customer": complaint.row["customer"],
                              "timer": timer.name, "due": timer.due, "met_at": timer.met_at,
+                             "outcome": _outcome(timer, complaint),
                              "severity": complaint.effective.severity,
                              "status": complaint.effective.status})
     rows.sort(key=lambda r: r["due"])
     return rows
+
+
+def _outcome(timer: Any, complaint: Complaint) -> str:
+    """What became of a missed deadline, in words: late, became major, ended unmet, still owed."""
+    if timer.met_at is not None:
+        return "met late"
+    if timer.name == "resolve" and timer.cancelled_at == timer.due:
+        return "became major"
+    if timer.cancelled_at is not None:
+        return "ended unmet"
+    return "still owed"
 
 
 # Quarterly relationship evaluation (客戶關係評估, seed 001) ------------------------------
