@@ -444,26 +444,37 @@ class SweepItem:
 
 
 def sweep(session: Session, dry_run: bool) -> list[SweepItem]:
-    """Record the automatic upgrades and escalations that have come due, once each."""
+    """Record the automatic upgrades and escalations that have come due, once each.
+
+    A dry run only reads; a real one writes everything in one transaction.
+    """
+    if dry_run:
+        return [item for complaint in _due_for_sweep(session)
+                for item in _sweep_items(complaint)]
     found: list[SweepItem] = []
     with transaction(session.conn):
-        rows = sorted(session.conn.execute(  # sorted here: ORDER BY p.id would scan by rowid
-            _ROW + " WHERE p.status != 'closed' AND p.attention_at <= ?",
-            (to_db(session.now),)).fetchall())
-        for complaint in _load_many(session, rows, session.now):
-            pending = rules.pending_automatic(complaint.effective, complaint.events)
-            if not pending and not dry_run:
+        for complaint in _due_for_sweep(session):
+            items = _sweep_items(complaint)
+            if items:
+                _sync_followup(session, _store_state(session, complaint.id))
+            else:
                 session.conn.execute("UPDATE complaints SET attention_at = ? WHERE id = ?",
                                      (_attention(complaint.effective), complaint.id))
-            found += [SweepItem(complaint.id, complaint.row["customer"], a.action, a.at, a.note)
-                      for a in pending]
-            if pending and not dry_run:
-                after = _store_state(session, complaint.id)
-                _sync_followup(session, after)
-        if dry_run:
-            session.conn.execute("ROLLBACK")
-            session.conn.execute("BEGIN")
+            found += items
     return found
+
+
+def _due_for_sweep(session: Session) -> list[Complaint]:
+    """Unclosed complaints whose attention time has come, replayed up to now."""
+    rows = sorted(session.conn.execute(  # sorted here: ORDER BY p.id would scan by rowid
+        _ROW + " WHERE p.status != 'closed' AND p.attention_at <= ?",
+        (to_db(session.now),)).fetchall())
+    return _load_many(session, rows, session.now)
+
+
+def _sweep_items(complaint: Complaint) -> list[SweepItem]:
+    return [SweepItem(complaint.id, complaint.row["customer"], auto.action, auto.at, auto.note)
+            for auto in rules.pending_automatic(complaint.effective, complaint.events)]
 
 
 def running_deadlines(session: Session, horizon: datetime) -> Iterable[tuple[Complaint,
