@@ -125,6 +125,14 @@ def render(
     return count
 
 
+def record(env: Env, row: Row, columns: list[Column], fmt: Format) -> None:
+    """A record a command made or changed: one JSON object (json/jsonl) or a one-row table."""
+    if fmt in (Format.json, Format.jsonl):
+        env.out(_dumps({c.key: json_value(row.get(c.key)) for c in columns}))
+    else:
+        render(env, [row], columns, fmt)
+
+
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 

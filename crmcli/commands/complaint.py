@@ -34,15 +34,11 @@ def _at(app_state: AppState, at: str | None, now: datetime) -> datetime | None:
 
 
 def _say(app_state: AppState, complaint: Any, fmt: Format, text: str) -> None:
-    import json
-
-    from crmcli.render import json_value
+    from crmcli.render import record
     from crmcli.services import complaints
 
     if fmt in (Format.json, Format.jsonl):
-        row = complaints.summary(complaint)
-        app_state.env.out(json.dumps({c.key: json_value(row.get(c.key))
-                                      for c in complaints.LIST_COLUMNS}, ensure_ascii=False))
+        record(app_state.env, complaints.summary(complaint), complaints.LIST_COLUMNS, fmt)
     else:
         app_state.env.out(text)
 

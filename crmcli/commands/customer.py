@@ -125,15 +125,11 @@ def add(
 
 
 def _confirm(app_state: Any, customer: dict[str, Any], fmt: Format, text: str) -> None:
-    from crmcli.render import json_value
+    from crmcli.render import record
     from crmcli.services.customers import public
 
     if fmt in (Format.json, Format.jsonl):
-        import json
-
-        shown = public(customer)
-        app_state.env.out(json.dumps({c.key: json_value(shown.get(c.key)) for c in LIST_COLUMNS},
-                                     ensure_ascii=False))
+        record(app_state.env, public(customer), LIST_COLUMNS, fmt)
     else:
         app_state.env.out(text)
 

@@ -17,7 +17,7 @@ from crmcli.commands._common import (
     handle_errors,
     state,
 )
-from crmcli.render import Column, Format, render
+from crmcli.render import Column, Format, record, render
 
 app = typer.Typer(help="Follow-ups and contacts: log, schedule, cancel, list, due.",
                   no_args_is_help=True)
@@ -65,20 +65,6 @@ def _month(month: str | None, now: datetime) -> tuple[int, int] | None:
     from crmcli.dates import parse_month
 
     return parse_month(month, now) if month else None
-
-
-def _record(app_state: AppState, record: dict[str, Any], columns: list[Column],
-            fmt: Format) -> None:
-    """The record a command made or changed: one JSON object, or a one-row csv/tsv."""
-    import json
-
-    from crmcli.render import json_value
-
-    if fmt in (Format.json, Format.jsonl):
-        app_state.env.out(json.dumps({c.key: json_value(record.get(c.key)) for c in columns},
-                                     ensure_ascii=False))
-    else:
-        render(app_state.env, [record], columns, fmt)
 
 
 def _data_or_table(fmt: Format, data: list[Column], table: list[Column]) -> list[Column]:
@@ -143,7 +129,7 @@ def log(
     if fmt is Format.table:
         app_state.env.out(visits.describe_logged(logged))
     else:
-        _record(app_state, {**logged.visit, "fulfilled": logged.answered is not None},
+        record(app_state.env, {**logged.visit, "fulfilled": logged.answered is not None},
                 [*visits.VISIT_COLUMNS, Column("fulfilled")], fmt)
 
 
@@ -182,7 +168,7 @@ def schedule(
                           f"{visit['customer']}, due {short_local(visit['due'])}, assigned to "
                           f"{visit['assigned_to']}.")
     else:
-        _record(app_state, visit, visits.VISIT_COLUMNS, fmt)
+        record(app_state.env, visit, visits.VISIT_COLUMNS, fmt)
 
 
 @app.command("cancel")
@@ -208,7 +194,7 @@ def cancel(
         app_state.env.out(f"Cancelled visit #{visit_id} ({visit['kind']}) to "
                           f"{visit['customer']}.")
     else:
-        _record(app_state, visit, visits.VISIT_COLUMNS, fmt)
+        record(app_state.env, visit, visits.VISIT_COLUMNS, fmt)
 
 
 @app.command("list")
@@ -361,7 +347,7 @@ def service_log(
                                       at=_at(at, session.now), by=by, fee=fee)
     service = logged.service
     if fmt is not Format.table:
-        _record(app_state, service, services_log.SERVICE_COLUMNS, fmt)
+        record(app_state.env, service, services_log.SERVICE_COLUMNS, fmt)
         return
     text = f"Logged {service['type']} #{service['id']} for {service['customer']}."
     if logged.followup is not None:
