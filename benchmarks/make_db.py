@@ -308,7 +308,9 @@ def _unresolved(steps: list[tuple[int, str]], opened: int, at: int) -> bool:
     return not closed
 
 
-def make_complaints(site: Site, built: Built, count: int, policies: PolicyHistory) -> None:
+def plan_moments(site: Site, built: Built, count: int) -> list[tuple[int, int]]:
+    """``count`` (moment, customer) pairs in the history, in time order, each customer already
+    on file at that moment."""
     rng = site.rng
     present = Present(built.customers)
     span = site.as_of - site.start
@@ -318,6 +320,11 @@ def make_complaints(site: Site, built: Built, count: int, policies: PolicyHistor
         if site.start <= at < site.as_of:
             planned.append((at, present.pick(rng, at)))
     planned.sort()
+    return planned
+
+
+def make_complaints(site: Site, built: Built, count: int, policies: PolicyHistory) -> None:
+    planned = plan_moments(site, built, count)
     # customer -> [(complaint id, category, opened, steps, final close)] still worth checking
     open_by_customer: dict[int, list[tuple[int, str, int, list[tuple[int, str]], int]]] = {}
     for cid, (opened, customer_id) in enumerate(planned, start=1):
@@ -435,14 +442,7 @@ def _touch(customer: Customer, done: int, method: str | None) -> None:
 def make_services(site: Site, built: Built, count: int) -> int:
     """Repairs, maintenance and paid services; repairs and paid ones bring a follow-up visit."""
     rng = site.rng
-    present = Present(built.customers)
-    span = site.as_of - site.start
-    planned: list[tuple[int, int]] = []
-    while len(planned) < count:
-        at = site.moment(site.start + rng.randrange(span))
-        if site.start <= at < site.as_of:
-            planned.append((at, present.pick(rng, at)))
-    planned.sort()
+    planned = plan_moments(site, built, count)
     followups = 0
     for service_id, (at, customer_id) in enumerate(planned, start=1):
         kind = rng.choice(("repair", "repair", "maintenance", "paid"))
