@@ -12,8 +12,12 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from crmcli.errors import DatabaseProblem
+
+if TYPE_CHECKING:
+    from crmcli.policy import PolicyHistory
 
 APPLICATION_ID = 0x43524D43  # "CRMC"
 BUSY_TIMEOUT_MS = 10_000
@@ -212,8 +216,29 @@ def m002_attention_and_indexes(conn: sqlite3.Connection) -> None:
     )
 
 
+def m003_outcomes(conn: sqlite3.Connection) -> None:
+    """Each complaint's outcome (its deadlines and open/closed stretches), for the reports.
+
+    Filled by replaying every complaint's history once (see ``crmcli.outcomes``): about a
+    minute per million complaints, inside this migration's one transaction.
+    """
+    from crmcli import outcomes
+
+    execute_script(conn, outcomes.SCHEMA)
+    outcomes.rebuild(conn, load_policies(conn))
+
+
+def load_policies(conn: sqlite3.Connection) -> PolicyHistory:
+    """The policy history recorded in the file."""
+    from crmcli.dates import from_db
+    from crmcli.policy import PolicyHistory
+
+    rows = conn.execute("SELECT set_at, key, value FROM policy_settings ORDER BY set_at, id")
+    return PolicyHistory([(from_db(at), key, value) for at, key, value in rows])
+
+
 Migration = Callable[[sqlite3.Connection], None]
-MIGRATIONS: list[Migration] = [m001_initial, m002_attention_and_indexes]
+MIGRATIONS: list[Migration] = [m001_initial, m002_attention_and_indexes, m003_outcomes]
 LATEST = len(MIGRATIONS)
 
 

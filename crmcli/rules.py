@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from crmcli.policy import Policy, PolicyHistory
 
@@ -42,6 +42,8 @@ class Timer:
     met_at: datetime | None = None
     breached: bool = False
     cancelled_at: datetime | None = None
+    automatic: bool = False  # started by an automatic upgrade, not by an entry
+    fires: str | None = None  # the automatic event its breach made: upgraded | escalated
 
     @property
     def state(self) -> str:
@@ -76,6 +78,14 @@ class Automatic:
 
 
 @dataclass
+class Cycle:
+    """One stretch from opening (or reopening) to closing; ``closed_at`` None while open."""
+
+    opened_at: datetime
+    closed_at: datetime | None = None
+
+
+@dataclass
 class Effective:
     opened_at: datetime
     severity: str
@@ -88,6 +98,7 @@ class Effective:
     escalations: int = 0
     timers: list[Timer] = field(default_factory=list)
     automatic: list[Automatic] = field(default_factory=list)
+    cycles: list[Cycle] = field(default_factory=list)
 
     def current(self, name: str) -> Timer | None:
         """The latest timer of that name (a reopened complaint may have several)."""
@@ -114,7 +125,8 @@ class _Replay:
     def __init__(self, opened: Event, policies: PolicyHistory) -> None:
         self.policies = policies
         severity = opened.severity or "minor"
-        self.state = Effective(opened_at=opened.at, severity=severity)
+        self.state = Effective(opened_at=opened.at, severity=severity,
+                               cycles=[Cycle(opened.at)])
         self.reported_at: datetime | None = None
         policy = policies.at(opened.at)
         if severity == "minor":
@@ -123,9 +135,9 @@ class _Replay:
         else:
             self._become_major(opened.at)
 
-    def _start(self, name: str, at: datetime, span: timedelta, due: datetime | None = None
-               ) -> Timer:
-        timer = Timer(name, at, due or at + span)
+    def _start(self, name: str, at: datetime, span: timedelta, due: datetime | None = None,
+               automatic: bool = False) -> Timer:
+        timer = Timer(name, at, due or at + span, automatic=automatic)
         self.state.timers.append(timer)
         return timer
 
@@ -133,7 +145,7 @@ class _Replay:
         timer = self.state.current(name)
         return timer if timer is not None and timer.running else None
 
-    def _become_major(self, at: datetime) -> None:
+    def _become_major(self, at: datetime, automatic: bool = False) -> None:
         state = self.state
         minor_window = self._running("resolve")
         if minor_window is not None:
@@ -141,10 +153,11 @@ class _Replay:
         state.severity = "major"
         state.major_at = at
         policy = self.policies.at(at)
-        report = self._start("report", at, timedelta(minutes=policy.report_minutes))
+        report = self._start("report", at, timedelta(minutes=policy.report_minutes),
+                             automatic=automatic)
         if self.reported_at is not None:
             report.met_at = at  # already reported to the department head
-        self._start("resolve", at, _hours(policy.resolve_hours))
+        self._start("resolve", at, _hours(policy.resolve_hours), automatic=automatic)
 
     def advance(self, until: datetime) -> None:
         """Fire every deadline that passed strictly before ``until``, in time order."""
@@ -159,11 +172,13 @@ class _Replay:
                     days = self.policies.at(timer.started_at).upgrade_days
                     self.state.automatic.append(Automatic(
                         timer.due, "upgraded", f"not resolved within {days:g} days"))
-                    self._become_major(timer.due)
+                    timer.fires = "upgraded"
+                    self._become_major(timer.due, automatic=True)
                 else:
                     self.state.automatic.append(Automatic(
                         timer.due, "escalated",
                         "resolution deadline passed (major complaint not resolved in time)", 1))
+                    timer.fires = "escalated"
                     self._escalate(timer.due)
 
     def _escalate(self, at: datetime) -> None:
@@ -215,6 +230,7 @@ class _Replay:
             state.responded_at = at
         state.status = "closed"
         state.closed_at = at
+        state.cycles[-1].closed_at = at
         self._start("followup", at, _hours(self.policies.at(at).followup_hours))
 
     def _reopen(self, at: datetime) -> None:
@@ -225,6 +241,8 @@ class _Replay:
         state.status = "open"
         state.closed_at = None
         state.reopened_at = at
+        if state.cycles[-1].closed_at is not None:
+            state.cycles.append(Cycle(at))
         policy = self.policies.at(at)
         if state.severity == "major":
             self._start("resolve", at, _hours(policy.resolve_hours))
@@ -247,6 +265,20 @@ def evaluate(events: Iterable[Event], policies: PolicyHistory, now: datetime) ->
         replay.apply(event)
     replay.advance(now)
     return replay.state
+
+
+FOREVER = datetime.max.replace(tzinfo=UTC)
+
+
+def outcome(events: Iterable[Event], policies: PolicyHistory) -> Effective:
+    """Where the recorded history leads if nothing more is recorded: every running deadline
+    passes, each with the automatic event it brings, at its own moment.
+
+    The state at any moment ``t`` is read off it (see ``crmcli.outcomes``): what happened at or
+    before ``t``, with a deadline counted missed — and its automatic event fired — only once
+    ``t`` is past it, exactly as ``evaluate(events, policies, t)`` replays it.
+    """
+    return evaluate(events, policies, FOREVER)
 
 
 def pending_automatic(effective: Effective, recorded: Iterable[Event]) -> list[Automatic]:

@@ -20,12 +20,9 @@ class Session:
 
     @cached_property
     def policies(self) -> PolicyHistory:
-        from crmcli.dates import from_db
+        from crmcli.db import load_policies
 
-        rows = self.conn.execute(
-            "SELECT set_at, key, value FROM policy_settings ORDER BY set_at, id"
-        ).fetchall()
-        return PolicyHistory([(from_db(at), key, value) for at, key, value in rows])
+        return load_policies(self.conn)
 
     def forget_policies(self) -> None:
         self.__dict__.pop("policies", None)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from crmcli import rules
+from crmcli import outcomes, rules
 from crmcli.dates import from_db, to_db
 from crmcli.db import transaction
 from crmcli.errors import BadInput, IllegalTransition, NotFound
@@ -78,13 +78,11 @@ def _events_for(conn: sqlite3.Connection, ids: list[int]) -> dict[int, list[rule
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
         marks = ",".join("?" * len(chunk))
-        for cid, at, action, automatic, new_value, by in conn.execute(
-            "SELECT complaint_id, at, action, automatic, new_value, by FROM complaint_events "
+        for cid, *event in conn.execute(
+            f"SELECT complaint_id, {outcomes.EVENT_COLUMNS} FROM complaint_events "
             f"WHERE complaint_id IN ({marks}) ORDER BY complaint_id, at, id", chunk,
         ):
-            found[cid].append(rules.Event(
-                from_db(at), action, bool(automatic),
-                new_value if action == "opened" else None, by))
+            found[cid].append(outcomes.to_event(*event))
     return found
 
 
@@ -142,6 +140,7 @@ def _store_state(session: Session, complaint_id: int) -> Complaint:
     if _record_automatic(session, complaint):
         complaint = load(session, complaint_id)
     _note_withdrawn(session, complaint)
+    outcomes.store(session.conn, complaint_id, complaint.events, session.policies)
     eff = complaint.effective
     session.conn.execute(
         "UPDATE complaints SET severity = ?, status = ?, major_at = ?, responded_at = ?, "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crmcli import policy
+from crmcli import outcomes, policy
 from crmcli.dates import to_db
 from crmcli.db import transaction
 from crmcli.services import Session
@@ -21,5 +21,7 @@ def set_value(session: Session, key: str, value: str) -> tuple[str, str]:
             "INSERT INTO policy_settings (key, value, set_at, set_by) VALUES (?, ?, ?, ?)",
             (key, value, to_db(session.now), session.user),
         )
-    session.forget_policies()
+        session.forget_policies()
+        # Deadlines still to start (after an automatic upgrade) will follow the new value.
+        outcomes.refresh_after(session.conn, session.policies, session.now)
     return key, value

@@ -1,0 +1,189 @@
+"""Stored outcomes: where each complaint's history leads, kept beside the history.
+
+``rules.outcome`` replays a complaint as if nothing more were recorded: every running deadline
+passes at its own moment, with the automatic upgrade or escalation it brings. Its deadlines go
+to ``complaint_timers`` and its stretches from opening (or reopening) to closing to
+``complaint_cycles``. The state at any moment ``t`` is then a question SQL can answer over
+indexes, the same answer ``rules.evaluate(events, policies, t)`` gives:
+
+- an entry made by a person counts once ``t`` has reached its moment (``at <= t``);
+- a deadline counts as missed, and the automatic event it brings has happened, only once ``t``
+  is past it (``due < t``), as the replay fires a deadline strictly after it.
+
+So the monthly report reads a month at a million complaints without replaying any of them.
+
+The rows are rewritten in the transaction of every write that changes a complaint's history
+(``store``); a policy change rewrites the complaints whose deadlines start after it
+(``refresh_after``), since a deadline keeps the policy in force when it started.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from itertools import groupby
+from typing import Any
+
+from crmcli import rules
+from crmcli.dates import from_db, to_db
+from crmcli.policy import PolicyHistory
+
+SCHEMA = """
+CREATE TABLE complaint_timers (
+    complaint_id INTEGER NOT NULL REFERENCES complaints (id),
+    seq INTEGER NOT NULL,
+    name TEXT NOT NULL CHECK (name IN ('response', 'report', 'resolve', 'followup')),
+    started_at TEXT NOT NULL,
+    automatic INTEGER NOT NULL CHECK (automatic IN (0, 1)),
+    due TEXT NOT NULL,
+    met_at TEXT,
+    cancelled_at TEXT,
+    breached INTEGER NOT NULL CHECK (breached IN (0, 1)),
+    fires TEXT CHECK (fires IN ('upgraded', 'escalated')),
+    PRIMARY KEY (complaint_id, seq)
+) WITHOUT ROWID;
+CREATE INDEX complaint_timers_breached ON complaint_timers (due, fires) WHERE breached = 1;
+CREATE TABLE complaint_cycles (
+    complaint_id INTEGER NOT NULL REFERENCES complaints (id),
+    seq INTEGER NOT NULL,
+    opened_at TEXT NOT NULL,
+    closed_at TEXT,
+    reopened_at TEXT,
+    PRIMARY KEY (complaint_id, seq)
+) WITHOUT ROWID;
+CREATE INDEX complaint_cycles_closed ON complaint_cycles (closed_at, opened_at, reopened_at)
+    WHERE closed_at IS NOT NULL;
+CREATE INDEX complaint_cycles_open ON complaint_cycles (opened_at) WHERE closed_at IS NULL;
+"""
+
+EVENT_COLUMNS = "at, action, automatic, new_value, by"
+
+
+def to_event(at: str, action: str, automatic: int, new_value: str | None, by: str
+             ) -> rules.Event:
+    """A recorded ``complaint_events`` row (``EVENT_COLUMNS``) as the rules read it."""
+    return rules.Event(from_db(at), action, bool(automatic),
+                       new_value if action == "opened" else None, by)
+
+
+def _text(moment: datetime | None) -> str | None:
+    return to_db(moment) if moment is not None else None
+
+
+def timer_rows(complaint_id: int, effective: rules.Effective) -> Iterator[tuple[Any, ...]]:
+    for seq, timer in enumerate(effective.timers):
+        yield (complaint_id, seq, timer.name, to_db(timer.started_at), int(timer.automatic),
+               to_db(timer.due), _text(timer.met_at), _text(timer.cancelled_at),
+               int(timer.breached), timer.fires)
+
+
+def cycle_rows(complaint_id: int, effective: rules.Effective) -> Iterator[tuple[Any, ...]]:
+    cycles = effective.cycles
+    for seq, cycle in enumerate(cycles):
+        reopened = cycles[seq + 1].opened_at if seq + 1 < len(cycles) else None
+        yield (complaint_id, seq, to_db(cycle.opened_at), _text(cycle.closed_at),
+               _text(reopened))
+
+
+INSERT_TIMERS = "INSERT INTO complaint_timers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+INSERT_CYCLES = "INSERT INTO complaint_cycles VALUES (?, ?, ?, ?, ?)"
+
+
+def store(conn: sqlite3.Connection, complaint_id: int, events: Iterable[rules.Event],
+          policies: PolicyHistory) -> None:
+    """Rewrite one complaint's outcome (inside the caller's transaction)."""
+    effective = rules.outcome(events, policies)
+    conn.execute("DELETE FROM complaint_timers WHERE complaint_id = ?", (complaint_id,))
+    conn.execute("DELETE FROM complaint_cycles WHERE complaint_id = ?", (complaint_id,))
+    conn.executemany(INSERT_TIMERS, timer_rows(complaint_id, effective))
+    conn.executemany(INSERT_CYCLES, cycle_rows(complaint_id, effective))
+
+
+def _histories(conn: sqlite3.Connection, where: str, params: Iterable[Any]
+               ) -> Iterator[tuple[int, list[rules.Event]]]:
+    rows = conn.execute(
+        f"SELECT complaint_id, {EVENT_COLUMNS} FROM complaint_events WHERE {where} "
+        "ORDER BY complaint_id, at, id", tuple(params))
+    for complaint_id, group in groupby(rows, key=lambda row: int(row[0])):
+        yield complaint_id, [to_event(*row[1:]) for row in group]
+
+
+def rebuild(conn: sqlite3.Connection, policies: PolicyHistory, where: str = "1",
+            params: Iterable[Any] = ()) -> int:
+    """Rewrite the outcomes of the complaints whose events match ``where`` (all by default)."""
+    count = 0
+    for complaint_id, events in list(_histories(conn, where, params)):
+        try:
+            store(conn, complaint_id, events, policies)
+        except ValueError:  # a damaged history without its opening: `crmcli check` says so
+            continue
+        count += 1
+    return count
+
+
+def refresh_after(conn: sqlite3.Connection, policies: PolicyHistory, moment: datetime) -> int:
+    """Rewrite the complaints with a deadline starting at or after a policy change."""
+    return rebuild(conn, policies, "complaint_id IN (SELECT complaint_id FROM complaint_timers "
+                   "WHERE started_at >= ?)", (to_db(moment),))
+
+
+# Reading the state at a moment ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Moment:
+    """A moment as SQL bounds over stored whole-second times.
+
+    ``upto``: an entry at ``x`` has happened by then when ``x < upto`` (``x <= t``).
+    ``past``: a deadline at ``x`` has passed by then when ``x < past`` (``x < t``).
+    """
+
+    upto: str
+    past: str
+
+    @classmethod
+    def of(cls, moment: datetime) -> Moment:
+        whole = moment.replace(microsecond=0)
+        later = whole + timedelta(seconds=1)
+        return cls(to_db(later), to_db(later if moment.microsecond else whole))
+
+
+# SQL fragments over a complaint ``p`` at the moment bound to :upto / :past.
+MAJOR = (
+    "(p.severity_at_open = 'major' OR EXISTS (SELECT 1 FROM complaint_timers t "
+    "WHERE t.complaint_id = p.id AND t.name = 'report' AND t.started_at < "
+    "CASE WHEN t.automatic THEN :past ELSE :upto END))"
+)
+CLOSED = (
+    "EXISTS (SELECT 1 FROM complaint_cycles y WHERE y.complaint_id = p.id "
+    "AND y.closed_at < :upto AND (y.reopened_at IS NULL OR y.reopened_at >= :upto))"
+)
+BREACHED = (
+    "EXISTS (SELECT 1 FROM complaint_timers t WHERE t.complaint_id = p.id AND t.breached "
+    "AND t.due < :past)"
+)
+RESPONSE = (  # 'met', 'breached', or NULL (still pending, or no response deadline)
+    "(SELECT CASE WHEN t.breached AND t.due < :past THEN 'breached' "
+    "WHEN t.met_at < :upto THEN 'met' END FROM complaint_timers t "
+    "WHERE t.complaint_id = p.id AND t.name = 'response')"
+)
+ESCALATED_IN = (  # escalated, by a person or by the rules, between :start and :end
+    "(EXISTS (SELECT 1 FROM complaint_events e WHERE e.complaint_id = p.id "
+    "AND e.at >= :start AND e.at < :end AND e.at < :upto AND e.action = 'escalated' "
+    "AND e.automatic = 0) OR EXISTS (SELECT 1 FROM complaint_timers t "
+    "WHERE t.complaint_id = p.id AND t.fires = 'escalated' AND t.breached "
+    "AND t.due >= :start AND t.due < :end AND t.due < :past))"
+)
+_ESCALATED_SINCE_REOPEN = (
+    "(SELECT max(y.opened_at) FROM complaint_cycles y WHERE y.complaint_id = p.id "
+    "AND y.opened_at < :upto)"
+)
+STATUS = (
+    f"CASE WHEN {CLOSED} THEN 'closed' "
+    "WHEN EXISTS (SELECT 1 FROM complaint_events e WHERE e.complaint_id = p.id "
+    f"AND e.at >= {_ESCALATED_SINCE_REOPEN} AND e.at < :upto AND e.action = 'escalated' "
+    "AND e.automatic = 0) OR EXISTS (SELECT 1 FROM complaint_timers t "
+    "WHERE t.complaint_id = p.id AND t.fires = 'escalated' AND t.breached AND t.due < :past "
+    f"AND t.due >= {_ESCALATED_SINCE_REOPEN}) THEN 'escalated' ELSE 'open' END"
+)
