@@ -17,7 +17,8 @@ from conftest import Cli
 
 from crmcli import db
 
-BIG = {"complaints", "p", "complaint_events", "visits", "v", "f"}
+BIG = {"complaints", "p", "complaint_events", "e", "visits", "v", "f", "complaint_timers", "t",
+       "d", "complaint_cycles", "y"}
 NOW = "2026-11-20T10:00:00+08:00"
 
 

@@ -80,7 +80,7 @@ def test_october_figures_match_the_hand_counts(cli: Cli) -> None:
         "complaints_repeat": 2, "response_on_time_pct": 66.7, "resolved_on_time_pct": 100.0,
         "median_resolution_hours": 42.0, "p90_resolution_hours": 72.0, "followups_due": 4,
         "followups_done": 2, "followup_rate_pct": 50.0, "avg_satisfaction": 4.0,
-        "late_entries": 1,
+        "late_entries": 1, "complaints_open_at_end": 2,  # #5 and #6
     }
     assert {key: figures[key] for key in expected} == expected
     missed = sorted((row["complaint_id"], row["timer"]) for row in figures["breached"])
@@ -98,6 +98,40 @@ def test_the_same_month_rerun_later_gives_the_same_figures(cli: Cli) -> None:
     later = cli.ok("report", "monthly", "--month", "2026-10", "-f", "json",
                    now="2026-12-20T08:00:00+08:00")
     assert json.loads(first) == json.loads(later)
+
+
+def test_a_complaint_left_alone_all_month_is_still_open_at_its_end(cli: Cli) -> None:
+    cli.ok("customer", "add", "王小明", "--since", "2025-01-01", now="2026-08-01T09:00:00+08:00")
+    cli.ok("complaint", "open", "王小明", "門禁失靈", "--at", "2026-08-20 09:00",
+           now="2026-08-20T09:00:00+08:00")
+    cli.ok("complaint", "close", "1", "--resolution", "已更換", now="2026-11-03T10:00:00+08:00")
+    figures = json.loads(cli.ok("report", "monthly", "--month", "2026-10", "-f", "json",
+                                now=REPORT_AT))
+    assert figures["complaints_open_at_end"] == 1  # no entry in October, closed in November
+    assert figures["complaints_opened"] == 0 and figures["complaints_closed"] == 0
+    assert json.loads(cli.ok("report", "monthly", "--month", "2026-11", "-f", "json",
+                             now=REPORT_AT))["complaints_open_at_end"] == 0
+
+
+def test_a_policy_change_moves_the_deadlines_still_to_start(cli: Cli) -> None:
+    """Minor, opened 1 Oct 09:00, left alone: major at 11 Oct 09:00 (10 days). The resolution
+    window of 12 h became 48 h on 5 Oct, before the complaint became major, so its major
+    deadline is 13 Oct 09:00, not 11 Oct 21:00; the 10-day window started under the old
+    policy and keeps it."""
+    cli.ok("customer", "add", "王小明", "--since", "2025-01-01", now="2026-09-01T09:00:00+08:00")
+    cli.ok("complaint", "open", "王小明", "電梯異響", "--at", "2026-10-01 09:00",
+           now="2026-10-01T09:00:00+08:00")
+    cli.ok("policy", "set", "resolve_hours", "48", now="2026-10-05T09:00:00+08:00")
+    figures = json.loads(cli.ok("report", "monthly", "--month", "2026-10", "-f", "json",
+                                now=REPORT_AT))
+    missed = [(row["timer"], row["due"], row["outcome"]) for row in figures["breached"]]
+    assert missed == [
+        ("response", "2026-10-02T09:00:00+08:00", "still owed"),
+        ("resolve", "2026-10-11T09:00:00+08:00", "became major"),
+        ("report", "2026-10-11T09:10:00+08:00", "still owed"),
+        ("resolve", "2026-10-13T09:00:00+08:00", "still owed"),
+    ]
+    assert figures["escalations"] == 1 and figures["complaints_open_at_end"] == 1
 
 
 def test_csv_is_metric_value_rows_and_by_category_is_one_table(cli: Cli) -> None:

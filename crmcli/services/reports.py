@@ -1,22 +1,23 @@
 """The monthly complaint analysis (投訴分析報告, seed 004) and the quarterly evaluation (seed 001).
 
-Figures are computed from the recorded history replayed up to the end of the period (or now, for
-a period still running), so re-running a past month gives the same figures — except where an
-event was entered late (recorded after the period ended), which the report counts as such.
+Figures are the recorded history as it stood at the end of the period (or now, for a period
+still running), read from the stored outcomes (``crmcli.outcomes``) with SQL, so re-running a
+past month gives the same figures — except where an event was entered late (recorded after the
+period ended), which the report counts as such.
 """
 
 from __future__ import annotations
 
 import statistics
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from crmcli.dates import from_db, month_bounds, to_db
+from crmcli import outcomes
+from crmcli.dates import from_db, local_midnight, month_bounds, to_db
 from crmcli.policy import Policy
 from crmcli.services import Session
-from crmcli.services.complaints import Complaint, load_matching
 
 SPEC_FIELDS = (
     "month", "complaints_opened", "complaints_closed", "complaints_escalated",
@@ -61,73 +62,142 @@ class Monthly:
     previous: dict[str, Any] = field(default_factory=dict)
 
 
-def _in(moment: datetime | None, period: Period) -> bool:
-    return moment is not None and period.start <= moment < period.end and moment <= period.as_of
+def _bounds(period: Period) -> dict[str, str]:
+    moment = outcomes.Moment.of(period.as_of)
+    return {"start": to_db(period.start), "end": to_db(period.end), "upto": moment.upto,
+            "past": moment.past}
 
 
-def _complaints(session: Session, period: Period) -> list[Complaint]:
-    """Complaints opened before the period ended and touched in it (opened, or any event)."""
-    start, end = to_db(period.start), to_db(period.end)
-    # One index each: opened in the period, still unclosed, or any event in the period.
-    return load_matching(
-        session,
-        "p.id IN (SELECT id FROM complaints WHERE opened_at >= ? AND opened_at < ? "
-        "UNION SELECT id FROM complaints WHERE status != 'closed' AND opened_at < ? "
-        "UNION SELECT complaint_id FROM complaint_events WHERE at >= ? AND at < ?)",
-        [start, end, end, start, end], period.as_of,
-    )
+# Each complaint opened in the period, as it stood at the period's end (see crmcli.outcomes).
+_OPENED = f"""
+    SELECT p.id, p.customer_id, c.name AS customer, p.category, p.channel, p.owner,
+        p.opened_at, p.repeat_of IS NOT NULL AS repeat, {outcomes.MAJOR} AS major,
+        {outcomes.ESCALATED_IN} AS escalated, {outcomes.CLOSED} AS closed,
+        {outcomes.BREACHED} AS breached, {outcomes.RESPONSE} AS response
+    FROM complaints p JOIN customers c ON c.id = p.customer_id
+    WHERE p.opened_at >= :start AND p.opened_at < :end AND p.opened_at < :upto
+"""
+_COUNTS = ("count(*), total(major), total(escalated), total(closed), total(breached), "
+           "total(repeat), total(response = 'met'), total(response IS NOT NULL)")
+_GROUPS = {
+    "category": "category",
+    "severity": "CASE WHEN major THEN 'major' ELSE 'minor' END",
+    "channel": "channel",
+    "owner": "owner",
+    "customer": "'#' || customer_id || ' ' || customer",
+}
 
 
-def _escalations(complaint: Complaint, period: Period) -> list[datetime]:
-    manual = [e.at for e in complaint.events if e.action == "escalated" and not e.automatic]
-    automatic = [a.at for a in complaint.effective.automatic if a.action == "escalated"]
-    return [moment for moment in manual + automatic if _in(moment, period)]
+def _opened(session: Session, period: Period, bounds: dict[str, str], detail: bool
+            ) -> dict[str, dict[Any, tuple[int, ...]]]:
+    """Counts over the complaints opened in the period: in total, and (``detail``) by each
+    breakdown and by week. One statement: SQLite works out each complaint's state once."""
+    parts = [f"SELECT 'total', NULL, {_COUNTS} FROM month"]
+    params: dict[str, str] = dict(bounds)
+    if detail:
+        parts += [f"SELECT '{by}', {key}, {_COUNTS} FROM month GROUP BY 2"
+                  for by, key in _GROUPS.items()]
+        weeks = " ".join(f"WHEN opened_at < :week{i} THEN {i}"
+                         for i in range(len(_mondays(period)) - 1))
+        params.update({f"week{i}": to_db(local_midnight(monday))
+                       for i, monday in enumerate(_mondays(period)[1:])})
+        parts.append(f"SELECT 'week', CASE {weeks} ELSE {len(_mondays(period)) - 1} END, "
+                     f"{_COUNTS} FROM month GROUP BY 2")
+    found: dict[str, dict[Any, tuple[int, ...]]] = defaultdict(dict)
+    for group, key, *counts in session.conn.execute(
+        f"WITH month AS MATERIALIZED ({_OPENED}) " + " UNION ALL ".join(parts), params
+    ):
+        found[group][key] = tuple(int(n) for n in counts)
+    return found
+
+
+def _mondays(period: Period) -> list[date]:
+    """The first day of the month, then each Monday in it (local calendar)."""
+    first = period.start.astimezone().date()
+    last = (period.end - timedelta(microseconds=1)).astimezone().date()
+    monday = first - timedelta(days=first.weekday()) + timedelta(days=7)
+    days = [first]
+    while monday <= last:
+        days.append(monday)
+        monday += timedelta(days=7)
+    return days
+
+
+def _closed(session: Session, bounds: dict[str, str]) -> tuple[list[float], int]:
+    """Hours from opening to closing of each complaint closed in the period (and still
+    closed at its end), sorted; and how many of them met every resolution deadline."""
+    hours: list[float] = []
+    on_time = 0
+    for seconds, breached in session.conn.execute(
+        "SELECT CAST(strftime('%s', y.closed_at) AS INTEGER) "
+        "- CAST(strftime('%s', p.opened_at) AS INTEGER), EXISTS (SELECT 1 FROM "
+        "complaint_timers t WHERE t.complaint_id = p.id AND t.name = 'resolve' AND t.breached "
+        "AND t.due < :past) FROM complaint_cycles y JOIN complaints p ON p.id = y.complaint_id "
+        "WHERE y.closed_at >= :start AND y.closed_at < :end AND y.closed_at < :upto "
+        "AND (y.reopened_at IS NULL OR y.reopened_at >= :upto)", bounds,
+    ):
+        hours.append(seconds / 3600)
+        on_time += not breached
+    hours.sort()
+    return hours, on_time
+
+
+def _escalations(session: Session, bounds: dict[str, str]) -> tuple[int, int]:
+    """Complaints escalated in the period, and escalations (by people and by the rules)."""
+    complaints, events = session.conn.execute(
+        "SELECT count(DISTINCT complaint_id), count(*) FROM ("
+        "SELECT complaint_id FROM complaint_events WHERE at >= :start AND at < :end "
+        "AND at < :upto AND action = 'escalated' AND automatic = 0 UNION ALL "
+        "SELECT complaint_id FROM complaint_timers WHERE breached = 1 AND fires = 'escalated' "
+        "AND due >= :start AND due < :end AND due < :past)", bounds,
+    ).fetchone()
+    return int(complaints), int(events)
+
+
+def _open_at_end(session: Session, bounds: dict[str, str]) -> int:
+    return int(session.conn.execute(
+        "SELECT (SELECT count(*) FROM complaint_cycles WHERE closed_at IS NULL "
+        "AND opened_at < :upto) + (SELECT count(*) FROM complaint_cycles "
+        "WHERE closed_at >= :upto AND opened_at < :upto)", bounds,
+    ).fetchone()[0])
 
 
 def monthly(session: Session, year: int, month: int, *, with_previous: bool = True) -> Monthly:
     period = month_period(year, month, session.now)
-    complaints = _complaints(session, period)
-    opened = [c for c in complaints if _in(c.effective.opened_at, period)]
-    closed = [c for c in complaints if c.effective.closed_at and _in(c.effective.closed_at, period)]
-    escalations = {c.id: _escalations(c, period) for c in complaints}
-    escalated = [c for c in complaints if escalations[c.id]]
-
-    responses = [c.effective.current("response") for c in opened]
-    decided = [t for t in responses if t is not None and t.state != "pending"]
-    on_time = [t for t in decided if t.state == "met"]
-    resolved_ok = [c for c in closed if not any(t.name == "resolve" and t.breached
-                                                for t in c.effective.timers)]
-    hours = sorted((c.effective.closed_at - c.effective.opened_at).total_seconds() / 3600
-                   for c in closed if c.effective.closed_at)
-
-    visits = _followups(session, period)
+    bounds = _bounds(period)
+    opened = _opened(session, period, bounds, detail=with_previous)
+    total = opened["total"][None]
+    n_opened, n_major, _, _, _, n_repeat, n_met, n_decided = total
+    hours, resolved_ok = _closed(session, bounds)
+    escalated, escalations = _escalations(session, bounds)
     figures: dict[str, Any] = {
         "month": period.label,
         "complete": period.complete,
-        "complaints_opened": len(opened),
-        "complaints_closed": len(closed),
-        "complaints_escalated": len(escalated),
-        "complaints_major": sum(c.effective.severity == "major" for c in opened),
-        "complaints_minor": sum(c.effective.severity == "minor" for c in opened),
-        "complaints_repeat": sum(c.row["repeat_of"] is not None for c in opened),
-        "complaints_open_at_end": sum(c.effective.status != "closed" for c in complaints),
-        "escalations": sum(len(moments) for moments in escalations.values()),
-        "response_on_time_pct": pct(len(on_time), len(decided)),
-        "resolved_on_time_pct": pct(len(resolved_ok), len(closed)),
+        "complaints_opened": n_opened,
+        "complaints_closed": len(hours),
+        "complaints_escalated": escalated,
+        "complaints_major": n_major,
+        "complaints_minor": n_opened - n_major,
+        "complaints_repeat": n_repeat,
+        "complaints_open_at_end": _open_at_end(session, bounds),
+        "escalations": escalations,
+        "response_on_time_pct": pct(n_met, n_decided),
+        "resolved_on_time_pct": pct(resolved_ok, len(hours)),
         "median_resolution_hours": round(statistics.median(hours), 1) if hours else None,
         "p90_resolution_hours": round(_percentile(hours, 90), 1) if hours else None,
-        **visits,
+        **_followups(session, period),
         "late_entries": _late_entries(session, period),
     }
     report = Monthly(figures)
     if not with_previous:  # the previous month is only compared, figure by figure
         return report
-    report.breakdowns = _breakdowns(opened, escalations)
-    report.weekly = _weekly(opened, period)
-    report.breached = _breached(complaints, period)
-    if with_previous:
-        py, pm = previous_month(year, month)
-        report.previous = monthly(session, py, pm, with_previous=False).figures
+    report.breakdowns = {by: _breakdown(by, opened[by]) for by in BREAKDOWNS}
+    weeks = opened["week"]
+    report.weekly = [{"week": day.isoformat(), "opened": weeks.get(i, (0,))[0]}
+                     for i, day in enumerate(_mondays(period))]
+    report.breached = _breached(session, bounds)
+    py, pm = previous_month(year, month)
+    report.previous = monthly(session, py, pm, with_previous=False).figures
     return report
 
 
@@ -199,77 +269,43 @@ def _late_entries(session: Session, period: Period) -> int:
     ).fetchone()[0])
 
 
-def _key(complaint: Complaint, by: str) -> str:
-    if by == "severity":
-        return complaint.effective.severity
-    if by == "customer":
-        return f"#{complaint.row['customer_id']} {complaint.row['customer']}"
-    return complaint.row[by] or "(none)"
-
-
-def _breakdowns(opened: list[Complaint], escalations: dict[int, list[datetime]]
-                ) -> dict[str, list[dict[str, Any]]]:
-    result: dict[str, list[dict[str, Any]]] = {}
-    for by in BREAKDOWNS:
-        groups: dict[str, list[Complaint]] = defaultdict(list)
-        for complaint in opened:
-            groups[_key(complaint, by)].append(complaint)
-        rows: list[dict[str, Any]] = []
-        for key, members in groups.items():
-            closed = [c for c in members if c.effective.status == "closed"]
-            rows.append({
-                by: key,
-                "opened": len(members),
-                "major": sum(c.effective.severity == "major" for c in members),
-                "escalated": sum(bool(escalations[c.id]) for c in members),
-                "closed": len(closed),
-                "breached": sum(bool(c.effective.breached) for c in members),
-                "repeat": sum(c.row["repeat_of"] is not None for c in members),
-            })
-        rows.sort(key=lambda r: (-r["opened"], str(r[by])))
-        result[by] = rows
-    return result
-
-
-def _weekly(opened: list[Complaint], period: Period) -> list[dict[str, Any]]:
-    """Complaints opened per week of the month (weeks start on Monday, local time)."""
-    counts: Counter[date] = Counter()
-    first = period.start.astimezone().date()
-    last = (period.end - timedelta(microseconds=1)).astimezone().date()
-    for complaint in opened:
-        day = complaint.effective.opened_at.astimezone().date()
-        counts[day - timedelta(days=day.weekday())] += 1
-    monday = first - timedelta(days=first.weekday())
-    rows = []
-    while monday <= last:
-        rows.append({"week": max(monday, first).isoformat(), "opened": counts[monday]})
-        monday += timedelta(days=7)
+def _breakdown(by: str, groups: dict[Any, tuple[int, ...]]) -> list[dict[str, Any]]:
+    merged: dict[str, list[int]] = {}
+    for key, counts in groups.items():
+        row = merged.setdefault(key or "(none)", [0] * len(counts))
+        for i, count in enumerate(counts):
+            row[i] += count
+    names = ("opened", "major", "escalated", "closed", "breached", "repeat")
+    rows: list[dict[str, Any]] = [{by: key, **dict(zip(names, counts, strict=False))}
+                                  for key, counts in merged.items()]
+    rows.sort(key=lambda r: (-r["opened"], str(r[by])))
     return rows
 
 
-def _breached(complaints: list[Complaint], period: Period) -> list[dict[str, Any]]:
+def _breached(session: Session, bounds: dict[str, str]) -> list[dict[str, Any]]:
+    """Every deadline missed in the period, with what became of it by the period's end."""
     rows = []
-    for complaint in complaints:
-        for timer in complaint.effective.timers:
-            if timer.breached and _in(timer.due, period):
-                rows.append({"complaint_id": complaint.id, "customer": complaint.row["customer"],
-                             "timer": timer.name, "due": timer.due, "met_at": timer.met_at,
-                             "outcome": _outcome(timer, complaint),
-                             "severity": complaint.effective.severity,
-                             "status": complaint.effective.status})
-    rows.sort(key=lambda r: r["due"])
+    for cid, customer, name, due, met_at, cancelled_at, major, status in session.conn.execute(
+        "SELECT d.complaint_id, c.name, d.name, d.due, "
+        "CASE WHEN d.met_at < :upto THEN d.met_at END, "
+        f"CASE WHEN d.cancelled_at < :upto THEN d.cancelled_at END, {outcomes.MAJOR}, "
+        f"{outcomes.STATUS} FROM complaint_timers d JOIN complaints p ON p.id = d.complaint_id "
+        "JOIN customers c ON c.id = p.customer_id WHERE d.breached = 1 AND d.due >= :start "
+        "AND d.due < :end AND d.due < :past ORDER BY d.due, d.complaint_id, d.seq", bounds,
+    ):
+        if met_at is not None:
+            outcome = "met late"
+        elif name == "resolve" and cancelled_at == due:
+            outcome = "became major"
+        elif cancelled_at is not None:
+            outcome = "ended unmet"
+        else:
+            outcome = "still owed"
+        rows.append({"complaint_id": cid, "customer": customer, "timer": name,
+                     "due": from_db(due), "met_at": from_db(met_at) if met_at else None,
+                     "outcome": outcome, "severity": "major" if major else "minor",
+                     "status": status})
     return rows
-
-
-def _outcome(timer: Any, complaint: Complaint) -> str:
-    """What became of a missed deadline, in words: late, became major, ended unmet, still owed."""
-    if timer.met_at is not None:
-        return "met late"
-    if timer.name == "resolve" and timer.cancelled_at == timer.due:
-        return "became major"
-    if timer.cancelled_at is not None:
-        return "ended unmet"
-    return "still owed"
 
 
 # Quarterly relationship evaluation (客戶關係評估, seed 001) ------------------------------
