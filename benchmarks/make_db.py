@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from crmcli import rules
+from crmcli import outcomes, rules
 from crmcli.db import connect
 from crmcli.fields import name_key
 from crmcli.policy import PolicyHistory
@@ -156,6 +156,8 @@ class Built:
     events: list[tuple[Any, ...]] = field(default_factory=list)
     services: list[tuple[Any, ...]] = field(default_factory=list)
     visits: list[tuple[Any, ...]] = field(default_factory=list)
+    timers: list[tuple[Any, ...]] = field(default_factory=list)
+    cycles: list[tuple[Any, ...]] = field(default_factory=list)
 
 
 def _log(started: float, text: str) -> None:
@@ -376,10 +378,12 @@ def _complaint(site: Site, built: Built, policies: PolicyHistory, cid: int, open
                            None, None, 0))
             reopens.append(at)
 
-    def replay(until: int) -> rules.Effective:
-        return rules.evaluate(
-            [rules.Event(to_dt(e[0]), e[1], False, e[8] if e[1] == "opened" else None, e[2])
-             for e in events], policies, to_dt(until))
+    def replay(until: int | None) -> rules.Effective:
+        recorded = [rules.Event(to_dt(e[0]), e[1], False, e[8] if e[1] == "opened" else None,
+                                e[2]) for e in events]
+        if until is None:
+            return rules.outcome(recorded, policies)
+        return rules.evaluate(recorded, policies, to_dt(until))
 
     effective = replay(site.as_of)
     policy = policies.at(to_dt(opened))
@@ -407,6 +411,9 @@ def _complaint(site: Site, built: Built, policies: PolicyHistory, cid: int, open
             who if done is not None else None, cid, None, satisfaction, quality, attitude, None,
             None, None, "客戶表示滿意" if done is not None else f"follow-up of complaint #{cid}"))
 
+    outcome = replay(None)  # every entry is in: where the history leads (crmcli.outcomes)
+    built.timers.extend(outcomes.timer_rows(cid, outcome))
+    built.cycles.extend(outcomes.cycle_rows(cid, outcome))
     manual_times = sorted(e[0] for e in events)
     for auto in effective.automatic:
         at = int(auto.at.timestamp())
@@ -582,7 +589,8 @@ def write(conn: sqlite3.Connection, built: Built, policy_at: int, started: float
     indexes = conn.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
         "AND tbl_name IN ('customers', 'customer_tags', 'complaints', 'complaint_events', "
-        "'services', 'visits') ORDER BY rowid").fetchall()
+        "'complaint_timers', 'complaint_cycles', 'services', 'visits') ORDER BY rowid"
+    ).fetchall()
     conn.execute("BEGIN")
     for name, _ in indexes:
         conn.execute(f'DROP INDEX "{name}"')
@@ -607,6 +615,9 @@ def write(conn: sqlite3.Connection, built: Built, policy_at: int, started: float
             "escalated_to, field, old_value, new_value, automatic, recorded_at",
             _event_rows(built.events), times=("at", "recorded_at"))
     _log(started, f"wrote {len(built.events):,} complaint events")
+    conn.executemany(outcomes.INSERT_TIMERS, built.timers)
+    conn.executemany(outcomes.INSERT_CYCLES, built.cycles)
+    _log(started, f"wrote {len(built.timers):,} deadlines and {len(built.cycles):,} cycles")
     _insert(conn, "services", "id, customer_id, type, description, done_at, by, fee, created_at",
             built.services)
     built.visits.sort(key=lambda visit: (visit[0], visit[1]))
