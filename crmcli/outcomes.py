@@ -110,11 +110,10 @@ def _histories(conn: sqlite3.Connection, where: str, params: Iterable[Any]
         yield complaint_id, [to_event(*row[1:]) for row in group]
 
 
-def rebuild(conn: sqlite3.Connection, policies: PolicyHistory, where: str = "1",
-            params: Iterable[Any] = ()) -> int:
-    """Rewrite the outcomes of the complaints whose events match ``where`` (all by default)."""
+def _store_all(conn: sqlite3.Connection, policies: PolicyHistory,
+               histories: Iterable[tuple[int, list[rules.Event]]]) -> int:
     count = 0
-    for complaint_id, events in list(_histories(conn, where, params)):
+    for complaint_id, events in histories:
         try:
             store(conn, complaint_id, events, policies)
         except ValueError:  # a damaged history without its opening: `crmcli check` says so
@@ -123,10 +122,24 @@ def rebuild(conn: sqlite3.Connection, policies: PolicyHistory, where: str = "1",
     return count
 
 
+def rebuild(conn: sqlite3.Connection, policies: PolicyHistory) -> int:
+    """Rewrite every complaint's outcome, streaming the histories (the outcome tables are
+    written while ``complaint_events`` is read: SQLite allows it, the two never meet)."""
+    return _store_all(conn, policies, _histories(conn, "1", ()))
+
+
 def refresh_after(conn: sqlite3.Connection, policies: PolicyHistory, moment: datetime) -> int:
     """Rewrite the complaints with a deadline starting at or after a policy change."""
-    return rebuild(conn, policies, "complaint_id IN (SELECT complaint_id FROM complaint_timers "
-                   "WHERE started_at >= ?)", (to_db(moment),))
+    ids = [cid for (cid,) in conn.execute(
+        "SELECT DISTINCT complaint_id FROM complaint_timers WHERE started_at >= ?",
+        (to_db(moment),))]
+    count = 0
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        histories = list(_histories(conn, f"complaint_id IN ({marks})", chunk))
+        count += _store_all(conn, policies, histories)
+    return count
 
 
 # Reading the state at a moment ------------------------------------------------------------

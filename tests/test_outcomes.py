@@ -178,6 +178,8 @@ def test_a_history_without_its_opening_gets_no_outcome(conn: sqlite3.Connection)
         "?, '李客服', ?)", (to_db(T0), to_db(T0)))
     conn.execute("INSERT INTO complaint_events (complaint_id, at, action, by, recorded_at) "
                  "VALUES (9000, ?, 'responded', '王經理', ?)", (to_db(T0), to_db(T0)))
-    outcomes.rebuild(conn, PolicyHistory([]), "complaint_id = ?", (9000,))
+    conn.execute("BEGIN")
+    outcomes.rebuild(conn, PolicyHistory([]))
+    conn.execute("COMMIT")
     assert conn.execute("SELECT count(*) FROM complaint_timers WHERE complaint_id = 9000"
                         ).fetchone()[0] == 0
