@@ -158,6 +158,7 @@ class Built:
     visits: list[tuple[Any, ...]] = field(default_factory=list)
     timers: list[tuple[Any, ...]] = field(default_factory=list)
     cycles: list[tuple[Any, ...]] = field(default_factory=list)
+    summaries: list[tuple[Any, ...]] = field(default_factory=list)
 
 
 def _log(started: float, text: str) -> None:
@@ -378,12 +379,12 @@ def _complaint(site: Site, built: Built, policies: PolicyHistory, cid: int, open
                            None, None, 0))
             reopens.append(at)
 
-    def replay(until: int | None) -> rules.Effective:
-        recorded = [rules.Event(to_dt(e[0]), e[1], False, e[8] if e[1] == "opened" else None,
-                                e[2]) for e in events]
-        if until is None:
-            return rules.outcome(recorded, policies)
-        return rules.evaluate(recorded, policies, to_dt(until))
+    def recorded() -> list[rules.Event]:
+        return [rules.Event(to_dt(e[0]), e[1], False, e[8] if e[1] == "opened" else None, e[2])
+                for e in events]
+
+    def replay(until: int) -> rules.Effective:
+        return rules.evaluate(recorded(), policies, to_dt(until))
 
     effective = replay(site.as_of)
     policy = policies.at(to_dt(opened))
@@ -411,9 +412,11 @@ def _complaint(site: Site, built: Built, policies: PolicyHistory, cid: int, open
             who if done is not None else None, cid, None, satisfaction, quality, attitude, None,
             None, None, "客戶表示滿意" if done is not None else f"follow-up of complaint #{cid}"))
 
-    outcome = replay(None)  # every entry is in: where the history leads (crmcli.outcomes)
+    history = recorded()  # every entry is in: where it leads (crmcli.outcomes)
+    outcome = rules.outcome(history, policies)
     built.timers.extend(outcomes.timer_rows(cid, outcome))
     built.cycles.extend(outcomes.cycle_rows(cid, outcome))
+    built.summaries.append(outcomes.summary_row(cid, history, outcome))
     manual_times = sorted(e[0] for e in events)
     for auto in effective.automatic:
         at = int(auto.at.timestamp())
@@ -589,7 +592,8 @@ def write(conn: sqlite3.Connection, built: Built, policy_at: int, started: float
     indexes = conn.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
         "AND tbl_name IN ('customers', 'customer_tags', 'complaints', 'complaint_events', "
-        "'complaint_timers', 'complaint_cycles', 'services', 'visits') ORDER BY rowid"
+        "'complaint_timers', 'complaint_cycles', 'complaint_outcomes', 'services', 'visits') "
+        "ORDER BY rowid"
     ).fetchall()
     conn.execute("BEGIN")
     for name, _ in indexes:
@@ -617,6 +621,7 @@ def write(conn: sqlite3.Connection, built: Built, policy_at: int, started: float
     _log(started, f"wrote {len(built.events):,} complaint events")
     conn.executemany(outcomes.INSERT_TIMERS, built.timers)
     conn.executemany(outcomes.INSERT_CYCLES, built.cycles)
+    conn.executemany(outcomes.INSERT_SUMMARY, built.summaries)
     _log(started, f"wrote {len(built.timers):,} deadlines and {len(built.cycles):,} cycles")
     _insert(conn, "services", "id, customer_id, type, description, done_at, by, fee, created_at",
             built.services)

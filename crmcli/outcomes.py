@@ -2,9 +2,10 @@
 
 ``rules.outcome`` replays a complaint as if nothing more were recorded: every running deadline
 passes at its own moment, with the automatic upgrade or escalation it brings. Its deadlines go
-to ``complaint_timers`` and its stretches from opening (or reopening) to closing to
-``complaint_cycles``. The state at any moment ``t`` is then a question SQL can answer over
-indexes, the same answer ``rules.evaluate(events, policies, t)`` gives:
+to ``complaint_timers``, its stretches from opening (or reopening) to closing to
+``complaint_cycles``, and a one-row summary of both to ``complaint_outcomes``. The state at any
+moment ``t`` is then a question SQL can answer over indexes, the same answer
+``rules.evaluate(events, policies, t)`` gives:
 
 - an entry made by a person counts once ``t`` has reached its moment (``at <= t``);
 - a deadline counts as missed, and the automatic event it brings has happened, only once ``t``
@@ -56,6 +57,27 @@ CREATE TABLE complaint_cycles (
 CREATE INDEX complaint_cycles_closed ON complaint_cycles (closed_at, opened_at, reopened_at)
     WHERE closed_at IS NOT NULL;
 CREATE INDEX complaint_cycles_open ON complaint_cycles (opened_at) WHERE closed_at IS NULL;
+CREATE TABLE complaint_outcomes (
+    complaint_id INTEGER PRIMARY KEY REFERENCES complaints (id),
+    opened_at TEXT NOT NULL,
+    major_at TEXT,
+    major_auto INTEGER NOT NULL CHECK (major_auto IN (0, 1)),
+    escalated_at TEXT,
+    auto_escalated_at TEXT,
+    missed_at TEXT,
+    resolve_missed_at TEXT,
+    response_due TEXT,
+    response_met_at TEXT,
+    response_missed INTEGER NOT NULL CHECK (response_missed IN (0, 1)),
+    closed_at TEXT,
+    reopenings INTEGER NOT NULL
+);
+CREATE INDEX complaint_events_escalated ON complaint_events (at, complaint_id)
+    WHERE action = 'escalated' AND automatic = 0;
+CREATE INDEX complaint_events_backdated ON complaint_events (at, recorded_at)
+    WHERE automatic = 0 AND recorded_at > at;
+CREATE INDEX visits_in_person ON visits (done_at, customer_id)
+    WHERE method = 'in-person' AND done_at IS NOT NULL;
 """
 
 EVENT_COLUMNS = "at, action, automatic, new_value, by"
@@ -87,18 +109,44 @@ def cycle_rows(complaint_id: int, effective: rules.Effective) -> Iterator[tuple[
                _text(reopened))
 
 
+def summary_row(complaint_id: int, events: Iterable[rules.Event], effective: rules.Effective
+                ) -> tuple[Any, ...]:
+    """The one-row summary the month's counts read (``complaint_outcomes``)."""
+    report = effective.current("report")  # started when the complaint became major
+    escalated = min((e.at for e in events if e.action == "escalated" and not e.automatic),
+                    default=None)
+    automatic = min((a.at for a in effective.automatic if a.action == "escalated"),
+                    default=None)
+    missed = [timer for timer in effective.timers if timer.breached]
+    response = effective.current("response")
+    return (
+        complaint_id, to_db(effective.opened_at),
+        _text(effective.major_at), int(report is not None and report.automatic),
+        _text(escalated), _text(automatic),
+        _text(min((t.due for t in missed), default=None)),
+        _text(min((t.due for t in missed if t.name == "resolve"), default=None)),
+        _text(response.due if response else None), _text(response.met_at if response else None),
+        int(bool(response and response.breached)),
+        _text(effective.cycles[0].closed_at), len(effective.cycles) - 1,
+    )
+
+
 INSERT_TIMERS = "INSERT INTO complaint_timers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 INSERT_CYCLES = "INSERT INTO complaint_cycles VALUES (?, ?, ?, ?, ?)"
+INSERT_SUMMARY = ("INSERT OR REPLACE INTO complaint_outcomes "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
 
 def store(conn: sqlite3.Connection, complaint_id: int, events: Iterable[rules.Event],
           policies: PolicyHistory) -> None:
     """Rewrite one complaint's outcome (inside the caller's transaction)."""
+    events = list(events)
     effective = rules.outcome(events, policies)
     conn.execute("DELETE FROM complaint_timers WHERE complaint_id = ?", (complaint_id,))
     conn.execute("DELETE FROM complaint_cycles WHERE complaint_id = ?", (complaint_id,))
     conn.executemany(INSERT_TIMERS, timer_rows(complaint_id, effective))
     conn.executemany(INSERT_CYCLES, cycle_rows(complaint_id, effective))
+    conn.execute(INSERT_SUMMARY, summary_row(complaint_id, events, effective))
 
 
 def _histories(conn: sqlite3.Connection, where: str, params: Iterable[Any]
@@ -162,41 +210,36 @@ class Moment:
         return cls(to_db(later), to_db(later if moment.microsecond else whole))
 
 
-# SQL fragments over a complaint ``p`` at the moment bound to :upto / :past.
-MAJOR = (
-    "(p.severity_at_open = 'major' OR EXISTS (SELECT 1 FROM complaint_timers t "
-    "WHERE t.complaint_id = p.id AND t.name = 'report' AND t.started_at < "
-    "CASE WHEN t.automatic THEN :past ELSE :upto END))"
+# SQL fragments over a complaint ``p`` joined with its summary ``o`` (complaint_outcomes), at
+# the moment bound to :upto / :past. A complaint never reopened has one cycle: its summary
+# answers alone; one reopened is read from its cycles and deadlines.
+MAJOR = "ifnull(o.major_at < CASE WHEN o.major_auto THEN :past ELSE :upto END, 0)"
+ESCALATED = (  # by then, by a person or by the rules (for a complaint opened in the period:
+    # escalated in the period)
+    "(ifnull(o.escalated_at < :upto, 0) OR ifnull(o.auto_escalated_at < :past, 0))"
 )
 CLOSED = (
-    "EXISTS (SELECT 1 FROM complaint_cycles y WHERE y.complaint_id = p.id "
-    "AND y.closed_at < :upto AND (y.reopened_at IS NULL OR y.reopened_at >= :upto))"
+    "CASE WHEN o.reopenings = 0 THEN ifnull(o.closed_at < :upto, 0) "
+    "ELSE EXISTS (SELECT 1 FROM complaint_cycles y WHERE y.complaint_id = p.id "
+    "AND y.closed_at < :upto AND (y.reopened_at IS NULL OR y.reopened_at >= :upto)) END"
 )
-BREACHED = (
-    "EXISTS (SELECT 1 FROM complaint_timers t WHERE t.complaint_id = p.id AND t.breached "
-    "AND t.due < :past)"
-)
+BREACHED = "ifnull(o.missed_at < :past, 0)"
 RESPONSE = (  # 'met', 'breached', or NULL (still pending, or no response deadline)
-    "(SELECT CASE WHEN t.breached AND t.due < :past THEN 'breached' "
-    "WHEN t.met_at < :upto THEN 'met' END FROM complaint_timers t "
-    "WHERE t.complaint_id = p.id AND t.name = 'response')"
+    "CASE WHEN o.response_missed AND o.response_due < :past THEN 'breached' "
+    "WHEN o.response_met_at < :upto THEN 'met' END"
 )
-ESCALATED_IN = (  # escalated, by a person or by the rules, between :start and :end
-    "(EXISTS (SELECT 1 FROM complaint_events e WHERE e.complaint_id = p.id "
-    "AND e.at >= :start AND e.at < :end AND e.at < :upto AND e.action = 'escalated' "
-    "AND e.automatic = 0) OR EXISTS (SELECT 1 FROM complaint_timers t "
-    "WHERE t.complaint_id = p.id AND t.fires = 'escalated' AND t.breached "
-    "AND t.due >= :start AND t.due < :end AND t.due < :past))"
-)
-_ESCALATED_SINCE_REOPEN = (
+_CYCLE_START = (
     "(SELECT max(y.opened_at) FROM complaint_cycles y WHERE y.complaint_id = p.id "
     "AND y.opened_at < :upto)"
 )
-STATUS = (
-    f"CASE WHEN {CLOSED} THEN 'closed' "
-    "WHEN EXISTS (SELECT 1 FROM complaint_events e WHERE e.complaint_id = p.id "
-    f"AND e.at >= {_ESCALATED_SINCE_REOPEN} AND e.at < :upto AND e.action = 'escalated' "
+_ESCALATED_SINCE_REOPENING = (
+    "EXISTS (SELECT 1 FROM complaint_events e WHERE e.complaint_id = p.id "
+    f"AND e.at >= {_CYCLE_START} AND e.at < :upto AND e.action = 'escalated' "
     "AND e.automatic = 0) OR EXISTS (SELECT 1 FROM complaint_timers t "
     "WHERE t.complaint_id = p.id AND t.fires = 'escalated' AND t.breached AND t.due < :past "
-    f"AND t.due >= {_ESCALATED_SINCE_REOPEN}) THEN 'escalated' ELSE 'open' END"
+    f"AND t.due >= {_CYCLE_START})"
+)
+STATUS = (
+    f"CASE WHEN {CLOSED} THEN 'closed' WHEN CASE WHEN o.reopenings = 0 THEN {ESCALATED} "
+    f"ELSE {_ESCALATED_SINCE_REOPENING} END THEN 'escalated' ELSE 'open' END"
 )

@@ -94,11 +94,12 @@ def _moments(events: list[rules.Event], policies: PolicyHistory) -> set[datetime
 
 def _sql_state(conn: sqlite3.Connection, cid: int, moment: datetime) -> dict[str, object]:
     bounds = outcomes.Moment.of(moment)
-    params = {"upto": bounds.upto, "past": bounds.past, "start": to_db(T0 - SECOND),
-              "end": "9999", "id": cid}
-    major, status, breached, response, escalated = conn.execute(
+    params = {"upto": bounds.upto, "past": bounds.past, "id": cid}
+    major, status, breached, response, escalated, resolve_missed = conn.execute(
         f"SELECT {outcomes.MAJOR}, {outcomes.STATUS}, {outcomes.BREACHED}, "
-        f"{outcomes.RESPONSE}, {outcomes.ESCALATED_IN} FROM complaints p WHERE p.id = :id",
+        f"{outcomes.RESPONSE}, {outcomes.ESCALATED}, ifnull(o.resolve_missed_at < :past, 0) "
+        "FROM complaints p "
+        "JOIN complaint_outcomes o ON o.complaint_id = p.id WHERE p.id = :id",
         params).fetchone()
     closed = conn.execute(
         "SELECT closed_at FROM complaint_cycles WHERE complaint_id = :id AND closed_at < :upto "
@@ -122,6 +123,7 @@ def _sql_state(conn: sqlite3.Connection, cid: int, moment: datetime) -> dict[str
         "breached": bool(breached),
         "response": response,
         "escalated": bool(escalated),
+        "resolve_missed": bool(resolve_missed),
         "escalations": escalations,
         "closed_at": from_db(closed[0][0]) if closed else None,
         "open": bool(open_cycles),
@@ -144,6 +146,7 @@ def _replayed_state(events: list[rules.Event], policies: PolicyHistory, moment: 
         "response": None if response is None or response.state == "pending"
         else "met" if response.state == "met" else "breached",
         "escalated": bool(manual or automatic),
+        "resolve_missed": any(t.name == "resolve" and t.breached for t in eff.timers),
         "escalations": len(manual) + len(automatic),
         "closed_at": eff.closed_at,
         "open": eff.status != "closed",

@@ -222,7 +222,9 @@ def monthly(
     if by is not None and by not in reports.BREAKDOWNS:
         raise BadInput(f"--by: {by!r} is not one of {', '.join(reports.BREAKDOWNS)}.")
     year, number = parse_month(month or "this", session.now)
-    report = reports.monthly(session, year, number)
+    tabular = fmt in (ReportFormat.csv, ReportFormat.tsv)  # the figures alone, or one --by
+    report = reports.monthly(session, year, number, detail=by is not None or not tabular,
+                             compare=by is None and not tabular)
     if by is not None:
         rows = report.breakdowns[by]
         columns = [Column(by), *(Column(k, justify="right") for k in

@@ -25,6 +25,15 @@ SPEC_FIELDS = (
     "median_resolution_hours", "followups_due", "followups_done", "followup_rate_pct",
     "avg_satisfaction",
 )
+FIGURES = (  # the order of csv rows and json keys
+    "month", "complete", "complaints_opened", "complaints_closed", "complaints_escalated",
+    "complaints_major", "complaints_minor", "complaints_repeat", "complaints_open_at_end",
+    "escalations", "response_on_time_pct", "resolved_on_time_pct", "median_resolution_hours",
+    "p90_resolution_hours", "followups_due", "followups_done", "followups_done_on_time",
+    "followup_rate_pct", "followup_target_pct", "avg_satisfaction", "ratings", "visits_done",
+    "visits_scheduled_due", "visits_scheduled_done", "customers_contacted", "cadence_kept_pct",
+    "yearly_visits_done_pct", "late_entries",
+)
 BREAKDOWNS = ("category", "severity", "channel", "owner", "customer")
 FOLLOWUP_KINDS = ("complaint", "repair", "paid")
 
@@ -72,9 +81,10 @@ def _bounds(period: Period) -> dict[str, str]:
 _OPENED = f"""
     SELECT p.id, p.customer_id, c.name AS customer, p.category, p.channel, p.owner,
         p.opened_at, p.repeat_of IS NOT NULL AS repeat, {outcomes.MAJOR} AS major,
-        {outcomes.ESCALATED_IN} AS escalated, {outcomes.CLOSED} AS closed,
+        {outcomes.ESCALATED} AS escalated, {outcomes.CLOSED} AS closed,
         {outcomes.BREACHED} AS breached, {outcomes.RESPONSE} AS response
-    FROM complaints p JOIN customers c ON c.id = p.customer_id
+    FROM complaints p JOIN complaint_outcomes o ON o.complaint_id = p.id
+    JOIN customers c ON c.id = p.customer_id
     WHERE p.opened_at >= :start AND p.opened_at < :end AND p.opened_at < :upto
 """
 _COUNTS = ("count(*), total(major), total(escalated), total(closed), total(breached), "
@@ -130,9 +140,8 @@ def _closed(session: Session, bounds: dict[str, str]) -> tuple[list[float], int]
     on_time = 0
     for seconds, breached in session.conn.execute(
         "SELECT CAST(strftime('%s', y.closed_at) AS INTEGER) "
-        "- CAST(strftime('%s', p.opened_at) AS INTEGER), EXISTS (SELECT 1 FROM "
-        "complaint_timers t WHERE t.complaint_id = p.id AND t.name = 'resolve' AND t.breached "
-        "AND t.due < :past) FROM complaint_cycles y JOIN complaints p ON p.id = y.complaint_id "
+        "- CAST(strftime('%s', o.opened_at) AS INTEGER), ifnull(o.resolve_missed_at < :past, 0) "
+        "FROM complaint_cycles y JOIN complaint_outcomes o ON o.complaint_id = y.complaint_id "
         "WHERE y.closed_at >= :start AND y.closed_at < :end AND y.closed_at < :upto "
         "AND (y.reopened_at IS NULL OR y.reopened_at >= :upto)", bounds,
     ):
@@ -162,15 +171,48 @@ def _open_at_end(session: Session, bounds: dict[str, str]) -> int:
     ).fetchone()[0])
 
 
-def monthly(session: Session, year: int, month: int, *, with_previous: bool = True) -> Monthly:
+def monthly(session: Session, year: int, month: int, *, detail: bool = True,
+            compare: bool = True) -> Monthly:
+    """The month's figures; with ``detail`` its breakdowns, weeks and missed deadlines, with
+    ``compare`` the previous month's SPEC figures (the formats that show them ask for them)."""
     period = month_period(year, month, session.now)
     bounds = _bounds(period)
-    opened = _opened(session, period, bounds, detail=with_previous)
-    total = opened["total"][None]
-    n_opened, n_major, _, _, _, n_repeat, n_met, n_decided = total
+    opened = _opened(session, period, bounds, detail=detail)
+    figures = {**_figures(session, period, bounds, opened),
+               **_month_extras(session, period, bounds)}
+    report = Monthly({key: figures[key] for key in FIGURES})
+    if detail:
+        report.breakdowns = {by: _breakdown(by, opened[by]) for by in BREAKDOWNS}
+        weeks = opened["week"]
+        report.weekly = [{"week": day.isoformat(), "opened": weeks.get(i, (0,))[0]}
+                         for i, day in enumerate(_mondays(period))]
+        report.breached = _breached(session, bounds)
+    if compare:  # the previous month is only compared, figure by figure
+        py, pm = previous_month(year, month)
+        before = month_period(py, pm, session.now)
+        before_bounds = _bounds(before)
+        report.previous = _figures(session, before, before_bounds,
+                                   _opened(session, before, before_bounds, detail=False))
+    return report
+
+
+def _figures(session: Session, period: Period, bounds: dict[str, str],
+             opened: dict[str, dict[Any, tuple[int, ...]]]) -> dict[str, Any]:
+    """The figures of SPEC's monthly report, and a few more as cheap to count."""
+    n_opened, n_major, _, _, _, n_repeat, n_met, n_decided = opened["total"][None]
     hours, resolved_ok = _closed(session, bounds)
     escalated, escalations = _escalations(session, bounds)
-    figures: dict[str, Any] = {
+    due, done, done_on_time = session.conn.execute(
+        "SELECT count(*), total(done_at IS NOT NULL AND done_at < :upto), "
+        "total(done_at IS NOT NULL AND done_at <= due_at) FROM visits "
+        f"WHERE kind IN {FOLLOWUP_KINDS} AND due_at >= :start AND due_at < :end "
+        "AND due_at < :upto AND (cancelled_at IS NULL OR cancelled_at > due_at)", bounds,
+    ).fetchone()
+    rated, satisfaction = session.conn.execute(
+        "SELECT count(satisfaction), avg(satisfaction) FROM visits WHERE done_at >= :start "
+        "AND done_at < :end AND done_at < :upto AND satisfaction IS NOT NULL", bounds,
+    ).fetchone()
+    return {
         "month": period.label,
         "complete": period.complete,
         "complaints_opened": n_opened,
@@ -179,26 +221,53 @@ def monthly(session: Session, year: int, month: int, *, with_previous: bool = Tr
         "complaints_major": n_major,
         "complaints_minor": n_opened - n_major,
         "complaints_repeat": n_repeat,
-        "complaints_open_at_end": _open_at_end(session, bounds),
         "escalations": escalations,
         "response_on_time_pct": pct(n_met, n_decided),
         "resolved_on_time_pct": pct(resolved_ok, len(hours)),
         "median_resolution_hours": round(statistics.median(hours), 1) if hours else None,
         "p90_resolution_hours": round(_percentile(hours, 90), 1) if hours else None,
-        **_followups(session, period),
+        "followups_due": due,
+        "followups_done": int(done),
+        "followups_done_on_time": int(done_on_time),
+        "followup_rate_pct": pct(int(done), due),
+        "followup_target_pct": 100,
+        "avg_satisfaction": round(satisfaction, 2) if satisfaction is not None else None,
+        "ratings": rated,
+    }
+
+
+def _month_extras(session: Session, period: Period, bounds: dict[str, str]) -> dict[str, Any]:
+    """Figures the month's report shows but does not compare with the month before."""
+    visits_done, contacted = session.conn.execute(
+        "SELECT count(*), count(DISTINCT customer_id) FROM visits WHERE done_at >= :start "
+        "AND done_at < :end AND done_at < :upto", bounds,
+    ).fetchone()
+    scheduled_due, scheduled_done = session.conn.execute(
+        "SELECT count(*), total(done_at IS NOT NULL AND done_at < :upto) FROM visits "
+        "WHERE due_at >= :start AND due_at < :end AND due_at < :upto "
+        "AND (cancelled_at IS NULL OR cancelled_at > due_at)", bounds,
+    ).fetchone()
+    customers = session.conn.execute(
+        "SELECT count(*) FROM customers WHERE created_at < :start", bounds).fetchone()[0]
+    year_ago = to_db(period.end - timedelta(days=session.policies.at(period.as_of)
+                                            .annual_visit_days))
+    visited = session.conn.execute(
+        "SELECT count(DISTINCT customer_id) FROM visits WHERE method = 'in-person' "
+        "AND done_at >= :year_ago AND done_at < :end AND done_at < :upto",
+        {**bounds, "year_ago": year_ago},
+    ).fetchone()[0]
+    all_customers = session.conn.execute(
+        "SELECT count(*) FROM customers WHERE created_at < :end", bounds).fetchone()[0]
+    return {
+        "complaints_open_at_end": _open_at_end(session, bounds),
+        "visits_done": visits_done,
+        "visits_scheduled_due": scheduled_due,
+        "visits_scheduled_done": int(scheduled_done),
+        "customers_contacted": contacted,
+        "cadence_kept_pct": pct(min(contacted, customers), customers),
+        "yearly_visits_done_pct": pct(visited, all_customers),
         "late_entries": _late_entries(session, period),
     }
-    report = Monthly(figures)
-    if not with_previous:  # the previous month is only compared, figure by figure
-        return report
-    report.breakdowns = {by: _breakdown(by, opened[by]) for by in BREAKDOWNS}
-    weeks = opened["week"]
-    report.weekly = [{"week": day.isoformat(), "opened": weeks.get(i, (0,))[0]}
-                     for i, day in enumerate(_mondays(period))]
-    report.breached = _breached(session, bounds)
-    py, pm = previous_month(year, month)
-    report.previous = monthly(session, py, pm, with_previous=False).figures
-    return report
 
 
 def _percentile(values: list[float], p: int) -> float:
@@ -207,64 +276,13 @@ def _percentile(values: list[float], p: int) -> float:
     return values[rank - 1]
 
 
-def _followups(session: Session, period: Period) -> dict[str, Any]:
-    start, end, as_of = to_db(period.start), to_db(period.end), to_db(period.as_of)
-    marks = ",".join("?" * len(FOLLOWUP_KINDS))
-    due, done, done_on_time = session.conn.execute(
-        "SELECT count(*), "
-        "coalesce(sum(done_at IS NOT NULL AND done_at <= ?), 0), "
-        "coalesce(sum(done_at IS NOT NULL AND done_at <= due_at), 0) "
-        f"FROM visits WHERE kind IN ({marks}) AND due_at >= ? AND due_at < ? AND due_at <= ? "
-        "AND (cancelled_at IS NULL OR cancelled_at > due_at)",
-        (as_of, *FOLLOWUP_KINDS, start, end, as_of),
-    ).fetchone()
-    visits_done, rated, satisfaction, contacted = session.conn.execute(
-        "SELECT count(*), count(satisfaction), avg(satisfaction), count(DISTINCT customer_id) "
-        "FROM visits WHERE done_at >= ? AND done_at < ? AND done_at <= ?",
-        (start, end, as_of),
-    ).fetchone()
-    scheduled_due, scheduled_done = session.conn.execute(
-        "SELECT count(*), coalesce(sum(done_at IS NOT NULL AND done_at <= ?), 0) FROM visits "
-        "WHERE due_at >= ? AND due_at < ? AND due_at <= ? "
-        "AND (cancelled_at IS NULL OR cancelled_at > due_at)",
-        (as_of, start, end, as_of),
-    ).fetchone()
-    customers = session.conn.execute(
-        "SELECT count(*) FROM customers WHERE created_at < ?", (start,)
-    ).fetchone()[0]
-    year_ago = to_db(period.end - timedelta(days=session.policies.at(period.as_of)
-                                            .annual_visit_days))
-    visited = session.conn.execute(
-        "SELECT count(DISTINCT customer_id) FROM visits WHERE method = 'in-person' "
-        "AND done_at >= ? AND done_at < ? AND done_at <= ?", (year_ago, end, as_of),
-    ).fetchone()[0]
-    all_customers = session.conn.execute(
-        "SELECT count(*) FROM customers WHERE created_at < ?", (end,)
-    ).fetchone()[0]
-    return {
-        "followups_due": due,
-        "followups_done": done,
-        "followups_done_on_time": done_on_time,
-        "followup_rate_pct": pct(done, due),
-        "followup_target_pct": 100,
-        "avg_satisfaction": round(satisfaction, 2) if satisfaction is not None else None,
-        "ratings": rated,
-        "visits_done": visits_done,
-        "visits_scheduled_due": scheduled_due,
-        "visits_scheduled_done": scheduled_done,
-        "customers_contacted": contacted,
-        "cadence_kept_pct": pct(min(contacted, customers), customers),
-        "yearly_visits_done_pct": pct(visited, all_customers),
-    }
-
-
 def _late_entries(session: Session, period: Period) -> int:
     """Events that happened in the period but were entered after it ended."""
     if not period.complete:
         return 0
     return int(session.conn.execute(
         "SELECT count(*) FROM complaint_events WHERE at >= ? AND at < ? AND recorded_at >= ? "
-        "AND automatic = 0",
+        "AND automatic = 0 AND recorded_at > at",
         (to_db(period.start), to_db(period.end), to_db(period.end)),
     ).fetchone()[0])
 
@@ -290,6 +308,7 @@ def _breached(session: Session, bounds: dict[str, str]) -> list[dict[str, Any]]:
         "CASE WHEN d.met_at < :upto THEN d.met_at END, "
         f"CASE WHEN d.cancelled_at < :upto THEN d.cancelled_at END, {outcomes.MAJOR}, "
         f"{outcomes.STATUS} FROM complaint_timers d JOIN complaints p ON p.id = d.complaint_id "
+        "JOIN complaint_outcomes o ON o.complaint_id = p.id "
         "JOIN customers c ON c.id = p.customer_id WHERE d.breached = 1 AND d.due >= :start "
         "AND d.due < :end AND d.due < :past ORDER BY d.due, d.complaint_id, d.seq", bounds,
     ):
