@@ -416,7 +416,7 @@ def _complaint(site: Site, built: Built, policies: PolicyHistory, cid: int, open
     outcome = rules.outcome(history, policies)
     built.timers.extend(outcomes.timer_rows(cid, outcome))
     built.cycles.extend(outcomes.cycle_rows(cid, outcome))
-    built.summaries.append(outcomes.summary_row(cid, history, outcome))
+    built.summaries.append(outcomes.summary_row(cid, repeat_of is not None, history, outcome))
     manual_times = sorted(e[0] for e in events)
     for auto in effective.automatic:
         at = int(auto.at.timestamp())

@@ -45,39 +45,46 @@ CREATE TABLE complaint_timers (
     fires TEXT CHECK (fires IN ('upgraded', 'escalated')),
     PRIMARY KEY (complaint_id, seq)
 ) WITHOUT ROWID;
-CREATE INDEX complaint_timers_breached ON complaint_timers (due, fires) WHERE breached = 1;
+CREATE INDEX complaint_timers_breached ON complaint_timers (due, fires, breached)
+    WHERE breached = 1;
 CREATE TABLE complaint_cycles (
     complaint_id INTEGER NOT NULL REFERENCES complaints (id),
     seq INTEGER NOT NULL,
     opened_at TEXT NOT NULL,
     closed_at TEXT,
     reopened_at TEXT,
+    complaint_opened_at TEXT NOT NULL,
+    resolve_missed_at TEXT,
     PRIMARY KEY (complaint_id, seq)
 ) WITHOUT ROWID;
-CREATE INDEX complaint_cycles_closed ON complaint_cycles (closed_at, opened_at, reopened_at)
+CREATE INDEX complaint_cycles_closed ON complaint_cycles
+    (closed_at, reopened_at, opened_at, complaint_opened_at, resolve_missed_at)
     WHERE closed_at IS NOT NULL;
 CREATE INDEX complaint_cycles_open ON complaint_cycles (opened_at) WHERE closed_at IS NULL;
 CREATE TABLE complaint_outcomes (
-    complaint_id INTEGER PRIMARY KEY REFERENCES complaints (id),
     opened_at TEXT NOT NULL,
+    complaint_id INTEGER NOT NULL REFERENCES complaints (id),
+    repeat INTEGER NOT NULL CHECK (repeat IN (0, 1)),
     major_at TEXT,
     major_auto INTEGER NOT NULL CHECK (major_auto IN (0, 1)),
     escalated_at TEXT,
     auto_escalated_at TEXT,
     missed_at TEXT,
-    resolve_missed_at TEXT,
     response_due TEXT,
     response_met_at TEXT,
     response_missed INTEGER NOT NULL CHECK (response_missed IN (0, 1)),
     closed_at TEXT,
-    reopenings INTEGER NOT NULL
-);
-CREATE INDEX complaint_events_escalated ON complaint_events (at, complaint_id)
+    reopenings INTEGER NOT NULL,
+    PRIMARY KEY (opened_at, complaint_id)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX complaint_outcomes_complaint ON complaint_outcomes (complaint_id);
+CREATE INDEX complaint_events_escalated ON complaint_events (at, complaint_id, action, automatic)
     WHERE action = 'escalated' AND automatic = 0;
-CREATE INDEX complaint_events_backdated ON complaint_events (at, recorded_at)
+CREATE INDEX complaint_events_backdated ON complaint_events (at, recorded_at, automatic)
     WHERE automatic = 0 AND recorded_at > at;
-CREATE INDEX visits_in_person ON visits (done_at, customer_id)
-    WHERE method = 'in-person' AND done_at IS NOT NULL;
+CREATE INDEX visits_in_person ON visits (method, done_at, customer_id)
+    WHERE done_at IS NOT NULL;
+CREATE INDEX visits_rated ON visits (done_at, satisfaction) WHERE satisfaction IS NOT NULL;
 """
 
 EVENT_COLUMNS = "at, action, automatic, new_value, by"
@@ -101,30 +108,34 @@ def timer_rows(complaint_id: int, effective: rules.Effective) -> Iterator[tuple[
                int(timer.breached), timer.fires)
 
 
+def _resolve_missed(effective: rules.Effective) -> datetime | None:
+    return min((t.due for t in effective.timers if t.breached and t.name == "resolve"),
+               default=None)
+
+
 def cycle_rows(complaint_id: int, effective: rules.Effective) -> Iterator[tuple[Any, ...]]:
     cycles = effective.cycles
+    opened, resolve_missed = to_db(effective.opened_at), _text(_resolve_missed(effective))
     for seq, cycle in enumerate(cycles):
         reopened = cycles[seq + 1].opened_at if seq + 1 < len(cycles) else None
         yield (complaint_id, seq, to_db(cycle.opened_at), _text(cycle.closed_at),
-               _text(reopened))
+               _text(reopened), opened, resolve_missed)
 
 
-def summary_row(complaint_id: int, events: Iterable[rules.Event], effective: rules.Effective
-                ) -> tuple[Any, ...]:
+def summary_row(complaint_id: int, repeat: bool, events: Iterable[rules.Event],
+                effective: rules.Effective) -> tuple[Any, ...]:
     """The one-row summary the month's counts read (``complaint_outcomes``)."""
     report = effective.current("report")  # started when the complaint became major
     escalated = min((e.at for e in events if e.action == "escalated" and not e.automatic),
                     default=None)
     automatic = min((a.at for a in effective.automatic if a.action == "escalated"),
                     default=None)
-    missed = [timer for timer in effective.timers if timer.breached]
     response = effective.current("response")
     return (
-        complaint_id, to_db(effective.opened_at),
+        to_db(effective.opened_at), complaint_id, int(repeat),
         _text(effective.major_at), int(report is not None and report.automatic),
         _text(escalated), _text(automatic),
-        _text(min((t.due for t in missed), default=None)),
-        _text(min((t.due for t in missed if t.name == "resolve"), default=None)),
+        _text(min((t.due for t in effective.timers if t.breached), default=None)),
         _text(response.due if response else None), _text(response.met_at if response else None),
         int(bool(response and response.breached)),
         _text(effective.cycles[0].closed_at), len(effective.cycles) - 1,
@@ -132,9 +143,8 @@ def summary_row(complaint_id: int, events: Iterable[rules.Event], effective: rul
 
 
 INSERT_TIMERS = "INSERT INTO complaint_timers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-INSERT_CYCLES = "INSERT INTO complaint_cycles VALUES (?, ?, ?, ?, ?)"
-INSERT_SUMMARY = ("INSERT OR REPLACE INTO complaint_outcomes "
-                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+INSERT_CYCLES = "INSERT INTO complaint_cycles VALUES (?, ?, ?, ?, ?, ?, ?)"
+INSERT_SUMMARY = "INSERT INTO complaint_outcomes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
 
 def store(conn: sqlite3.Connection, complaint_id: int, events: Iterable[rules.Event],
@@ -142,11 +152,13 @@ def store(conn: sqlite3.Connection, complaint_id: int, events: Iterable[rules.Ev
     """Rewrite one complaint's outcome (inside the caller's transaction)."""
     events = list(events)
     effective = rules.outcome(events, policies)
-    conn.execute("DELETE FROM complaint_timers WHERE complaint_id = ?", (complaint_id,))
-    conn.execute("DELETE FROM complaint_cycles WHERE complaint_id = ?", (complaint_id,))
+    (repeat,) = conn.execute("SELECT repeat_of IS NOT NULL FROM complaints WHERE id = ?",
+                             (complaint_id,)).fetchone()
+    for table in ("complaint_timers", "complaint_cycles", "complaint_outcomes"):
+        conn.execute(f"DELETE FROM {table} WHERE complaint_id = ?", (complaint_id,))
     conn.executemany(INSERT_TIMERS, timer_rows(complaint_id, effective))
     conn.executemany(INSERT_CYCLES, cycle_rows(complaint_id, effective))
-    conn.execute(INSERT_SUMMARY, summary_row(complaint_id, events, effective))
+    conn.execute(INSERT_SUMMARY, summary_row(complaint_id, repeat, events, effective))
 
 
 def _histories(conn: sqlite3.Connection, where: str, params: Iterable[Any]
@@ -210,9 +222,9 @@ class Moment:
         return cls(to_db(later), to_db(later if moment.microsecond else whole))
 
 
-# SQL fragments over a complaint ``p`` joined with its summary ``o`` (complaint_outcomes), at
-# the moment bound to :upto / :past. A complaint never reopened has one cycle: its summary
-# answers alone; one reopened is read from its cycles and deadlines.
+# SQL fragments over a complaint's summary ``o`` (complaint_outcomes), at the moment bound to
+# :upto / :past. A complaint never reopened has one cycle: its summary answers alone; one
+# reopened is read from its cycles and deadlines.
 MAJOR = "ifnull(o.major_at < CASE WHEN o.major_auto THEN :past ELSE :upto END, 0)"
 ESCALATED = (  # by then, by a person or by the rules (for a complaint opened in the period:
     # escalated in the period)
@@ -220,7 +232,7 @@ ESCALATED = (  # by then, by a person or by the rules (for a complaint opened in
 )
 CLOSED = (
     "CASE WHEN o.reopenings = 0 THEN ifnull(o.closed_at < :upto, 0) "
-    "ELSE EXISTS (SELECT 1 FROM complaint_cycles y WHERE y.complaint_id = p.id "
+    "ELSE EXISTS (SELECT 1 FROM complaint_cycles y WHERE y.complaint_id = o.complaint_id "
     "AND y.closed_at < :upto AND (y.reopened_at IS NULL OR y.reopened_at >= :upto)) END"
 )
 BREACHED = "ifnull(o.missed_at < :past, 0)"
@@ -229,15 +241,15 @@ RESPONSE = (  # 'met', 'breached', or NULL (still pending, or no response deadli
     "WHEN o.response_met_at < :upto THEN 'met' END"
 )
 _CYCLE_START = (
-    "(SELECT max(y.opened_at) FROM complaint_cycles y WHERE y.complaint_id = p.id "
+    "(SELECT max(y.opened_at) FROM complaint_cycles y WHERE y.complaint_id = o.complaint_id "
     "AND y.opened_at < :upto)"
 )
 _ESCALATED_SINCE_REOPENING = (
-    "EXISTS (SELECT 1 FROM complaint_events e WHERE e.complaint_id = p.id "
+    "EXISTS (SELECT 1 FROM complaint_events e WHERE e.complaint_id = o.complaint_id "
     f"AND e.at >= {_CYCLE_START} AND e.at < :upto AND e.action = 'escalated' "
     "AND e.automatic = 0) OR EXISTS (SELECT 1 FROM complaint_timers t "
-    "WHERE t.complaint_id = p.id AND t.fires = 'escalated' AND t.breached AND t.due < :past "
-    f"AND t.due >= {_CYCLE_START})"
+    "WHERE t.complaint_id = o.complaint_id AND t.fires = 'escalated' AND t.breached "
+    f"AND t.due < :past AND t.due >= {_CYCLE_START})"
 )
 STATUS = (
     f"CASE WHEN {CLOSED} THEN 'closed' WHEN CASE WHEN o.reopenings = 0 THEN {ESCALATED} "

@@ -97,7 +97,8 @@ def _sql_state(conn: sqlite3.Connection, cid: int, moment: datetime) -> dict[str
     params = {"upto": bounds.upto, "past": bounds.past, "id": cid}
     major, status, breached, response, escalated, resolve_missed = conn.execute(
         f"SELECT {outcomes.MAJOR}, {outcomes.STATUS}, {outcomes.BREACHED}, "
-        f"{outcomes.RESPONSE}, {outcomes.ESCALATED}, ifnull(o.resolve_missed_at < :past, 0) "
+        f"{outcomes.RESPONSE}, {outcomes.ESCALATED}, (SELECT ifnull(min(resolve_missed_at) "
+        "< :past, 0) FROM complaint_cycles y WHERE y.complaint_id = p.id) "
         "FROM complaints p "
         "JOIN complaint_outcomes o ON o.complaint_id = p.id WHERE p.id = :id",
         params).fetchone()

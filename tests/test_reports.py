@@ -134,6 +134,36 @@ def test_a_policy_change_moves_the_deadlines_still_to_start(cli: Cli) -> None:
     assert figures["escalations"] == 1 and figures["complaints_open_at_end"] == 1
 
 
+def test_contacts_of_the_month_so_far_match_the_month_once_ended(cli: Cli) -> None:
+    """The month in progress is read from each customer's latest contact and visit, a month
+    that has ended from its visits: with nothing logged in between, both say the same.
+    November 2026; a year before its end is 1 Dec 2025 00:00. 王小明 visited 3 Nov; 李美玲
+    called 5 Nov and was visited 15 Dec 2025; 陳大文 was visited 20 Nov 2025 (over a year
+    before) and called 20 Oct. Contacted in November: 2; visited within a year: 2 of 3."""
+    for name in ("王小明", "李美玲", "陳大文"):
+        cli.ok("customer", "add", name, "--since", "2024-01-01",
+               now="2025-01-01T09:00:00+08:00")
+
+    def log(name: str, method: str, moment: str) -> None:
+        cli.ok("visit", "log", name, "--method", method, "--at", moment,
+               now=moment.replace(" ", "T") + ":00+08:00")
+
+    log("陳大文", "in-person", "2025-11-20 10:00")
+    log("李美玲", "in-person", "2025-12-15 10:00")
+    log("陳大文", "phone", "2026-10-20 10:00")
+    log("王小明", "in-person", "2026-11-03 10:00")
+    log("李美玲", "phone", "2026-11-05 10:00")
+    keys = ("customers_contacted", "cadence_kept_pct", "yearly_visits_done_pct", "visits_done")
+    live = json.loads(cli.ok("report", "monthly", "--month", "2026-11", "-f", "json",
+                             now="2026-11-20T10:00:00+08:00"))
+    ended = json.loads(cli.ok("report", "monthly", "--month", "2026-11", "-f", "json",
+                              now="2026-12-05T10:00:00+08:00"))
+    assert not live["complete"] and ended["complete"]
+    assert {k: live[k] for k in keys} == {k: ended[k] for k in keys} == {
+        "customers_contacted": 2, "cadence_kept_pct": 66.7, "yearly_visits_done_pct": 66.7,
+        "visits_done": 2}
+
+
 def test_csv_is_metric_value_rows_and_by_category_is_one_table(cli: Cli) -> None:
     _month(cli)
     rows = list(csv.reader(io.StringIO(cli.ok("report", "monthly", "--month", "2026-10",

@@ -78,14 +78,16 @@ def _bounds(period: Period) -> dict[str, str]:
 
 
 # Each complaint opened in the period, as it stood at the period's end (see crmcli.outcomes).
-_OPENED = f"""
-    SELECT p.id, p.customer_id, c.name AS customer, p.category, p.channel, p.owner,
-        p.opened_at, p.repeat_of IS NOT NULL AS repeat, {outcomes.MAJOR} AS major,
-        {outcomes.ESCALATED} AS escalated, {outcomes.CLOSED} AS closed,
-        {outcomes.BREACHED} AS breached, {outcomes.RESPONSE} AS response
-    FROM complaints p JOIN complaint_outcomes o ON o.complaint_id = p.id
-    JOIN customers c ON c.id = p.customer_id
-    WHERE p.opened_at >= :start AND p.opened_at < :end AND p.opened_at < :upto
+_STATE = (f"o.repeat, {outcomes.MAJOR} AS major, {outcomes.ESCALATED} AS escalated, "
+          f"{outcomes.CLOSED} AS closed, {outcomes.BREACHED} AS breached, "
+          f"{outcomes.RESPONSE} AS response")
+_IN_PERIOD = "o.opened_at >= :start AND o.opened_at < :end AND o.opened_at < :upto"
+_OPENED = f"SELECT {_STATE} FROM complaint_outcomes o WHERE {_IN_PERIOD}"
+_OPENED_DETAIL = f"""
+    SELECT p.customer_id, c.name AS customer, p.category, p.channel, p.owner, o.opened_at,
+        {_STATE}
+    FROM complaint_outcomes o JOIN complaints p ON p.id = o.complaint_id
+    JOIN customers c ON c.id = p.customer_id WHERE {_IN_PERIOD}
 """
 _COUNTS = ("count(*), total(major), total(escalated), total(closed), total(breached), "
            "total(repeat), total(response = 'met'), total(response IS NOT NULL)")
@@ -115,7 +117,8 @@ def _opened(session: Session, period: Period, bounds: dict[str, str], detail: bo
                      f"{_COUNTS} FROM month GROUP BY 2")
     found: dict[str, dict[Any, tuple[int, ...]]] = defaultdict(dict)
     for group, key, *counts in session.conn.execute(
-        f"WITH month AS MATERIALIZED ({_OPENED}) " + " UNION ALL ".join(parts), params
+        f"WITH month AS MATERIALIZED ({_OPENED_DETAIL if detail else _OPENED}) "
+        + " UNION ALL ".join(parts), params
     ):
         found[group][key] = tuple(int(n) for n in counts)
     return found
@@ -139,11 +142,11 @@ def _closed(session: Session, bounds: dict[str, str]) -> tuple[list[float], int]
     hours: list[float] = []
     on_time = 0
     for seconds, breached in session.conn.execute(
-        "SELECT CAST(strftime('%s', y.closed_at) AS INTEGER) "
-        "- CAST(strftime('%s', o.opened_at) AS INTEGER), ifnull(o.resolve_missed_at < :past, 0) "
-        "FROM complaint_cycles y JOIN complaint_outcomes o ON o.complaint_id = y.complaint_id "
-        "WHERE y.closed_at >= :start AND y.closed_at < :end AND y.closed_at < :upto "
-        "AND (y.reopened_at IS NULL OR y.reopened_at >= :upto)", bounds,
+        "SELECT CAST(strftime('%s', closed_at) AS INTEGER) "
+        "- CAST(strftime('%s', complaint_opened_at) AS INTEGER), "
+        "ifnull(resolve_missed_at < :past, 0) FROM complaint_cycles "
+        "WHERE closed_at >= :start AND closed_at < :end AND closed_at < :upto "
+        "AND (reopened_at IS NULL OR reopened_at >= :upto)", bounds,
     ):
         hours.append(seconds / 3600)
         on_time += not breached
@@ -238,10 +241,26 @@ def _figures(session: Session, period: Period, bounds: dict[str, str],
 
 def _month_extras(session: Session, period: Period, bounds: dict[str, str]) -> dict[str, Any]:
     """Figures the month's report shows but does not compare with the month before."""
-    visits_done, contacted = session.conn.execute(
-        "SELECT count(*), count(DISTINCT customer_id) FROM visits WHERE done_at >= :start "
-        "AND done_at < :end AND done_at < :upto", bounds,
-    ).fetchone()
+    visits_done = session.conn.execute(
+        "SELECT count(*) FROM visits WHERE done_at >= :start AND done_at < :end "
+        "AND done_at < :upto", bounds).fetchone()[0]
+    year_ago = to_db(period.end - timedelta(days=session.policies.at(period.as_of)
+                                            .annual_visit_days))
+    if period.complete:
+        contacted = session.conn.execute(
+            "SELECT count(DISTINCT customer_id) FROM visits WHERE done_at >= :start "
+            "AND done_at < :end", bounds).fetchone()[0]
+        visited = session.conn.execute(
+            "SELECT count(DISTINCT customer_id) FROM visits WHERE method = 'in-person' "
+            "AND done_at >= :year_ago AND done_at < :end", {**bounds, "year_ago": year_ago},
+        ).fetchone()[0]
+    else:  # the month so far: each customer's latest contact and visit say it
+        contacted = session.conn.execute(
+            "SELECT count(*) FROM customers WHERE last_contact_at >= :start "
+            "AND last_contact_at < :upto", bounds).fetchone()[0]
+        visited = session.conn.execute(
+            "SELECT count(*) FROM customers WHERE last_in_person_at >= :year_ago "
+            "AND last_in_person_at < :upto", {**bounds, "year_ago": year_ago}).fetchone()[0]
     scheduled_due, scheduled_done = session.conn.execute(
         "SELECT count(*), total(done_at IS NOT NULL AND done_at < :upto) FROM visits "
         "WHERE due_at >= :start AND due_at < :end AND due_at < :upto "
@@ -249,13 +268,6 @@ def _month_extras(session: Session, period: Period, bounds: dict[str, str]) -> d
     ).fetchone()
     customers = session.conn.execute(
         "SELECT count(*) FROM customers WHERE created_at < :start", bounds).fetchone()[0]
-    year_ago = to_db(period.end - timedelta(days=session.policies.at(period.as_of)
-                                            .annual_visit_days))
-    visited = session.conn.execute(
-        "SELECT count(DISTINCT customer_id) FROM visits WHERE method = 'in-person' "
-        "AND done_at >= :year_ago AND done_at < :end AND done_at < :upto",
-        {**bounds, "year_ago": year_ago},
-    ).fetchone()[0]
     all_customers = session.conn.execute(
         "SELECT count(*) FROM customers WHERE created_at < :end", bounds).fetchone()[0]
     return {
@@ -307,9 +319,10 @@ def _breached(session: Session, bounds: dict[str, str]) -> list[dict[str, Any]]:
         "SELECT d.complaint_id, c.name, d.name, d.due, "
         "CASE WHEN d.met_at < :upto THEN d.met_at END, "
         f"CASE WHEN d.cancelled_at < :upto THEN d.cancelled_at END, {outcomes.MAJOR}, "
-        f"{outcomes.STATUS} FROM complaint_timers d JOIN complaints p ON p.id = d.complaint_id "
-        "JOIN complaint_outcomes o ON o.complaint_id = p.id "
-        "JOIN customers c ON c.id = p.customer_id WHERE d.breached = 1 AND d.due >= :start "
+        f"{outcomes.STATUS} FROM complaint_timers d "
+        "JOIN complaint_outcomes o ON o.complaint_id = d.complaint_id "
+        "JOIN complaints p ON p.id = d.complaint_id JOIN customers c ON c.id = p.customer_id "
+        "WHERE d.breached = 1 AND d.due >= :start "
         "AND d.due < :end AND d.due < :past ORDER BY d.due, d.complaint_id, d.seq", bounds,
     ):
         if met_at is not None:
