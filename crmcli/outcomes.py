@@ -150,15 +150,12 @@ INSERT_SUMMARY = "INSERT INTO complaint_outcomes VALUES (?, ?, ?, ?, ?, ?, ?, ?,
 def store(conn: sqlite3.Connection, complaint_id: int, events: Iterable[rules.Event],
           policies: PolicyHistory) -> None:
     """Rewrite one complaint's outcome (inside the caller's transaction)."""
-    events = list(events)
-    effective = rules.outcome(events, policies)
-    (repeat,) = conn.execute("SELECT repeat_of IS NOT NULL FROM complaints WHERE id = ?",
-                             (complaint_id,)).fetchone()
+    timers, cycles, summary = _expected(conn, complaint_id, list(events), policies)
     for table in ("complaint_timers", "complaint_cycles", "complaint_outcomes"):
         conn.execute(f"DELETE FROM {table} WHERE complaint_id = ?", (complaint_id,))
-    conn.executemany(INSERT_TIMERS, timer_rows(complaint_id, effective))
-    conn.executemany(INSERT_CYCLES, cycle_rows(complaint_id, effective))
-    conn.execute(INSERT_SUMMARY, summary_row(complaint_id, repeat, events, effective))
+    conn.executemany(INSERT_TIMERS, timers)
+    conn.executemany(INSERT_CYCLES, cycles)
+    conn.executemany(INSERT_SUMMARY, summary)
 
 
 def _histories(conn: sqlite3.Connection, where: str, params: Iterable[Any]
@@ -190,15 +187,48 @@ def rebuild(conn: sqlite3.Connection, policies: PolicyHistory) -> int:
 
 def refresh_after(conn: sqlite3.Connection, policies: PolicyHistory, moment: datetime) -> int:
     """Rewrite the complaints with a deadline starting at or after a policy change."""
-    ids = [cid for (cid,) in conn.execute(
+    return repair(conn, policies, [cid for (cid,) in conn.execute(
         "SELECT DISTINCT complaint_id FROM complaint_timers WHERE started_at >= ?",
-        (to_db(moment),))]
+        (to_db(moment),))])
+
+
+def _expected(conn: sqlite3.Connection, complaint_id: int, events: list[rules.Event],
+              policies: PolicyHistory) -> list[list[tuple[Any, ...]]]:
+    effective = rules.outcome(events, policies)
+    (repeat,) = conn.execute("SELECT repeat_of IS NOT NULL FROM complaints WHERE id = ?",
+                             (complaint_id,)).fetchone() or (False,)
+    return [list(timer_rows(complaint_id, effective)), list(cycle_rows(complaint_id, effective)),
+            [summary_row(complaint_id, repeat, events, effective)]]
+
+
+_STORED = ("SELECT * FROM complaint_timers WHERE complaint_id = ? ORDER BY seq",
+           "SELECT * FROM complaint_cycles WHERE complaint_id = ? ORDER BY seq",
+           "SELECT * FROM complaint_outcomes WHERE complaint_id = ?")
+
+
+def stale(conn: sqlite3.Connection, policies: PolicyHistory) -> list[int]:
+    """Complaints whose stored outcome is not where their history leads (a file changed by
+    hand, or by a crmcli that stored it differently): the report would misread them."""
+    found = []
+    for complaint_id, events in _histories(conn, "1", ()):
+        try:
+            expected = _expected(conn, complaint_id, events, policies)
+        except ValueError:  # no opening: reported on its own
+            continue
+        stored = [[tuple(row) for row in conn.execute(sql, (complaint_id,))] for sql in _STORED]
+        if stored != expected:
+            found.append(complaint_id)
+    return found
+
+
+def repair(conn: sqlite3.Connection, policies: PolicyHistory, complaint_ids: list[int]) -> int:
+    """Rewrite the outcomes of these complaints from their histories."""
     count = 0
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
+    for start in range(0, len(complaint_ids), 500):
+        chunk = complaint_ids[start:start + 500]
         marks = ",".join("?" * len(chunk))
-        histories = list(_histories(conn, f"complaint_id IN ({marks})", chunk))
-        count += _store_all(conn, policies, histories)
+        count += _store_all(conn, policies,
+                            list(_histories(conn, f"complaint_id IN ({marks})", chunk)))
     return count
 
 

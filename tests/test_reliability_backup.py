@@ -211,3 +211,30 @@ def test_database_files_are_private_whatever_the_umask(tmp_path: Path) -> None:
         holder.kill()
         holder.wait()
     assert os.stat(db).st_uid == os.getuid()
+
+
+def test_a_stored_outcome_changed_by_hand_is_found_and_rewritten_from_the_history(
+        site: Path) -> None:
+    env = environment(site)
+    report = crmcli(env, "report", "monthly", "--month", "2026-11", "-f", "json").stdout
+    conn = sqlite3.connect(site)
+    events = conn.execute("SELECT * FROM complaint_events ORDER BY id").fetchall()
+    conn.execute("UPDATE complaint_outcomes SET closed_at = NULL WHERE complaint_id = 2")
+    conn.execute("DELETE FROM complaint_timers WHERE complaint_id = 1 AND seq = 0")
+    conn.commit()
+    conn.close()
+    assert crmcli(env, "report", "monthly", "--month", "2026-11", "-f", "json").stdout != report
+    checked = crmcli(env, "check")
+    assert checked.returncode == 1
+    assert checked.stderr.splitlines()[0] == (
+        "- 2 complaint(s) (#1, #2) have a stored outcome that does not follow from their "
+        "history, so reports would misread them; rewrite them from the history with: "
+        "crmcli check --repair")
+    repaired = crmcli(env, "check", "--repair")
+    assert repaired.returncode == 0, repaired.stderr
+    assert repaired.stdout.splitlines()[0] == (
+        "Rewrote the stored outcome of 2 complaint(s) from their history.")
+    assert crmcli(env, "report", "monthly", "--month", "2026-11", "-f", "json").stdout == report
+    conn = sqlite3.connect(site)
+    assert conn.execute("SELECT * FROM complaint_events ORDER BY id").fetchall() == events
+    conn.close()

@@ -106,7 +106,12 @@ def backup(
 
 @init_app.command("check")
 @handle_errors
-def check(ctx: typer.Context) -> None:
+def check(
+    ctx: typer.Context,
+    repair: Annotated[bool, typer.Option(
+        "--repair", help="First rewrite the stored complaint outcomes that do not follow from "
+        "the recorded history (the history is never changed).")] = False,
+) -> None:
     """Check the database: SQLite integrity, foreign keys and crmcli's own invariants.
 
     Example: crmcli check
@@ -115,7 +120,12 @@ def check(ctx: typer.Context) -> None:
     from crmcli.services import maintenance
 
     app_state = state(ctx)
-    problems = maintenance.check(app_state.session().conn)
+    conn = app_state.session().conn
+    if repair:
+        rewritten = maintenance.repair(conn)
+        app_state.env.out(f"Rewrote the stored outcome of {rewritten} complaint(s) from their "
+                          "history.")
+    problems = maintenance.check(conn)
     if problems:
         for problem in problems:
             app_state.env.err(f"- {problem}")

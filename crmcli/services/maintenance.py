@@ -6,6 +6,8 @@ import os
 import sqlite3
 from pathlib import Path
 
+from crmcli import outcomes
+from crmcli.db import load_policies, transaction
 from crmcli.errors import BadInput, Conflict, CrmError
 
 
@@ -72,7 +74,20 @@ def check(conn: sqlite3.Connection) -> list[str]:
         problems.append(f"visit #{vid} is both done and cancelled.")
     for (vid,) in conn.execute("SELECT id FROM visits WHERE done_at IS NULL AND due_at IS NULL"):
         problems.append(f"visit #{vid} has neither a due time nor a done time.")
+    stale = outcomes.stale(conn, load_policies(conn))
+    if stale:
+        shown = ", ".join(f"#{cid}" for cid in stale[:10]) + (", …" if len(stale) > 10 else "")
+        problems.append(f"{len(stale)} complaint(s) ({shown}) have a stored outcome that does "
+                        "not follow from their history, so reports would misread them; "
+                        "rewrite them from the history with: crmcli check --repair")
     return problems
+
+
+def repair(conn: sqlite3.Connection) -> int:
+    """Rewrite every stored outcome that does not follow from its history (one transaction)."""
+    with transaction(conn):
+        policies = load_policies(conn)
+        return outcomes.repair(conn, policies, outcomes.stale(conn, policies))
 
 
 def _damaged(conn: sqlite3.Connection, damage: list[str]) -> str:
