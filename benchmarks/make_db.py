@@ -9,8 +9,9 @@ are generated in memory and written with ``executemany`` in one transaction. The
 categories, ~12 % major complaints, most closed — but nothing goes through the services: each
 complaint's recorded events are replayed with ``crmcli.rules.evaluate`` (pure), which gives the
 automatic upgrades/escalations to record (as ``complaint sweep`` would) and the cached columns
-of the ``complaints`` row, so the history and the cache agree exactly as if the services had
-written them.
+of the ``complaints`` row, and with ``crmcli.rules.outcome`` for the stored outcome
+(``crmcli.outcomes``), so the history, the cache and the outcome agree exactly as if the
+services had written them.
 
 What ``--visits`` counts: contacts and service follow-ups (routine calls, yearly in-person
 visits, repair/paid follow-ups, surveys). Every closing of a complaint brings its own follow-up
