@@ -285,3 +285,11 @@ STATUS = (
     f"CASE WHEN {CLOSED} THEN 'closed' WHEN CASE WHEN o.reopenings = 0 THEN {ESCALATED} "
     f"ELSE {_ESCALATED_SINCE_REOPENING} END THEN 'escalated' ELSE 'open' END"
 )
+# A deadline ``t`` (complaint_timers) still running at the moment: started, neither met nor
+# ended (a 10-day window ends, unmet, when its own moment passes and the complaint turns major).
+RUNNING = (
+    "t.started_at < CASE WHEN t.automatic THEN :past ELSE :upto END "
+    "AND (t.met_at IS NULL OR t.met_at >= :upto) AND (t.cancelled_at IS NULL OR "
+    "t.cancelled_at >= CASE WHEN t.breached AND t.cancelled_at = t.due THEN :past "
+    "ELSE :upto END)"
+)

@@ -118,7 +118,12 @@ def _sql_state(conn: sqlite3.Connection, cid: int, moment: datetime) -> dict[str
         "AND at < :upto AND action = 'escalated' AND automatic = 0) + (SELECT count(*) "
         "FROM complaint_timers WHERE complaint_id = :id AND breached = 1 "
         "AND fires = 'escalated' AND due < :past)", params).fetchone()[0]
+    running = conn.execute(
+        "SELECT name, started_at, due, breached AND due < :past FROM complaint_timers t "
+        f"WHERE complaint_id = :id AND {outcomes.RUNNING} ORDER BY seq", params).fetchall()
     return {
+        "running": [(name, from_db(started), from_db(due), bool(breached))
+                    for name, started, due, breached in running],
         "severity": "major" if major else "minor",
         "status": status,
         "breached": bool(breached),
@@ -141,6 +146,7 @@ def _replayed_state(events: list[rules.Event], policies: PolicyHistory, moment: 
     manual = [e for e in events if e.action == "escalated" and e.at <= moment]
     automatic = [a for a in eff.automatic if a.action == "escalated"]
     return {
+        "running": [(t.name, t.started_at, t.due, t.breached) for t in eff.running_timers()],
         "severity": eff.severity,
         "status": eff.status,
         "breached": bool(eff.breached),
