@@ -164,6 +164,30 @@ def test_contacts_of_the_month_so_far_match_the_month_once_ended(cli: Cli) -> No
         "visits_done": 2}
 
 
+def test_a_screen_lists_forty_missed_deadlines_and_json_every_one(cli: Cli) -> None:
+    """25 minor complaints opened 1 Oct and left alone each miss four deadlines in October:
+    feedback (2 Oct), the 10-day window (11 Oct, became major), the report to the head
+    (11 Oct 09:10–09:34) and the major resolution (11 Oct 21:00–21:24) — 100 in all, 75 still
+    owed. The screen shows the 40 latest still owed: 25 resolutions and 15 reports."""
+    cli.ok("customer", "add", "王小明", "--since", "2025-01-01", now="2026-09-01T09:00:00+08:00")
+    for minute in range(25):
+        moment = f"2026-10-01 09:{minute:02d}"
+        cli.ok("complaint", "open", "王小明", f"噪音 {minute}", "--category", f"類{minute}",
+               "--at", moment, now=moment.replace(" ", "T") + ":00+08:00")
+    document = json.loads(cli.ok("report", "monthly", "--month", "2026-10", "-f", "json",
+                                 now=REPORT_AT))
+    assert len(document["breached"]) == 100
+    assert sum(r["outcome"] == "still owed" for r in document["breached"]) == 75
+    text = cli.ok("report", "monthly", "--month", "2026-10", now=REPORT_AT)
+    assert ("! 100 deadlines missed this month; the 40 listed below are those still owed, then "
+            "the latest (--format json lists every one).") in text
+    section = text.split("Deadlines missed (40 of 100)\n")[1].splitlines()[2:]
+    assert len(section) == 40 and all("still owed" in line for line in section)
+    dues = [line.split()[3] + " " + line.split()[4] for line in section]
+    assert dues == sorted(dues)
+    assert dues[0] == "2026-10-11 09:20" and dues[-1] == "2026-10-11 21:24"
+
+
 def test_csv_is_metric_value_rows_and_by_category_is_one_table(cli: Cli) -> None:
     _month(cli)
     rows = list(csv.reader(io.StringIO(cli.ok("report", "monthly", "--month", "2026-10",

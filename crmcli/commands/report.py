@@ -116,16 +116,29 @@ def _sections(report: Any) -> list[tuple[str, list[Column], list[dict[str, Any]]
         ("Customers with the most complaints",
          [Column("customer"), Column("opened", justify="right"), Column("repeat", justify="right")],
          [r for r in report.breakdowns["customer"] if r["opened"] > 1][:10]),
-        ("Deadlines missed", [Column("complaint"), Column("customer"), Column("missed"),
+        (_missed_title(report), [Column("complaint"), Column("customer"), Column("missed"),
                               Column("was due"), Column("outcome"), Column("met at")], misses),
     ]
     return sections
 
 
+MISSED_SHOWN = 40  # the missed deadlines a one-screen report lists
+
+
+def _missed_title(report: Any) -> str:
+    if report.missed > len(report.breached):
+        return f"Deadlines missed ({len(report.breached)} of {report.missed:,})"
+    return "Deadlines missed"
+
+
 def _callouts(report: Any) -> list[str]:
     figures = report.figures
     lines = []
-    if report.breached:
+    if report.missed > len(report.breached):
+        lines.append(f"{report.missed:,} deadlines missed this month; the {len(report.breached)} "
+                     "listed below are those still owed, then the latest (--format json lists "
+                     "every one).")
+    elif report.breached:
         lines.append(f"{len(report.breached)} deadline(s) missed this month (listed below).")
     rate = figures["followup_rate_pct"]
     if rate is not None and rate < 100:
@@ -189,7 +202,7 @@ def _print_rich(env: Env, report: Any) -> None:
             table.add_column(column.title, justify=column.justify)  # type: ignore[arg-type]
         for row in rows:
             table.add_row(*(table_value(row.get(c.key)) for c in columns),
-                          style="red" if title == "Deadlines missed" else None)
+                          style="red" if title.startswith("Deadlines missed") else None)
         out.print(table)
 
 
@@ -223,8 +236,10 @@ def monthly(
         raise BadInput(f"--by: {by!r} is not one of {', '.join(reports.BREAKDOWNS)}.")
     year, number = parse_month(month or "this", session.now)
     tabular = fmt in (ReportFormat.csv, ReportFormat.tsv)  # the figures alone, or one --by
-    report = reports.monthly(session, year, number, detail=by is not None or not tabular,
-                             compare=by is None and not tabular)
+    report = reports.monthly(
+        session, year, number, detail=by is not None or not tabular,
+        compare=by is None and not tabular,
+        missed_limit=None if fmt in (ReportFormat.json, ReportFormat.jsonl) else MISSED_SHOWN)
     if by is not None:
         rows = report.breakdowns[by]
         columns = [Column(by), *(Column(k, justify="right") for k in

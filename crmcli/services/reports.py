@@ -68,6 +68,7 @@ class Monthly:
     breakdowns: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     weekly: list[dict[str, Any]] = field(default_factory=list)
     breached: list[dict[str, Any]] = field(default_factory=list)
+    missed: int = 0  # deadlines missed in the month (``breached`` may list fewer)
     previous: dict[str, Any] = field(default_factory=dict)
 
 
@@ -175,9 +176,10 @@ def _open_at_end(session: Session, bounds: dict[str, str]) -> int:
 
 
 def monthly(session: Session, year: int, month: int, *, detail: bool = True,
-            compare: bool = True) -> Monthly:
-    """The month's figures; with ``detail`` its breakdowns, weeks and missed deadlines, with
-    ``compare`` the previous month's SPEC figures (the formats that show them ask for them)."""
+            compare: bool = True, missed_limit: int | None = None) -> Monthly:
+    """The month's figures; with ``detail`` its breakdowns, weeks and missed deadlines (at most
+    ``missed_limit`` of them), with ``compare`` the previous month's SPEC figures (the formats
+    that show them ask for them)."""
     period = month_period(year, month, session.now)
     bounds = _bounds(period)
     opened = _opened(session, period, bounds, detail=detail)
@@ -189,7 +191,7 @@ def monthly(session: Session, year: int, month: int, *, detail: bool = True,
         weeks = opened["week"]
         report.weekly = [{"week": day.isoformat(), "opened": weeks.get(i, (0,))[0]}
                          for i, day in enumerate(_mondays(period))]
-        report.breached = _breached(session, bounds)
+        report.breached, report.missed = _breached(session, bounds, missed_limit)
     if compare:  # the previous month is only compared, figure by figure
         py, pm = previous_month(year, month)
         before = month_period(py, pm, session.now)
@@ -312,32 +314,37 @@ def _breakdown(by: str, groups: dict[Any, tuple[int, ...]]) -> list[dict[str, An
     return rows
 
 
-def _breached(session: Session, bounds: dict[str, str]) -> list[dict[str, Any]]:
-    """Every deadline missed in the period, with what became of it by the period's end."""
-    rows = []
-    for cid, customer, name, due, met_at, cancelled_at, major, status in session.conn.execute(
+_MISSED_WHERE = ("d.breached = 1 AND d.due >= :start AND d.due < :end AND d.due < :past")
+_OUTCOME = (  # what became of a missed deadline by the period's end
+    "CASE WHEN d.met_at < :upto THEN 'met late' "
+    "WHEN d.name = 'resolve' AND d.cancelled_at = d.due THEN 'became major' "
+    "WHEN d.cancelled_at < :upto THEN 'ended unmet' ELSE 'still owed' END"
+)
+
+
+def _breached(session: Session, bounds: dict[str, str], limit: int | None
+              ) -> tuple[list[dict[str, Any]], int]:
+    """Deadlines missed in the period, by due time, with what became of each by its end; and
+    how many there were. With ``limit``, those still owed come first, then the latest."""
+    total = session.conn.execute(
+        f"SELECT count(*) FROM complaint_timers d WHERE {_MISSED_WHERE}", bounds).fetchone()[0]
+    order = "ORDER BY d.due, d.complaint_id, d.seq"
+    if limit is not None:
+        order = "ORDER BY outcome != 'still owed', d.due DESC, d.complaint_id DESC LIMIT :limit"
+    rows = session.conn.execute(
         "SELECT d.complaint_id, c.name, d.name, d.due, "
-        "CASE WHEN d.met_at < :upto THEN d.met_at END, "
-        f"CASE WHEN d.cancelled_at < :upto THEN d.cancelled_at END, {outcomes.MAJOR}, "
-        f"{outcomes.STATUS} FROM complaint_timers d "
+        f"CASE WHEN d.met_at < :upto THEN d.met_at END, {_OUTCOME} AS outcome, "
+        f"{outcomes.MAJOR}, {outcomes.STATUS}, d.seq FROM complaint_timers d "
         "JOIN complaint_outcomes o ON o.complaint_id = d.complaint_id "
         "JOIN complaints p ON p.id = d.complaint_id JOIN customers c ON c.id = p.customer_id "
-        "WHERE d.breached = 1 AND d.due >= :start "
-        "AND d.due < :end AND d.due < :past ORDER BY d.due, d.complaint_id, d.seq", bounds,
-    ):
-        if met_at is not None:
-            outcome = "met late"
-        elif name == "resolve" and cancelled_at == due:
-            outcome = "became major"
-        elif cancelled_at is not None:
-            outcome = "ended unmet"
-        else:
-            outcome = "still owed"
-        rows.append({"complaint_id": cid, "customer": customer, "timer": name,
-                     "due": from_db(due), "met_at": from_db(met_at) if met_at else None,
-                     "outcome": outcome, "severity": "major" if major else "minor",
-                     "status": status})
-    return rows
+        f"WHERE {_MISSED_WHERE} {order}", {**bounds, "limit": limit},
+    ).fetchall()
+    if limit is not None:
+        rows.sort(key=lambda row: (row[3], row[0], row[8]))
+    return [{"complaint_id": cid, "customer": customer, "timer": name, "due": from_db(due),
+             "met_at": from_db(met_at) if met_at else None, "outcome": outcome,
+             "severity": "major" if major else "minor", "status": status}
+            for cid, customer, name, due, met_at, outcome, major, status, _ in rows], total
 
 
 # Quarterly relationship evaluation (客戶關係評估, seed 001) ------------------------------
