@@ -1,7 +1,5 @@
 """``crmcli visit …``, ``crmcli service …`` and ``crmcli care``: follow-ups and contacts."""
 
-from __future__ import annotations
-
 from datetime import date, datetime
 from typing import Annotated, Any
 
