@@ -6,8 +6,7 @@ is drawn by Rich; anywhere else it is plain text with no escape codes and no wra
 
 from __future__ import annotations
 
-import csv
-import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -64,18 +63,24 @@ def text_value(value: Any) -> str:
     if isinstance(value, list | tuple):
         return "; ".join(str(item) for item in value)
     if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False)
+        return _dumps(value)
     return str(value)
 
 
 def table_value(value: Any) -> str:
     """A value in a table cell, shaped for a person reading a terminal."""
+    if type(value) is str:  # most cells: checked first
+        if "\n" in value or "\t" in value:
+            return value.replace("\r\n", " ").replace("\n", " ").replace("\t", " ")
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else ""
     if isinstance(value, datetime):
         return short_local(value)
+    if isinstance(value, date):
+        return value.isoformat()
     if isinstance(value, float):
         return f"{value:g}"
     if isinstance(value, list | tuple):
@@ -134,6 +139,8 @@ def record(env: Env, row: Row, columns: list[Column], fmt: Format) -> None:
 
 
 def _dumps(value: Any) -> str:
+    import json
+
     return json.dumps(value, ensure_ascii=False)
 
 
@@ -150,6 +157,8 @@ def _json(env: Env, rows: Iterable[Row], columns: list[Column]) -> int:
 
 
 def _delimited(env: Env, rows: Iterable[Row], columns: list[Column], delimiter: str) -> int:
+    import csv
+
     if delimiter == "\t":
         writer = csv.writer(env.stdout, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_NONE,
                             escapechar="\\")
@@ -169,36 +178,67 @@ def _delimited(env: Env, rows: Iterable[Row], columns: list[Column], delimiter: 
 def _plain_table(env: Env, rows: Iterable[Row], columns: list[Column], title: str | None) -> int:
     """Columns padded to display width (CJK counts double), as tabulate's "simple" format.
 
-    Written here rather than with tabulate: every cell is already text, and tabulate's type
-    sniffing of each cell was most of the time of a large piped ``visit due``.
+    Written here rather than with tabulate, and column by column: a large piped ``visit due``
+    has a hundred thousand cells, and any per-cell work shows.
     """
-    body = [[table_value(row.get(c.key)) for c in columns] for row in rows]
-    if not body:
+    rows = rows if isinstance(rows, list) else list(rows)
+    if not rows:
         return 0
-    headers = [c.title for c in columns]
-    widths = [_width(h) + 2 for h in headers]
-    cell_widths = [[_width(cell) for cell in line] for line in body]
-    for line in cell_widths:
-        widths = [max(w, cw) for w, cw in zip(widths, line, strict=True)]
-    right = [c.justify == "right" for c in columns]
-
-    def pad(cells: list[str], sizes: list[int]) -> str:
-        return "  ".join(
-            " " * (width - size) + cell if is_right else cell + " " * (width - size)
-            for cell, size, width, is_right in zip(cells, sizes, widths, right, strict=True)
-        ).rstrip()
-
+    cells = []
+    for column in columns:
+        key, width = column.key, _width(column.title) + 2
+        values = [row.get(key) for row in rows]
+        texts = [value if type(value) is str and "\n" not in value and "\t" not in value
+                 else value.isoformat() if type(value) is date
+                 else table_value(value) for value in values]
+        if "".join(texts).isascii():
+            width = max(width, *map(len, texts))
+            padded = [text.rjust(width) if column.justify == "right" else text.ljust(width)
+                      for text in texts]
+        else:
+            known: dict[str, int] = {}  # names and owners repeat down a column
+            sizes = [len(text) if text.isascii() else known.get(text) or known.setdefault(
+                text, _width(text)) for text in texts]
+            width = max(width, *sizes)
+            padded = [" " * (width - size) + text if column.justify == "right"
+                      else text + " " * (width - size) for text, size in zip(texts, sizes,
+                                                                              strict=True)]
+        cells.append((column, width, padded))
     if title:
         env.out(title)
-    out = [pad(headers, [_width(h) for h in headers]), "  ".join("-" * w for w in widths)]
-    out += [pad(line, sizes) for line, sizes in zip(body, cell_widths, strict=True)]
-    env.out("\n".join(out))
-    return len(body)
+    head = "  ".join(_pad(c.title, w, c.justify) for c, w, _ in cells).rstrip()
+    rule = "  ".join("-" * w for _, w, _ in cells)
+    lines = ["  ".join(line).rstrip() for line in zip(*(p for _, _, p in cells), strict=True)]
+    env.out("\n".join([head, rule, *lines]))
+    return len(rows)
+
+
+def _pad(text: str, width: int, justify: str) -> str:
+    room = " " * (width - _width(text))
+    return room + text if justify == "right" else text + room
+
+
+# Characters whose display width is known without asking wcwidth (tests/test_render.py checks
+# every one against it): wide CJK ideographs, kana, hangul, fullwidth forms and CJK punctuation
+# (all three bytes in UTF-8), and a few narrow marks Chinese text carries (— … · ‘’ “”).
+_WIDE_RANGES = ("\u3000-\u3029\u3030-\u303e\u3041-\u3096\u309b-\u30ff\u3105-\u312f"
+                "\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f"
+                "\uff01-\uff60\uffe0-\uffe6")
+_NARROW_MARKS = "\u00b7\u2014\u2018\u2019\u201c\u201d\u2026"
+_ASCII_AND_WIDE = re.compile(f"[ -~{_WIDE_RANGES}]*")
+_WIDE = re.compile(f"[{_WIDE_RANGES}]")
+_ASCII_AND_NARROW = re.compile(f"[ -~{_NARROW_MARKS}]*")
 
 
 def _width(text: str) -> int:
+    """Display width: wcwidth's ``wcswidth``, worked out directly for the usual text."""
     if text.isascii():
         return len(text)
+    if _ASCII_AND_WIDE.fullmatch(text):
+        return len(text) + (len(text.encode()) - len(text)) // 2  # wide: 3 bytes, 2 columns
+    rest = _WIDE.sub("", text)
+    if _ASCII_AND_NARROW.fullmatch(rest):
+        return 2 * len(text) - len(rest)
     from wcwidth import wcswidth
 
     width = wcswidth(text)
