@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from functools import cache
+from typing import Any, NamedTuple
 
 from crmcli.dates import iso_local, short_local
 from crmcli.env import Env
@@ -25,8 +25,9 @@ class Format(StrEnum):
     jsonl = "jsonl"
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(NamedTuple):
+    """One field of the output (a named tuple: the modules declare dozens at import)."""
+
     key: str
     header: str = ""
     in_table: bool = True
@@ -225,19 +226,24 @@ _WIDE_RANGES = ("\u3000-\u3029\u3030-\u303e\u3041-\u3096\u309b-\u30ff\u3105-\u31
                 "\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f"
                 "\uff01-\uff60\uffe0-\uffe6")
 _NARROW_MARKS = "\u00b7\u2014\u2018\u2019\u201c\u201d\u2026"
-_ASCII_AND_WIDE = re.compile(f"[ -~{_WIDE_RANGES}]*")
-_WIDE = re.compile(f"[{_WIDE_RANGES}]")
-_ASCII_AND_NARROW = re.compile(f"[ -~{_NARROW_MARKS}]*")
+
+
+@cache
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    # Compiled when first needed (~5 ms), so a run that prints no CJK table never pays.
+    return (re.compile(f"[ -~{_WIDE_RANGES}]*"), re.compile(f"[{_WIDE_RANGES}]"),
+            re.compile(f"[ -~{_NARROW_MARKS}]*"))
 
 
 def _width(text: str) -> int:
     """Display width: wcwidth's ``wcswidth``, worked out directly for the usual text."""
     if text.isascii():
         return len(text)
-    if _ASCII_AND_WIDE.fullmatch(text):
+    ascii_and_wide, wide, ascii_and_narrow = _patterns()
+    if ascii_and_wide.fullmatch(text):
         return len(text) + (len(text.encode()) - len(text)) // 2  # wide: 3 bytes, 2 columns
-    rest = _WIDE.sub("", text)
-    if _ASCII_AND_NARROW.fullmatch(rest):
+    rest = wide.sub("", text)
+    if ascii_and_narrow.fullmatch(rest):
         return 2 * len(text) - len(rest)
     from wcwidth import wcswidth
 
