@@ -6,11 +6,13 @@ is drawn by Rich; anywhere else it is plain text with no escape codes and no wra
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Iterable
 from datetime import date, datetime
 from enum import StrEnum
 from functools import cache
+from itertools import repeat
 from typing import Any, NamedTuple
 
 from crmcli.dates import iso_local, short_local
@@ -179,44 +181,53 @@ def _delimited(env: Env, rows: Iterable[Row], columns: list[Column], delimiter: 
 def _plain_table(env: Env, rows: Iterable[Row], columns: list[Column], title: str | None) -> int:
     """Columns padded to display width (CJK counts double), as tabulate's "simple" format.
 
-    Written here rather than with tabulate, and column by column: a large piped ``visit due``
-    has a hundred thousand cells, and any per-cell work shows.
+    Written here rather than with tabulate, and column by column with ``map`` over whole
+    columns: a large piped ``visit due`` has a hundred thousand cells, and any Python-level
+    work per cell shows.
     """
     rows = rows if isinstance(rows, list) else list(rows)
     if not rows:
         return 0
-    cells = []
+    heads, rules, padded = [], [], []
     for column in columns:
-        key, width = column.key, _width(column.title) + 2
-        values = [row.get(key) for row in rows]
-        texts = [value if type(value) is str and "\n" not in value and "\t" not in value
-                 else value.isoformat() if type(value) is date
-                 else table_value(value) for value in values]
-        if "".join(texts).isascii():
-            width = max(width, *map(len, texts))
-            padded = [text.rjust(width) if column.justify == "right" else text.ljust(width)
-                      for text in texts]
-        else:
-            known: dict[str, int] = {}  # names and owners repeat down a column
-            sizes = [len(text) if text.isascii() else known.get(text) or known.setdefault(
-                text, _width(text)) for text in texts]
-            width = max(width, *sizes)
-            padded = [" " * (width - size) + text if column.justify == "right"
-                      else text + " " * (width - size) for text, size in zip(texts, sizes,
-                                                                              strict=True)]
-        cells.append((column, width, padded))
+        texts = _texts(list(map(dict.get, rows, repeat(column.key))))
+        lengths = list(map(len, texts))
+        sizes = lengths if "".join(texts).isascii() else _widths(texts, lengths)
+        width = max(_width(column.title) + 2, *sizes)
+        justify = str.rjust if column.justify == "right" else str.ljust
+        # str.ljust/rjust count characters: a cell of display width s and length n takes
+        # width - s spaces, so it is justified to width - s + n characters.
+        fill = repeat(width) if sizes is lengths else map(
+            operator.add, map(operator.sub, repeat(width), sizes), lengths)
+        padded += [list(map(justify, texts, fill)), repeat("  ")]
+        heads.append(justify(column.title, width - _width(column.title) + len(column.title)))
+        rules.append("-" * width)
     if title:
         env.out(title)
-    head = "  ".join(_pad(c.title, w, c.justify) for c, w, _ in cells).rstrip()
-    rule = "  ".join("-" * w for _, w, _ in cells)
-    lines = ["  ".join(line).rstrip() for line in zip(*(p for _, _, p in cells), strict=True)]
-    env.out("\n".join([head, rule, *lines]))
+    lines = map(str.rstrip, map("".join, zip(*padded[:-1], strict=False)))  # with repeat()
+    env.out("\n".join(["  ".join(heads).rstrip(), "  ".join(rules), *lines]))
     return len(rows)
 
 
-def _pad(text: str, width: int, justify: str) -> str:
-    room = " " * (width - _width(text))
-    return room + text if justify == "right" else text + room
+def _texts(values: list[Any]) -> list[str]:
+    """A column's values as table cells (``table_value``), the common cases without a call."""
+    if set(map(type, values)) == {str}:
+        joined = "".join(values)
+        if "\n" not in joined and "\t" not in joined:
+            return values
+    return [value if type(value) is str and "\n" not in value and "\t" not in value
+            else value.isoformat() if type(value) is date
+            else table_value(value) for value in values]
+
+
+def _widths(texts: list[str], lengths: list[int]) -> list[int]:
+    """Display widths of a column's cells, some not ASCII."""
+    if _patterns()[0].fullmatch(" ".join(texts)):  # each wide character: 3 bytes, 2 columns
+        return [n + (b - n) // 2 for n, b in zip(lengths, map(len, map(str.encode, texts)),
+                                                 strict=True)]
+    known: dict[str, int] = {}  # names and owners repeat down a column
+    return [n if text.isascii() else known.get(text) or known.setdefault(text, _width(text))
+            for text, n in zip(texts, lengths, strict=True)]
 
 
 # Characters whose display width is known without asking wcwidth (tests/test_render.py checks
