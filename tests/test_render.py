@@ -245,3 +245,17 @@ def test_a_plain_table_lines_up_mixed_scripts_and_right_justifies() -> None:
         "   1  王小明    a\n"
         "1234  Acme\n"
         "  12  陳·大文—  b\n")
+
+
+def test_column_widths_agree_with_wcwidth_cell_by_cell() -> None:
+    import random
+
+    from crmcli import render
+
+    rng = random.Random(6)
+    alphabet = ["a", " ", "1", "王", "（", "ア", "한", "—", "…", "·", "“", "é", "😀", "\u0301"]
+    for kinds in (alphabet[:7], alphabet[:10], alphabet):
+        texts = ["".join(rng.choice(kinds) for _ in range(rng.randrange(12)))
+                 for _ in range(300)]
+        expected = [wcswidth(t) if wcswidth(t) >= 0 else len(t) for t in texts]
+        assert render._widths(texts, [len(t) for t in texts]) == expected
