@@ -537,10 +537,15 @@ def in_order(items: list[DueItem]) -> list[DueItem]:
 def due_rows(items: list[DueItem], now: datetime) -> list[dict[str, Any]]:
     """The rows of `visit due` (``DUE_COLUMNS``, plus ``state`` in words for the table)."""
     today = now.astimezone().date()
+    days: dict[date, tuple[bool, str]] = {}  # day obligations share a few hundred days
     rows = []
     for (customer_id, customer, kind, due, reason, owner, method, complaint_id, visit_id,
          service_id) in items:
-        overdue, state = cadence.due_state(due, now, today)
+        if type(due) is date:
+            overdue, state = days.get(due) or days.setdefault(
+                due, cadence.due_state(due, now, today))
+        else:
+            overdue, state = cadence.due_state(due, now, today)
         rows.append({
             "customer_id": customer_id, "customer": customer, "kind": kind, "due": due,
             "overdue": overdue, "state": state, "complaint_id": complaint_id,
@@ -722,9 +727,13 @@ def _cadence_items(session: Session, policy: Policy, last_day: date) -> list[Due
     items = []
     for cid, name, since, created, last, segment, tags in _cadence_candidates(
             session, policy, last_day):
-        entered = from_db(created).astimezone().date()
-        due = rules.next_contact(date.fromisoformat(since) if since else entered,
-                                 _local_day(last), entered,
+        entered: date | None = None  # matters only without a since or a contact (most have both)
+        if since and last:
+            start = date.fromisoformat(since)
+        else:
+            entered = from_db(created).astimezone().date()
+            start = date.fromisoformat(since) if since else entered
+        due = rules.next_contact(start, _local_day(last), entered,
                                  tags.split("\x1f") if tags else (), segment)
         if due.due <= last_day:
             items.append(_cadence_item(cid, name, due, policy))
