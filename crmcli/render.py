@@ -185,12 +185,20 @@ def _plain_table(env: Env, rows: Iterable[Row], columns: list[Column], title: st
     columns: a large piped ``visit due`` has a hundred thousand cells, and any Python-level
     work per cell shows.
     """
-    rows = rows if isinstance(rows, list) else list(rows)
-    if not rows:
+    keys = [c.key for c in columns]
+    count: int
+    if isinstance(rows, list):  # already in memory (visit due): read it column by column
+        count = len(rows)
+        cells: Iterable[Iterable[Any]] = (map(dict.get, rows, repeat(key)) for key in keys)
+    else:  # a stream (a list command): keep only the shown values, row by row
+        values = [list(map(row.get, keys)) for row in rows]
+        count = len(values)
+        cells = zip(*values, strict=True)
+    if not count:
         return 0
     heads, rules, padded = [], [], []
-    for column in columns:
-        texts = _texts(list(map(dict.get, rows, repeat(column.key))))
+    for column, column_cells in zip(columns, cells, strict=True):
+        texts = _texts(list(column_cells))
         lengths = list(map(len, texts))
         sizes = lengths if "".join(texts).isascii() else _widths(texts, lengths)
         width = max(_width(column.title) + 2, *sizes)
@@ -206,7 +214,7 @@ def _plain_table(env: Env, rows: Iterable[Row], columns: list[Column], title: st
         env.out(title)
     lines = map(str.rstrip, map("".join, zip(*padded[:-1], strict=False)))  # with repeat()
     env.out("\n".join(["  ".join(heads).rstrip(), "  ".join(rules), *lines]))
-    return len(rows)
+    return count
 
 
 def _texts(values: list[Any]) -> list[str]:
