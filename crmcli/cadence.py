@@ -27,10 +27,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from crmcli.dates import humanize_delta, local_midnight
 from crmcli.errors import BadInput
@@ -55,8 +54,7 @@ def _split(text: str) -> tuple[int, str]:
 def span(text: str) -> relativedelta | timedelta:
     """A cadence setting (``1w``, ``10d``, ``1mo``) as calendar arithmetic on dates.
 
-    Months are calendar months (``relativedelta``); days and weeks are plain days, which
-    ``timedelta`` adds several times faster (``visit due`` adds one per candidate customer).
+    Months are calendar months (``relativedelta``); days and weeks are plain days.
     """
     from dateutil.relativedelta import relativedelta
 
@@ -64,6 +62,49 @@ def span(text: str) -> relativedelta | timedelta:
     if unit == "mo":
         return relativedelta(months=n)
     return timedelta(days=n * 7 if unit == "w" else n)
+
+
+@cache
+def _step(text: str) -> tuple[int, bool]:
+    """A cadence as (count, in calendar months?): days and weeks as a number of days."""
+    n, unit = _split(text)
+    if unit == "mo":
+        return n, True
+    return (n * 7 if unit == "w" else n), False
+
+
+def add_span(day: date, text: str) -> date:
+    """``day + span(text)``, without dateutil: ``visit due`` adds one per candidate customer.
+
+    A month later is the same day of the month, or the month's last day if it has fewer
+    (31 January + 1mo = 28/29 February), as ``relativedelta`` does.
+    """
+    n, months = _step(text)
+    if not months:
+        return day + timedelta(days=n)
+    index = day.year * 12 + day.month - 1 + n
+    year, month = divmod(index, 12)
+    return date(year, month + 1, min(day.day, _month_length(year, month + 1)))
+
+
+def _month_length(year: int, month: int) -> int:
+    if month == 2:
+        return 29 if _leap(year) else 28
+    return 30 if month in (4, 6, 9, 11) else 31
+
+
+def latest_anchor(last_day: date, text: str) -> date:
+    """The latest day whose next contact ``text`` later falls on or before ``last_day``."""
+    n, months = _step(text)
+    if not months:
+        return last_day - timedelta(days=n)
+    index = last_day.year * 12 + last_day.month - 1 - n
+    year, month = divmod(index, 12)
+    anchor = date(year, month + 1, min(last_day.day, _month_length(year, month + 1)))
+    # A month's end absorbs the later days of a longer month (31 January + 1mo = 28 February).
+    while add_span(anchor + timedelta(days=1), text) <= last_day:
+        anchor += timedelta(days=1)
+    return anchor
 
 
 def shortest_days(text: str) -> int:
@@ -78,8 +119,7 @@ def shortest_cadence_days(policy: Policy) -> int:
     return min(shortest_days(text) for text in texts)
 
 
-@dataclass(frozen=True)
-class Contactee:
+class Contactee(NamedTuple):
     """What the cadence rules need to know of a customer (dates are local)."""
 
     start: date  # ``since``, else the day the customer was entered
@@ -95,8 +135,7 @@ class Contactee:
         return max(self.start, self.entered) if self.entered else self.start
 
 
-@dataclass(frozen=True)
-class Due:
+class Due(NamedTuple):
     """When the next contact (or visit) is due, and why."""
 
     due: date
@@ -141,25 +180,43 @@ def _earliest(anchor: date, candidates: list[tuple[str, str]]) -> tuple[date, st
     # first listed (the policy's own rule) names it.
     best: tuple[date, str, str] | None = None
     for label, every in candidates:
-        due = anchor + span(every)
+        due = add_span(anchor, every)
         if best is None or due < best[0]:
             best = (due, label, every)
     assert best is not None
     return best
 
 
+class ContactRules:
+    """One policy's contact cadence, worked out once for many customers (``visit due``)."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.new_days = timedelta(days=policy.new_customer_days)
+        self.new = ("new customer", policy.cadence_new)
+        self.established = [("established customer", policy.cadence_established)]
+        self.overrides = [(kind, name, f"{kind} {name}", value) for kind, name, value in
+                          _overrides(tuple(sorted(policy.cadence_overrides.items())))]
+
+    def next_contact(self, start: date, last_contact: date | None, entered: date | None,
+                     tags: Iterable[str] = (), segment: str | None = None) -> Due:
+        """``next_contact`` of the customer these values describe (see ``Contactee``)."""
+        known_from = max(start, entered) if entered else start
+        anchor = last_contact or known_from
+        overrides = [(label, every) for kind, name, label, every in self.overrides
+                     if (name in tags if kind == "tag" else name == segment)
+                     ] if self.overrides else []
+        ends = start + self.new_days
+        due, rule, every = _earliest(anchor, [self.new, *overrides])
+        if due < ends:
+            return Due(due, every, rule, anchor, last_contact is not None)
+        due, rule, every = _earliest(anchor, overrides or self.established)
+        return Due(max(due, ends), every, rule, anchor, last_contact is not None)
+
+
 def next_contact(customer: Contactee, policy: Policy) -> Due:
     """When the customer's next contact is due under the contact cadence."""
-    anchor = customer.last_contact or customer.known_from
-    contacted = customer.last_contact is not None
-    overrides = overrides_for(policy, customer.tags, customer.segment)
-    ends = new_until(customer, policy)
-    due, rule, every = _earliest(anchor, [("new customer", policy.cadence_new), *overrides])
-    if due < ends:
-        return Due(due, every, rule, anchor, contacted)
-    due, rule, every = _earliest(anchor, overrides or [("established customer",
-                                                        policy.cadence_established)])
-    return Due(max(due, ends), every, rule, anchor, contacted)
+    return ContactRules(policy).next_contact(customer.start, customer.last_contact,
+                                             customer.entered, customer.tags, customer.segment)
 
 
 def next_in_person(customer: Contactee, policy: Policy) -> Due:
@@ -188,20 +245,30 @@ def deadline(due: date | datetime) -> datetime:
 
 def due_words(due: date | datetime, now: datetime) -> str:
     """How overdue, or how soon, in words: ``OVERDUE 2d 3h``, ``due today``, ``due in 3d``."""
-    today = now.astimezone().date()
-    if is_overdue(due, now):
-        if isinstance(due, datetime):
+    return due_state(due, now, now.astimezone().date())[1]
+
+
+def due_state(due: date | datetime, now: datetime, today: date) -> tuple[bool, str]:
+    """``is_overdue`` and ``due_words`` at once, ``today`` being ``now``'s local date (worked
+    out once by callers with many items)."""
+    if isinstance(due, datetime):
+        if now > due:
             late = now - due
-            return "OVERDUE <1m" if late < timedelta(minutes=1) else (
-                f"OVERDUE {humanize_delta(late)}")
-        return f"OVERDUE {(today - due).days}d"
-    day = due.astimezone().date() if isinstance(due, datetime) else due
+            return True, "OVERDUE <1m" if late < _MINUTE else f"OVERDUE {humanize_delta(late)}"
+        day = due.astimezone().date()
+    elif today > due:
+        return True, f"OVERDUE {(today - due).days}d"
+    else:
+        day = due
     ahead = (day - today).days
     if ahead <= 0:
-        return "due today"
+        return False, "due today"
     if ahead == 1:
-        return "due tomorrow"
-    return f"due in {ahead}d"
+        return False, "due tomorrow"
+    return False, f"due in {ahead}d"
+
+
+_MINUTE = timedelta(minutes=1)
 
 
 def horizon_day(today: date, within_days: int = 0) -> date:
@@ -260,8 +327,7 @@ def yearly_between(month: int, day: int, first: date, last: date) -> list[date]:
     return found
 
 
-@dataclass(frozen=True)
-class Occasion:
+class Occasion(NamedTuple):
     day: date
     kind: str  # birthday | anniversary | holiday
     years: int | None  # age, or years of the relationship; None when unknown

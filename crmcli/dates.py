@@ -50,7 +50,12 @@ def iso_local(moment: datetime) -> str:
 
 def short_local(moment: datetime) -> str:
     """A time as a person reads it in a table: ``2026-11-20 09:40``."""
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+    # The local wall-clock time as astimezone() gives it (both ask the C library), about
+    # twice as fast: a large `visit due` table shows thousands of times.
+    local = datetime.fromtimestamp(moment.timestamp())
+    if local.year < 1000:  # strftime does not pad the year to four digits
+        return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+    return local.isoformat(" ", "minutes")
 
 
 def local_midnight(day: date) -> datetime:

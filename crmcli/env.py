@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import os
 import sys
 from dataclasses import dataclass, field
@@ -15,6 +14,8 @@ def _user() -> str:
     explicit = os.environ.get("CRMCLI_USER")
     if explicit:
         return explicit
+    import getpass
+
     try:
         return getpass.getuser()
     except (KeyError, OSError):

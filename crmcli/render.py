@@ -6,13 +6,14 @@ is drawn by Rich; anywhere else it is plain text with no escape codes and no wra
 
 from __future__ import annotations
 
-import csv
-import json
+import operator
+import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from functools import cache
+from itertools import repeat
+from typing import Any, NamedTuple
 
 from crmcli.dates import iso_local, short_local
 from crmcli.env import Env
@@ -26,8 +27,9 @@ class Format(StrEnum):
     jsonl = "jsonl"
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(NamedTuple):
+    """One field of the output (a named tuple: the modules declare dozens at import)."""
+
     key: str
     header: str = ""
     in_table: bool = True
@@ -64,18 +66,24 @@ def text_value(value: Any) -> str:
     if isinstance(value, list | tuple):
         return "; ".join(str(item) for item in value)
     if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False)
+        return _dumps(value)
     return str(value)
 
 
 def table_value(value: Any) -> str:
     """A value in a table cell, shaped for a person reading a terminal."""
+    if type(value) is str:  # most cells: checked first
+        if "\n" in value or "\t" in value:
+            return value.replace("\r\n", " ").replace("\n", " ").replace("\t", " ")
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else ""
     if isinstance(value, datetime):
         return short_local(value)
+    if isinstance(value, date):
+        return value.isoformat()
     if isinstance(value, float):
         return f"{value:g}"
     if isinstance(value, list | tuple):
@@ -134,6 +142,8 @@ def record(env: Env, row: Row, columns: list[Column], fmt: Format) -> None:
 
 
 def _dumps(value: Any) -> str:
+    import json
+
     return json.dumps(value, ensure_ascii=False)
 
 
@@ -150,6 +160,8 @@ def _json(env: Env, rows: Iterable[Row], columns: list[Column]) -> int:
 
 
 def _delimited(env: Env, rows: Iterable[Row], columns: list[Column], delimiter: str) -> int:
+    import csv
+
     if delimiter == "\t":
         writer = csv.writer(env.stdout, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_NONE,
                             escapechar="\\")
@@ -169,36 +181,94 @@ def _delimited(env: Env, rows: Iterable[Row], columns: list[Column], delimiter: 
 def _plain_table(env: Env, rows: Iterable[Row], columns: list[Column], title: str | None) -> int:
     """Columns padded to display width (CJK counts double), as tabulate's "simple" format.
 
-    Written here rather than with tabulate: every cell is already text, and tabulate's type
-    sniffing of each cell was most of the time of a large piped ``visit due``.
+    Written here rather than with tabulate, and column by column with ``map`` over whole
+    columns: a large piped ``visit due`` has a hundred thousand cells, and any Python-level
+    work per cell shows.
     """
-    body = [[table_value(row.get(c.key)) for c in columns] for row in rows]
-    if not body:
+    keys = [c.key for c in columns]
+    count: int
+    if isinstance(rows, list):  # already in memory (visit due): read it column by column
+        count = len(rows)
+        cells: Iterable[Iterable[Any]] = (map(dict.get, rows, repeat(key)) for key in keys)
+    else:  # a stream (a list command): keep only the shown values, row by row
+        values = [list(map(row.get, keys)) for row in rows]
+        count = len(values)
+        cells = zip(*values, strict=True)
+    if not count:
         return 0
-    headers = [c.title for c in columns]
-    widths = [_width(h) + 2 for h in headers]
-    cell_widths = [[_width(cell) for cell in line] for line in body]
-    for line in cell_widths:
-        widths = [max(w, cw) for w, cw in zip(widths, line, strict=True)]
-    right = [c.justify == "right" for c in columns]
-
-    def pad(cells: list[str], sizes: list[int]) -> str:
-        return "  ".join(
-            " " * (width - size) + cell if is_right else cell + " " * (width - size)
-            for cell, size, width, is_right in zip(cells, sizes, widths, right, strict=True)
-        ).rstrip()
-
+    heads, rules, padded = [], [], []
+    for column, column_cells in zip(columns, cells, strict=True):
+        texts = _texts(list(column_cells))
+        lengths = list(map(len, texts))
+        sizes = lengths if "".join(texts).isascii() else _widths(texts, lengths)
+        width = max(_width(column.title) + 2, *sizes)
+        justify = str.rjust if column.justify == "right" else str.ljust
+        # str.ljust/rjust count characters: a cell of display width s and length n takes
+        # width - s spaces, so it is justified to width - s + n characters.
+        fill = repeat(width) if sizes is lengths else map(
+            operator.add, map(operator.sub, repeat(width), sizes), lengths)
+        padded += [list(map(justify, texts, fill)), repeat("  ")]
+        heads.append(justify(column.title, width - _width(column.title) + len(column.title)))
+        rules.append("-" * width)
     if title:
         env.out(title)
-    out = [pad(headers, [_width(h) for h in headers]), "  ".join("-" * w for w in widths)]
-    out += [pad(line, sizes) for line, sizes in zip(body, cell_widths, strict=True)]
-    env.out("\n".join(out))
-    return len(body)
+    lines = map(str.rstrip, map("".join, zip(*padded[:-1], strict=False)))  # with repeat()
+    env.out("\n".join(["  ".join(heads).rstrip(), "  ".join(rules), *lines]))
+    return count
+
+
+def _texts(values: list[Any]) -> list[str]:
+    """A column's values as table cells (``table_value``), the common cases without a call."""
+    if set(map(type, values)) == {str}:
+        joined = "".join(values)
+        if "\n" not in joined and "\t" not in joined:
+            return values
+    return [value if type(value) is str and "\n" not in value and "\t" not in value
+            else value.isoformat() if type(value) is date
+            else table_value(value) for value in values]
+
+
+def _widths(texts: list[str], lengths: list[int]) -> list[int]:
+    """Display widths of a column's cells, some not ASCII."""
+    plain, joined = texts, " ".join(texts)
+    for mark in _NARROW_MARKS:
+        if mark in joined:  # a narrow mark counts as one column, like the ASCII it becomes
+            plain = list(map(str.replace, plain, repeat(mark), repeat(".")))
+            joined = joined.replace(mark, ".")
+    if _ascii_and_wide().fullmatch(joined):  # each wide character: 3 bytes, 2 columns
+        return [n + (b - n) // 2 for n, b in zip(lengths, map(len, map(str.encode, plain)),
+                                                 strict=True)]
+    known: dict[str, int] = {}  # names and owners repeat down a column
+    return [n if text.isascii() else known.get(text) or known.setdefault(text, _width(text))
+            for text, n in zip(texts, lengths, strict=True)]
+
+
+# Characters whose display width is known without asking wcwidth (tests/test_render.py checks
+# every one against it): wide CJK ideographs, kana, hangul, fullwidth forms and CJK punctuation
+# (all three bytes in UTF-8), and a few narrow marks Chinese text carries (— … · ‘’ “”).
+_WIDE_RANGES = ("\u3000-\u3029\u3030-\u303e\u3041-\u3096\u309b-\u30ff\u3105-\u312f"
+                "\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f"
+                "\uff01-\uff60\uffe0-\uffe6")
+_NARROW_MARKS = "\u00b7\u2014\u2018\u2019\u201c\u201d\u2026"
+
+
+@cache
+def _ascii_and_wide() -> re.Pattern[str]:
+    # Compiled when first needed (~1.6 ms: re walks every code point of the ranges), so a run
+    # that prints no CJK table never pays; importing wcwidth instead would cost ~23 ms.
+    return re.compile(f"[ -~{_WIDE_RANGES}]*")
 
 
 def _width(text: str) -> int:
+    """Display width: wcwidth's ``wcswidth``, worked out directly for the usual text."""
     if text.isascii():
         return len(text)
+    plain = text
+    for mark in _NARROW_MARKS:
+        if mark in plain:  # a narrow mark counts as one column, like the ASCII it becomes
+            plain = plain.replace(mark, ".")
+    if _ascii_and_wide().fullmatch(plain):
+        return len(plain) + (len(plain.encode()) - len(plain)) // 2  # wide: 3 bytes, 2 columns
     from wcwidth import wcswidth
 
     width = wcswidth(text)

@@ -181,6 +181,7 @@ def test_a_broken_cadence_setting_is_bad_input(text: str) -> None:
 def test_due_and_overdue(due: date | datetime, now: datetime, overdue: bool, words: str) -> None:
     assert cadence.is_overdue(due, now) is overdue
     assert cadence.due_words(due, now) == words
+    assert cadence.due_state(due, now, now.astimezone().date()) == (overdue, words)
 
 
 def test_a_day_obligation_is_in_time_to_the_last_instant_of_its_local_day() -> None:
@@ -259,3 +260,46 @@ def test_a_holiday_already_under_way_is_not_ahead() -> None:
 def test_an_unknown_region_is_bad_input() -> None:
     with pytest.raises(BadInput, match="region 'XX'"):
         cadence.public_holidays("XX", D("2026-10-01"), D("2026-10-08"))
+
+
+# --- calendar arithmetic without dateutil ---------------------------------------------------------
+
+SPANS = ["1d", "3d", "10d", "1w", "2w", "1mo", "2mo", "3mo", "12mo", "13mo"]
+
+
+@pytest.mark.parametrize("every", SPANS)
+def test_add_span_is_the_calendar_arithmetic_of_span(every: str) -> None:
+    day = D("2023-12-01")
+    while day < D("2029-03-01"):
+        assert cadence.add_span(day, every) == day + cadence.span(every), (day, every)
+        day += timedelta(days=1)
+
+
+@pytest.mark.parametrize("every", SPANS)
+def test_latest_anchor_is_the_last_day_whose_next_contact_is_due_in_time(every: str) -> None:
+    last_day = D("2025-12-01")
+    while last_day < D("2029-03-01"):
+        anchor = cadence.latest_anchor(last_day, every)
+        assert cadence.add_span(anchor, every) <= last_day < cadence.add_span(
+            anchor + timedelta(days=1), every), (last_day, every)
+        last_day += timedelta(days=1)
+
+
+def test_contact_rules_for_many_customers_agree_with_next_contact() -> None:
+    import random
+
+    rng = random.Random(4)
+    policies = [BASE, VIP, replace(BASE, cadence_overrides={
+        "cadence.tag.VIP": "2w", "cadence.segment.owner": "10d", "cadence.tag.key": "3mo"}),
+        replace(BASE, cadence_new="3d", cadence_established="2mo", new_customer_days=30)]
+    for policy in policies:
+        rules = cadence.ContactRules(policy)
+        for _ in range(2000):
+            start = D("2025-01-01") + timedelta(days=rng.randrange(700))
+            last = rng.choice([None, start + timedelta(days=rng.randrange(-30, 300))])
+            entered = rng.choice([None, start + timedelta(days=rng.randrange(-60, 60))])
+            tags = tuple(rng.sample(["VIP", "key", "x"], rng.randrange(3)))
+            segment = rng.choice([None, "owner", "tenant"])
+            customer = Contactee(start, last, None, tags, segment, entered)
+            assert rules.next_contact(start, last, entered, tags, segment) == \
+                cadence.next_contact(customer, policy)

@@ -116,3 +116,33 @@ def test_version(cli: Cli) -> None:
     from crmcli import __version__
 
     assert cli.ok("--version") == f"crmcli {__version__}\n"
+
+
+def test_the_root_listing_is_what_the_commands_themselves_would_list() -> None:
+    """`crmcli --help` lists cli.COMMANDS' help texts without importing the command modules;
+    they must say what the commands' own help says, at any terminal width."""
+    from typer.core import TyperGroup
+
+    from crmcli.cli import COMMANDS
+
+    for name, (_, _, _, listed) in COMMANDS.items():
+        command = ROOT.get_command(None, name)
+        assert (command.help or "").split("\n\n")[0].strip() == listed, name
+    for width in (40, 80, 120, 200):
+        context: Any = ROOT.make_context("crmcli", ["visit"])
+        ours, clicks = context.make_formatter(), context.make_formatter()
+        ours.width = clicks.width = width
+        ROOT.format_commands(context, ours)
+        TyperGroup.format_commands(ROOT, context, clicks)
+        assert ours.getvalue() == clicks.getvalue()
+
+
+def test_a_group_builds_only_the_command_named_but_lists_them_all() -> None:
+    from crmcli.cli import COMMANDS, _build
+
+    group = _build(*COMMANDS["visit"][:3])
+    assert group.list_commands(None) == ["log", "schedule", "cancel", "list", "due"]
+    assert group.get_command(None, "due").name == "due"
+    assert list(group.commands) == ["due"]
+    assert group.get_command(None, "duee") is None
+    assert sorted(group.commands) == ["cancel", "due", "list", "log", "schedule"]

@@ -213,3 +213,49 @@ def test_short_format_option(listing: Cli) -> None:
 def test_csv_bom_through_the_cli(listing: Cli) -> None:
     out = listing.ok("customer", "list", "-f", "csv", "--bom")
     assert out.startswith("\ufeffid,name,")
+
+
+# --- display width --------------------------------------------------------------------------------
+
+def test_the_width_fast_paths_agree_with_wcwidth() -> None:
+    from crmcli import render
+
+    ranges = re.findall(r"(.)-(.)", render._WIDE_RANGES)
+    wide = [chr(c) for a, b in ranges for c in range(ord(a), ord(b) + 1)]
+    assert all(len(c.encode()) == 3 for c in wide)  # the UTF-8 shortcut counts on it
+    for text in [*wide, *render._NARROW_MARKS, *map(chr, range(32, 127))]:
+        assert render._width(text) == wcswidth(text), hex(ord(text))
+    for text in ["南京安信建筑设计（深圳）有限公司", "王小明 VIP",
+                 "complaint #1 (major): report to 資產管理部負責人 — 停车收费有误…",
+                 "a·b", "“引號”", "é中", "ｱｲ", "\u302a中",
+                 "x\ty中", "😀 smile", "e\u0301", "한국어", "〇〇", "中\u200d文"]:
+        expected = wcswidth(text)
+        assert render._width(text) == (expected if expected >= 0 else len(text)), text
+
+
+def test_a_plain_table_lines_up_mixed_scripts_and_right_justifies() -> None:
+    columns = [Column("id", justify="right"), Column("name"), Column("note")]
+    rows = [{"id": 1, "name": "王小明", "note": "a"}, {"id": 1234, "name": "Acme", "note": ""},
+            {"id": 12, "name": "陳·大文—", "note": "b  "}]
+    out = io.StringIO()
+    render(Env(stdout=out, stderr=io.StringIO(), stdout_isatty=False), rows, columns)
+    assert out.getvalue() == (
+        "  id  name      note\n"
+        "----  --------  ------\n"
+        "   1  王小明    a\n"
+        "1234  Acme\n"
+        "  12  陳·大文—  b\n")
+
+
+def test_column_widths_agree_with_wcwidth_cell_by_cell() -> None:
+    import random
+
+    from crmcli import render
+
+    rng = random.Random(6)
+    alphabet = ["a", " ", "1", "王", "（", "ア", "한", "—", "…", "·", "“", "é", "😀", "\u0301"]
+    for kinds in (alphabet[:7], alphabet[:10], alphabet):
+        texts = ["".join(rng.choice(kinds) for _ in range(rng.randrange(12)))
+                 for _ in range(300)]
+        expected = [wcswidth(t) if wcswidth(t) >= 0 else len(t) for t in texts]
+        assert render._widths(texts, [len(t) for t in texts]) == expected

@@ -746,7 +746,7 @@ def test_the_prefilter_finds_exactly_the_customers_the_rules_say_are_due(
                   "SELECT c.id, since, created_at, last_contact_at, last_in_person_at, segment, "
                   "(SELECT group_concat(tag) FROM customer_tags t WHERE t.customer_id = c.id) "
                   "FROM customers c")]
-    for ahead in (0, 3, 12, 40):
+    for ahead in (0, 3, 10, 12, 40, 41, 100):  # 10, 41, 100: the ends of Nov, Dec, Feb
         last_day = date(2026, 11, 20) + timedelta(days=ahead)
         found = {(item.customer_id, item.kind, item.due)
                  for item in visits.due_items(session, last_day, {"cadence", "annual"})}
@@ -755,3 +755,31 @@ def test_the_prefilter_finds_exactly_the_customers_the_rules_say_are_due(
                                       ("annual", cadence.next_in_person(who, policy)))
                     if due.due <= last_day}
         assert found == expected
+
+
+# --- the order and the words of `visit due`, worked out in bulk --------------------------------
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "America/New_York", "Australia/Lord_Howe"])
+def test_due_items_in_bulk_sort_and_read_as_one_at_a_time(
+        set_tz: Any, zone: str) -> None:
+    set_tz(zone)
+    rng = random.Random(zone)
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    items = []
+    for number in range(3000):
+        due: date | datetime = (start + timedelta(minutes=rng.randrange(0, 400 * 24 * 60))
+                                if rng.random() < 0.5
+                                else date(2026, 3, 1) + timedelta(days=rng.randrange(400)))
+        items.append(visits.DueItem(rng.randrange(20), "x", rng.choice(["cadence", "annual",
+                                    "complaint", "resolve"]), due, "r",
+                                    visit_id=rng.choice([None, number]),
+                                    complaint_id=rng.choice([None, number])))
+    assert visits.in_order(items) == sorted(items, key=visits.DueItem.sort_key)
+    for now in (datetime(2026, 11, 1, 6, 30, tzinfo=UTC), datetime(2026, 4, 5, 15, 59, tzinfo=UTC)):
+        rows = visits.due_rows(items, now)
+        for item, row in zip(items, rows, strict=True):
+            assert row["overdue"] is cadence.is_overdue(item.due, now)
+            assert row["state"] == cadence.due_words(item.due, now)
+            assert [row[c.key] for c in visits.DUE_COLUMNS] == [
+                getattr(item, c.key) if c.key != "overdue" else row["overdue"]
+                for c in visits.DUE_COLUMNS]

@@ -1,7 +1,5 @@
 """``crmcli visit …``, ``crmcli service …`` and ``crmcli care``: follow-ups and contacts."""
 
-from __future__ import annotations
-
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -271,8 +269,7 @@ def due(
     session = app_state.session()
     chosen = visits.expand_kinds(kind) if kind else None
     last_day = _last_day(within, session.now, 3660)
-    rows = [item.row(session.now)
-            for item in visits.due_items(session, last_day, chosen, owner)]
+    rows = visits.due_rows(visits.due_items(session, last_day, chosen, owner), session.now)
     late = [row for row in rows if row["overdue"]]
     if late and fmt is Format.table and app_state.env.rich:
         _alert(app_state, late)
