@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -476,16 +476,52 @@ def _sweep_items(complaint: Complaint) -> list[SweepItem]:
             for auto in rules.pending_automatic(complaint.effective, complaint.events)]
 
 
-def running_deadlines(session: Session, horizon: datetime) -> Iterable[tuple[Complaint,
-                                                                             rules.Timer]]:
-    """Complaint timers (feedback, report, resolution) overdue or due by ``horizon``."""
-    rows = session.conn.execute(
-        _ROW + " WHERE p.status != 'closed' AND p.attention_at <= ?", (to_db(horizon),)
-    ).fetchall()
-    for complaint in _load_many(session, rows, session.now):
-        for timer in complaint.effective.running_timers():
-            if timer.name != "followup" and timer.due <= horizon:
-                yield complaint, timer
+@dataclass(frozen=True)
+class Deadline:
+    """A complaint deadline still running, with what a to-do list says about its complaint."""
+
+    complaint_id: int
+    customer_id: int
+    customer: str
+    summary: str
+    handler: str  # the complaint's owner, else whoever received it
+    severity: str
+    timer: rules.Timer
+
+
+def deadlines_of(complaint: Complaint) -> list[Deadline]:
+    """The running feedback, report and resolution deadlines of a replayed complaint."""
+    row = complaint.row
+    return [Deadline(complaint.id, row["customer_id"], row["customer"], row["summary"],
+                     row["owner"] or row["received_by"], complaint.effective.severity, timer)
+            for timer in complaint.effective.running_timers() if timer.name != "followup"]
+
+
+def running_deadlines(session: Session, horizon: datetime) -> list[Deadline]:
+    """Complaint deadlines (feedback, report, resolution) overdue or due by ``horizon``.
+
+    Read from the stored outcomes (``crmcli.outcomes``) of the unclosed complaints whose
+    attention time has come, as the replay up to now would give them.
+    """
+    moment = outcomes.Moment.of(session.now)
+    found = []
+    for (cid, customer_id, customer, summary, handler, name, started, automatic, due,
+         breached, major) in session.conn.execute(
+        "SELECT p.id, p.customer_id, c.name, p.summary, "
+        "coalesce(nullif(p.owner, ''), p.received_by), t.name, t.started_at, t.automatic, "
+        f"t.due, t.breached AND t.due < :past, {outcomes.MAJOR} "
+        "FROM complaints p JOIN customers c ON c.id = p.customer_id "
+        "JOIN complaint_outcomes o ON o.complaint_id = p.id "
+        "JOIN complaint_timers t ON t.complaint_id = p.id "
+        "WHERE p.status != 'closed' AND p.attention_at <= :horizon AND t.name != 'followup' "
+        f"AND t.due <= :horizon AND {outcomes.RUNNING}",
+        {"upto": moment.upto, "past": moment.past, "horizon": to_db(horizon)},
+    ):
+        timer = rules.Timer(name, from_db(started), from_db(due), breached=bool(breached),
+                            automatic=bool(automatic))
+        found.append(Deadline(cid, customer_id, customer, summary, handler,
+                              "major" if major else "minor", timer))
+    return found
 
 
 def load_matching(session: Session, where: str, params: list[Any], as_of: datetime

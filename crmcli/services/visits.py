@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from crmcli import cadence
 from crmcli.dates import from_db, local_midnight, local_today, month_bounds, to_db
@@ -31,6 +31,9 @@ from crmcli.policy import CADENCE_OVERRIDE, Policy
 from crmcli.render import Column
 from crmcli.services import Session
 from crmcli.services.customers import find as find_customer
+
+if TYPE_CHECKING:
+    from crmcli.services.complaints import Deadline
 
 METHODS = ("phone", "wechat", "in-person", "email", "letter")
 VISIT_KINDS = ("complaint", "repair", "paid", "survey", "routine", "care")
@@ -589,9 +592,9 @@ def due_items(session: Session, last_day: date, kinds: set[str] | None = None,
     if wanted & set(DEADLINE_KINDS):
         from crmcli.services import complaints
 
-        items += [_deadline_item(session, complaint, timer)
-                  for complaint, timer in complaints.running_deadlines(session, horizon)
-                  if timer.name in wanted]
+        items += [_deadline_item(session, deadline)
+                  for deadline in complaints.running_deadlines(session, horizon)
+                  if deadline.timer.name in wanted]
     if owner is not None:
         key = owner.strip().casefold()
         items = [item for item in items if (item.owner or "").casefold() == key]
@@ -752,20 +755,20 @@ def _annual_items(session: Session, policy: Policy, last_day: date) -> list[DueI
 _DEADLINE_LABELS = {"response": "feedback to the customer", "resolve": "resolve"}
 
 
-def _deadline_item(session: Session, complaint: Any, timer: Any) -> DueItem:
-    row, eff = complaint.row, complaint.effective
+def _deadline_item(session: Session, deadline: Deadline) -> DueItem:
+    timer = deadline.timer
     policy = session.policies.at(timer.started_at)
-    handler = row["owner"] or row["received_by"]
     if timer.name == "report":
         label, owner = f"report to {policy.department_head}", policy.area_manager
-    elif timer.name == "resolve" and eff.severity == "major":
+    elif timer.name == "resolve" and deadline.severity == "major":
         label, owner = "resolve (major)", policy.area_manager
     else:
-        label, owner = _DEADLINE_LABELS[timer.name], handler
-    summary = row["summary"] if len(row["summary"]) <= 24 else row["summary"][:23] + "…"
-    return DueItem(row["customer_id"], row["customer"], timer.name, timer.due,
-                   f"complaint #{complaint.id} ({eff.severity}): {label} — {summary}", owner,
-                   complaint_id=complaint.id)
+        label, owner = _DEADLINE_LABELS[timer.name], deadline.handler
+    summary = deadline.summary
+    summary = summary if len(summary) <= 24 else summary[:23] + "…"
+    return DueItem(deadline.customer_id, deadline.customer, timer.name, timer.due,
+                   f"complaint #{deadline.complaint_id} ({deadline.severity}): {label} — "
+                   f"{summary}", owner, complaint_id=deadline.complaint_id)
 
 
 def due_for_customer(session: Session, customer: dict[str, Any]) -> list[dict[str, Any]]:
@@ -785,10 +788,9 @@ def due_for_customer(session: Session, customer: dict[str, Any]) -> list[dict[st
     for (complaint_id,) in session.conn.execute(
             "SELECT id FROM complaints WHERE customer_id = ? AND status != 'closed'", (cid,)
     ).fetchall():
-        complaint = complaints.load(session, complaint_id)
-        items += [_deadline_item(session, complaint, timer)
-                  for timer in complaint.effective.running_timers()
-                  if timer.name in DEADLINE_KINDS]
+        items += [_deadline_item(session, deadline)
+                  for deadline in complaints.deadlines_of(complaints.load(session, complaint_id))
+                  if deadline.timer.name in DEADLINE_KINDS]
     return due_rows(in_order(items), session.now)
 
 
