@@ -122,9 +122,6 @@ def _sections(report: Any) -> list[tuple[str, list[Column], list[dict[str, Any]]
     return sections
 
 
-MISSED_SHOWN = 40  # the missed deadlines a one-screen report lists
-
-
 def _missed_title(report: Any) -> str:
     if report.missed > len(report.breached):
         return f"Deadlines missed ({len(report.breached)} of {report.missed:,})"
@@ -239,7 +236,7 @@ def monthly(
     report = reports.monthly(
         session, year, number, detail=by is not None or not tabular,
         compare=by is None and not tabular,
-        missed_limit=None if fmt in (ReportFormat.json, ReportFormat.jsonl) else MISSED_SHOWN)
+        screen=by is None and fmt in (ReportFormat.table, ReportFormat.markdown))
     if by is not None:
         rows = report.breakdowns[by]
         columns = [Column(by), *(Column(k, justify="right") for k in
@@ -266,8 +263,8 @@ def monthly(
         document["breached"] = [{k: json_value(v) for k, v in r.items()}
                                 for r in report.breached]
         document["previous"] = {key: report.previous.get(key) for key in reports.SPEC_FIELDS}
-        env.out(json.dumps(document, ensure_ascii=False,
-                           indent=2 if fmt is ReportFormat.json else None))
+        env.out(_document(document) if fmt is ReportFormat.json
+                else json.dumps(document, ensure_ascii=False))
     elif fmt in (ReportFormat.csv, ReportFormat.tsv):
         rows = [{"metric": key, "value": value} for key, value in report.figures.items()]
         render(env, rows, [Column("metric"), Column("value")], Format(fmt.value), bom=bom)
@@ -275,6 +272,22 @@ def monthly(
         _print_rich(env, report)
     else:
         _print_text(env, report, fmt)
+
+
+def _document(document: dict[str, Any]) -> str:
+    """The report as indented json, each element of a list on one line (as lists print): a
+    month of a large site has tens of thousands of them."""
+    def dumps(value: Any, indent: int | None = None) -> str:
+        return json.dumps(value, ensure_ascii=False, indent=indent)
+
+    fields = []
+    for key, value in document.items():
+        if isinstance(value, list) and value:
+            text = "[\n    " + ",\n    ".join(dumps(item) for item in value) + "\n  ]"
+        else:
+            text = dumps(value, 2).replace("\n", "\n  ")
+        fields.append(f"  {dumps(key)}: {text}")
+    return "{\n" + ",\n".join(fields) + "\n}"
 
 
 _QUARTER = re.compile(r"^(\d{4})-?Q([1-4])$", re.IGNORECASE)

@@ -99,16 +99,20 @@ _GROUPS = {
     "owner": "owner",
     "customer": "'#' || customer_id || ' ' || customer",
 }
+MISSED_SHOWN = 40  # on a screen: the missed deadlines listed (the report says how many more)
 
 
-def _opened(session: Session, period: Period, bounds: dict[str, str], detail: bool
-            ) -> dict[str, dict[Any, tuple[int, ...]]]:
+def _opened(session: Session, period: Period, bounds: dict[str, str], detail: bool,
+            screen: bool = False) -> dict[str, dict[Any, tuple[int, ...]]]:
     """Counts over the complaints opened in the period: in total, and (``detail``) by each
-    breakdown and by week. One statement: SQLite works out each complaint's state once."""
+    breakdown and by week — on a ``screen``, only customers with more than one complaint.
+    One statement: SQLite works out each complaint's state once."""
     parts = [f"SELECT 'total', NULL, {_COUNTS} FROM month"]
     params: dict[str, str] = dict(bounds)
     if detail:
-        parts += [f"SELECT '{by}', {key}, {_COUNTS} FROM month GROUP BY 2"
+        parts += [f"SELECT '{by}', {key}, {_COUNTS} FROM month "
+                  + ("GROUP BY customer_id" + (" HAVING count(*) > 1" if screen else "")
+                     if by == "customer" else "GROUP BY 2")
                   for by, key in _GROUPS.items()]
         weeks = " ".join(f"WHEN opened_at < :week{i} THEN {i}"
                          for i in range(len(_mondays(period)) - 1))
@@ -121,7 +125,7 @@ def _opened(session: Session, period: Period, bounds: dict[str, str], detail: bo
         f"WITH month AS MATERIALIZED ({_OPENED_DETAIL if detail else _OPENED}) "
         + " UNION ALL ".join(parts), params
     ):
-        found[group][key] = tuple(int(n) for n in counts)
+        found[group][key] = tuple(map(int, counts))
     return found
 
 
@@ -137,22 +141,30 @@ def _mondays(period: Period) -> list[date]:
     return days
 
 
-def _closed(session: Session, bounds: dict[str, str]) -> tuple[list[float], int]:
-    """Hours from opening to closing of each complaint closed in the period (and still
-    closed at its end), sorted; and how many of them met every resolution deadline."""
-    hours: list[float] = []
-    on_time = 0
-    for seconds, breached in session.conn.execute(
-        "SELECT CAST(strftime('%s', closed_at) AS INTEGER) "
-        "- CAST(strftime('%s', complaint_opened_at) AS INTEGER), "
-        "ifnull(resolve_missed_at < :past, 0) FROM complaint_cycles "
-        "WHERE closed_at >= :start AND closed_at < :end AND closed_at < :upto "
-        "AND (reopened_at IS NULL OR reopened_at >= :upto)", bounds,
-    ):
-        hours.append(seconds / 3600)
-        on_time += not breached
-    hours.sort()
-    return hours, on_time
+def _closed(session: Session, bounds: dict[str, str]) -> tuple[int, int, float | None,
+                                                                 float | None]:
+    """Complaints closed in the period (and still closed at its end), how many of them met
+    every resolution deadline, and the median and 90th percentile (nearest rank) hours from
+    opening to closing."""
+    closed = ("FROM complaint_cycles WHERE closed_at >= :start AND closed_at < :end "
+              "AND closed_at < :upto AND (reopened_at IS NULL OR reopened_at >= :upto)")
+    count, on_time = session.conn.execute(
+        f"SELECT count(*), total(NOT ifnull(resolve_missed_at < :past, 0)) {closed}", bounds,
+    ).fetchone()
+    if not count:
+        return 0, 0, None, None
+
+    def nth(rank: int) -> float:  # 1-based, in increasing time taken
+        seconds = session.conn.execute(
+            "SELECT CAST(strftime('%s', closed_at) AS INTEGER) "
+            f"- CAST(strftime('%s', complaint_opened_at) AS INTEGER) AS taken {closed} "
+            "ORDER BY taken LIMIT 1 OFFSET :skip", {**bounds, "skip": rank - 1},
+        ).fetchone()[0]
+        return float(seconds / 3600)
+
+    middle = (count + 1) // 2
+    median = nth(middle) if count % 2 else (nth(middle) + nth(middle + 1)) / 2
+    return count, int(on_time), median, nth(max(1, -(-90 * count // 100)))
 
 
 def _escalations(session: Session, bounds: dict[str, str]) -> tuple[int, int]:
@@ -176,13 +188,14 @@ def _open_at_end(session: Session, bounds: dict[str, str]) -> int:
 
 
 def monthly(session: Session, year: int, month: int, *, detail: bool = True,
-            compare: bool = True, missed_limit: int | None = None) -> Monthly:
-    """The month's figures; with ``detail`` its breakdowns, weeks and missed deadlines (at most
-    ``missed_limit`` of them), with ``compare`` the previous month's SPEC figures (the formats
-    that show them ask for them)."""
+            compare: bool = True, screen: bool = False) -> Monthly:
+    """The month's figures; with ``detail`` its breakdowns, weeks and missed deadlines, with
+    ``compare`` the previous month's SPEC figures (the formats that show them ask for them).
+    For a ``screen``, the customers with more than one complaint and ``MISSED_SHOWN`` missed
+    deadlines (still owed first, then the latest) are enough."""
     period = month_period(year, month, session.now)
     bounds = _bounds(period)
-    opened = _opened(session, period, bounds, detail=detail)
+    opened = _opened(session, period, bounds, detail=detail, screen=screen)
     figures = {**_figures(session, period, bounds, opened),
                **_month_extras(session, period, bounds)}
     report = Monthly({key: figures[key] for key in FIGURES})
@@ -191,7 +204,8 @@ def monthly(session: Session, year: int, month: int, *, detail: bool = True,
         weeks = opened["week"]
         report.weekly = [{"week": day.isoformat(), "opened": weeks.get(i, (0,))[0]}
                          for i, day in enumerate(_mondays(period))]
-        report.breached, report.missed = _breached(session, bounds, missed_limit)
+        report.breached, report.missed = _breached(session, bounds,
+                                                   MISSED_SHOWN if screen else None)
     if compare:  # the previous month is only compared, figure by figure
         py, pm = previous_month(year, month)
         before = month_period(py, pm, session.now)
@@ -205,7 +219,7 @@ def _figures(session: Session, period: Period, bounds: dict[str, str],
              opened: dict[str, dict[Any, tuple[int, ...]]]) -> dict[str, Any]:
     """The figures of SPEC's monthly report, and a few more as cheap to count."""
     n_opened, n_major, _, _, _, n_repeat, n_met, n_decided = opened["total"][None]
-    hours, resolved_ok = _closed(session, bounds)
+    n_closed, resolved_ok, median, p90 = _closed(session, bounds)
     escalated, escalations = _escalations(session, bounds)
     due, done, done_on_time = session.conn.execute(
         "SELECT count(*), total(done_at IS NOT NULL AND done_at < :upto), "
@@ -221,16 +235,16 @@ def _figures(session: Session, period: Period, bounds: dict[str, str],
         "month": period.label,
         "complete": period.complete,
         "complaints_opened": n_opened,
-        "complaints_closed": len(hours),
+        "complaints_closed": n_closed,
         "complaints_escalated": escalated,
         "complaints_major": n_major,
         "complaints_minor": n_opened - n_major,
         "complaints_repeat": n_repeat,
         "escalations": escalations,
         "response_on_time_pct": pct(n_met, n_decided),
-        "resolved_on_time_pct": pct(resolved_ok, len(hours)),
-        "median_resolution_hours": round(statistics.median(hours), 1) if hours else None,
-        "p90_resolution_hours": round(_percentile(hours, 90), 1) if hours else None,
+        "resolved_on_time_pct": pct(resolved_ok, n_closed),
+        "median_resolution_hours": round(median, 1) if median is not None else None,
+        "p90_resolution_hours": round(p90, 1) if p90 is not None else None,
         "followups_due": due,
         "followups_done": int(done),
         "followups_done_on_time": int(done_on_time),
@@ -284,12 +298,6 @@ def _month_extras(session: Session, period: Period, bounds: dict[str, str]) -> d
     }
 
 
-def _percentile(values: list[float], p: int) -> float:
-    """Nearest-rank percentile of sorted values."""
-    rank = max(1, -(-p * len(values) // 100))
-    return values[rank - 1]
-
-
 def _late_entries(session: Session, period: Period) -> int:
     """Events that happened in the period but were entered after it ended."""
     if not period.complete:
@@ -328,19 +336,19 @@ def _breached(session: Session, bounds: dict[str, str], limit: int | None
     how many there were. With ``limit``, those still owed come first, then the latest."""
     total = session.conn.execute(
         f"SELECT count(*) FROM complaint_timers d WHERE {_MISSED_WHERE}", bounds).fetchone()[0]
-    order = "ORDER BY d.due, d.complaint_id, d.seq"
+    order = ""
     if limit is not None:
         order = "ORDER BY outcome != 'still owed', d.due DESC, d.complaint_id DESC LIMIT :limit"
-    rows = session.conn.execute(
-        "SELECT d.complaint_id, c.name, d.name, d.due, "
-        f"CASE WHEN d.met_at < :upto THEN d.met_at END, {_OUTCOME} AS outcome, "
-        f"{outcomes.MAJOR}, {outcomes.STATUS}, d.seq FROM complaint_timers d "
+    rows = session.conn.execute(  # the deadlines first, then their complaints
+        "SELECT d.complaint_id, c.name, d.name, d.due, d.met_at, d.outcome, "
+        f"{outcomes.MAJOR}, {outcomes.STATUS}, d.seq FROM (SELECT complaint_id, name, due, seq, "
+        f"CASE WHEN d.met_at < :upto THEN d.met_at END AS met_at, {_OUTCOME} AS outcome "
+        f"FROM complaint_timers d WHERE {_MISSED_WHERE} {order}) d "
         "JOIN complaint_outcomes o ON o.complaint_id = d.complaint_id "
-        "JOIN complaints p ON p.id = d.complaint_id JOIN customers c ON c.id = p.customer_id "
-        f"WHERE {_MISSED_WHERE} {order}", {**bounds, "limit": limit},
+        "JOIN complaints p ON p.id = d.complaint_id JOIN customers c ON c.id = p.customer_id",
+        {**bounds, "limit": limit},
     ).fetchall()
-    if limit is not None:
-        rows.sort(key=lambda row: (row[3], row[0], row[8]))
+    rows.sort(key=lambda row: (row[3], row[0], row[8]))
     return [{"complaint_id": cid, "customer": customer, "timer": name, "due": from_db(due),
              "met_at": from_db(met_at) if met_at else None, "outcome": outcome,
              "severity": "major" if major else "minor", "status": status}
