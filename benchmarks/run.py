@@ -15,6 +15,7 @@ reported as ``n/a`` instead of failing the run.
 from __future__ import annotations
 
 import argparse
+import compileall
 import hashlib
 import json
 import os
@@ -360,6 +361,9 @@ def bench_venv() -> Path:
         script.write_text(SCRIPT.format(python=python, module=module, function=function),
                           encoding="utf-8")
         script.chmod(0o755)
+    # pip compiles what it installs; a checkout run with PYTHONDONTWRITEBYTECODE (or never run
+    # before) would recompile crmcli's modules in every timed process.
+    compileall.compile_dir(ROOT / "crmcli", quiet=1)
     return home / "bin"
 
 
