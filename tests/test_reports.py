@@ -179,8 +179,8 @@ def test_a_screen_lists_forty_missed_deadlines_and_json_every_one(cli: Cli) -> N
     assert len(document["breached"]) == 100
     assert sum(r["outcome"] == "still owed" for r in document["breached"]) == 75
     text = cli.ok("report", "monthly", "--month", "2026-10", now=REPORT_AT)
-    assert ("! 100 deadlines missed this month; the 40 listed below are those still owed, then "
-            "the latest (--format json lists every one).") in text
+    assert ("! 100 deadlines missed this month; listed below, the 40 latest (those still owed "
+            "first); --format json lists every one.") in text
     section = text.split("Deadlines missed (40 of 100)\n")[1].splitlines()[2:]
     assert len(section) == 40 and all("still owed" in line for line in section)
     dues = [line.split()[3] + " " + line.split()[4] for line in section]

@@ -132,9 +132,9 @@ def _callouts(report: Any) -> list[str]:
     figures = report.figures
     lines = []
     if report.missed > len(report.breached):
-        lines.append(f"{report.missed:,} deadlines missed this month; the {len(report.breached)} "
-                     "listed below are those still owed, then the latest (--format json lists "
-                     "every one).")
+        lines.append(f"{report.missed:,} deadlines missed this month; listed below, the "
+                     f"{len(report.breached)} latest (those still owed first); --format json "
+                     "lists every one.")
     elif report.breached:
         lines.append(f"{len(report.breached)} deadline(s) missed this month (listed below).")
     rate = figures["followup_rate_pct"]
