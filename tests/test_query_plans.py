@@ -18,7 +18,7 @@ from conftest import Cli
 from crmcli import db
 
 BIG = {"complaints", "p", "complaint_events", "e", "visits", "v", "f", "complaint_timers", "t",
-       "d", "complaint_cycles", "y"}
+       "d", "complaint_cycles", "y", "complaint_outcomes", "o"}
 NOW = "2026-11-20T10:00:00+08:00"
 
 
@@ -67,6 +67,8 @@ def _scans(cli: Cli, db_path: Path, monkeypatch: pytest.MonkeyPatch, *args: str)
     ("complaint", "sweep"),
     ("report", "monthly", "--format", "csv"),
     ("report", "monthly", "--month", "2026-10", "--format", "json"),
+    ("report", "monthly", "--format", "markdown"),
+    ("report", "monthly", "--by", "customer"),
 ])
 def test_no_full_scan_of_the_big_tables(site: Cli, db_path: Path,
                                         monkeypatch: pytest.MonkeyPatch,

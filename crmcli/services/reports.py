@@ -340,12 +340,12 @@ def _breached(session: Session, bounds: dict[str, str], limit: int | None
     if limit is not None:
         order = "ORDER BY outcome != 'still owed', d.due DESC, d.complaint_id DESC LIMIT :limit"
     rows = session.conn.execute(  # the deadlines first, then their complaints
-        "SELECT d.complaint_id, c.name, d.name, d.due, d.met_at, d.outcome, "
-        f"{outcomes.MAJOR}, {outcomes.STATUS}, d.seq FROM (SELECT complaint_id, name, due, seq, "
+        "SELECT m.complaint_id, c.name, m.name, m.due, m.met_at, m.outcome, "
+        f"{outcomes.MAJOR}, {outcomes.STATUS}, m.seq FROM (SELECT complaint_id, name, due, seq, "
         f"CASE WHEN d.met_at < :upto THEN d.met_at END AS met_at, {_OUTCOME} AS outcome "
-        f"FROM complaint_timers d WHERE {_MISSED_WHERE} {order}) d "
-        "JOIN complaint_outcomes o ON o.complaint_id = d.complaint_id "
-        "JOIN complaints p ON p.id = d.complaint_id JOIN customers c ON c.id = p.customer_id",
+        f"FROM complaint_timers d WHERE {_MISSED_WHERE} {order}) m "
+        "JOIN complaint_outcomes o ON o.complaint_id = m.complaint_id "
+        "JOIN complaints p ON p.id = m.complaint_id JOIN customers c ON c.id = p.customer_id",
         {**bounds, "limit": limit},
     ).fetchall()
     rows.sort(key=lambda row: (row[3], row[0], row[8]))
