@@ -7,8 +7,10 @@ as cell by cell, at a fraction of the cost on a large file.
 from __future__ import annotations
 
 import csv
+import gc
 import io
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import compress
@@ -252,14 +254,29 @@ def run(session: Session, path: Path, on_existing: OnExisting,
         progress: Callable[[int], None] | None = None, *, dry_run: bool = False) -> Plan:
     """Check every row, then write them all, in one transaction: no other writer can add a
     customer between the duplicate checks and the insert. ``dry_run`` only checks."""
-    if dry_run:
-        return plan(session, path, on_existing, progress)
-    with transaction(session.conn):
-        result = plan(session, path, on_existing, progress)
-        insert(session, result.new)
-        for customer_id, new in result.updates:
-            _update(session, customer_id, new)
-    return result
+    with _collector_paused():
+        if dry_run:
+            return plan(session, path, on_existing, progress)
+        with transaction(session.conn):
+            result = plan(session, path, on_existing, progress)
+            insert(session, result.new)
+            for customer_id, new in result.updates:
+                _update(session, customer_id, new)
+        return result
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """An import holds millions of small objects (a list and its strings per row) and makes
+    no reference cycles; the cyclic garbage collector would walk them all again and again as
+    they pile up (~0.15 s of a 100 000-row import)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _update(session: Session, customer_id: int, new: NewCustomer) -> None:
