@@ -1,5 +1,6 @@
 """``customer import`` checks a column at a time: it must say and store exactly what checking
-cell by cell with ``clean_field`` does, and name the lines of a large file as it did."""
+cell by cell with ``clean_field`` does. Also the bulk insert's index rebuild, and line numbers
+in large files."""
 
 from __future__ import annotations
 
@@ -125,6 +126,54 @@ def test_an_unknown_field_is_refused() -> None:
 
 
 # --- through the CLI ----------------------------------------------------------------------------
+
+def indexes(db: Path) -> list[tuple[str, str]]:
+    with sqlite3.connect(db) as conn:
+        return sorted(conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'customers' "
+            "AND sql IS NOT NULL"))
+
+
+def rows_csv(count: int, start: int = 0) -> str:
+    return "name,phone,grade,tags\n" + "".join(
+        f"客戶{i},1380013{i:04d},B,VIP;長者\n" for i in range(start, start + count))
+
+
+def test_a_large_import_builds_the_indexes_again_as_they_were(cli: Cli, db_path: Path,
+                                                               tmp_path: Path) -> None:
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("CREATE INDEX my_phone ON customers (phone) WHERE phone IS NOT NULL")
+        conn.execute("CREATE UNIQUE INDEX my_unit ON customers (site, unit)")
+    before = indexes(db_path)
+    path = tmp_path / "many.csv"
+    path.write_text(rows_csv(1500), encoding="utf-8")
+    assert cli.ok("customer", "import", str(path)) == (
+        f"Imported {path}: 1500 new, 0 updated, 0 skipped of 1500 rows.\n")
+    assert indexes(db_path) == before
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        assert conn.execute("SELECT count(*), count(DISTINCT name_key) FROM customers "
+                            "INDEXED BY customers_name_key WHERE name_key > ''"
+                            ).fetchone() == (1500, 1500)
+        assert conn.execute("SELECT count(*) FROM customer_tags").fetchone() == (3000,)
+    assert cli.ok("customer", "show", "客戶1234", "-f", "json").count("13800131234") == 1
+
+
+def test_an_analyzed_file_keeps_its_statistics(cli: Cli, db_path: Path, tmp_path: Path) -> None:
+    first = tmp_path / "first.csv"
+    first.write_text(rows_csv(10), encoding="utf-8")
+    cli.ok("customer", "import", str(first))
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("ANALYZE")
+        stats = conn.execute("SELECT idx FROM sqlite_stat1 WHERE tbl = 'customers'").fetchall()
+    assert stats
+    more = tmp_path / "more.csv"
+    more.write_text(rows_csv(1500, start=10), encoding="utf-8")
+    cli.ok("customer", "import", str(more))
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT idx FROM sqlite_stat1 WHERE tbl = 'customers'"
+                            ).fetchall() == stats
+
 
 def test_problems_in_a_large_file_name_their_lines_in_order(cli: Cli, db_path: Path,
                                                              tmp_path: Path) -> None:
