@@ -195,3 +195,19 @@ def test_problems_in_a_large_file_name_their_lines_in_order(cli: Cli, db_path: P
     ]
     with sqlite3.connect(db_path) as conn:
         assert conn.execute("SELECT count(*) FROM customers").fetchone() == (0,)
+
+
+@pytest.mark.parametrize(("head", "first_row_line"), [
+    ("name,colour", 2),  # an unknown column
+    ('name,note\n王小明,"引號"之後', 3),  # a quote closed mid-cell
+])
+def test_a_line_that_is_not_utf8_is_named_before_any_other_problem(
+        cli: Cli, db_path: Path, tmp_path: Path, head: str, first_row_line: int) -> None:
+    rows = "".join(f"客戶{i},x\n" for i in range(3000))  # well past the first block read
+    path = tmp_path / "late.csv"
+    path.write_bytes(f"{head}\n{rows}".encode() + "陳大文,x\n".encode("gbk"))
+    code, _, err = cli("customer", "import", str(path))
+    assert code == 2
+    assert f"line {first_row_line + 3000} is not UTF-8 text" in err, err
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT count(*) FROM customers").fetchone() == (0,)

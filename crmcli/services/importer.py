@@ -47,13 +47,16 @@ class Plan:
     rows: int = 0
 
 
-def _decode(path: Path) -> str:
+def _load(path: Path) -> bytes:
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise BadInput(f"{path}: no such file.") from None
     except OSError as exc:
         raise BadInput(f"{path}: cannot read it ({exc.strerror}).") from None
+
+
+def _decode(path: Path, data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -103,26 +106,36 @@ def _header(path: Path, cells: list[str]) -> list[str]:
     return names
 
 
-def _read(path: Path, text: str) -> tuple[list[str], list[list[str]], Callable[[int], int]]:
-    """The header's field names, the records after it, and the line where record i starts."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+def _read(path: Path, data: bytes) -> tuple[list[str], list[list[str]], Callable[[int], int]]:
+    """The header's field names, the records after it, and the line where record i starts.
+
+    The text is decoded as the reader goes, not first as a whole: a copy of the file the
+    less (with StringIO, two: it holds four bytes a character). Whatever stops the reading
+    before the end first looks at the whole file, so that a line that is not UTF-8 is named
+    before a bad header or quote, wherever it is.
+    """
+    lines = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+    reader = csv.reader(lines, strict=True)
     try:
         first = next(reader, None)
         if first is None:
             raise BadInput(f"{path}: the file is empty.")
         header = _header(path, first)
         rows = list(reader)
-    except csv.Error as exc:
-        for _ in _records(path, text):  # raises, naming the line where the record starts
-            pass
-        raise BadInput(f"{path}: {exc}.") from None
+    except (UnicodeDecodeError, BadInput, csv.Error) as exc:
+        text = _decode(path, data)  # raises if any line is not UTF-8
+        if isinstance(exc, csv.Error):
+            for _ in _records(path, text):  # raises, naming the line where the record starts
+                pass
+            raise BadInput(f"{path}: {exc}.") from None
+        raise
     if reader.line_num == len(rows) + 1:  # one line a record: no line break inside a cell
         return header, rows, lambda index: index + 2
     starts: list[int] = []
 
     def line(index: int) -> int:  # only ever needed for a message: read the file again then
         if not starts:
-            starts.extend(start for start, _ in _records(path, text))
+            starts.extend(start for start, _ in _records(path, _decode(path, data)))
         return starts[index + 1]
 
     return header, rows, line
@@ -131,7 +144,7 @@ def _read(path: Path, text: str) -> tuple[list[str], list[list[str]], Callable[[
 def plan(session: Session, path: Path, on_existing: OnExisting,
          progress: Callable[[int], None] | None = None) -> Plan:
     """Check every row; raise BadInput listing every bad row, else return what to write."""
-    header, records, line = _read(path, _decode(path))
+    header, records, line = _read(path, _load(path))
     result = Plan()
     problems: list[tuple[int, int, str]] = []  # (record, place in it, what follows "line N")
     counted, good = _full_rows(records, len(header), problems)
