@@ -154,14 +154,15 @@ def clean_field(field: str, value: Any, now: datetime) -> Any:
 class ColumnCleaner:
     """``clean_field`` for one field over many cells at once, as an import reads a column.
 
-    Gives what ``clean_field`` gives cell by cell — the same values, the same messages — except
-    that a blank cell (empty, or only spaces) is not a value: it gives None, unchecked, in every
-    column but the name, which every row needs. The speed comes from not asking per cell what
-    can be answered per column: text already clean (printable, so without control characters or
-    whitespace but the space, with no leading, trailing or double space, not too long, and for
-    phones and emails of the right form) is exactly what ``clean_text`` returns for it, and one
-    pass over the column finds the cells that are not; only those go through ``clean_field``.
-    A column with few distinct texts (site, grade, dates, tags…) is cleaned once per text.
+    Gives what ``clean_field`` gives cell by cell — the same values, the same messages —
+    except that a blank cell (empty, or only whitespace) is not a value: it gives None,
+    unchecked, in every column but the name, which every row needs. The speed comes from not
+    asking per cell what can be answered per column: text already clean (printable, so
+    without control characters or whitespace but the space; no leading, trailing or double
+    space; not too long; for phones and emails, of their form) is exactly what ``clean_text``
+    returns for it, and a few passes over the whole column find the cells that are not; only
+    those go through ``clean_field``. A column with few distinct texts (site, grade, dates,
+    tags…) is cleaned once per distinct text.
     """
 
     def __init__(self, field: str, now: datetime) -> None:

@@ -109,10 +109,10 @@ def _header(path: Path, cells: list[str]) -> list[str]:
 def _read(path: Path, data: bytes) -> tuple[list[str], list[list[str]], Callable[[int], int]]:
     """The header's field names, the records after it, and the line where record i starts.
 
-    The text is decoded as the reader goes, not first as a whole: a copy of the file the
-    less (with StringIO, two: it holds four bytes a character). Whatever stops the reading
-    before the end first looks at the whole file, so that a line that is not UTF-8 is named
-    before a bad header or quote, wherever it is.
+    The text is decoded block by block as csv reads it; decoding it whole first kept a copy
+    of the file in memory, and StringIO another at four bytes a character. Whatever stops the
+    reading before the end decodes the whole file first, so that a line that is not UTF-8 is
+    named before a bad header or quote, wherever it is.
     """
     lines = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
     reader = csv.reader(lines, strict=True)
