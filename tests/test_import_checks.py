@@ -211,3 +211,52 @@ def test_a_line_that_is_not_utf8_is_named_before_any_other_problem(
     assert f"line {first_row_line + 3000} is not UTF-8 text" in err, err
     with sqlite3.connect(db_path) as conn:
         assert conn.execute("SELECT count(*) FROM customers").fetchone() == (0,)
+
+
+def test_a_large_insert_evaluates_exactly_the_checks_of_the_table(cli: Cli, db_path: Path) -> None:
+    from crmcli.services import customers
+
+    with sqlite3.connect(db_path) as conn:
+        assert customers._known_checks(conn)
+        conn.execute("ALTER TABLE customers ADD COLUMN rank INTEGER CHECK (rank > 0)")
+        assert not customers._known_checks(conn)  # a check it does not know: SQLite's turn
+
+
+@pytest.mark.parametrize(("name", "grade"), [("   ", "A"), ("客戶", "D")])
+def test_a_large_batch_that_breaks_a_check_is_refused_all_the_same(
+        cli: Cli, db_path: Path, name: str, grade: str) -> None:
+    from crmcli.db import connect, transaction
+    from crmcli.services import Session, customers
+
+    names = [f"客戶{i}" for i in range(1500)]
+    grades = ["B"] * 1500
+    names[700], grades[700] = name, grade
+    conn = connect(db_path)
+    try:
+        with pytest.raises(sqlite3.IntegrityError, match="CHECK constraint failed"), \
+                transaction(conn):
+            customers.insert(Session(conn, NOW, "t"), customers.NewCustomers(
+                names, [fields.name_key(n) for n in names], {"grade": grades}))
+        assert conn.execute("SELECT count(*) FROM customers").fetchone() == (0,)
+        assert conn.execute("PRAGMA ignore_check_constraints").fetchone() == (0,)
+    finally:
+        conn.close()
+
+
+def test_an_import_leaves_the_connection_checking_as_before(cli: Cli, db_path: Path,
+                                                             tmp_path: Path) -> None:
+    from crmcli.db import connect
+    from crmcli.services import Session, importer
+
+    path = tmp_path / "many.csv"
+    path.write_text(rows_csv(1500), encoding="utf-8")
+    conn = connect(db_path)
+    try:
+        session = Session(conn, NOW, "t")
+        assert importer.run(session, path, importer.OnExisting.error).rows == 1500
+        assert conn.execute("PRAGMA ignore_check_constraints").fetchone() == (0,)
+        assert int(conn.execute("PRAGMA cache_size").fetchone()[0]) == -2000
+        with pytest.raises(sqlite3.IntegrityError, match="CHECK constraint failed"):
+            conn.execute("UPDATE customers SET grade = 'D' WHERE id = 1")
+    finally:
+        conn.close()
