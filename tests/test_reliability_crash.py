@@ -176,8 +176,19 @@ def import_trial(template: Path, data: Path, timing: Timing, folder: Path, seed:
     finally:
         conn.close()
     assert (customers, tags) in ((0, 0), (ROWS, 2 * ROWS)), (seed, kill, customers, tags)
+    # a large import builds the indexes after the rows, inside its transaction
+    assert customer_indexes(db) == customer_indexes(template), (seed, kill)
     shutil.rmtree(folder)
     return kill
+
+
+def customer_indexes(path: Path) -> list[tuple[str, str]]:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                            "AND tbl_name = 'customers' ORDER BY name").fetchall()
+    finally:
+        conn.close()
 
 
 def kill_imports(import_site: tuple[Path, Path, Timing], tmp_path: Path, count: int) -> None:

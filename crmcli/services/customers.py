@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import chain, islice, repeat
 from typing import Any
 
 from crmcli import fields
@@ -26,6 +28,13 @@ _SELECT = (
     "(SELECT group_concat(tag, char(31)) FROM customer_tags t WHERE t.customer_id = c.id) "
     "AS tags FROM customers c"
 )
+ROWS_PER_STATEMENT = 1000
+BULK_ROWS = 1000  # an insert at least this large, into a table holding fewer, builds indexes after
+BULK_CACHE_SIZE = -65536  # PRAGMA cache_size while it does: 64 MiB (negative: in KiB)
+# The CHECK constraints of the customers table (db.m001_initial), which a large insert
+# evaluates itself.
+CUSTOMER_CHECKS = ("CHECK (length(trim(name)) > 0)", "CHECK (grade IN ('A', 'B', 'C'))",
+                   "CHECK (confidential IN (0, 1))")
 MAX_ROWS = 2**63 - 1  # SQLite's LIMIT is a 64-bit integer; --limit beyond it means all
 _TIME_COLUMNS = ("last_contact_at", "last_in_person_at", "created_at", "updated_at")
 
@@ -96,6 +105,28 @@ class NewCustomer:
     tags: list[str] = field(default_factory=list)
 
 
+@dataclass
+class NewCustomers:
+    """New customers as columns, for one insert: ``values[field][i]`` is the cleaned value of
+    customer ``i``'s field, None where it was not given; a field not in ``values`` is given for
+    no one. ``tags`` is empty (no tags at all), or each customer's tags (None or [] for none)."""
+
+    names: list[str]
+    keys: list[str]  # fields.name_key of each name
+    values: dict[str, list[Any]] = field(default_factory=dict)
+    tags: list[list[str] | None] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    @classmethod
+    def of(cls, batch: list[NewCustomer]) -> NewCustomers:
+        given = dict.fromkeys(name for new in batch for name in new.values)
+        tags: list[list[str] | None] = [new.tags for new in batch]
+        return cls([new.name for new in batch], [fields.name_key(new.name) for new in batch],
+                   {name: [new.values.get(name) for new in batch] for name in given}, tags)
+
+
 def add(session: Session, new: NewCustomer, *, allow_duplicate: bool = False) -> dict[str, Any]:
     with transaction(session.conn):
         if not allow_duplicate:
@@ -105,37 +136,150 @@ def add(session: Session, new: NewCustomer, *, allow_duplicate: bool = False) ->
                     f"{_on_file(session, existing[0])} is already on file; "
                     f"add --allow-duplicate if {new.name!r} is another customer."
                 )
-        customer_id = _insert(session, [new])[0]
+        customer_id = insert(session, NewCustomers.of([new]))[0]
     return find(session, str(customer_id))
 
 
-def _insert(session: Session, batch: list[NewCustomer]) -> list[int]:
-    """Insert many customers inside the caller's transaction; ids are assigned here."""
-    stamp = to_db(session.now)
+def insert(session: Session, batch: NewCustomers) -> range:
+    """Insert customers inside the caller's transaction; ids are assigned here, in order."""
     first = session.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM customers").fetchone()[0]
-    ids = list(range(first, first + len(batch)))
-    rows = []
-    for customer_id, new in zip(ids, batch, strict=True):
-        values = new.values
-        rows.append((
-            customer_id, new.name, fields.name_key(new.name),
-            *(values.get(name) for name in fields.TEXT_FIELDS),
-            values.get("grade") or "C", values.get("since"), values.get("birthday"),
-            json.dumps(values.get("preferences") or {}, ensure_ascii=False),
-            int(bool(values.get("confidential"))), stamp, stamp,
-        ))
-    session.conn.executemany(
-        "INSERT INTO customers (id, name, name_key, "
-        + ", ".join(fields.TEXT_FIELDS)
-        + ", grade, since, birthday, preferences, confidential, created_at, updated_at) "
-        "VALUES (" + ", ".join("?" * (len(fields.TEXT_FIELDS) + 10)) + ")",
-        rows,
-    )
-    session.conn.executemany(
-        "INSERT INTO customer_tags (customer_id, tag) VALUES (?, ?)",
-        ((cid, tag) for cid, new in zip(ids, batch, strict=True) for tag in new.tags),
-    )
+    ids = range(first, first + len(batch))
+    # One statement for every row, so what all rows share is written into it once: the
+    # timestamps, and the stored form of the fields no row gives (bound per row, they cost
+    # a parameter each, 100 000 times over in a large import).
+    stamp = "'" + to_db(session.now).replace("'", "''") + "'"
+    columns: dict[str, str] = {"id": "?", "name": "?", "name_key": "?"}
+    params: list[Iterable[Any]] = [ids, batch.names, batch.keys]
+    for name in (*fields.TEXT_FIELDS, "since", "birthday"):
+        if name in batch.values:
+            columns[name] = "?"
+            params.append(batch.values[name])
+    columns["grade"] = "coalesce(nullif(?, ''), 'C')" if "grade" in batch.values else "'C'"
+    if "grade" in batch.values:
+        params.append(batch.values["grade"])
+    columns["preferences"] = "?" if "preferences" in batch.values else "'{}'"
+    if "preferences" in batch.values:
+        params.append(_json_texts(batch.values["preferences"]))
+    columns["confidential"] = "?" if "confidential" in batch.values else "0"
+    if "confidential" in batch.values:
+        params.append(map(int, map(bool, batch.values["confidential"])))
+    columns["created_at"] = columns["updated_at"] = stamp
+    with (_indexes_built_after(session.conn, "customers", len(batch), first - 1),
+          _checked_here(session.conn, batch)):
+        _insert_rows(session.conn, "customers", columns, zip(*params, strict=True), len(batch))
+    if batch.tags:
+        pairs = [(cid, tag) for cid, tags in zip(ids, batch.tags, strict=True) if tags
+                 for tag in tags]
+        _insert_rows(session.conn, "customer_tags", {"customer_id": "?", "tag": "?"},
+                     iter(pairs), len(pairs))
     return ids
+
+
+@contextmanager
+def _indexes_built_after(conn: sqlite3.Connection, table: str, adding: int, highest_id: int
+                         ) -> Iterator[None]:
+    """Add many rows to a table that holds fewer, then build its indexes once.
+
+    Adding a row to an index is a search down its b-tree, and name_key's entries land all
+    over it; building an index after the rows sorts its entries and writes each page once
+    (about a tenth of a 100 000-row import). The indexes are dropped and made again from
+    their own definitions inside the caller's transaction: no other connection ever sees
+    the table without them, and an error or a crash rolls the drop back with the rows. Only
+    plain indexes (a UNIQUE one made afterwards would report a duplicate differently), and
+    never once ANALYZE has run (dropping an index drops its statistics). Meanwhile a larger
+    page cache keeps the sorting in memory instead of temporary files.
+    """
+    if adding < BULK_ROWS or highest_id > adding or not conn.in_transaction or conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE name LIKE 'sqlite_stat%'").fetchone():
+        yield
+        return
+    plain = {row[1] for row in conn.execute(f"PRAGMA index_list({table})")
+             if row[2] == 0 and row[3] == "c"}  # not unique, made by CREATE INDEX
+    indexes = [(name, sql) for name, sql in conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+        "ORDER BY rowid", (table,)) if name in plain]
+    cache = int(conn.execute("PRAGMA cache_size").fetchone()[0])
+    conn.execute(f"PRAGMA cache_size = {BULK_CACHE_SIZE}")
+    try:
+        for name, _ in indexes:
+            conn.execute('DROP INDEX "' + name.replace('"', '""') + '"')
+        yield
+        for _, sql in indexes:
+            conn.execute(sql)
+    finally:
+        conn.execute(f"PRAGMA cache_size = {cache}")
+
+
+@contextmanager
+def _checked_here(conn: sqlite3.Connection, batch: NewCustomers) -> Iterator[None]:
+    """Insert a large batch without SQLite evaluating the table's CHECK constraints row by
+    row, once the batch is known to meet them.
+
+    SQLite evaluates the three CHECK constraints of customers for every row inserted (~0.09 s
+    of a 100 000-row import). Here the same conditions are evaluated once, over the columns:
+    every name has a character other than a space (SQLite's trim removes only spaces); every
+    grade is A, B or C, or none (stored as C); confidential is stored as int(bool(...)), 0 or
+    1, whatever it was. Only when the table's checks are exactly these (a migration that adds
+    or changes one turns this off) and every row meets them; otherwise SQLite checks as ever
+    and refuses a bad row. PRAGMA ignore_check_constraints holds for this insert only.
+    """
+    if len(batch) < BULK_ROWS or not _known_checks(conn) or not _meets_checks(batch):
+        yield
+        return
+    conn.execute("PRAGMA ignore_check_constraints = ON")
+    try:
+        yield
+    finally:
+        conn.execute("PRAGMA ignore_check_constraints = OFF")
+
+
+def _known_checks(conn: sqlite3.Connection) -> bool:
+    sql = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND "
+                       "name = 'customers'").fetchone()[0]
+    return sql.upper().count("CHECK") == len(CUSTOMER_CHECKS) and all(
+        check in sql for check in CUSTOMER_CHECKS)
+
+
+def _meets_checks(batch: NewCustomers) -> bool:
+    grades = batch.values.get("grade", ())
+    return (all(map(str.strip, batch.names, repeat(" ")))
+            and set(grades) <= {None, "", *fields.GRADES})
+
+
+def _insert_rows(conn: sqlite3.Connection, table: str, columns: dict[str, str],
+                 rows: Iterator[tuple[Any, ...]], count: int) -> None:
+    """INSERT ``count`` rows, up to a thousand to a statement: a statement run costs about as
+    much for one row as for many (binding aside), and SQLite builds the list of a CHECK
+    (grade IN ('A', 'B', 'C')) once a run; inserting takes about a quarter less time."""
+    per_row = sum(mark.count("?") for mark in columns.values())
+    rows_each = max(1, min(ROWS_PER_STATEMENT,
+                           conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // max(per_row, 1)))
+    head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+    row = "(" + ", ".join(columns.values()) + ")"
+    full, rest = divmod(count, rows_each)
+    if full:
+        conn.executemany(head + ", ".join([row] * rows_each),
+                         (tuple(chain.from_iterable(islice(rows, rows_each))) for _ in range(full)))
+    if rest:
+        conn.execute(head + ", ".join([row] * rest), tuple(chain.from_iterable(rows)))
+
+
+def _insert(session: Session, batch: list[NewCustomer]) -> list[int]:
+    """The sample site's customers (crmcli.sample), stored as ``add`` and an import do."""
+    return list(insert(session, NewCustomers.of(batch)))
+
+
+def _json_texts(values: list[Any]) -> list[str]:
+    """Each preferences object as stored; an import shares one object among the rows that
+    gave the same text, so each is written out once."""
+    texts: dict[int, str] = {}
+    out = []
+    for value in values:
+        text = texts.get(id(value))
+        if text is None:
+            text = texts[id(value)] = json.dumps(value or {}, ensure_ascii=False)
+        out.append(text)
+    return out
 
 
 def edit(session: Session, ref: str, changes: dict[str, Any],
