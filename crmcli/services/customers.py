@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import chain, islice, repeat
+from itertools import chain, islice
 from typing import Any
 
 from crmcli import fields
@@ -31,10 +31,6 @@ _SELECT = (
 ROWS_PER_STATEMENT = 1000
 BULK_ROWS = 1000  # an insert at least this large, into a table holding fewer, builds indexes after
 BULK_CACHE_SIZE = -65536  # PRAGMA cache_size while it does: 64 MiB (negative: in KiB)
-# The CHECK constraints of the customers table (db.m001_initial), which a large insert
-# evaluates itself.
-CUSTOMER_CHECKS = ("CHECK (length(trim(name)) > 0)", "CHECK (grade IN ('A', 'B', 'C'))",
-                   "CHECK (confidential IN (0, 1))")
 MAX_ROWS = 2**63 - 1  # SQLite's LIMIT is a 64-bit integer; --limit beyond it means all
 _TIME_COLUMNS = ("last_contact_at", "last_in_person_at", "created_at", "updated_at")
 
@@ -164,8 +160,7 @@ def insert(session: Session, batch: NewCustomers) -> range:
     if "confidential" in batch.values:
         params.append(map(int, map(bool, batch.values["confidential"])))
     columns["created_at"] = columns["updated_at"] = stamp
-    with (_indexes_built_after(session.conn, "customers", len(batch), first - 1),
-          _checked_here(session.conn, batch)):
+    with _indexes_built_after(session.conn, "customers", len(batch), first - 1):
         _insert_rows(session.conn, "customers", columns, zip(*params, strict=True), len(batch))
     if batch.tags:
         pairs = [(cid, tag) for cid, tags in zip(ids, batch.tags, strict=True) if tags
@@ -208,42 +203,6 @@ def _indexes_built_after(conn: sqlite3.Connection, table: str, adding: int, high
             conn.execute(sql)
     finally:
         conn.execute(f"PRAGMA cache_size = {cache}")
-
-
-@contextmanager
-def _checked_here(conn: sqlite3.Connection, batch: NewCustomers) -> Iterator[None]:
-    """Insert a large batch without SQLite evaluating the table's CHECK constraints row by
-    row, once the batch is known to meet them.
-
-    SQLite evaluates the three CHECK constraints of customers for every row inserted (~0.09 s
-    of a 100 000-row import). Here the same conditions are evaluated once, over the columns:
-    every name has a character other than a space (SQLite's trim removes only spaces); every
-    grade is A, B or C, or none (stored as C); confidential is stored as int(bool(...)), 0 or
-    1, whatever it was. Only when the table's checks are exactly these (a migration that adds
-    or changes one turns this off) and every row meets them; otherwise SQLite checks as ever
-    and refuses a bad row. PRAGMA ignore_check_constraints holds for this insert only.
-    """
-    if len(batch) < BULK_ROWS or not _known_checks(conn) or not _meets_checks(batch):
-        yield
-        return
-    conn.execute("PRAGMA ignore_check_constraints = ON")
-    try:
-        yield
-    finally:
-        conn.execute("PRAGMA ignore_check_constraints = OFF")
-
-
-def _known_checks(conn: sqlite3.Connection) -> bool:
-    sql = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND "
-                       "name = 'customers'").fetchone()[0]
-    return sql.upper().count("CHECK") == len(CUSTOMER_CHECKS) and all(
-        check in sql for check in CUSTOMER_CHECKS)
-
-
-def _meets_checks(batch: NewCustomers) -> bool:
-    grades = batch.values.get("grade", ())
-    return (all(map(str.strip, batch.names, repeat(" ")))
-            and set(grades) <= {None, "", *fields.GRADES})
 
 
 def _insert_rows(conn: sqlite3.Connection, table: str, columns: dict[str, str],
