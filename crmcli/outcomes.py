@@ -55,10 +55,11 @@ CREATE TABLE complaint_cycles (
     reopened_at TEXT,
     complaint_opened_at TEXT NOT NULL,
     resolve_missed_at TEXT,
+    seconds_to_close INTEGER,
     PRIMARY KEY (complaint_id, seq)
 ) WITHOUT ROWID;
 CREATE INDEX complaint_cycles_closed ON complaint_cycles
-    (closed_at, reopened_at, opened_at, complaint_opened_at, resolve_missed_at)
+    (closed_at, reopened_at, opened_at, resolve_missed_at, seconds_to_close)
     WHERE closed_at IS NOT NULL;
 CREATE INDEX complaint_cycles_open ON complaint_cycles (opened_at) WHERE closed_at IS NULL;
 CREATE TABLE complaint_outcomes (
@@ -118,8 +119,10 @@ def cycle_rows(complaint_id: int, effective: rules.Effective) -> Iterator[tuple[
     opened, resolve_missed = to_db(effective.opened_at), _text(_resolve_missed(effective))
     for seq, cycle in enumerate(cycles):
         reopened = cycles[seq + 1].opened_at if seq + 1 < len(cycles) else None
+        taken = (int(cycle.closed_at.timestamp()) - int(effective.opened_at.timestamp())
+                 if cycle.closed_at else None)  # from the complaint's opening to this closing
         yield (complaint_id, seq, to_db(cycle.opened_at), _text(cycle.closed_at),
-               _text(reopened), opened, resolve_missed)
+               _text(reopened), opened, resolve_missed, taken)
 
 
 def summary_row(complaint_id: int, repeat: bool, events: Iterable[rules.Event],
@@ -143,7 +146,7 @@ def summary_row(complaint_id: int, repeat: bool, events: Iterable[rules.Event],
 
 
 INSERT_TIMERS = "INSERT INTO complaint_timers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-INSERT_CYCLES = "INSERT INTO complaint_cycles VALUES (?, ?, ?, ?, ?, ?, ?)"
+INSERT_CYCLES = "INSERT INTO complaint_cycles VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 INSERT_SUMMARY = "INSERT INTO complaint_outcomes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
 

@@ -146,25 +146,21 @@ def _closed(session: Session, bounds: dict[str, str]) -> tuple[int, int, float |
     """Complaints closed in the period (and still closed at its end), how many of them met
     every resolution deadline, and the median and 90th percentile (nearest rank) hours from
     opening to closing."""
-    closed = ("FROM complaint_cycles WHERE closed_at >= :start AND closed_at < :end "
-              "AND closed_at < :upto AND (reopened_at IS NULL OR reopened_at >= :upto)")
-    count, on_time = session.conn.execute(
-        f"SELECT count(*), total(NOT ifnull(resolve_missed_at < :past, 0)) {closed}", bounds,
-    ).fetchone()
-    if not count:
+    seconds: list[int] = []
+    on_time = 0
+    for taken, missed in session.conn.execute(
+        "SELECT seconds_to_close, ifnull(resolve_missed_at < :past, 0) FROM complaint_cycles "
+        "WHERE closed_at >= :start AND closed_at < :end AND closed_at < :upto "
+        "AND (reopened_at IS NULL OR reopened_at >= :upto)", bounds,
+    ):
+        seconds.append(taken)
+        on_time += not missed
+    if not seconds:
         return 0, 0, None, None
-
-    def nth(rank: int) -> float:  # 1-based, in increasing time taken
-        seconds = session.conn.execute(
-            "SELECT CAST(strftime('%s', closed_at) AS INTEGER) "
-            f"- CAST(strftime('%s', complaint_opened_at) AS INTEGER) AS taken {closed} "
-            "ORDER BY taken LIMIT 1 OFFSET :skip", {**bounds, "skip": rank - 1},
-        ).fetchone()[0]
-        return float(seconds / 3600)
-
-    middle = (count + 1) // 2
-    median = nth(middle) if count % 2 else (nth(middle) + nth(middle + 1)) / 2
-    return count, int(on_time), median, nth(max(1, -(-90 * count // 100)))
+    seconds.sort()
+    hours = [value / 3600 for value in seconds]
+    return (len(hours), on_time, statistics.median(hours),
+            hours[max(1, -(-90 * len(hours) // 100)) - 1])
 
 
 def _escalations(session: Session, bounds: dict[str, str]) -> tuple[int, int]:
@@ -282,10 +278,10 @@ def _month_extras(session: Session, period: Period, bounds: dict[str, str]) -> d
         "WHERE due_at >= :start AND due_at < :end AND due_at < :upto "
         "AND (cancelled_at IS NULL OR cancelled_at > due_at)", bounds,
     ).fetchone()
-    customers = session.conn.execute(
-        "SELECT count(*) FROM customers WHERE created_at < :start", bounds).fetchone()[0]
-    all_customers = session.conn.execute(
-        "SELECT count(*) FROM customers WHERE created_at < :end", bounds).fetchone()[0]
+    customers, all_customers = session.conn.execute(  # before the month, before its end
+        "SELECT total(created_at < :start), count(*) FROM customers WHERE created_at < :end",
+        bounds).fetchone()
+    customers, all_customers = int(customers), int(all_customers)
     return {
         "complaints_open_at_end": _open_at_end(session, bounds),
         "visits_done": visits_done,
