@@ -522,10 +522,3 @@ def running_deadlines(session: Session, horizon: datetime) -> list[Deadline]:
         found.append(Deadline(cid, customer_id, customer, summary, handler,
                               "major" if major else "minor", timer))
     return found
-
-
-def load_matching(session: Session, where: str, params: list[Any], as_of: datetime
-                  ) -> list[Complaint]:
-    """Complaints matching a SQL condition on ``p``, each replayed up to ``as_of``."""
-    rows = session.conn.execute(_ROW + f" WHERE {where} ORDER BY p.id", params).fetchall()
-    return _load_many(session, rows, as_of)
