@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -122,12 +122,28 @@ def check(
     app_state = state(ctx)
     conn = app_state.session().conn
     if repair:
-        rewritten = maintenance.repair(conn)
+        with _working(app_state, "Rewriting stored outcomes from the history…"):
+            rewritten = maintenance.repair(conn)
         app_state.env.out(f"Rewrote the stored outcome of {rewritten} complaint(s) from their "
                           "history.")
-    problems = maintenance.check(conn)
+    with _working(app_state, "Checking the file and replaying every complaint's history…"):
+        problems = maintenance.check(conn)
     if problems:
         for problem in problems:
             app_state.env.err(f"- {problem}")
         raise CrmError(f"{len(problems)} problem(s) found in {app_state.db_path}.")
     app_state.env.out(f"{app_state.db_path}: integrity ok, foreign keys ok, records consistent.")
+
+
+def _working(app_state: Any, text: str) -> Any:
+    """A transient Rich status on a terminal's stderr (a large file takes minutes to check);
+    nothing in a pipe or under cron."""
+    from contextlib import nullcontext
+
+    from crmcli.env import _isatty
+
+    if not _isatty(app_state.env.stderr) or not app_state.env.stderr_rich:
+        return nullcontext()
+    from rich.console import Console
+
+    return Console(file=app_state.env.stderr).status(text)
