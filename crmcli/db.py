@@ -278,9 +278,21 @@ def migrate(conn: sqlite3.Connection) -> int:
     return applied
 
 
+INTERRUPT_STEPS = 100_000  # SQLite steps between two chances for Ctrl-C
+
+
+def _let_python_run() -> int:
+    return 0
+
+
 def _configure(conn: sqlite3.Connection) -> None:
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
+    # Python runs a signal's handler only between its own bytecodes, which a long statement
+    # (the integrity check of a large file) never reaches: Ctrl-C waited for it to end. This
+    # callback gives the handler its chance; the KeyboardInterrupt it raises there stops the
+    # statement, and the sqlite3 module reports it as OperationalError('interrupted').
+    conn.set_progress_handler(_let_python_run, INTERRUPT_STEPS)
 
 
 def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:

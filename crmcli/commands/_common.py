@@ -111,6 +111,9 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
             app_state.env.err("Interrupted; the unfinished change was rolled back.")
             raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
         except sqlite3.Error as exc:
+            if str(exc) == "interrupted":  # Ctrl-C inside a statement (see db._configure)
+                app_state.env.err("Interrupted; the unfinished change was rolled back.")
+                raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
             if debug:
                 raise
             app_state.env.err(f"Error: {_message(exc)}")
