@@ -61,7 +61,7 @@ class _Builder:
                              second=0, microsecond=0).astimezone(UTC)
 
     def customers(self, count: int) -> list[dict[str, Any]]:
-        from crmcli.services.customers import NewCustomer, _insert
+        from crmcli.services.customers import NewCustomer, NewCustomers, insert
 
         made = []
         for index in range(count):
@@ -97,7 +97,7 @@ class _Builder:
             made.append((NewCustomer(name, values, tags), since))
         session = self.session(self.start)
         with transaction(self.conn):
-            ids = _insert(session, [new for new, _ in made])
+            ids = insert(session, NewCustomers.of([new for new, _ in made]))
         return [{"id": cid, "since": since, "segment": new.values["segment"],
                  "tags": new.tags} for cid, (new, since) in zip(ids, made, strict=True)]
 

@@ -223,11 +223,6 @@ def _insert_rows(conn: sqlite3.Connection, table: str, columns: dict[str, str],
         conn.execute(head + ", ".join([row] * rest), tuple(chain.from_iterable(rows)))
 
 
-def _insert(session: Session, batch: list[NewCustomer]) -> list[int]:
-    """The sample site's customers (crmcli.sample), stored as ``add`` and an import do."""
-    return list(insert(session, NewCustomers.of(batch)))
-
-
 def _json_texts(values: list[Any]) -> list[str]:
     """Each preferences object as stored; an import shares one object among the rows that
     gave the same text, so each is written out once."""
