@@ -110,16 +110,16 @@ def _opened(session: Session, period: Period, bounds: dict[str, str], detail: bo
     parts = [f"SELECT 'total', NULL, {_COUNTS} FROM month"]
     params: dict[str, str] = dict(bounds)
     if detail:
-        parts += [f"SELECT '{by}', {key}, {_COUNTS} FROM month "
-                  + ("GROUP BY customer_id" + (" HAVING count(*) > 1" if screen else "")
-                     if by == "customer" else "GROUP BY 2")
-                  for by, key in _GROUPS.items()]
-        weeks = " ".join(f"WHEN opened_at < :week{i} THEN {i}"
-                         for i in range(len(_mondays(period)) - 1))
-        params.update({f"week{i}": to_db(local_midnight(monday))
-                       for i, monday in enumerate(_mondays(period)[1:])})
-        parts.append(f"SELECT 'week', CASE {weeks} ELSE {len(_mondays(period)) - 1} END, "
-                     f"{_COUNTS} FROM month GROUP BY 2")
+        for by, key in _GROUPS.items():
+            group = "GROUP BY 2"
+            if by == "customer":  # by id (the label follows from it)
+                group = "GROUP BY customer_id" + (" HAVING count(*) > 1" if screen else "")
+            parts.append(f"SELECT '{by}', {key}, {_COUNTS} FROM month {group}")
+        mondays = _mondays(period)[1:]  # week i ends where week i + 1 starts
+        weeks = " ".join(f"WHEN opened_at < :week{i} THEN {i}" for i in range(len(mondays)))
+        params.update({f"week{i}": to_db(local_midnight(day)) for i, day in enumerate(mondays)})
+        parts.append(f"SELECT 'week', CASE {weeks} ELSE {len(mondays)} END, {_COUNTS} "
+                     "FROM month GROUP BY 2")
     found: dict[str, dict[Any, tuple[int, ...]]] = defaultdict(dict)
     for group, key, *counts in session.conn.execute(
         f"WITH month AS MATERIALIZED ({_OPENED_DETAIL if detail else _OPENED}) "
