@@ -2,7 +2,7 @@
 
 No I/O and no clock: callers pass ``now`` (an aware datetime) or ``today`` (the local date).
 Calendar arithmetic is on local dates, so "a month after 31 January" is 28/29 February
-(dateutil ``relativedelta``), never "30 days".
+(as dateutil's ``relativedelta`` has it; ``add_span``), never "30 days".
 
 Decisions where SPEC and issue 4 are silent:
 
@@ -29,14 +29,11 @@ import re
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 from functools import cache
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from crmcli.dates import humanize_delta, local_midnight
 from crmcli.errors import BadInput
 from crmcli.policy import CADENCE_OVERRIDE, Policy
-
-if TYPE_CHECKING:
-    from dateutil.relativedelta import relativedelta
 
 _SPAN = re.compile(r"^(\d+)\s*(d|w|mo)$")
 _MIN_DAYS = {"d": 1, "w": 7, "mo": 28}  # the shortest a unit can be, for SQL prefilters
@@ -51,20 +48,6 @@ def _split(text: str) -> tuple[int, str]:
 
 
 @cache
-def span(text: str) -> relativedelta | timedelta:
-    """A cadence setting (``1w``, ``10d``, ``1mo``) as calendar arithmetic on dates.
-
-    Months are calendar months (``relativedelta``); days and weeks are plain days.
-    """
-    from dateutil.relativedelta import relativedelta
-
-    n, unit = _split(text)
-    if unit == "mo":
-        return relativedelta(months=n)
-    return timedelta(days=n * 7 if unit == "w" else n)
-
-
-@cache
 def _step(text: str) -> tuple[int, bool]:
     """A cadence as (count, in calendar months?): days and weeks as a number of days."""
     n, unit = _split(text)
@@ -74,7 +57,8 @@ def _step(text: str) -> tuple[int, bool]:
 
 
 def add_span(day: date, text: str) -> date:
-    """``day + span(text)``, without dateutil: ``visit due`` adds one per candidate customer.
+    """``day`` plus a cadence setting (``1w``, ``10d``, ``1mo``), without dateutil: ``visit
+    due`` adds one per candidate customer.
 
     A month later is the same day of the month, or the month's last day if it has fewer
     (31 January + 1mo = 28/29 February), as ``relativedelta`` does.
