@@ -88,12 +88,12 @@ CREATE INDEX visits_in_person ON visits (method, done_at, customer_id)
 CREATE INDEX visits_rated ON visits (done_at, satisfaction) WHERE satisfaction IS NOT NULL;
 """
 
-EVENT_COLUMNS = "at, action, automatic, new_value, by"
+_EVENT_COLUMNS = "at, action, automatic, new_value, by"
 
 
-def to_event(at: str, action: str, automatic: int, new_value: str | None, by: str
+def _to_event(at: str, action: str, automatic: int, new_value: str | None, by: str
              ) -> rules.Event:
-    """A recorded ``complaint_events`` row (``EVENT_COLUMNS``) as the rules read it."""
+    """A recorded ``complaint_events`` row (``_EVENT_COLUMNS``) as the rules read it."""
     return rules.Event(from_db(at), action, bool(automatic),
                        new_value if action == "opened" else None, by)
 
@@ -164,10 +164,10 @@ def store(conn: sqlite3.Connection, complaint_id: int, events: Iterable[rules.Ev
 def _histories(conn: sqlite3.Connection, where: str, params: Iterable[Any]
                ) -> Iterator[tuple[int, list[rules.Event]]]:
     rows = conn.execute(
-        f"SELECT complaint_id, {EVENT_COLUMNS} FROM complaint_events WHERE {where} "
+        f"SELECT complaint_id, {_EVENT_COLUMNS} FROM complaint_events WHERE {where} "
         "ORDER BY complaint_id, at, id", tuple(params))
     for complaint_id, group in groupby(rows, key=lambda row: int(row[0])):
-        yield complaint_id, [to_event(*row[1:]) for row in group]
+        yield complaint_id, [_to_event(*row[1:]) for row in group]
 
 
 def _store_all(conn: sqlite3.Connection, policies: PolicyHistory,
@@ -224,15 +224,17 @@ def stale(conn: sqlite3.Connection, policies: PolicyHistory) -> list[int]:
     return found
 
 
-def repair(conn: sqlite3.Connection, policies: PolicyHistory, complaint_ids: list[int]) -> int:
-    """Rewrite the outcomes of these complaints from their histories."""
-    count = 0
+def histories(conn: sqlite3.Connection, complaint_ids: list[int]
+              ) -> Iterator[tuple[int, list[rules.Event]]]:
+    """The recorded histories of these complaints (those with any entry), 500 at a time."""
     for start in range(0, len(complaint_ids), 500):
         chunk = complaint_ids[start:start + 500]
-        marks = ",".join("?" * len(chunk))
-        count += _store_all(conn, policies,
-                            list(_histories(conn, f"complaint_id IN ({marks})", chunk)))
-    return count
+        yield from _histories(conn, f"complaint_id IN ({','.join('?' * len(chunk))})", chunk)
+
+
+def repair(conn: sqlite3.Connection, policies: PolicyHistory, complaint_ids: list[int]) -> int:
+    """Rewrite the outcomes of these complaints from their histories."""
+    return _store_all(conn, policies, histories(conn, complaint_ids))
 
 
 # Reading the state at a moment ------------------------------------------------------------

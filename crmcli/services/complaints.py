@@ -75,14 +75,7 @@ def _row_dict(row: sqlite3.Row | tuple[Any, ...]) -> dict[str, Any]:
 
 def _events_for(conn: sqlite3.Connection, ids: list[int]) -> dict[int, list[rules.Event]]:
     found: dict[int, list[rules.Event]] = {i: [] for i in ids}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        marks = ",".join("?" * len(chunk))
-        for cid, *event in conn.execute(
-            f"SELECT complaint_id, {outcomes.EVENT_COLUMNS} FROM complaint_events "
-            f"WHERE complaint_id IN ({marks}) ORDER BY complaint_id, at, id", chunk,
-        ):
-            found[cid].append(outcomes.to_event(*event))
+    found.update(outcomes.histories(conn, ids))
     return found
 
 
