@@ -305,3 +305,13 @@ def console(env: Env) -> Any:
 
     return Console(file=env.stdout, force_terminal=env.rich, no_color=not env.rich,
                    highlight=False, soft_wrap=not env.rich)
+
+
+def stderr_console(env: Env) -> Any:
+    """A Rich console on stderr for progress and status while a person watches a terminal;
+    None in a pipe, under cron or with NO_COLOR."""
+    if not env.stderr_rich:
+        return None
+    from rich.console import Console
+
+    return Console(file=env.stderr)

@@ -16,7 +16,7 @@ from crmcli.commands._common import (
     handle_errors,
     state,
 )
-from crmcli.render import Column, Format, render
+from crmcli.render import Column, Format, render, stderr_console
 
 app = typer.Typer(help="The customer file: add, list, show, edit, import, export.",
                   no_args_is_help=True)
@@ -314,16 +314,14 @@ def _progress(app_state: Any, label: str) -> Any:
 
     @contextmanager
     def bar() -> Any:
-        from crmcli.env import _isatty
-
-        if not _isatty(app_state.env.stderr) or not app_state.env.stderr_rich:
+        out = stderr_console(app_state.env)
+        if out is None:
             yield None
             return
-        from rich.console import Console
         from rich.progress import Progress, SpinnerColumn, TextColumn
 
         with Progress(SpinnerColumn(), TextColumn("{task.description} {task.completed:,}"),
-                      console=Console(file=app_state.env.stderr), transient=True) as progress:
+                      console=out, transient=True) as progress:
             task = progress.add_task(label, total=None)
             yield lambda n: progress.advance(task, n)
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from crmcli.commands._common import FormatOpt, handle_errors, state
-from crmcli.render import Column, Format, render
+from crmcli.render import Column, Format, render, stderr_console
 
 init_app = typer.Typer()
 app = typer.Typer(help="The database file: where it is and what it holds.", no_args_is_help=True)
@@ -140,10 +140,5 @@ def _working(app_state: Any, text: str) -> Any:
     nothing in a pipe or under cron."""
     from contextlib import nullcontext
 
-    from crmcli.env import _isatty
-
-    if not _isatty(app_state.env.stderr) or not app_state.env.stderr_rich:
-        return nullcontext()
-    from rich.console import Console
-
-    return Console(file=app_state.env.stderr).status(text)
+    out = stderr_console(app_state.env)
+    return nullcontext() if out is None else out.status(text)
