@@ -774,7 +774,8 @@ def test_due_items_in_bulk_sort_and_read_as_one_at_a_time(
                                     "complaint", "resolve"]), due, "r",
                                     visit_id=rng.choice([None, number]),
                                     complaint_id=rng.choice([None, number])))
-    assert visits.in_order(items) == sorted(items, key=visits.DueItem.sort_key)
+    assert visits.in_order(items) == sorted(items, key=lambda i: (
+        cadence.deadline(i.due), i.customer_id, i.kind, i.visit_id or 0, i.complaint_id or 0))
     for now in (datetime(2026, 11, 1, 6, 30, tzinfo=UTC), datetime(2026, 4, 5, 15, 59, tzinfo=UTC)):
         rows = visits.due_rows(items, now)
         for item, row in zip(items, rows, strict=True):

@@ -508,20 +508,14 @@ class DueItem(NamedTuple):
     visit_id: int | None = None
     service_id: int | None = None
 
-    def sort_key(self) -> tuple[datetime, int, str, int, int]:
-        return (cadence.deadline(self.due), self.customer_id, self.kind, self.visit_id or 0,
-                self.complaint_id or 0)
-
-    def row(self, now: datetime) -> dict[str, Any]:
-        return due_rows([self], now)[0]
-
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def in_order(items: list[DueItem]) -> list[DueItem]:
-    """Sorted by ``DueItem.sort_key``, each day's deadline worked out once rather than once an
-    item, and compared as a span from the epoch (cheaper than zone-aware times)."""
+    """Sorted by the last moment still in time (``cadence.deadline``), then customer, kind,
+    visit and complaint; each day's deadline worked out once rather than once an item, and
+    compared as a span from the epoch (cheaper than zone-aware times)."""
     ends: dict[date, timedelta] = {}
 
     def key(item: DueItem) -> tuple[timedelta, int, str, int, int]:
