@@ -118,3 +118,12 @@ def test_visit_register_is_read_in_its_index_order(site: Cli, db_path: Path,
     plan = _plan_of(_plans(site, db_path, monkeypatch, "visit", "list", *args), "visits v")
     assert "visits_register" in plan
     assert "TEMP B-TREE" not in plan  # no sort of every visit before the first row
+
+
+@pytest.mark.parametrize("status", ["--pending", "--overdue"])
+def test_pending_visits_are_listed_from_their_own_index(site: Cli, db_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch,
+                                                        status: str) -> None:
+    plan = _plan_of(_plans(site, db_path, monkeypatch, "visit", "list", status, "--limit", "5"),
+                    "visits v")
+    assert "visits_pending" in plan
