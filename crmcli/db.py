@@ -237,9 +237,6 @@ def m004_covering_indexes(conn: sqlite3.Connection) -> None:
     ``complaints_attention`` now carry what `visit due` reads of a pending visit and of an
     unclosed complaint, so it never fetches their rows (the columns of the indexes' own WHERE
     included: SQLite reads a row for any column the query names that the index lacks).
-    ``customers_start`` is when each customer's relationship started as the cadence prefilter
-    reads it (``since``, else the UTC day the customer was entered), so the customers still
-    new need no pass over the table.
     """
     execute_script(
         conn,
@@ -253,8 +250,6 @@ def m004_covering_indexes(conn: sqlite3.Connection) -> None:
         DROP INDEX complaints_attention;
         CREATE INDEX complaints_attention ON complaints (attention_at, customer_id, owner,
             received_by, summary, status) WHERE status != 'closed';
-        CREATE INDEX customers_start ON customers (coalesce(since, substr(created_at, 1, 10)),
-            last_contact_at);
         """,
     )
 

@@ -93,20 +93,6 @@ def test_visit_due_reads_through_its_indexes(site: Cli, db_path: Path,
     # pending visits and unclosed complaints come from covering partial indexes, never rows
     assert "COVERING INDEX visits_pending" in _plan_of(plans, "visits v")
     assert "COVERING INDEX complaints_attention" in _plan_of(plans, "complaints p")
-    # every case of the cadence prefilter has an index, none reads every customer
-    cadence = _plan_of(plans, "customers c WHERE c.last_contact_at <")
-    assert "customers_start" in cadence
-    assert "SCAN c" not in cadence
-
-
-def test_cadence_prefilter_reads_customers_by_tag(cli: Cli, db_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    cli.ok("customer", "add", "李美玲", "--since", "2026-10-01", "--tag", "VIP")
-    cli.ok("policy", "set", "cadence.tag.VIP", "2w")
-    plans = _plans(cli, db_path, monkeypatch, "visit", "due")
-    cadence = _plan_of(plans, "customers c WHERE c.last_contact_at <")
-    assert "customer_tags_tag" in cadence
-    assert "SCAN c" not in cadence
 
 
 @pytest.mark.parametrize("args", [
