@@ -71,12 +71,20 @@ DUE_TABLE_COLUMNS = [
 ]
 DUE_COLUMNS_SHORT = [c for c in DUE_TABLE_COLUMNS if c.key != "customer"]
 
-_VISIT_SELECT = (
-    "SELECT v.id, v.customer_id, c.name, v.kind, v.method, v.due_at, v.done_at, "
-    "v.cancelled_at, v.complaint_id, v.service_id, v.satisfaction, v.quality, v.attitude, "
-    "v.price_ok, v.shortcomings, v.suggestion, v.by, v.assigned_to, v.expected_method, v.note "
-    "FROM visits v JOIN customers c ON c.id = v.customer_id"
-)
+
+def _visit_select(index: str | None = None) -> str:
+    """The SELECT of ``visit_record``'s columns, read through ``index`` if named."""
+    source = f"visits v INDEXED BY {index}" if index else "visits v"
+    return (
+        "SELECT v.id, v.customer_id, c.name, v.kind, v.method, v.due_at, v.done_at, "
+        "v.cancelled_at, v.complaint_id, v.service_id, v.satisfaction, v.quality, v.attitude, "
+        "v.price_ok, v.shortcomings, v.suggestion, v.by, v.assigned_to, v.expected_method, "
+        f"v.note FROM {source} JOIN customers c ON c.id = v.customer_id"
+    )
+
+
+_VISIT_SELECT = _visit_select()
+
 _VISIT_KEYS = (
     "id", "customer_id", "customer", "kind", "method", "due", "done_at", "cancelled_at",
     "complaint_id", "service_id", "satisfaction", "quality", "attitude", "price_ok",
@@ -480,11 +488,10 @@ def iter_visits(session: Session, filters: Filters, limit: int | None = None
         start, end = month_bounds(*filters.month)
         where.append("coalesce(v.done_at, v.due_at) >= ? AND coalesce(v.done_at, v.due_at) < ?")
         params += [to_db(start), to_db(end)]
-    select = _VISIT_SELECT
-    if filters.status in ("pending", "overdue"):
-        # the few pending visits, sorted, rather than the register's order walked past every
-        # visit ever done (SQLite, without statistics, prefers the order)
-        select = select.replace("FROM visits v", "FROM visits v INDEXED BY visits_pending")
+    # Pending ones: the few pending visits, sorted, rather than the register's order walked
+    # past every visit ever done (SQLite, without statistics, prefers the order).
+    select = _visit_select("visits_pending" if filters.status in ("pending", "overdue")
+                           else None)
     sql = (select + " WHERE " + " AND ".join(where)
            + " ORDER BY coalesce(v.done_at, v.due_at), v.id")
     if limit is not None:
