@@ -36,6 +36,7 @@ class Policy:
     region: str = "CN"
     area_manager: str = "area manager"
     department_head: str = "department head"
+    site_name: str = ""
     cadence_overrides: dict[str, str] = field(default_factory=dict)
 
 
@@ -55,6 +56,7 @@ HELP: dict[str, str] = {
     "region": "holiday calendar for care reminders (ISO country code, e.g. CN, HK, TW)",
     "area_manager": "who makes in-person follow-ups of major complaints (片區經理)",
     "department_head": "to whom a major complaint is reported and escalated (部門負責人)",
+    "site_name": "the site's name in the head office's reports (`hq report`); set at init",
     "cadence.tag.TAG / cadence.segment.SEGMENT": "cadence for customers with that tag or segment",
 }
 
@@ -105,7 +107,7 @@ def normalize(key: str, value: str) -> tuple[str, str]:
             raise BadInput(f"policy region: {value!r} is not a country code (e.g. CN, HK, TW).")
         _check_region(value)
         return key, value.upper()
-    if key in ("area_manager", "department_head"):
+    if key in ("area_manager", "department_head", "site_name"):
         from crmcli.fields import clean_text
 
         name = clean_text(value, f"policy {key}")
