@@ -323,6 +323,14 @@ def _configure(conn: sqlite3.Connection) -> None:
     conn.set_progress_handler(_let_python_run, INTERRUPT_STEPS)
 
 
+def _setting(conn: sqlite3.Connection, key: str) -> str | None:
+    """The latest recorded value of one policy setting (the connection needs it before any
+    session loads the whole history)."""
+    row = conn.execute("SELECT value FROM policy_settings WHERE key = ? "
+                       "ORDER BY set_at DESC, id DESC LIMIT 1", (key,)).fetchone()
+    return None if row is None else str(row[0])
+
+
 def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
     """Open a crmcli database, upgrading its schema; ``create`` makes a new one (mode 0600)."""
     if not path.exists():
@@ -353,6 +361,12 @@ def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
             if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0] != "wal":
                 raise DatabaseProblem(f"{path}: cannot switch the database to WAL mode.")
             migrate(conn)
+        # Litestream replicates the WAL: a checkpoint it does not see (SQLite's automatic
+        # one, run by whichever crmcli commits past 1000 pages, while Litestream is down)
+        # leaves a replica that restores corrupt (Litestream 0.5; tests/test_replicate_crash).
+        # With a replica configured, only Litestream checkpoints (README, "Many sites").
+        if version and _setting(conn, "checkpoints") == "litestream":
+            conn.execute("PRAGMA wal_autocheckpoint = 0")
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise DatabaseProblem(f"{path} is not a usable SQLite database ({exc}).") from None

@@ -56,9 +56,9 @@ def config(
 
     app_state = state(ctx)
     db_path = app_state.db_path
-    app_state.session()  # the database must exist and be a crmcli file
+    session = app_state.session()
     target = config_path or replicate.default_config(db_path)
-    written = replicate.write_config(db_path, to, target, force=force)
+    written, changed = replicate.configure(session, db_path, to, target, force=force)
     try:
         binary = replicate.litestream()
     except CrmError:
@@ -66,6 +66,9 @@ def config(
         app_state.env.err(replicate.INSTALL_HINT)
     env = app_state.env
     env.out(f"Wrote {written} (replica {to.strip()}, sync every {replicate.SYNC_INTERVAL}).")
+    if changed:
+        env.out("From now on crmcli leaves the WAL's checkpoints to Litestream (policy "
+                "checkpoints = litestream): keep it running.")
     env.out("")
     env.out("Run it in the foreground to try it:")
     env.out(f"  {binary} replicate -config {written.resolve()}")
@@ -81,7 +84,7 @@ def config(
 STATUS_COLUMNS = [Column(key) for key in (
     "configured", "state", "database", "config", "replica", "sync_interval", "local_txid",
     "replica_txid", "behind_transactions", "last_write_at", "last_replicated_at",
-    "behind_seconds")]
+    "behind_seconds", "wal_bytes")]
 
 
 @app.command("status")
@@ -96,9 +99,8 @@ def status(ctx: typer.Context, config_path: ConfigOpt = None,
 
     app_state = state(ctx)
     db_path = app_state.db_path
-    session = app_state.session()
-    found = replicate.status(db_path, config_path or replicate.default_config(db_path),
-                             session.now)
+    app_state.session()  # the database must exist and be a crmcli file
+    found = replicate.status(db_path, config_path or replicate.default_config(db_path))
     row = found.row()
     if fmt is Format.table:
         rows = [{"item": c.key, "value": row[c.key]} for c in STATUS_COLUMNS]

