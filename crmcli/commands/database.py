@@ -30,16 +30,15 @@ def init(
 
     Example: crmcli --db site.db init --sample --site-name 華信大廈
     """
-    from crmcli.db import LATEST, connect, migrate
+    from crmcli.db import LATEST, migrate
     from crmcli.errors import Conflict
-    from crmcli.services import Session
     from crmcli.services import policy as policy_service
 
     app_state = state(ctx)
     path = app_state.db_path
     existed = path.exists() and path.stat().st_size > 0  # an empty file is made, not checked
-    conn = connect(path, create=True)
-    session = Session(conn, app_state.env.clock(), app_state.env.user)
+    session = app_state.session(create=True)  # closed when the command ends
+    conn = session.conn
     if sample:
         from crmcli import sample as sample_data
 
