@@ -158,18 +158,18 @@ def test_unreadable_files_are_named_skipped_and_fail_the_run_at_the_end(
         holder.execute("ROLLBACK")
         holder.close()
     assert code == 1
-    lines = err.splitlines()
-    reasons = {line.split(": ", 1)[0].removeprefix("Skipped "): line.split(": ", 1)[1]
-               for line in lines if line.startswith("Skipped ")}
-    assert reasons[str(tmp_path / "missing.db")] == "no such file."
+    first, *lines = err.splitlines()
+    assert first == ("Error: 6 of 7 site files could not be read; the output covers the "
+                     "other 1:")
+    reasons = {line.split(": ", 1)[0].removeprefix("- "): line.split(": ", 1)[1]
+               for line in lines}
+    assert reasons[str(tmp_path / "missing.db")] == "no such file"
     assert reasons[str(sites / "notes.db")].startswith("not a usable SQLite database")
-    assert reasons[str(sites / "plain.db")] == "not a crmcli database."
+    assert reasons[str(sites / "plain.db")] == "not a crmcli database"
     assert reasons[str(newer)].startswith(f"written by a newer crmcli (schema {db.LATEST + 1}")
     assert reasons[str(damaged)].startswith(("damaged", "not a usable SQLite database"))
     assert reasons[str(locked)].startswith("locked by another program")
     assert len(reasons) == 6
-    assert lines[-1] == ("Error: 6 site file(s) could not be read (named above); the output "
-                         "covers the other 1.")
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [row["site"] for row in rows] == ["好站", hq.COMPANY]
     assert rows[0]["file"] == str(good)

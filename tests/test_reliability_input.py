@@ -190,6 +190,13 @@ COMMANDS: dict[str, tuple[list[str], list[st.SearchStrategy[Any]], Options, list
                         ["--dry-run", "--skip-existing", "--update-existing",
                          "--allow-duplicate"]),
     "access-log": (["access-log"], [], {"--customer": customer, "--limit": number}, []),
+    "hq report": (["hq", "report"], [], {"--sites": text, "--month": month, "--format": fmt},
+                  ["--bom"]),
+    "hq due": (["hq", "due"], [], {"--sites": text, "--oldest": number, "--format": fmt},
+               ["--bom"]),
+    "replicate config": (["replicate", "config"], [], {"--to": text}, ["--force"]),
+    "replicate status": (["replicate", "status"], [], {"--format": fmt}, []),
+    "restore": (["restore"], [], {"--from": text, "--to": text}, []),
 }
 # After a command changed the file, these must still work on it.
 PROBES = [["complaint", "list"], ["visit", "due"], ["report", "monthly"], ["care"],

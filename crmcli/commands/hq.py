@@ -49,15 +49,15 @@ def _columns(keys: tuple[str, ...], fmt: Format, shown: dict[str, str] | None = 
     return [Column(key, justify=justify(key)) for key in keys]
 
 
-def _finish(app_state: Any, skipped: list[Any], read: int) -> None:
-    """Name each file left out, then fail the command (exit 1) if any was."""
+def _finish(skipped: list[Any], read: int) -> None:
+    """Fail the command (exit 1) after the output if any file was left out, naming each."""
     from crmcli.errors import CrmError
 
-    for path, reason in skipped:
-        app_state.env.err(f"Skipped {path}: {reason}.")
     if skipped:
-        raise CrmError(f"{len(skipped)} site file(s) could not be read (named above); the "
-                       f"output covers the other {read}.")
+        lines = [f"{len(skipped)} of {len(skipped) + read} site files could not be read; the "
+                 f"output covers the other {read}:"]
+        lines += [f"- {path}: {reason}" for path, reason in skipped]
+        raise CrmError("\n".join(lines))
 
 
 @app.command("report")
@@ -86,7 +86,7 @@ def report(
     found = hq.report(_sources(sites, more), month, env.clock(), env.user)
     render(env, found.rows, _columns(hq.REPORT_KEYS, fmt, REPORT_TABLE), fmt, bom=bom,
            empty="No site could be read.")
-    _finish(app_state, found.skipped, found.read)
+    _finish(found.skipped, found.read)
 
 
 @app.command("due")
@@ -119,4 +119,4 @@ def due(
     else:
         render(env, found.rows, _columns(hq.DUE_KEYS, fmt), fmt, bom=bom,
                empty="Nothing overdue at any site.")
-    _finish(app_state, found.skipped, found.read)
+    _finish(found.skipped, found.read)
