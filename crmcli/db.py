@@ -313,6 +313,21 @@ def m005_site_clock_and_corrections(conn: sqlite3.Connection) -> None:
             "ORDER BY min(opened_at)").fetchall():
         conn.execute("INSERT OR IGNORE INTO complaint_categories VALUES (?, ?)",
                      (fold(category), category))
+    # The rules changed (the report to the head outlives closing; deadlines on the minute):
+    # every stored outcome is worked out again, and a closed complaint whose report is still
+    # owed needs attention; unclosed ones are looked at afresh by the next sweep.
+    from crmcli import outcomes
+
+    outcomes.rebuild(conn, load_policies(conn))
+    execute_script(
+        conn,
+        """
+        UPDATE complaints SET attention_at = (SELECT min(t.due) FROM complaint_timers t
+            WHERE t.complaint_id = complaints.id AND t.name = 'report' AND t.met_at IS NULL
+            AND t.cancelled_at IS NULL) WHERE status = 'closed';
+        UPDATE complaints SET attention_at = '' WHERE status != 'closed';
+        """,
+    )
 
 
 def site_settings(conn: sqlite3.Connection) -> tuple[str, str]:

@@ -347,9 +347,10 @@ def _fold_categories(session: Session, groups: dict[Any, tuple[int, ...]]
     from crmcli.textfold import fold
 
     keys = {key: fold(key) for key in groups if key is not None}
+    wanted = sorted(set(keys.values()))
     labels = dict(session.conn.execute(
         f"SELECT key, label FROM complaint_categories WHERE key IN "
-        f"({', '.join('?' * len(keys))})", list(set(keys.values()))).fetchall()) if keys else {}
+        f"({', '.join('?' * len(wanted))})", wanted).fetchall()) if wanted else {}
     merged: dict[Any, tuple[int, ...]] = {}
     for key, counts in groups.items():
         label = labels.get(keys[key], key) if key is not None else None
