@@ -319,15 +319,7 @@ def m005_site_clock_and_corrections(conn: sqlite3.Connection) -> None:
     from crmcli import outcomes
 
     outcomes.rebuild(conn, load_policies(conn))
-    execute_script(
-        conn,
-        """
-        UPDATE complaints SET attention_at = (SELECT min(t.due) FROM complaint_timers t
-            WHERE t.complaint_id = complaints.id AND t.name = 'report' AND t.met_at IS NULL
-            AND t.cancelled_at IS NULL) WHERE status = 'closed';
-        UPDATE complaints SET attention_at = '' WHERE status != 'closed';
-        """,
-    )
+    outcomes.reset_attention(conn)
 
 
 def site_settings(conn: sqlite3.Connection) -> tuple[str, str]:
