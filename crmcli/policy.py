@@ -36,6 +36,8 @@ class Policy:
     region: str = "CN"
     area_manager: str = "area manager"
     department_head: str = "department head"
+    timezone: str = "UTC"
+    date_order: str = ""
     site_name: str = ""
     checkpoints: str = "sqlite"
     cadence_overrides: dict[str, str] = field(default_factory=dict)
@@ -57,6 +59,9 @@ HELP: dict[str, str] = {
     "region": "holiday calendar for care reminders (ISO country code, e.g. CN, HK, TW)",
     "area_manager": "who makes in-person follow-ups of major complaints (片區經理)",
     "department_head": "to whom a major complaint is reported and escalated (部門負責人)",
+    "timezone": "the site's time zone: days, months and shown times (e.g. Asia/Shanghai)",
+    "date_order": "how the site writes 1/12: dmy (1 December) or mdy (January 12); "
+                  "empty: such forms are refused as ambiguous",
     "site_name": "the site's name in the head office's reports (`hq report`); set at init",
     "checkpoints": "who copies the WAL into the file: sqlite (each crmcli, every 1000 pages) "
                    "or litestream (set by `replicate config`)",
@@ -111,6 +116,16 @@ def normalize(key: str, value: str) -> tuple[str, str]:
             raise BadInput(f"policy region: {value!r} is not a country code (e.g. CN, HK, TW).")
         _check_region(value)
         return key, value.upper()
+    if key == "timezone":
+        from crmcli.dates import zone_named
+
+        zone_named(value)
+        return key, value
+    if key == "date_order":
+        value = value.lower()
+        if value not in ("dmy", "mdy", ""):
+            raise BadInput(f"policy date_order: {value!r} is not dmy or mdy.")
+        return key, value
     if key == "checkpoints":
         if value not in CHECKPOINTERS:
             raise BadInput(f"policy checkpoints: {value!r} is not one of "

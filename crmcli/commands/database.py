@@ -30,6 +30,7 @@ def init(
 
     Example: crmcli --db site.db init --sample --site-name 華信大廈
     """
+    from crmcli.dates import short_local
     from crmcli.db import LATEST, migrate
     from crmcli.errors import Conflict
     from crmcli.services import policy as policy_service
@@ -51,7 +52,7 @@ def init(
         policy_service.set_value(session, "site_name", site_name or path.stem or path.name)
     if sample:
         app_state.env.out(f"Created {path} with a sample site as of "
-                          f"{app_state.env.clock().astimezone():%Y-%m-%d %H:%M}.")
+                          f"{short_local(app_state.env.clock())}.")
         return
     verb = "Checked" if existed else "Created"
     app_state.env.out(f"{verb} {path} (schema {LATEST}).")

@@ -49,6 +49,11 @@ def _columns(keys: tuple[str, ...], fmt: Format, shown: dict[str, str] | None = 
     return [Column(key, justify=justify(key)) for key in keys]
 
 
+def _printable(text: str) -> str:
+    """A file name as typed or found, with no control character reaching the terminal."""
+    return "".join("?" if ord(ch) < 32 or ord(ch) == 127 else ch for ch in text)
+
+
 def _finish(skipped: list[Any], read: int) -> None:
     """Fail the command (exit 1) after the output if any file was left out, naming each."""
     from crmcli.errors import CrmError
@@ -56,7 +61,7 @@ def _finish(skipped: list[Any], read: int) -> None:
     if skipped:
         lines = [f"{len(skipped)} of {len(skipped) + read} site files could not be read; the "
                  f"output covers the other {read}:"]
-        lines += [f"- {path}: {reason}" for path, reason in skipped]
+        lines += [f"- {_printable(str(path))}: {reason}" for path, reason in skipped]
         raise CrmError("\n".join(lines))
 
 

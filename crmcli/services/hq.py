@@ -26,7 +26,8 @@ COMPANY = "company total"
 # Figures of the company row that are counts: the sum over the sites.
 SUMMED = ("complaints_opened", "complaints_closed", "complaints_escalated", "complaints_major",
           "complaints_minor", "complaints_repeat", "complaints_open_at_end", "escalations",
-          "followups_due", "followups_done", "followups_done_on_time", "ratings",
+          "followups_due", "followups_done", "followups_done_on_time", "followups_unsatisfied",
+          "ratings",
           "visits_done", "visits_scheduled_due", "visits_scheduled_done",
           "customers_contacted", "late_entries")
 REPORT_KEYS = ("scope", "site", "file", "zone", *FIGURES)
@@ -57,16 +58,19 @@ def site_files(sources: list[Path]) -> Sites:
             found.files.append(path)
 
     for source in sources:
-        if source.is_dir():
-            inside = sorted(p for p in source.iterdir() if p.suffix == ".db" and p.is_file())
-            if not inside:
-                found.skipped.append(Skipped(source, "a directory with no .db files"))
-            for path in inside:
-                add(path)
-        elif not source.exists():
-            found.skipped.append(Skipped(source, "no such file"))
-        else:
-            add(source)
+        try:
+            if source.is_dir():
+                inside = sorted(p for p in source.iterdir() if p.suffix == ".db" and p.is_file())
+                if not inside:
+                    found.skipped.append(Skipped(source, "a directory with no .db files"))
+                for path in inside:
+                    add(path)
+            elif not source.exists():
+                found.skipped.append(Skipped(source, "no such file"))
+            else:
+                add(source)
+        except OSError as exc:  # a name too long, a folder we may not list
+            found.skipped.append(Skipped(source, f"cannot be read ({exc.strerror or exc})"))
     return found
 
 
