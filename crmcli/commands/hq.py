@@ -21,12 +21,16 @@ MoreSites = Annotated[list[Path] | None, typer.Argument(
     show_default=False)]
 
 # The table shows what fits 80 columns; csv/json carry every figure.
-REPORT_TABLE = {"site": "site", "month": "month", "complaints_opened": "opened",
-                "complaints_closed": "closed", "complaints_escalated": "escal.",
-                "complaints_major": "major", "response_on_time_pct": "resp %",
-                "resolved_on_time_pct": "resol %", "median_resolution_hours": "median h",
-                "followup_rate_pct": "f-up %", "avg_satisfaction": "sat."}
-LEFT = ("scope", "site", "file", "zone", "month", "kind", "due", "oldest_due", "customer",
+REPORT_TABLE = {"site": "site", "complaints_opened": "opened", "complaints_closed": "closed",
+                "complaints_major": "major", "response_on_time_pct": "resp%",
+                "resolved_on_time_pct": "resol%", "median_resolution_hours": "med.h",
+                "followup_rate_pct": "f-up%", "avg_satisfaction": "sat."}
+DUE_TABLE = {"site": "site", "kind": "kind", "overdue": "overdue", "oldest_shown": "oldest due",
+             "oldest_customer": "customer", "oldest_reason": "reason"}
+ITEM_TABLE = {"site": "site", "kind": "kind", "due_shown": "due", "overdue_for": "late by",
+              "customer": "customer", "reason": "reason"}
+LEFT = ("scope", "site", "file", "zone", "month", "kind", "due", "oldest_due", "due_shown",
+        "oldest_shown", "customer",
         "oldest_customer", "reason", "oldest_reason", "owner", "overdue_for")
 
 
@@ -89,8 +93,9 @@ def report(
     app_state = state(ctx)
     env = app_state.env
     found = hq.report(_sources(sites, more), month, env.clock(), env.user)
+    title = f"Complaint figures {found.rows[-1]['month']}" if found.rows else None
     render(env, found.rows, _columns(hq.REPORT_KEYS, fmt, REPORT_TABLE), fmt, bom=bom,
-           empty="No site could be read.")
+           title=title, empty="No site could be read.")
     _finish(found.skipped, found.read)
 
 
@@ -119,9 +124,9 @@ def due(
     env = app_state.env
     found = hq.due(_sources(sites, more), env.clock(), env.user, oldest or 0)
     if oldest:
-        render(env, found.items, _columns(hq.ITEM_KEYS, fmt), fmt, bom=bom,
-               empty="Nothing overdue at any site.", alert_key="overdue_for")
+        render(env, found.items, _columns(hq.ITEM_KEYS, fmt, ITEM_TABLE), fmt, bom=bom,
+               empty="Nothing overdue at any site.")
     else:
-        render(env, found.rows, _columns(hq.DUE_KEYS, fmt), fmt, bom=bom,
+        render(env, found.rows, _columns(hq.DUE_KEYS, fmt, DUE_TABLE), fmt, bom=bom,
                empty="Nothing overdue at any site.")
     _finish(found.skipped, found.read)

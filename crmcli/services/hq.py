@@ -202,10 +202,11 @@ class Due:
     read: int = 0
 
 
-def _shown(due: date | datetime) -> str:
-    """A due time as the site's clock shows it (a day alone for day obligations)."""
+def _shown(due: date | datetime, table: bool = False) -> str:
+    """A due time on the site's clock (a day alone for day obligations): ISO 8601 with the
+    site's offset, or as a table shows it (``2026-11-20 09:40``)."""
     if isinstance(due, datetime):
-        return dates.iso_local(due)
+        return dates.short_local(due) if table else dates.iso_local(due)
     return due.isoformat()
 
 
@@ -245,11 +246,13 @@ def _site_due(name: str, path: str, late: list[Any], now: datetime
         entry = kinds.get(item.kind)
         if entry is None:
             kinds[item.kind] = {"site": name, "file": path, "kind": item.kind, "overdue": 1,
-                                "oldest_due": shown, "oldest_customer_id": item.customer_id,
+                                "oldest_due": shown, "oldest_shown": _shown(item.due, True),
+                                "oldest_customer_id": item.customer_id,
                                 "oldest_customer": item.customer, "oldest_reason": item.reason}
         else:
             entry["overdue"] += 1
         items.append({"site": name, "file": path, "kind": item.kind, "due": shown,
+                      "due_shown": _shown(item.due, True),
                       "overdue_for": dates.humanize_delta(now - deadline),
                       "customer_id": item.customer_id, "customer": item.customer,
                       "complaint_id": item.complaint_id, "visit_id": item.visit_id,
