@@ -25,6 +25,10 @@ class Format(StrEnum):
     tsv = "tsv"
     json = "json"
     jsonl = "jsonl"
+    xlsx = "xlsx"
+
+
+FILE_ONLY = (Format.xlsx,)  # written only with --output FILE
 
 
 class Column(NamedTuple):
@@ -100,7 +104,7 @@ def render(
     columns: list[Column],
     fmt: Format = Format.table,
     *,
-    bom: bool = False,
+    bom: bool | None = False,
     title: str | None = None,
     empty: str | None = None,
     alert_key: str | None = None,
@@ -110,6 +114,10 @@ def render(
     ``empty`` is said only on a terminal when there are no rows (cron mails stay empty);
     ``alert_key`` names a field whose truthy value marks a row for attention (drawn red).
     """
+    if fmt is Format.xlsx:
+        from crmcli.xlsx import write_workbook
+
+        return write_workbook(env, [(title or "Sheet1", columns, rows)])
     out = env.stdout
     if bom and fmt in (Format.csv, Format.tsv):
         out.write("\ufeff")

@@ -14,6 +14,8 @@ from crmcli.commands._common import (
     ByOpt,
     FormatOpt,
     LimitOpt,
+    ListFormatOpt,
+    OutputOpt,
     handle_errors,
     state,
 )
@@ -286,8 +288,9 @@ def list_(
     cases: Annotated[bool, typer.Option("--cases", help="Only the case library.")] = False,
     repeats: Annotated[bool, typer.Option("--repeats", help="Only repeat complaints.")] = False,
     limit: LimitOpt = None,
-    fmt: FormatOpt = Format.table,
-    bom: BomOpt = False,
+    fmt: ListFormatOpt = Format.table,
+    bom: BomOpt = None,
+    output: OutputOpt = None,
 ) -> None:
     """List complaints with their state as of now (the complaint register, 投訴記錄表).
 

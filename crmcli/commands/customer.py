@@ -11,6 +11,8 @@ from crmcli.commands._common import (
     BomOpt,
     FormatOpt,
     LimitOpt,
+    ListFormatOpt,
+    OutputOpt,
     ReasonOpt,
     RevealOpt,
     handle_errors,
@@ -150,8 +152,9 @@ def list_(
     limit: LimitOpt = None,
     reveal: RevealOpt = False,
     reason: ReasonOpt = None,
-    fmt: FormatOpt = Format.table,
-    bom: BomOpt = False,
+    fmt: ListFormatOpt = Format.table,
+    bom: BomOpt = None,
+    output: OutputOpt = None,
 ) -> None:
     """List customers (confidential details masked unless revealed, which is logged).
 
@@ -249,7 +252,7 @@ def edit(
 def history(
     ctx: typer.Context,
     customer: Annotated[str, typer.Argument(help="Customer id or exact name.")],
-    fmt: FormatOpt = Format.table,
+    fmt: ListFormatOpt = Format.table, output: OutputOpt = None,
 ) -> None:
     """List every change made to a customer's record: field, old and new value, who, when.
 
@@ -337,9 +340,11 @@ def export(
     segment: SegmentOpt = None,
     reveal: RevealOpt = False,
     reason: ReasonOpt = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="csv (default), tsv, json, jsonl.")]
-    = Format.csv,
-    bom: BomOpt = False,
+    fmt: Annotated[Format, typer.Option("--format", "-f",
+                                        help="csv (default), tsv, json, jsonl, xlsx.")
+                   ] = Format.csv,
+    bom: BomOpt = None,
+    output: OutputOpt = None,
 ) -> None:
     """Export the customer file as CSV; confidential details need --reveal.
 
@@ -365,7 +370,7 @@ def access_log(
     ctx: typer.Context,
     customer: Annotated[str | None, typer.Option("--customer", help="Only this customer.")] = None,
     limit: LimitOpt = None,
-    fmt: FormatOpt = Format.table,
+    fmt: ListFormatOpt = Format.table, output: OutputOpt = None,
 ) -> None:
     """List who revealed confidential customer details, when and why (newest first).
 

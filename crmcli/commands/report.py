@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli.commands._common import BomOpt, LimitOpt, handle_errors, state
+from crmcli.commands._common import BomOpt, LimitOpt, OutputOpt, handle_errors, state
 from crmcli.env import Env
 from crmcli.render import Column, Format, json_value, render, table_value
 
@@ -24,11 +24,13 @@ class ReportFormat(StrEnum):
     json = "json"
     jsonl = "jsonl"
     markdown = "markdown"
+    xlsx = "xlsx"
 
 
 ReportFormatOpt = Annotated[
     ReportFormat,
-    typer.Option("--format", "-f", help="table, csv, tsv, json, jsonl or markdown (for a mail)."),
+    typer.Option("--format", "-f", help="table, csv, tsv, json, jsonl, markdown (for a mail) "
+                 "or xlsx (with --output)."),
 ]
 
 LABELS = {
@@ -216,7 +218,8 @@ def monthly(
                      "or customer."),
     ] = None,
     fmt: ReportFormatOpt = ReportFormat.table,
-    bom: BomOpt = False,
+    bom: BomOpt = None,
+    output: OutputOpt = None,
 ) -> None:
     """The monthly complaint and follow-up analysis (投訴分析報告) for a calendar month.
 
@@ -265,6 +268,10 @@ def monthly(
         document["previous"] = {key: report.previous.get(key) for key in reports.SPEC_FIELDS}
         env.out(_document(document) if fmt is ReportFormat.json
                 else json.dumps(document, ensure_ascii=False))
+    elif fmt is ReportFormat.xlsx:
+        from crmcli.xlsx import write_workbook
+
+        write_workbook(env, _workbook_sheets(report))
     elif fmt in (ReportFormat.csv, ReportFormat.tsv):
         rows = [{"metric": key, "value": value} for key, value in report.figures.items()]
         render(env, rows, [Column("metric"), Column("value")], Format(fmt.value), bom=bom)
@@ -272,6 +279,36 @@ def monthly(
         _print_rich(env, report)
     else:
         _print_text(env, report, fmt)
+
+
+def _workbook_sheets(report: Any) -> list[tuple[str, list[Column], list[dict[str, Any]]]]:
+    """The monthly report as a workbook: one sheet per section, values typed (numbers as
+    numbers, times as times), the figures under their json keys beside the previous month."""
+    from crmcli.services import reports
+
+    figures = [{"metric": key, "label": LABELS.get(key, ""), "value": value,
+                "previous": report.previous.get(key) if key in reports.SPEC_FIELDS else None}
+               for key, value in report.figures.items()]
+    counts = [Column(k) for k in ("opened", "major", "escalated", "closed", "breached",
+                                  "repeat")]
+    missed = [{**row, "due": _moment(row["due"]), "met_at": _moment(row["met_at"])}
+              for row in report.breached]
+    return [
+        ("Figures", [Column("metric"), Column("label"), Column("value"), Column("previous")],
+         figures),
+        ("Opened per week", [Column("week"), Column("opened")], report.weekly),
+        *((f"By {by}", [Column(by), *counts], report.breakdowns[by])
+          for by in reports.BREAKDOWNS),
+        ("Deadlines missed", [Column(k) for k in ("complaint_id", "customer", "timer", "due",
+                                                  "met_at", "outcome", "severity", "status")],
+         missed),
+    ]
+
+
+def _moment(value: Any) -> Any:
+    from datetime import datetime
+
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _document(document: dict[str, Any]) -> str:
@@ -308,7 +345,8 @@ def quarterly(
     ] = "-complaints",
     limit: LimitOpt = None,
     fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
-    bom: BomOpt = False,
+    bom: BomOpt = None,
+    output: OutputOpt = None,
 ) -> None:
     """The quarterly relationship evaluation (客戶關係評估) per customer, or by segment/grade.
 
