@@ -28,7 +28,16 @@ class Format(StrEnum):
     xlsx = "xlsx"
 
 
-FILE_ONLY = (Format.xlsx,)  # written only with --output FILE
+class PaperFormat(StrEnum):
+    """The formats of a list that is also a printed paper (``html``: crmcli.papers)."""
+
+    table = "table"
+    csv = "csv"
+    tsv = "tsv"
+    json = "json"
+    jsonl = "jsonl"
+    xlsx = "xlsx"
+    html = "html"
 
 
 class Column(NamedTuple):

@@ -14,7 +14,7 @@ import typer
 
 from crmcli.env import Env
 from crmcli.errors import CrmError, ExitCode
-from crmcli.render import Format
+from crmcli.render import Format, PaperFormat
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -175,6 +175,10 @@ FILE_FORMATS = ("xlsx",)  # binary: only ever written to a file
 ListFormatOpt = Annotated[
     Format, typer.Option("--format", "-f", help="Output format: table, csv, tsv, json, jsonl "
                          "or xlsx (with --output).")
+]
+PaperFormatOpt = Annotated[
+    PaperFormat, typer.Option("--format", "-f", help="Output format: table, csv, tsv, json, "
+                              "jsonl, xlsx (with --output) or html (a page to print on A4).")
 ]
 OutputOpt = Annotated[
     Path | None,

@@ -9,9 +9,16 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli.commands._common import BomOpt, LimitOpt, OutputOpt, handle_errors, state
+from crmcli.commands._common import (
+    BomOpt,
+    LimitOpt,
+    OutputOpt,
+    PaperFormatOpt,
+    handle_errors,
+    state,
+)
 from crmcli.env import Env
-from crmcli.render import Column, Format, json_value, render, table_value
+from crmcli.render import Column, Format, PaperFormat, json_value, render, table_value
 
 app = typer.Typer(help="Reports: monthly complaint analysis, quarterly evaluation.",
                   no_args_is_help=True)
@@ -25,12 +32,13 @@ class ReportFormat(StrEnum):
     jsonl = "jsonl"
     markdown = "markdown"
     xlsx = "xlsx"
+    html = "html"
 
 
 ReportFormatOpt = Annotated[
     ReportFormat,
-    typer.Option("--format", "-f", help="table, csv, tsv, json, jsonl, markdown (for a mail) "
-                 "or xlsx (with --output)."),
+    typer.Option("--format", "-f", help="table, csv, tsv, json, jsonl, markdown (for a mail), "
+                 "xlsx (with --output) or html (a page to print on A4)."),
 ]
 
 LABELS = {
@@ -223,6 +231,9 @@ def monthly(
 ) -> None:
     """The monthly complaint and follow-up analysis (投訴分析報告) for a calendar month.
 
+    With --format html, the analysis to print (客戶投訴分析報告表): the figures beside the
+    previous month, charts and the missed deadlines.
+
     Example: crmcli report monthly --month last --format csv > 2026-10.csv
     """
     from crmcli.dates import parse_month
@@ -240,7 +251,15 @@ def monthly(
         session, year, number, detail=by is not None or not tabular,
         compare=by is None and not tabular,
         screen=by is None and fmt in (ReportFormat.table, ReportFormat.markdown))
+    if fmt is ReportFormat.html and by is None:
+        from crmcli import papers
+        from crmcli.services.papers import site_name
+
+        env.stdout.write(papers.monthly(site_name(session), report, session.now))
+        return
     if by is not None:
+        if fmt is ReportFormat.html:
+            raise BadInput("--format html prints the whole analysis; leave out --by.")
         rows = report.breakdowns[by]
         columns = [Column(by), *(Column(k, justify="right") for k in
                                  ("opened", "major", "escalated", "closed", "breached",
@@ -344,11 +363,14 @@ def quarterly(
         str, typer.Option("--sort", help="Sort customers by a column (prefix - for descending).")
     ] = "-complaints",
     limit: LimitOpt = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+    fmt: PaperFormatOpt = PaperFormat.table,
     bom: BomOpt = None,
     output: OutputOpt = None,
 ) -> None:
     """The quarterly relationship evaluation (客戶關係評估) per customer, or by segment/grade.
+
+    With --format html, a page to print: the summaries by segment and grade, then each
+    customer.
 
     Example: crmcli report quarterly --quarter 2026Q4 --by segment
     """
@@ -373,10 +395,13 @@ def quarterly(
     if by is not None:
         if by not in ("segment", "grade"):
             raise BadInput(f"--by: {by!r} is not segment or grade.")
+        if fmt is PaperFormat.html:
+            raise BadInput("--format html prints both summaries and every customer; "
+                           "leave out --by.")
         summary = reports.quarterly_summary(rows, by)
         columns = [Column(key, justify="left" if key == by else "right") for key in summary[0]
                    ] if summary else [Column(by)]
-        render(app_state.env, summary, columns, fmt, bom=bom, empty="No customers.")
+        render(app_state.env, summary, columns, Format(fmt), bom=bom, empty="No customers.")
         return
     key = sort.lstrip("-")
     if key not in reports.QUARTERLY_COLUMNS:
@@ -385,7 +410,17 @@ def quarterly(
               reverse=sort.startswith("-"))
     if sort.startswith("-"):
         rows.sort(key=lambda r: r[key] is None)
+    if fmt is PaperFormat.html:
+        from crmcli import papers
+        from crmcli.services.papers import site_name
+
+        summaries = {group: reports.quarterly_summary(rows, group)
+                     for group in ("segment", "grade")}
+        app_state.env.stdout.write(papers.quarterly(
+            site_name(session), f"{year}Q{number}", rows[:limit] if limit else rows, summaries,
+            reports.QUARTERLY_COLUMNS, session.now))
+        return
     columns = [Column(k, justify="right" if k not in ("customer", "segment", "grade") else "left")
                for k in reports.QUARTERLY_COLUMNS]
-    render(app_state.env, rows[:limit] if limit else rows, columns, fmt, bom=bom,
+    render(app_state.env, rows[:limit] if limit else rows, columns, Format(fmt), bom=bom,
            title=f"Relationship evaluation {year}Q{number}", empty="No customers.")
