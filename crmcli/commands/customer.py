@@ -271,7 +271,8 @@ def history(
 @handle_errors
 def import_(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="A UTF-8 CSV whose header uses the field names.")],
+    file: Annotated[Path, typer.Argument(
+        help="A UTF-8 CSV, or an Excel .xlsx (first sheet), whose header uses the field names.")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check every row; write nothing.")]
     = False,
     skip_existing: Annotated[
@@ -284,7 +285,8 @@ def import_(
         bool, typer.Option("--allow-duplicate", help="Add rows even if the name is on file.")
     ] = False,
 ) -> None:
-    """Import customers from CSV: every row is checked first; nothing is written unless all good.
+    """Import customers from CSV or xlsx: every row is checked first; nothing is written unless
+    all are good.
 
     Columns: name, contact, phone, email, address, site, unit, segment, grade, tags, since,
     birthday, preferences, note, confidential.

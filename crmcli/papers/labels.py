@@ -152,6 +152,8 @@ VALUE_LABELS: dict[str, str] = {
     "closed": "closed", "response": "feedback", "report": "report to department head",
     "resolve": "resolution", "followup": "follow-up visit", "met": "met", "overdue": "OVERDUE",
     "late": "met late", "missed": "missed", "cancelled": "not needed", "pending": "running",
+    "opened": "opened", "responded": "feedback given", "upgraded": "became major",
+    "reopened": "reopened", "noted": "note", "edited": "edited", "followed_up": "followed up",
     "phone": "phone", "wechat": "WeChat",
     "in-person": "in person", "email": "email", "letter": "letter",
 }
