@@ -107,9 +107,12 @@ def test_the_analysis_macro_takes_many_sites(cli: Cli) -> None:
     from crmcli.services import Session, reports
 
     session = Session(connect(cli_db(cli)), datetime(2026, 11, 5, 2, tzinfo=UTC), "hq")
-    report = reports.monthly(session, 2026, 10)
+    report = reports.monthly(session, 2026, 10, screen=True)
+    missed = reports.missed_by_timer(session, 2026, 10)
+    assert missed == {"response": 2, "followup": 2, "report": 1, "resolve": 2}
     page = render_page("monthly.html", site="HQ", period="2026-10", printed=session.now,
-                       sites=[papers.analysis("A座", report), papers.analysis("B座", report)])
+                       sites=[papers.analysis("A座", report, missed),
+                              papers.analysis("B座", report, missed)])
     tree = parse(page)
     assert [s.attrs["data-site"] for s in tree.find("section", class_="page analysis")] == [
         "A座", "B座"]
@@ -241,3 +244,18 @@ def test_html_with_by_is_refused(cli: Cli) -> None:
                                              (100.0, "100")])
 def test_figures_print_as_the_report_rounded_them(value: Any, text: str) -> None:
     assert figure(value) == text
+
+
+def test_a_month_with_many_misses_lists_forty_and_counts_them_all(cli: Cli) -> None:
+    cli.ok("customer", "add", "王小明", "--since", "2025-01-01")
+    for number in range(41):
+        cli.ok("complaint", "open", "王小明", f"漏水 {number}", "--at", "2026-10-01 09:00",
+               now="2026-10-01T09:00:00+08:00")
+    page = cli.ok("report", "monthly", "--month", "2026-10", "-f", "html",
+                  now="2026-10-05T09:00:00+08:00")
+    tree = parse(page)
+    assert len(tree.find("table", class_="missed")[0].iter("tr")) - 1 == 40
+    assert tree.find("span", id="missed-count")[0].text == "(41)"
+    assert "… 1 more" in page
+    (chart,) = [f for f in tree.iter("figure") if f.attrs["data-chart"] == "missed"]
+    assert [t.text for t in chart.iter("text")] == ["feedback", "41"]

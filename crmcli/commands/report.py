@@ -250,12 +250,15 @@ def monthly(
     report = reports.monthly(
         session, year, number, detail=by is not None or not tabular,
         compare=by is None and not tabular,
-        screen=by is None and fmt in (ReportFormat.table, ReportFormat.markdown))
+        screen=by is None and fmt in (ReportFormat.table, ReportFormat.markdown,
+                                      ReportFormat.html))
     if fmt is ReportFormat.html and by is None:
         from crmcli import papers
         from crmcli.services.papers import site_name
 
-        env.stdout.write(papers.monthly(site_name(session), report, session.now))
+        env.stdout.write(papers.monthly(site_name(session), report,
+                                        reports.missed_by_timer(session, year, number),
+                                        session.now))
         return
     if by is not None:
         if fmt is ReportFormat.html:

@@ -8,7 +8,6 @@ write the page out.
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import date, datetime
 from functools import cache
 from typing import Any
@@ -94,13 +93,13 @@ def register(site: str, period: str, rows: list[dict[str, Any]], printed: dateti
                        orientation="landscape")
 
 
-def analysis(site: str, report: Any) -> dict[str, Any]:
+def analysis(site: str, report: Any, missed: dict[str, int]) -> dict[str, Any]:
     """One site's monthly analysis as the ``analysis`` macro takes it (templates/
-    _analysis.html); the head office gives the macro one of these per site."""
+    _analysis.html): ``report`` from services.reports.monthly, ``missed`` from
+    services.reports.missed_by_timer. The head office gives the macro one of these per site."""
     L = labels()
     figures = report.figures
     categories = report.breakdowns.get("category", [])
-    missed = Counter(row["timer"] for row in report.breached)
     values = value_labels()
     chart_set = {
         "weekly": charts.columns(L["chart_weekly"], [
@@ -118,19 +117,19 @@ def analysis(site: str, report: Any) -> dict[str, Any]:
             target_word=L["target"], no_data=L["no_data"]),
         "missed": charts.bars(L["chart_missed"], [
             charts.Bar(values.get(timer, timer), missed[timer]) for timer in TIMERS
-            if missed[timer]], part_words=""),
+            if missed.get(timer)], part_words=""),
     }
     return {"site": site, "figures": figures, "previous": report.previous,
             "breakdowns": report.breakdowns, "weekly": report.weekly,
             "breached": report.breached[:MISSED_LISTED], "missed": report.missed,
-            "missed_by_timer": dict(missed),
+            "missed_by_timer": missed,
             "charts": {key: Markup(svg) for key, svg in chart_set.items()}}
 
 
-def monthly(site: str, report: Any, printed: datetime) -> str:
+def monthly(site: str, report: Any, missed: dict[str, int], printed: datetime) -> str:
     month = report.figures["month"]
     return render_page("monthly.html", site=site, period=month, printed=printed,
-                       sites=[analysis(site, report)])
+                       sites=[analysis(site, report, missed)])
 
 
 def quarterly(site: str, period: str, rows: list[dict[str, Any]],
