@@ -1,4 +1,5 @@
-"""Excel workbooks (.xlsx) out and in, through openpyxl (imported only on this path).
+"""Excel workbooks (.xlsx): written with XlsxWriter, read with openpyxl (each imported only
+on its path).
 
 Written: one sheet per table, the header row frozen, columns as wide as their text (CJK counts
 double), text cells typed as text (a phone ``0912345678``, a unit ``3/5`` or ``=A1`` stays
@@ -68,81 +69,75 @@ def _width(value: Any) -> int:
     return max((display_width(line) for line in _display(value).splitlines()), default=0)
 
 
-def _clean_text(text: str) -> str:
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    # Control characters cannot be stored in a workbook; they show as U+FFFD instead.
-    return str(ILLEGAL_CHARACTERS_RE.sub("\ufffd", text))
+MAX_TEXT = 32_767  # characters a cell holds
 
 
-def _cell(sheet: Any, value: Any, date_key: bool = False) -> Any:
-    from openpyxl.cell import WriteOnlyCell
+def _cell_writer(book: Any) -> Any:
+    """A function writing one value into a cell, typed: text as text, numbers as numbers,
+    times and days as Excel dates; None leaves the cell empty."""
+    text_format = book.add_format({"num_format": "@"})  # edited later, it stays text
+    time_format = book.add_format({"num_format": DATETIME_FORMAT})
+    day_format = book.add_format({"num_format": DATE_FORMAT})
 
-    if isinstance(value, tuple):
-        value = list(value)
-    if isinstance(value, bool | int | float) or value is None:
-        return value
-    if value == [] or value == "":
-        return None
-    if isinstance(value, str) and date_key and _ISO_DATE.fullmatch(value):
-        value = date.fromisoformat(value)
-    if isinstance(value, datetime):
-        cell = WriteOnlyCell(sheet, to_local(value).replace(tzinfo=None))
-        cell.number_format = DATETIME_FORMAT
-        return cell
-    if isinstance(value, date):
-        cell = WriteOnlyCell(sheet, value)
-        cell.number_format = DATE_FORMAT
-        return cell
-    if isinstance(value, list):
-        text = "; ".join(map(str, value))
-    elif isinstance(value, dict):
-        text = json.dumps(value, ensure_ascii=False)
-    else:
-        text = str(value)
-    cell = WriteOnlyCell(sheet, _clean_text(text))
-    cell.data_type = "s"  # never a formula, whatever it starts with
-    cell.number_format = "@"  # Excel keeps it text when the cell is edited too
-    return cell
+    def write(sheet: Any, row: int, column: int, value: Any, date_key: bool) -> None:
+        if value is None or value == "" or value == [] or value == ():
+            return
+        if isinstance(value, bool):
+            sheet.write_boolean(row, column, value)
+        elif isinstance(value, int | float):
+            sheet.write_number(row, column, value)
+        elif isinstance(value, datetime):
+            sheet.write_datetime(row, column, to_local(value).replace(tzinfo=None), time_format)
+        elif isinstance(value, date):
+            sheet.write_datetime(row, column, datetime.combine(value, time(0)), day_format)
+        elif isinstance(value, str) and date_key and _ISO_DATE.fullmatch(value):
+            sheet.write_datetime(row, column, datetime.fromisoformat(value), day_format)
+        else:
+            if isinstance(value, list | tuple):
+                text = "; ".join(map(str, value))
+            elif isinstance(value, dict):
+                text = json.dumps(value, ensure_ascii=False)
+            else:
+                text = str(value)
+            # write_string: never a number, date, formula or link, whatever the text looks like
+            sheet.write_string(row, column, text[:MAX_TEXT], text_format)
+
+    return write
 
 
 def write_workbook(env: Env, sheets: Iterable[Sheet]) -> int:
     """Write each (title, columns, rows) as a sheet of the file ``--output`` is filling;
-    returns the number of rows written."""
+    returns the number of rows written. Rows stream through (XlsxWriter's constant memory
+    mode): only the first ``WIDTH_SAMPLE`` are held, to size the columns."""
     if env.file is None:
         raise BadInput("--format xlsx writes a file: add --output FILE.xlsx.")
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
+    import xlsxwriter
 
-    book = Workbook(write_only=True)
+    book = xlsxwriter.Workbook(str(env.file), {
+        "constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
+        "strings_to_urls": False})
+    write = _cell_writer(book)
+    bold = book.add_format({"bold": True})
     taken: set[str] = set()
-    bold = Font(bold=True)
     count = 0
     for title, columns, rows in sheets:
-        sheet = book.create_sheet(sheet_title(title, taken))
-        sheet.freeze_panes = "A2"
+        sheet = book.add_worksheet(sheet_title(title, taken))
+        sheet.freeze_panes(1, 0)
         stream = iter(rows)
         ahead = list(islice(stream, WIDTH_SAMPLE))
-        for number, column in enumerate(columns, 1):
+        for number, column in enumerate(columns):
             widest = max((_width(row.get(column.key)) for row in ahead), default=0)
-            sheet.column_dimensions[get_column_letter(number)].width = min(
-                MAX_WIDTH, max(widest, _width(column.key)) + 2)
-        heads = []
-        for column in columns:
-            head = WriteOnlyCell(sheet, column.key)
-            head.font = bold
-            heads.append(head)
-        sheet.append(heads)
+            sheet.set_column(number, number, min(MAX_WIDTH, max(widest, _width(column.key)) + 2))
+            sheet.write_string(0, number, column.key, bold)
         dated = [is_date_key(column.key) for column in columns]
-        for row in chain(ahead, stream):
-            sheet.append([_cell(sheet, row.get(column.key), day)
-                          for column, day in zip(columns, dated, strict=True)])
+        keys = [column.key for column in columns]
+        for line, row in enumerate(chain(ahead, stream), 1):
+            for number, (key, day) in enumerate(zip(keys, dated, strict=True)):
+                write(sheet, line, number, row.get(key), day)
             count += 1
     if not taken:
-        book.create_sheet("Sheet")
-    book.save(env.file)
+        book.add_worksheet("Sheet1")
+    book.close()
     return count
 
 
