@@ -1,5 +1,5 @@
-"""Excel workbooks (.xlsx): written with XlsxWriter, read with openpyxl (each imported only
-on its path).
+"""Excel workbooks (.xlsx): written with XlsxWriter, read with python-calamine (each imported
+only on its path).
 
 Written: one sheet per table, the header row frozen, columns as wide as their text (CJK counts
 double), text cells typed as text (a phone ``0912345678``, a unit ``3/5`` or ``=A1`` stays
@@ -160,23 +160,20 @@ def _text(value: Any) -> str:
 
 def read_rows(path: Path, data: bytes) -> Iterator[tuple[int, list[str]]]:
     """(row number, cells as text) for each row of the workbook's first sheet that is not
-    empty; trailing empty cells are dropped."""
+    empty; trailing empty cells are dropped. Read by python-calamine (a formula's last
+    computed value is what it reads)."""
     import io
-    import zipfile
 
-    from openpyxl import load_workbook
+    import python_calamine
 
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        values = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except (python_calamine.CalamineError, OSError, ValueError, IndexError) as exc:
         raise BadInput(f"{path}: not a readable Excel workbook (.xlsx): {exc}.") from None
-    try:
-        sheet = book.worksheets[0]
-        for number, values in enumerate(sheet.iter_rows(values_only=True), 1):
-            cells = [_text(value) for value in values]
-            while cells and not cells[-1].strip():
-                cells.pop()
-            if cells:
-                yield number, cells
-    finally:
-        book.close()
+    for number, row in enumerate(values, 1):  # from A1: the numbers are the sheet's rows
+        cells = [_text(value) for value in row]
+        while cells and not cells[-1].strip():
+            cells.pop()
+        if cells:
+            yield number, cells
