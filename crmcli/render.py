@@ -292,6 +292,9 @@ def _width(text: str) -> int:
     return width if width >= 0 else len(text)
 
 
+display_width = _width  # for the other writers that size columns (xlsx, the papers' charts)
+
+
 def _rich_table(
     env: Env,
     rows: Iterable[Row],

@@ -64,7 +64,7 @@ def _display(value: Any) -> str:
 
 
 def _width(value: Any) -> int:
-    from crmcli.render import _width as display_width
+    from crmcli.render import display_width
 
     return max((display_width(line) for line in _display(value).splitlines()), default=0)
 

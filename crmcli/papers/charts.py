@@ -36,9 +36,9 @@ class Gauge:
 
 def text_width(text: str) -> float:
     """Roughly how wide a label is drawn, in px: CJK characters count double."""
-    from crmcli.render import _width
+    from crmcli.render import display_width
 
-    return _width(text) * FONT * 0.58
+    return display_width(text) * FONT * 0.58
 
 
 def _svg(width: float, height: float, title: str) -> ET.Element:
