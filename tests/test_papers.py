@@ -14,7 +14,7 @@ from conftest import Cli
 from paper_html import Node, parse
 from test_reports import REPORT_AT, _month
 
-from crmcli.papers import css_text, figure, labels, render_page
+from crmcli.papers import css_text, figure, labels
 
 EVIL = '<script>alert("x")</script>'
 
@@ -110,9 +110,9 @@ def test_the_analysis_macro_takes_many_sites(cli: Cli) -> None:
     report = reports.monthly(session, 2026, 10, screen=True)
     missed = reports.missed_by_timer(session, 2026, 10)
     assert missed == {"response": 2, "followup": 2, "report": 1, "resolve": 2}
-    page = render_page("monthly.html", site="HQ", period="2026-10", printed=session.now,
-                       sites=[papers.analysis("A座", report, missed),
-                              papers.analysis("B座", report, missed)])
+    page = papers.analyses("HQ", "2026-10", [papers.analysis("A座", report, missed),
+                                             papers.analysis("B座", report, missed)],
+                           session.now)
     tree = parse(page)
     assert [s.attrs["data-site"] for s in tree.find("section", class_="page analysis")] == [
         "A座", "B座"]

@@ -127,9 +127,14 @@ def analysis(site: str, report: Any, missed: dict[str, int]) -> dict[str, Any]:
 
 
 def monthly(site: str, report: Any, missed: dict[str, int], printed: datetime) -> str:
-    month = report.figures["month"]
-    return render_page("monthly.html", site=site, period=month, printed=printed,
-                       sites=[analysis(site, report, missed)])
+    return analyses(site, report.figures["month"], [analysis(site, report, missed)], printed)
+
+
+def analyses(heading: str, period: str, sites: list[dict[str, Any]], printed: datetime) -> str:
+    """One page holding several sites' analyses (each from ``analysis``), one after another,
+    each starting on a new sheet of paper: the head office's monthly report."""
+    return render_page("monthly.html", site=heading, period=period, printed=printed,
+                       sites=sites)
 
 
 def quarterly(site: str, period: str, rows: list[dict[str, Any]],
