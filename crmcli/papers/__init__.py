@@ -15,7 +15,7 @@ from typing import Any
 from markupsafe import Markup
 
 from crmcli.papers import charts
-from crmcli.papers.labels import figure_labels, labels, value_labels
+from crmcli.papers.labels import column_labels, figure_labels, labels, value_labels
 
 MISSED_LISTED = 40  # on paper: the missed deadlines listed (the rest counted)
 TIMERS = ("response", "report", "resolve", "followup")
@@ -34,7 +34,7 @@ def _environment() -> Any:
 
 def render_page(template: str, **context: Any) -> str:
     return str(_environment().get_template(template).render(
-        L=labels(), F=figure_labels(), V=value_labels(), **context))
+        L=labels(), F=figure_labels(), V=value_labels(), C=column_labels(), **context))
 
 
 def when(value: Any) -> str:
@@ -141,4 +141,5 @@ def quarterly(site: str, period: str, rows: list[dict[str, Any]],
               summaries: dict[str, list[dict[str, Any]]], columns: tuple[str, ...],
               printed: datetime) -> str:
     return render_page("quarterly.html", site=site, period=period, rows=rows,
-                       summaries=summaries, columns=columns, printed=printed)
+                       summaries=summaries, columns=columns, printed=printed,
+                       orientation="landscape")

@@ -146,6 +146,17 @@ FIGURE_LABELS: dict[str, str] = {
     "late_entries": "Entries made after the month ended",
 }
 
+# The quarterly evaluation's columns, by their json key.
+COLUMN_LABELS: dict[str, str] = {
+    "customer_id": "#", "customer": "Customer", "segment": "Segment", "grade": "Grade",
+    "customers": "Customers", "complaints": "Complaints", "complaints_major": "Major",
+    "complaint_rate_pct": "Complaints per contact or service %", "contacts": "Contacts",
+    "contacts_expected": "Contacts expected", "cadence_kept_pct": "Contact kept %",
+    "in_person_visits": "In-person visits", "yearly_visit_done": "Visited this year",
+    "yearly_visit_done_pct": "Visited this year %", "services": "Services",
+    "avg_satisfaction": "Satisfaction (1–5)",
+}
+
 # Words stored as machine values (severity, status, timers, actions, methods), as printed.
 VALUE_LABELS: dict[str, str] = {
     "minor": "minor 輕微", "major": "major 重大", "open": "open", "escalated": "escalated",
@@ -166,6 +177,10 @@ def labels() -> dict[str, str]:
 
 def figure_labels() -> dict[str, str]:
     return dict(FIGURE_LABELS)
+
+
+def column_labels() -> dict[str, str]:
+    return dict(COLUMN_LABELS)
 
 
 def value_labels() -> dict[str, str]:
