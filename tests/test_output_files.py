@@ -9,6 +9,7 @@ numbers and times typed, header frozen, CJK column widths, one sheet per report 
 from __future__ import annotations
 
 import stat
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
@@ -178,3 +179,16 @@ def test_a_broken_workbook_is_bad_input(cli: Cli, tmp_path: Path, content: bytes
     source.write_bytes(content)
     code, _, err = cli("customer", "import", str(source))
     assert code == 2 and "tenants.xlsx" in err and "Traceback" not in err
+
+
+def test_xlsx_and_papers_show_times_in_the_site_zone_whatever_tz(
+        cli: Cli, tmp_path: Path, set_tz: Callable[[str], None]) -> None:
+    cli.ok("customer", "add", "王小明", "--since", "2026-01-01")
+    cli.ok("complaint", "open", "王小明", "漏水", "--at", "2026-11-19 09:40")
+    set_tz("America/New_York")
+    target = tmp_path / "complaints.xlsx"
+    cli.ok("complaint", "list", "-f", "xlsx", "-o", str(target))
+    sheet = openpyxl.load_workbook(target).worksheets[0]
+    header = [cell.value for cell in sheet[1]]
+    assert sheet.cell(2, header.index("opened_at") + 1).value == datetime(2026, 11, 19, 9, 40)
+    assert "2026-11-19 09:40" in cli.ok("complaint", "show", "1", "-f", "html")
