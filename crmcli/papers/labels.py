@@ -135,6 +135,8 @@ FIGURE_LABELS: dict[str, str] = {
     "followups_done": "Follow-ups done",
     "followups_done_on_time": "Follow-ups done on time",
     "followup_rate_pct": "Follow-up rate % (target 100)",
+    "followup_target_pct": "Follow-up target %",
+    "followups_unsatisfied": "Follow-ups rated 1–2 or unresolved",
     "avg_satisfaction": "Average satisfaction (1–5)",
     "ratings": "Ratings given",
     "visits_done": "Visits and calls made",
