@@ -96,6 +96,7 @@ LABELS: dict[str, str] = {
     "closed": "Closed",
     "repeat": "Repeats",
     "breached_share": "missed a deadline",
+    "with_missed": "With a missed deadline",
     "target": "target",
     "no_data": "no data",
     "by_category": "By category",
