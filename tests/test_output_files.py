@@ -192,3 +192,19 @@ def test_xlsx_and_papers_show_times_in_the_site_zone_whatever_tz(
     header = [cell.value for cell in sheet[1]]
     assert sheet.cell(2, header.index("opened_at") + 1).value == datetime(2026, 11, 19, 9, 40)
     assert "2026-11-19 09:40" in cli.ok("complaint", "show", "1", "-f", "html")
+
+
+def test_every_command_that_writes_a_file_format_takes_output_and_every_list_does() -> None:
+    """A list or report added later gets --output by declaring it (commands/_common does the
+    rest). Commands that write a record list xlsx among their formats too (one Format enum)
+    and refuse it with exit 2 (test_xlsx_needs_a_file_and_a_list)."""
+    from test_help import COMMANDS, label
+
+    for path, command in COMMANDS:
+        options = {name for param in command.params for name in getattr(param, "opts", [])}
+        formats = next((param.type.choices for param in command.params
+                        if "--format" in getattr(param, "opts", [])), ())
+        if "html" in formats:
+            assert "--output" in options, label(path)
+        if "--bom" in options or "--limit" in options:  # a list
+            assert "xlsx" in formats and "--output" in options, label(path)
