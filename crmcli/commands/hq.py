@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli.commands._common import BomOpt, FormatOpt, handle_errors, state
+from crmcli.commands._common import BomOpt, FormatOpt, OutputOpt, handle_errors, state
 from crmcli.render import Column, Format, render
 
 app = typer.Typer(help="The head office's view of many site files: monthly figures, overdue "
@@ -79,6 +79,7 @@ def report(
         "--month", help="YYYY-MM, 'last' or 'this', in each site's own calendar.")] = "this",
     fmt: FormatOpt = Format.table,
     bom: BomOpt = False,
+    output: OutputOpt = None,
 ) -> None:
     """Each site's monthly complaint figures and the company's, from many site files.
 
@@ -110,6 +111,7 @@ def due(
     = None,
     fmt: FormatOpt = Format.table,
     bom: BomOpt = False,
+    output: OutputOpt = None,
 ) -> None:
     """Overdue work at each site, by kind, with the oldest item of each; or the oldest items.
 

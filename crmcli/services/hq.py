@@ -30,7 +30,7 @@ SUMMED = ("complaints_opened", "complaints_closed", "complaints_escalated", "com
           "followups_due", "followups_done", "followups_done_on_time", "followups_unsatisfied",
           "ratings",
           "visits_done", "visits_scheduled_due", "visits_scheduled_done",
-          "customers_contacted", "late_entries")
+          "customers_contacted", "late_entries", "followups_unsatisfied")
 REPORT_KEYS = ("scope", "site", "file", "zone", *FIGURES)
 
 

@@ -428,6 +428,15 @@ def _breached(session: Session, bounds: dict[str, str], limit: int | None
             for cid, customer, name, due, met_at, outcome, major, status, _ in rows], total
 
 
+def missed_by_timer(session: Session, year: int, month: int) -> dict[str, int]:
+    """How many deadlines of each kind (response, report, resolve, followup) were missed in
+    the month: the printed analysis charts them, however many there are."""
+    bounds = _bounds(month_period(year, month, session.now))
+    return {name: count for name, count in session.conn.execute(
+        f"SELECT d.name, count(*) FROM complaint_timers d WHERE {_MISSED_WHERE} "
+        "GROUP BY d.name", bounds)}
+
+
 # Quarterly relationship evaluation (客戶關係評估, seed 001) ------------------------------
 
 QUARTERLY_COLUMNS = ("customer_id", "customer", "segment", "grade", "complaints",
