@@ -11,6 +11,7 @@ from typing import Any
 
 from crmcli.dates import FIRST_YEAR, LAST_YEAR, parse_birthday, parse_day
 from crmcli.errors import BadInput
+from crmcli.text import has_control, is_blank, refuse_control
 
 GRADES = ("A", "B", "C")
 TEXT_FIELDS = ("contact", "phone", "email", "address", "site", "unit", "segment", "note")
@@ -27,7 +28,6 @@ _EMAIL = re.compile(f"^{_EMAIL_FORM}$")
 _FORMS = {name: (pattern, re.compile(f"(?:(?:{form})?\n)*+"))
           for name, pattern, form in (("phone", _PHONE, _PHONE_FORM),
                                       ("email", _EMAIL, _EMAIL_FORM))}
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _ISO_DAYS = re.compile(r"(?:[0-9]{4}-[0-9]{2}-[0-9]{2}\n)*+")
 MAX_TEXT = 2000
@@ -41,15 +41,18 @@ def name_key(name: str) -> str:
 
 
 def clean_text(value: str, field: str, *, multiline: bool = False) -> str | None:
+    """Text as stored: trimmed, on one line unless ``multiline``; None if nothing visible.
+
+    Control characters are refused before any whitespace is folded, so that a CR or an escape
+    code cannot pass as a space. Windows line ends (a cell typed in Excel, a pasted note) are
+    line ends, not control codes.
+    """
+    refuse_control(value, field)
     text = value.strip()
-    # Windows line ends (a cell typed in Excel, a pasted note) are line ends, not control codes.
-    text = (text.replace("\r\n", "\n").replace("\r", "\n") if multiline
-            else " ".join(text.split()))
-    if _CONTROL.search(text):
-        raise BadInput(f"{field}: control characters are not allowed.")
+    text = text.replace("\r\n", "\n") if multiline else " ".join(text.split())
     if len(text) > MAX_TEXT:
         raise BadInput(f"{field}: too long ({len(text)} characters; at most {MAX_TEXT}).")
-    return text or None
+    return None if is_blank(text) else text
 
 
 def clean_name(value: str) -> str:
@@ -156,7 +159,8 @@ class ColumnCleaner:
 
     Gives what ``clean_field`` gives cell by cell — the same values, the same messages —
     except that a blank cell (empty, or only whitespace) is not a value: it gives None,
-    unchecked, in every column but the name, which every row needs. The speed comes from not
+    unchecked, in every column but the name, which every row needs (a control character is
+    refused even there: a CR or an escape code is not whitespace to a terminal). The speed comes from not
     asking per cell what can be answered per column: text already clean (printable, so
     without control characters or whitespace but the space; no leading, trailing or double
     space; not too long; for phones and emails, of their form) is exactly what ``clean_text``
@@ -234,7 +238,8 @@ class ColumnCleaner:
         errors: dict[int, str] = {}
         for i, text in enumerate(texts):
             try:
-                values.append(self._clean_one(text) if text.strip() else None)
+                values.append(self._clean_one(text) if text.strip() or has_control(text)
+                              else None)
             except BadInput as exc:
                 values.append(None)
                 errors[i] = str(exc)

@@ -44,6 +44,9 @@ class AppState:
         from crmcli.services import Session
 
         if self._session is None:
+            from crmcli.text import refuse_control
+
+            refuse_control(self.env.user, "CRMCLI_USER")
             conn = connect(self.db_path, create=create)
             self._session = Session(conn, self.env.clock(), self.env.user)
         return self._session
@@ -73,21 +76,27 @@ def _message(exc: sqlite3.Error) -> str:
 
 
 def _check_encoding(ctx: Any, params: dict[str, Any]) -> None:
-    """Bytes that are not UTF-8 (a GBK terminal, a Latin-1 script) reach Python as lone
-    surrogates, which SQLite and the output cannot take: refuse them as bad input."""
+    """Every text a command is given is checked here, whatever the command does with it.
+
+    Bytes that are not UTF-8 (a GBK terminal, a Latin-1 script) reach Python as lone
+    surrogates, which SQLite and the output cannot take; control characters (an escape code,
+    a CR, a bidi override) would act on the terminal or the cron mail that shows them again:
+    refuse both as bad input, naming the option and never echoing the text."""
     from crmcli.errors import BadInput
+    from crmcli.text import refuse_control
 
     declared = getattr(getattr(ctx, "command", None), "params", [])
     for name, value in params.items():
         for item in value if isinstance(value, list | tuple) else [value]:
             if isinstance(item, str):
+                label = next((p.opts[0] for p in declared
+                              if p.name == name and p.param_type_name == "option"), name)
                 try:
                     item.encode("utf-8")
                 except UnicodeEncodeError:
-                    label = next((p.opts[0] for p in declared
-                                  if p.name == name and p.param_type_name == "option"), name)
                     raise BadInput(f"{label}: not UTF-8 text; set the terminal to UTF-8 "
                                    "(e.g. LANG=zh_CN.UTF-8).") from None
+                refuse_control(item, label)
 
 
 def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:

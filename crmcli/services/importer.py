@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from crmcli import fields
+from crmcli.text import from_cell, from_cells
 from crmcli.db import transaction
 from crmcli.errors import BadInput
 from crmcli.services import Session
@@ -92,7 +93,7 @@ def _records(path: Path, text: str) -> Iterator[tuple[int, list[str]]]:
 
 def _header(path: Path, cells: list[str]) -> list[str]:
     names = []
-    for cell in cells:
+    for cell in map(from_cell, cells):
         name = cell.strip().lower().replace(" ", "_")
         name = ALIASES.get(name, name)
         if name not in fields.CUSTOMER_FIELDS and name not in IGNORED:
@@ -205,7 +206,7 @@ def _clean(session: Session, header: list[str], rows: list[list[str]], good: lis
     for start in range(0, len(rows), CHUNK):
         cells = list(zip(*rows[start:start + CHUNK], strict=True))
         for j, cleaner in cleaners.items():
-            values, errors = cleaner(cells[j])
+            values, errors = cleaner(from_cells(cells[j]))
             columns[header[j]] += values
             for i, message in errors.items():
                 problems.append((good[start + i], j, f", column {header[j]}: "
