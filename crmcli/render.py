@@ -74,10 +74,10 @@ def text_value(value: Any) -> str:
 def table_value(value: Any) -> str:
     """A value in a table cell, shaped for a person reading a terminal."""
     if type(value) is str:  # most cells: checked first
-        value = inert(value)
-        if "\n" in value or "\t" in value:
-            return value.replace("\n", " ").replace("\t", " ")
-        return value
+        shown = inert(value)
+        if "\n" in shown or "\t" in shown:
+            return shown.replace("\n", " ").replace("\t", " ")
+        return shown
     if value is None:
         return ""
     if isinstance(value, bool):

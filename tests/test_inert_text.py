@@ -82,7 +82,8 @@ def test_customer_csv_and_tsv_cells_never_start_a_formula_and_import_back_exactl
 def test_complaint_and_visit_csv_cells_are_inert(cli: Cli) -> None:
     cli.ok("customer", "add", "王小明")
     cli.ok("complaint", "open", "王小明", "=cmd|' /C calc'!A0", "--category", "+噪音")
-    for args in (["complaint", "list"], ["visit", "due"], ["report", "monthly", "--by", "category"]):
+    for args in (["complaint", "list"], ["visit", "due"],
+                 ["report", "monthly", "--by", "category"]):
         for fmt in ("csv", "tsv"):
             out = cli.ok(*args, "--format", fmt)
             cells = [c for row in csv.reader(io.StringIO(out),
@@ -93,7 +94,8 @@ def test_complaint_and_visit_csv_cells_are_inert(cli: Cli) -> None:
     assert json.loads(cli.ok("complaint", "list", "--format", "json"))[0]["summary"].startswith("=")
 
 
-MARKUP_NAMES = ["[/x]", "[link=https://evil.example]點我[/link]", "[bold red]假警報[/]", ":warning:"]
+MARKUP_NAMES = ["[/x]", "[link=https://evil.example]點我[/link]", "[bold red]假警報[/]",
+                ":warning:"]
 
 
 @pytest.mark.parametrize("name", MARKUP_NAMES)
@@ -157,7 +159,7 @@ def test_a_windows_line_end_in_a_note_is_a_line_end(cli: Cli) -> None:
 def test_a_control_character_in_crmcli_user_is_refused(cli: Cli, bad: str,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CRMCLI_USER", bad)
-    code, out, err = cli("customer", "add", "王小明")
+    code, _, err = cli("customer", "add", "王小明")
     assert code == 2
     assert "CRMCLI_USER" in err and bad not in err
     monkeypatch.setenv("CRMCLI_USER", "tester")
@@ -180,8 +182,9 @@ def test_invisible_text_counts_as_empty(cli: Cli, invisible: str) -> None:
 def test_a_control_character_in_a_csv_cell_is_refused_naming_line_and_column(
         cli: Cli, tmp_path: Path) -> None:
     path = tmp_path / "in.csv"
-    path.write_text("name,note\n王小明,ok\n李四,\"a\x1b[2Jb\"\n陳,\"\u202eevil\"\n", encoding="utf-8")
-    code, out, err = cli("customer", "import", str(path))
+    path.write_text("name,note\n王小明,ok\n李四,\"a\x1b[2Jb\"\n陳,\"\u202eevil\"\n",
+                    encoding="utf-8")
+    code, _, err = cli("customer", "import", str(path))
     assert code == 2
     assert "line 3, column note: control characters" in err
     assert "line 4, column note: control characters" in err

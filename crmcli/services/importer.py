@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from crmcli import fields
-from crmcli.text import from_cell, from_cells
 from crmcli.db import transaction
 from crmcli.errors import BadInput
 from crmcli.services import Session
 from crmcli.services.customers import NewCustomer, NewCustomers, _record_change, insert
+from crmcli.text import from_cell, from_cells
 
 ALIASES = {"tag": "tags", "preference": "preferences", "customer": "name", "mobile": "phone",
            "telephone": "phone", "e-mail": "email", "note": "note", "notes": "note"}
