@@ -161,12 +161,12 @@ class ColumnCleaner:
     except that a blank cell (empty, or only whitespace) is not a value: it gives None,
     unchecked, in every column but the name, which every row needs (a control character is
     refused even there: a CR or an escape code is not whitespace to a terminal). The speed
-    comes from not asking per cell what can be answered per column: text already clean (printable, so
-    without control characters or whitespace but the space; no leading, trailing or double
-    space; not too long; for phones and emails, of their form) is exactly what ``clean_text``
-    returns for it, and a few passes over the whole column find the cells that are not; only
-    those go through ``clean_field``. A column with few distinct texts (site, grade, dates,
-    tags…) is cleaned once per distinct text.
+    comes from not asking per cell what can be answered per column: text already clean
+    (printable, so without control characters or whitespace but the space; no leading,
+    trailing or double space; not too long; for phones and emails, of their form) is exactly
+    what ``clean_text`` returns for it, and a few passes over the whole column find the cells
+    that are not; only those go through ``clean_field``. A column with few distinct texts
+    (site, grade, dates, tags…) is cleaned once per distinct text.
     """
 
     def __init__(self, field: str, now: datetime) -> None:
