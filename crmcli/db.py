@@ -254,6 +254,12 @@ def m004_covering_indexes(conn: sqlite3.Connection) -> None:
     )
 
 
+def m005_sensitive_note(conn: sqlite3.Connection) -> None:
+    """A note about a customer that is masked for everyone unless revealed (seed 003's 健康信息,
+    physical handicap, dietary needs…), beside the ordinary note."""
+    conn.execute("ALTER TABLE customers ADD COLUMN sensitive_note TEXT")
+
+
 def load_policies(conn: sqlite3.Connection) -> PolicyHistory:
     """The policy history recorded in the file."""
     from crmcli.dates import from_db
@@ -266,6 +272,7 @@ def load_policies(conn: sqlite3.Connection) -> PolicyHistory:
 Migration = Callable[[sqlite3.Connection], None]
 MIGRATIONS: list[Migration] = [
     m001_initial, m002_attention_and_indexes, m003_outcomes, m004_covering_indexes,
+    m005_sensitive_note,
 ]
 LATEST = len(MIGRATIONS)
 

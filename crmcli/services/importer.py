@@ -28,7 +28,9 @@ ALIASES = {"tag": "tags", "preference": "preferences", "customer": "name", "mobi
            "telephone": "phone", "e-mail": "email", "note": "note", "notes": "note"}
 MAX_ERRORS_SHOWN = 20
 # `customer export` writes each customer's id; this database gives its own, so it is read past.
-IGNORED = ("id",)
+# Its `masked` column names the cells of the row that hold masks, not values (see _masks).
+MASKED = "masked"
+IGNORED = ("id", MASKED)
 CHUNK = 10_000  # rows checked at a time, between progress reports
 AFTER_CELLS = 1 << 30  # a row's problem with its name comes after those with its cells
 
@@ -46,6 +48,8 @@ class Plan:
     updates: list[tuple[int, NewCustomer]] = field(default_factory=list)
     skipped: list[int] = field(default_factory=list)
     rows: int = 0
+    # (line, customer id, fields) of the rows whose masked cells left the stored values alone
+    kept: list[tuple[int, int, list[str]]] = field(default_factory=list)
 
 
 def _load(path: Path) -> bytes:
@@ -151,12 +155,20 @@ def plan(session: Session, path: Path, on_existing: OnExisting,
     counted, good = _full_rows(records, len(header), problems)
     result.rows = len(counted)
     rows = records if len(good) == len(records) else [records[i] for i in good]
+    masks = _masks(header, rows)
+    if masks:
+        rows = _unmasked(header, rows, masks)
     columns = _clean(session, header, rows, good, problems, progress)
     if progress and (passed := result.rows // 1000 - len(rows) // 1000) > 0:
         progress(passed * 1000)  # rows with too few or too many cells count as read too
     names: list[str | None] = columns.pop("name")
     keys = [fields.name_key(name) if name is not None else "" for name in names]
     fresh, updates = _sort_out(session, on_existing, good, names, keys, result, problems, line)
+    for at in (at for at in fresh if at in masks):
+        problems += [(good[at], header.index(name), f", column {name}: a masked value (from an "
+                      "export without --reveal) is not the customer's; give the real value or "
+                      "leave the cell empty") for name in masks[at]]
+    _refuse_unmarking(session, header, columns.get("confidential"), updates, good, problems)
     if problems:
         problems.sort(key=lambda problem: problem[:2])
         shown = "\n".join(f"  line {line(index)}{message}"
@@ -176,9 +188,89 @@ def plan(session: Session, path: Path, on_existing: OnExisting,
     for customer_id, at in updates:
         given = {name: column[at] for name, column in columns.items()
                  if rows[at][header.index(name)].strip()}
+        if "preferences" in masks.get(at, ()) and given.get("preferences"):
+            given["preferences"] = _MaskedPreferences(given["preferences"])
         result.updates.append((customer_id, NewCustomer(names[at] or "", given,
                                                         tags[at] or [] if tags else [])))
+        if at in masks:
+            result.kept.append((line(good[at]), customer_id, masks[at]))
     return result
+
+
+class _MaskedPreferences(dict[str, Any]):
+    """Preferences read from a masked export: a sensitive key's mask keeps the stored value."""
+
+
+def _masks(header: list[str], rows: list[list[str]]) -> dict[int, list[str]]:
+    """The fields of each row whose cells hold masks, by row.
+
+    `customer export` names them in its ``masked`` column, exactly. A file without that
+    column (a hand-made one, or one that lost the column in a spreadsheet) is read safely: a
+    cell of a maskable field that looks like a mask (three stars in a row), or a sensitive
+    preference whose value is the mask, is taken for one — it can only ever keep what is
+    stored, never replace it.
+    """
+    maskable = [(j, name) for j, name in enumerate(header) if name in fields.MASKABLE_FIELDS]
+    found: dict[int, list[str]] = {}
+    if MASKED in header:
+        j = header.index(MASKED)
+        if not any(row[j].strip() for row in rows):
+            return found
+        for at, row in enumerate(rows):
+            named = {part.strip() for part in row[j].split(";")}
+            hidden = [name for _, name in maskable if name in named and row[header.index(name)]]
+            if hidden:
+                found[at] = hidden
+        return found
+    for j, name in maskable:
+        if "***" not in "\x00".join(row[j] for row in rows):
+            continue
+        looks = _masked_preferences if name == "preferences" else fields.looks_masked
+        for at, row in enumerate(rows):
+            if looks(row[j]):
+                found.setdefault(at, []).append(name)
+    return found
+
+
+def _masked_preferences(cell: str) -> bool:
+    try:
+        values = fields.parse_preferences([from_cell(cell)])
+    except BadInput:
+        return False
+    return any(fields.is_sensitive_key(k) and v == fields.MASK for k, v in values.items())
+
+
+def _unmasked(header: list[str], rows: list[list[str]], masks: dict[int, list[str]]
+              ) -> list[list[str]]:
+    """The rows with each masked cell empty (preferences aside: their masks are read past by
+    _update), so that a mask is never checked, stored or compared as a value."""
+    rows = list(rows)
+    for at, names in masks.items():
+        row = rows[at] = list(rows[at])
+        for name in names:
+            if name != "preferences":
+                row[header.index(name)] = ""
+    return rows
+
+
+def _refuse_unmarking(session: Session, header: list[str], confidential: list[Any] | None,
+                      updates: list[tuple[int, int]], good: list[int],
+                      problems: list[tuple[int, int, str]]) -> None:
+    """Lifting confidentiality shows every detail to everyone: only `customer edit
+    --not-confidential --reason` does it, with the access log, never a file."""
+    if confidential is None:
+        return
+    lifting = {customer_id: at for customer_id, at in updates if confidential[at] is False}
+    if not lifting:
+        return
+    marks = ",".join("?" * len(lifting))
+    for (customer_id,) in session.conn.execute(
+            f"SELECT id FROM customers WHERE confidential = 1 AND id IN ({marks})",
+            list(lifting)):
+        problems.append((good[lifting[customer_id]], header.index("confidential"),
+                         f", column confidential: customer #{customer_id} is confidential; "
+                         f"lift it with `crmcli customer edit {customer_id} --not-confidential "
+                         "--reason TEXT` (logged), not by import"))
 
 
 def _full_rows(records: list[list[str]], width: int, problems: list[tuple[int, int, str]]
@@ -306,6 +398,13 @@ def _update(session: Session, customer_id: int, new: NewCustomer) -> None:
     for (name, value), old in zip(new.values.items(), row, strict=False):
         stored = value
         if name == "preferences":
+            if isinstance(value, _MaskedPreferences):
+                kept = json.loads(old or "{}")
+                value = {key: kept[key] if fields.is_sensitive_key(key)
+                         and text == fields.MASK else text
+                         for key, text in value.items()
+                         if not (fields.is_sensitive_key(key) and text == fields.MASK)
+                         or key in kept}
             stored = json.dumps(value, ensure_ascii=False)
         elif name == "confidential":
             stored = int(bool(value))
