@@ -69,7 +69,8 @@ def _message(exc: sqlite3.Error) -> str:
     if "locked" in text or "busy" in text:
         return "The database is busy (another crmcli is writing); try again in a moment."
     if "readonly" in text or "read-only" in text:
-        return "The database file is read-only; check its permissions."
+        return ("The database is open read-only (you cannot write the file or its folder); "
+                "this command needs to write: ask whoever owns it, or check its permissions.")
     if "disk" in text and "full" in text:
         return "The disk is full; nothing was written."
     return f"Database error: {text}."
@@ -108,6 +109,16 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
         ctx: Any = kwargs.get("ctx")
         app_state = state(ctx) if hasattr(ctx, "find_root") else AppState()
         debug = app_state.debug or os.environ.get("CRMCLI_DEBUG") == "1"
+        from crmcli.db import ROLLBACKS
+
+        rollbacks = ROLLBACKS[0]
+
+        def interrupted() -> typer.Exit:
+            rolled_back = ROLLBACKS[0] != rollbacks
+            app_state.env.err("Interrupted; the unfinished change was rolled back." if rolled_back
+                              else "Interrupted.")
+            return typer.Exit(int(ExitCode.INTERRUPTED))
+
         try:
             _check_encoding(ctx, kwargs)
             return fn(*args, **kwargs)
@@ -117,18 +128,23 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
             app_state.env.err(f"Error: {exc}")
             raise typer.Exit(int(exc.exit_code)) from None
         except KeyboardInterrupt:
-            app_state.env.err("Interrupted; the unfinished change was rolled back.")
-            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+            raise interrupted() from None
         except sqlite3.Error as exc:
             if str(exc) == "interrupted":  # Ctrl-C inside a statement (see db._configure)
-                app_state.env.err("Interrupted; the unfinished change was rolled back.")
-                raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+                raise interrupted() from None
             if debug:
                 raise
             app_state.env.err(f"Error: {_message(exc)}")
             raise typer.Exit(int(ExitCode.FAILED)) from None
         except (typer.Exit, typer.Abort, BrokenPipeError):
             raise
+        except OSError as exc:  # a file crmcli writes or reads beside the database
+            if debug:
+                raise
+            from crmcli.db import os_reason
+
+            app_state.env.err(f"Error: {os_reason(exc)}; nothing was changed.")
+            raise typer.Exit(int(ExitCode.FAILED)) from None
         except Exception as exc:
             if debug:
                 raise

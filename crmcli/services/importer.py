@@ -9,6 +9,8 @@ from __future__ import annotations
 import csv
 import gc
 import io
+import os
+import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -32,6 +34,11 @@ MAX_ERRORS_SHOWN = 20
 MASKED = "masked"
 IGNORED = ("id", MASKED)
 CHUNK = 10_000  # rows checked at a time, between progress reports
+# Bounds on what a file may hold, so that a hostile or mistaken one (/dev/zero, a disk image)
+# is refused at once instead of filling the memory: the file (a million customers take about
+# 150 MB), and each cell (csv's own limit; a stored text is at most fields.MAX_TEXT anyway).
+MAX_FILE_BYTES = 256 * 1024 * 1024
+MAX_CELL = 128 * 1024
 AFTER_CELLS = 1 << 30  # a row's problem with its name comes after those with its cells
 
 
@@ -53,12 +60,32 @@ class Plan:
 
 
 def _load(path: Path) -> bytes:
+    """The file's bytes: a regular file, at most MAX_FILE_BYTES. Opened without blocking, so a
+    named pipe with no writer is refused instead of waited for."""
     try:
-        return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:
         raise BadInput(f"{path}: no such file.") from None
     except OSError as exc:
         raise BadInput(f"{path}: cannot read it ({exc.strerror}).") from None
+    try:
+        kind = os.fstat(fd).st_mode
+        if not stat.S_ISREG(kind):
+            what = ("a folder" if stat.S_ISDIR(kind) else "a pipe" if stat.S_ISFIFO(kind)
+                    else "a device" if stat.S_ISCHR(kind) or stat.S_ISBLK(kind)
+                    else "not a regular file")
+            raise BadInput(f"{path}: {what}, not a CSV file; save the rows to a file "
+                           "and import that.")
+        with os.fdopen(os.dup(fd), "rb") as file:
+            data = file.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot read it ({exc.strerror}).") from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_FILE_BYTES:
+        raise BadInput(f"{path}: larger than {MAX_FILE_BYTES // 2**20} MB, the most one import "
+                       "takes; split it into several files.")
+    return data
 
 
 def _decode(path: Path, data: bytes) -> str:
@@ -90,7 +117,9 @@ def _records(path: Path, text: str) -> Iterator[tuple[int, list[str]]]:
         except StopIteration:
             return
         except csv.Error as exc:
-            raise BadInput(f"{path}: line {start}: {exc} (an unterminated quote?).") from None
+            what = (f"a cell longer than {MAX_CELL:,} characters" if "field limit" in str(exc)
+                    else str(exc))
+            raise BadInput(f"{path}: line {start}: {what} (an unterminated quote?).") from None
         yield start, cells
         start = reader.line_num + 1
 
@@ -119,6 +148,8 @@ def _read(path: Path, data: bytes) -> tuple[list[str], list[list[str]], Callable
     reading before the end decodes the whole file first, so that a line that is not UTF-8 is
     named before a bad header or quote, wherever it is.
     """
+    if csv.field_size_limit() != MAX_CELL:
+        csv.field_size_limit(MAX_CELL)
     lines = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
     reader = csv.reader(lines, strict=True)
     try:
