@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import os
 import sqlite3
+import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -399,6 +400,9 @@ def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
         made = True
     elif path.is_dir():
         raise DatabaseProblem(f"{path} is a directory, not a crmcli database.")
+    elif not path.is_file():
+        raise DatabaseProblem(f"{path} is not a regular file (a device or a pipe), not a crmcli "
+                              "database.")
     elif create and path.stat().st_size == 0:
         _private(path)  # an empty file is made into a database now: private, like a new one
     try:
@@ -482,8 +486,9 @@ def _private(path: Path) -> None:
     """Mode 0600 for a file crmcli made or uses, whatever made it first (a `touch`, the
     sqlite3 shell under a loose umask); only the owner can change it, so others' are left."""
     try:
-        info = path.stat()
-        if info.st_uid == os.geteuid() and info.st_mode & 0o077:
+        info = path.lstat()
+        if (stat.S_ISREG(info.st_mode) and info.st_uid == os.geteuid()
+                and info.st_mode & 0o077):
             os.chmod(path, 0o600)
     except OSError:  # gone meanwhile (a -shm removed by the last reader), or not ours
         pass

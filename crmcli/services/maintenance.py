@@ -24,6 +24,8 @@ def backup(conn: sqlite3.Connection, target: Path, *, force: bool) -> int:
     """
     if target.is_dir():
         raise BadInput(f"{target} is a directory; give a file name.")
+    if target.exists() and not target.is_file():  # /dev/null, a pipe: never replaced
+        raise BadInput(f"{target} is not a regular file; give a file name.")
     if target.exists() and not force:
         raise Conflict(f"{target} exists; add --force to replace it.")
     if not target.parent.exists():
