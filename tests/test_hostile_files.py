@@ -216,7 +216,7 @@ def test_backup_runs_the_full_integrity_check(cli: Cli, db_path: Path, tmp_path:
 @pytest.mark.parametrize("now", ["9999-12-31T23:00:00-05:00", "9999-12-31T23:59:00+00:00",
                                  "1800-01-01T00:00:00+08:00"])
 def test_a_clock_past_the_calendar_is_bad_input(cli: Cli, now: str) -> None:
-    code, out, err = cli("visit", "due", now=now)
+    code, _, err = cli("visit", "due", now=now)
     assert code == 2
     assert err.startswith("Error: CRMCLI_NOW=") and "out of range" in err
     assert "unexpected" not in err
