@@ -118,7 +118,10 @@ def parse_preferences(values: list[str]) -> dict[str, str]:
                 raise BadInput(f"preference: {text!r} is not a JSON object.") from None
             if not isinstance(loaded, dict):
                 raise BadInput(f"preference: {text!r} is not a JSON object.")
-            prefs.update({str(k): str(v) for k, v in loaded.items()})
+            # Each key and value is text like any other: a JSON escape (\u001b) must not
+            # bring in what the option or cell could not.
+            prefs.update({clean_text(str(k), "preference") or "":
+                          clean_text(str(v), "preference") or "" for k, v in loaded.items()})
             continue
         for pair in re.split(r"[;；]", text):
             if not pair.strip():
