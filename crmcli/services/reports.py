@@ -32,7 +32,8 @@ FIGURES = (  # the order of csv rows and json keys
     "p90_resolution_hours", "followups_due", "followups_done", "followups_done_on_time",
     "followup_rate_pct", "followup_target_pct", "avg_satisfaction", "ratings", "visits_done",
     "visits_scheduled_due", "visits_scheduled_done", "customers_contacted", "cadence_kept_pct",
-    "yearly_visits_done_pct", "late_entries",
+    "yearly_visits_done_pct", "late_entries", "requests_received",
+    "requests_replied_on_time_pct", "request_reply_rate_pct", "notices_sent", "meetings_held",
 )
 BREAKDOWNS = ("category", "severity", "channel", "owner", "customer")
 FOLLOWUP_KINDS = ("complaint", "repair", "paid")
@@ -291,7 +292,18 @@ def _month_extras(session: Session, period: Period, bounds: dict[str, str]) -> d
         "cadence_kept_pct": pct(min(contacted, customers), customers),
         "yearly_visits_done_pct": pct(visited, all_customers),
         "late_entries": _late_entries(session, period),
+        **_front_desk(session, bounds),
     }
+
+
+def _front_desk(session: Session, bounds: dict[str, str]) -> dict[str, Any]:
+    """Requests, notices and meetings of the month (seed 000, seed 001)."""
+    from crmcli.services import meetings, notices, requests
+
+    window = (bounds["start"], bounds["end"], bounds["upto"])
+    return {**requests.month_figures(session, *window, bounds["past"]),
+            "notices_sent": notices.month_count(session, *window),
+            "meetings_held": meetings.month_count(session, *window)}
 
 
 def _late_entries(session: Session, period: Period) -> int:

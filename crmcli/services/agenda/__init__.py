@@ -11,7 +11,16 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from crmcli.errors import BadInput
-from crmcli.services.agenda import annual, contact, deadlines, pending
+from crmcli.services.agenda import (
+    annual,
+    contact,
+    deadlines,
+    meetings,
+    notices,
+    pending,
+    replies,
+    signoffs,
+)
 from crmcli.services.agenda.base import (
     DUE_COLUMNS,
     DUE_COLUMNS_SHORT,
@@ -35,6 +44,10 @@ SOURCES: tuple[Source, ...] = (
     contact.SOURCE,
     annual.SOURCE,
     deadlines.SOURCE,
+    replies.SOURCE,
+    meetings.SOURCE,
+    signoffs.SOURCE,
+    notices.SOURCE,
 )
 
 DUE_KINDS: tuple[str, ...] = tuple(kind for source in SOURCES for kind in source.kinds)
