@@ -261,7 +261,8 @@ def m005_front_desk(conn: sqlite3.Connection) -> None:
     A request's reply deadline is stored with it (``reply_due``, from the policy in force at
     receipt) and its first reply time never changes, so a missed reply stays missed and reports
     read it with SQL. Entries are voided, never deleted: ``voided_at`` with who and why. A day
-    record amended is a new row that ``supersedes`` the one before.
+    record amended is a new row that ``supersedes`` the one before. `today` reads the complaint
+    entries made on a day through ``complaint_events_recorded``.
     """
     execute_script(
         conn,
@@ -363,6 +364,8 @@ def m005_front_desk(conn: sqlite3.Connection) -> None:
         CREATE INDEX notice_deliveries_customer ON notice_deliveries (customer_id, notice_id);
         CREATE INDEX notice_deliveries_unsigned ON notice_deliveries (notice_id, customer_id)
             WHERE signed_at IS NULL;
+        CREATE INDEX notice_deliveries_recorded ON notice_deliveries (recorded_at)
+            WHERE recorded_at IS NOT NULL;
 
         CREATE TABLE day_records (
             id INTEGER PRIMARY KEY,
@@ -374,6 +377,8 @@ def m005_front_desk(conn: sqlite3.Connection) -> None:
             recorded_at TEXT NOT NULL
         );
         CREATE INDEX day_records_day ON day_records (day, person);
+        CREATE INDEX complaint_events_recorded ON complaint_events (recorded_at)
+            WHERE automatic = 0;
         """,
     )
 

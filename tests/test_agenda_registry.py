@@ -29,6 +29,10 @@ RULE_TESTS = {
     "response": "test_rules_complaints::test_timer",
     "report": "test_rules_complaints::test_timer",
     "resolve": "test_rules_complaints::test_timer",
+    "reply": "test_front_desk_rules::test_reply_deadline",
+    "meeting": "test_front_desk_rules::test_quarters_and_the_meeting_warning",
+    "signoff": "test_front_desk_rules::test_signoff_days",
+    "notice": "test_front_desk_rules::test_recurring_notice_due",
 }
 
 

@@ -89,7 +89,8 @@ def iter_days(session: Session, month: tuple[int, int] | None, person: str | Non
 
 _ENTRIES = """
     SELECT e.recorded_at, e.by, 'complaint ' || e.action, '#' || p.id, c.name, p.summary
-    FROM complaint_events e JOIN complaints p ON p.id = e.complaint_id
+    FROM complaint_events e INDEXED BY complaint_events_recorded
+    JOIN complaints p ON p.id = e.complaint_id
     JOIN customers c ON c.id = p.customer_id
     WHERE e.recorded_at >= :start AND e.recorded_at < :end AND e.automatic = 0
     UNION ALL
@@ -116,7 +117,8 @@ _ENTRIES = """
     UNION ALL
     SELECT d.recorded_at, d.recorded_by, 'notice signed', '#' || d.notice_id, c.name,
         'signed by ' || d.signed_by
-    FROM notice_deliveries d JOIN customers c ON c.id = d.customer_id
+    FROM notice_deliveries d INDEXED BY notice_deliveries_recorded
+    JOIN customers c ON c.id = d.customer_id
     WHERE d.recorded_at >= :start AND d.recorded_at < :end
 """
 

@@ -343,7 +343,11 @@ def iter_requests(session: Session, filters: Filters, limit: int | None = None
     if filters.meeting_id is not None:
         where.append("r.meeting_id = ?")
         params.append(filters.meeting_id)
-    sql = (_SELECT + (" WHERE " + " AND ".join(where) if where else "")
+    select = _SELECT
+    if filters.status in ("open", "overdue"):  # the few still owed, not the whole register
+        select = select.replace("FROM requests r", "FROM requests r INDEXED BY "
+                                "requests_unreplied")
+    sql = (select + (" WHERE " + " AND ".join(where) if where else "")
            + " ORDER BY r.received_at, r.id")
     if limit is not None:
         sql += " LIMIT ?"

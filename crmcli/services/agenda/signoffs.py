@@ -11,9 +11,11 @@ def items(ctx: AgendaContext) -> list[DueItem]:
     where, params = ("d.customer_id = ?", (ctx.customer_id,)) if ctx.customer_id is not None \
         else ("n.signoff_due <= ?", (to_db(ctx.horizon),))
     found = []
+    # CROSS JOIN: the few notices with sign-off first, then each one's unsigned deliveries
     for notice_id, kind, title, due, by, customer_id, name in ctx.session.conn.execute(
         "SELECT n.id, n.kind, n.title, n.signoff_due, n.by, c.id, c.name FROM notices n "
-        "JOIN notice_deliveries d INDEXED BY notice_deliveries_unsigned ON d.notice_id = n.id "
+        "CROSS JOIN notice_deliveries d INDEXED BY notice_deliveries_unsigned "
+        "ON d.notice_id = n.id "
         "AND d.signed_at IS NULL JOIN customers c ON c.id = d.customer_id "
         "WHERE n.sign_off = 1 AND n.voided_at IS NULL AND c.moved_out_at IS NULL AND "
         + where, params,
