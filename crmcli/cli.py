@@ -57,6 +57,9 @@ COMMANDS: dict[str, tuple[str, str, str | None, str]] = {
     "access-log": ("customer", "access_app", "access-log",
                    "List who revealed confidential customer details, when and why (newest "
                    "first)."),
+    "archive": ("archive", "app", "archive",
+                "Move complaints closed longer ago than retention_years (2) into an archive "
+                "file."),
     "backup": ("database", "init_app", "backup",
                "Make a consistent copy of the database while others may be writing (mode "
                "0600)."),

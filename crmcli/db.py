@@ -262,7 +262,8 @@ def m005_front_desk(conn: sqlite3.Connection) -> None:
     receipt) and its first reply time never changes, so a missed reply stays missed and reports
     read it with SQL. Entries are voided, never deleted: ``voided_at`` with who and why. A day
     record amended is a new row that ``supersedes`` the one before. `today` reads the complaint
-    entries made on a day through ``complaint_events_recorded``.
+    entries made on a day through ``complaint_events_recorded``. ``archives`` and
+    ``archived_months`` remember which complaints `crmcli archive` moved out, and where.
     """
     execute_script(
         conn,
@@ -379,6 +380,23 @@ def m005_front_desk(conn: sqlite3.Connection) -> None:
         CREATE INDEX day_records_day ON day_records (day, person);
         CREATE INDEX complaint_events_recorded ON complaint_events (recorded_at)
             WHERE automatic = 0;
+
+        CREATE TABLE archives (
+            id INTEGER PRIMARY KEY,
+            archived_at TEXT NOT NULL,
+            by TEXT NOT NULL,
+            cutoff TEXT NOT NULL,
+            path TEXT NOT NULL,
+            complaints INTEGER NOT NULL,
+            events INTEGER NOT NULL,
+            visits INTEGER NOT NULL
+        );
+        CREATE TABLE archived_months (
+            month TEXT NOT NULL,
+            archive_id INTEGER NOT NULL REFERENCES archives (id),
+            complaints INTEGER NOT NULL,
+            PRIMARY KEY (month, archive_id)
+        ) WITHOUT ROWID;
         """,
     )
 

@@ -130,6 +130,7 @@ CASES: dict[str, list[list[str]]] = {
     "day list": each_format("day", "list"),
     "report meetings": each_format("report", "meetings"),
     "visit kinds": each_format("visit", "kinds"),
+    "archive": [["archive", "--dry-run"], ["archive", "--dry-run", "--format", "json"]],
     "policy show": each_format("policy", "show"),
     "policy set": [["policy", "set", "cadence.segment.owner", "2w"]],
 }

@@ -231,6 +231,7 @@ COMMANDS: dict[str, tuple[list[str], list[st.SearchStrategy[Any]], Options, list
                                          "--day": when}, []),
     "day list": (["day", "list"], [], {"--month": month, "--by": text, "--format": fmt}, []),
     "report meetings": (["report", "meetings"], [], {"--year": number, "--format": fmt}, []),
+    "archive": (["archive"], [], {"--before": when, "--format": fmt}, ["--dry-run"]),
 }
 # After a command changed the file, these must still work on it.
 PROBES = [["complaint", "list"], ["visit", "due"], ["report", "monthly"], ["care"],

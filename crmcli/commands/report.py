@@ -61,6 +61,7 @@ LABELS = {
     "request_reply_rate_pct": "Request reply rate % (target 100)",
     "notices_sent": "Notices sent",
     "meetings_held": "Tenant meetings held",
+    "archived_complaints": "Complaints archived (left out above)",
 }
 COMPARED = ("complaints_opened", "complaints_closed", "complaints_escalated",
             "response_on_time_pct", "resolved_on_time_pct", "followup_rate_pct",
@@ -149,6 +150,9 @@ def _callouts(report: Any) -> list[str]:
     if figures["late_entries"]:
         lines.append(f"{figures['late_entries']} entries were made after the month ended; "
                      "they are counted.")
+    if figures["archived_complaints"]:
+        lines.append(f"This month is archived: {figures['archived_complaints']} complaint(s) "
+                     f"of it were moved to {figures['archived_to']} and are not counted here.")
     return lines
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from crmcli import outcomes
 from crmcli.dates import from_db, local_midnight, month_bounds, to_db
 from crmcli.policy import Policy
-from crmcli.services import Session
+from crmcli.services import Session, archive
 
 SPEC_FIELDS = (
     "month", "complaints_opened", "complaints_closed", "complaints_escalated",
@@ -34,6 +34,7 @@ FIGURES = (  # the order of csv rows and json keys
     "visits_scheduled_due", "visits_scheduled_done", "customers_contacted", "cadence_kept_pct",
     "yearly_visits_done_pct", "late_entries", "requests_received",
     "requests_replied_on_time_pct", "request_reply_rate_pct", "notices_sent", "meetings_held",
+    "archived_complaints", "archived_to",
 )
 BREAKDOWNS = ("category", "severity", "channel", "owner", "customer")
 FOLLOWUP_KINDS = ("complaint", "repair", "paid")
@@ -293,6 +294,7 @@ def _month_extras(session: Session, period: Period, bounds: dict[str, str]) -> d
         "yearly_visits_done_pct": pct(visited, all_customers),
         "late_entries": _late_entries(session, period),
         **_front_desk(session, bounds),
+        **archive.archived(session, period.label),
     }
 
 
