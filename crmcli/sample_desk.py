@@ -11,7 +11,7 @@ import sqlite3
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from crmcli.dates import local_midnight, to_db
+from crmcli.dates import local_midnight, to_db, to_local
 from crmcli.db import transaction
 from crmcli.services import Session
 
@@ -87,8 +87,8 @@ class DeskBuilder:
                            replied, taker)
 
     def requests(self) -> None:
-        day = self.start.astimezone().date()
-        last = self.as_of.astimezone().date()
+        day = to_local(self.start).date()
+        last = to_local(self.as_of).date()
         while day <= last:
             for _ in range(self.rng.choice([0, 0, 1, 1, 1, 2] if day.weekday() < 5 else [0, 1])):
                 self.request(day)
@@ -102,7 +102,7 @@ class DeskBuilder:
         moments = [(self.as_of - timedelta(hours=45, minutes=20), "repair", "陽台排水口堵塞"),
                    (self.as_of - timedelta(hours=13, minutes=5), "inquiry", "明天停水幾點恢復"),
                    (self.as_of - timedelta(hours=2, minutes=50), "repair", "單位漏水，樓下滴水")]
-        tenants = [p for p in self.present(self.as_of.astimezone().date())
+        tenants = [p for p in self.present(to_local(self.as_of).date())
                    if p["segment"] == "tenant"]
         for index, (when, kind, text) in enumerate(moments):
             customer = tenants[-1 - index]
@@ -113,7 +113,7 @@ class DeskBuilder:
     def meetings(self) -> None:
         from crmcli.services import meetings
 
-        first = self.start.astimezone().date()
+        first = to_local(self.start).date()
         for held_day in (date(2025, 12, 12), date(2026, 3, 20), date(2026, 6, 19),
                          date(2026, 9, 18)):
             if held_day < first:
@@ -136,10 +136,10 @@ class DeskBuilder:
         from crmcli.services import notices
 
         rng = self.rng
-        first = self.start.astimezone().date()
+        first = to_local(self.start).date()
         sends: list[tuple[date, str, str, bool, tuple[str, ...]]] = []
         month = date(first.year, first.month, 1)
-        while month <= self.as_of.astimezone().date():
+        while month <= to_local(self.as_of).date():
             sends.append((month.replace(day=5), f"{month.month}月消防安全檢查通知", "fire-safety",
                           True, ()))
             month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
@@ -167,7 +167,7 @@ class DeskBuilder:
     def day_records(self) -> None:
         from crmcli.services import days
 
-        last = self.as_of.astimezone().date()
+        last = to_local(self.as_of).date()
         day = last - timedelta(days=45)
         while day < last:
             if day.weekday() < 5:
@@ -186,7 +186,7 @@ class DeskBuilder:
         leaving = [p for p in self.people if p["segment"] == "tenant"][3:6]
         for number, person in enumerate(leaving):
             when = self.as_of - timedelta(days=40 + 30 * number)
-            moment = local_midnight(when.astimezone().date()).astimezone(UTC)
+            moment = local_midnight(to_local(when).date()).astimezone(UTC)
             customers.edit(self.session(moment, "陳主任"), str(person["id"]),
                            {"moved_out_at": moment}, add_tags=[], remove_tags=[])
             person["moved_out"] = True

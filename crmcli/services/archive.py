@@ -22,7 +22,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from crmcli.dates import from_db, local_midnight, local_today, to_db
+from crmcli.dates import from_db, local_midnight, local_today, to_db, to_local
 from crmcli.db import connect, transaction
 from crmcli.errors import BadInput, Conflict
 from crmcli.services import Session
@@ -91,7 +91,7 @@ def plan(session: Session, before: date | None, target: Path) -> Plan:
 
 
 def _month(text: str) -> str:
-    return from_db(text).astimezone().strftime("%Y-%m")
+    return to_local(from_db(text)).strftime("%Y-%m")
 
 
 def _json(ids: list[int]) -> str:

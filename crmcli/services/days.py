@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
-from crmcli.dates import from_db, local_midnight, local_today, month_bounds, to_db
+from crmcli.dates import from_db, local_midnight, local_today, month_bounds, to_db, to_local
 from crmcli.db import transaction
 from crmcli.errors import BadInput
 from crmcli.render import Column
@@ -77,7 +77,7 @@ def iter_days(session: Session, month: tuple[int, int] | None, person: str | Non
     sql, params = _SELECT, []
     if month:
         first = date(*month, 1)
-        last = (month_bounds(*month)[1].astimezone().date())
+        last = to_local(month_bounds(*month)[1]).date()
         sql += " AND d.day >= ? AND d.day < ?"
         params += [first.isoformat(), max(last, first + timedelta(days=1)).isoformat()]
     if person:

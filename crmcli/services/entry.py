@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from crmcli.dates import to_db
+from crmcli.dates import to_db, to_local
 from crmcli.errors import BadInput, IllegalTransition, NotFound
 from crmcli.fields import clean_text
 from crmcli.services import Session
@@ -20,7 +20,7 @@ def moment(session: Session, at: datetime | None, option: str = "--at") -> datet
     """When it happened: now, or ``--at`` (not in the future), to the whole minute."""
     when = (at or session.now).replace(second=0, microsecond=0)
     if when > session.now + timedelta(minutes=1):
-        raise BadInput(f"{option} {when.astimezone():%Y-%m-%d %H:%M} is in the future.")
+        raise BadInput(f"{option} {to_local(when):%Y-%m-%d %H:%M} is in the future.")
     return when
 
 

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from crmcli.dates import from_db, local_midnight, to_db
+from crmcli.dates import from_db, local_midnight, to_db, to_local
 from crmcli.db import transaction
 from crmcli.errors import BadInput, NotFound
 from crmcli.fields import clean_text
@@ -191,9 +191,12 @@ def year_report(session: Session, year: int) -> dict[str, Any]:
     held = session.conn.execute(
         "SELECT held_at FROM meetings WHERE held_at >= :start AND held_at < :end "
         "AND voided_at IS NULL", bounds).fetchall()
-    quarters = {quarter_of(from_db(at).astimezone().date())[1] for (at,) in held}
-    today = end.astimezone().date()
-    elapsed = [q for q in range(1, 5) if quarter_days(year, q)[1] < today]
+    quarters = {quarter_of(to_local(from_db(at)).date())[1] for (at,) in held}
+    today = to_local(end).date()
+    began = session.conn.execute("SELECT min(created_at) FROM customers").fetchone()[0]
+    first_day = to_local(from_db(began)).date() if began else today
+    elapsed = [q for q in range(1, 5)  # quarters over, since the site has been on file
+               if first_day <= quarter_days(year, q)[1] < today]
     active, met = session.conn.execute(
         "SELECT count(*), total(c.id IN (SELECT a.customer_id FROM meeting_attendees a "
         "JOIN meetings m ON m.id = a.meeting_id WHERE m.held_at >= :start AND m.held_at < :end "

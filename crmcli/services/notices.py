@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from crmcli.dates import from_db, month_bounds, to_db
+from crmcli.dates import from_db, month_bounds, to_db, to_local
 from crmcli.db import transaction
 from crmcli.errors import BadInput, IllegalTransition, NotFound
 from crmcli.fields import clean_text
@@ -191,9 +191,9 @@ def sign(session: Session, notice_id: int, customer_ref: str, at: datetime | Non
         if row[0] is not None:
             raise IllegalTransition(
                 f"{customer['name']} (#{customer['id']}) signed notice #{notice_id} on "
-                f"{from_db(row[0]).astimezone():%Y-%m-%d %H:%M}.")
+                f"{to_local(from_db(row[0])):%Y-%m-%d %H:%M}.")
         if when < notice["sent_at"]:
-            raise BadInput(f"--at {when.astimezone():%Y-%m-%d %H:%M} is before notice "
+            raise BadInput(f"--at {to_local(when):%Y-%m-%d %H:%M} is before notice "
                            f"#{notice_id} was sent.")
         signer = clean_text(by, "--by") if by else customer["name"]
         session.conn.execute(

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from crmcli import cadence
-from crmcli.dates import from_db, month_bounds, to_db
+from crmcli.dates import from_db, month_bounds, to_db, to_local
 from crmcli.db import transaction
 from crmcli.errors import BadInput, IllegalTransition, NotFound
 from crmcli.fields import clean_phone, clean_text
@@ -210,9 +210,9 @@ def _open_one(session: Session, request_id: int, doing: str) -> dict[str, Any]:
 
 def _floor(request: dict[str, Any], when: datetime) -> None:
     if when < request["received_at"]:
-        raise BadInput(f"--at {when.astimezone():%Y-%m-%d %H:%M} is before request "
+        raise BadInput(f"--at {to_local(when):%Y-%m-%d %H:%M} is before request "
                        f"#{request['id']} was received "
-                       f"({request['received_at'].astimezone():%Y-%m-%d %H:%M}).")
+                       f"({to_local(request['received_at']):%Y-%m-%d %H:%M}).")
 
 
 def _contact(session: Session, customer_id: int | None, when: datetime) -> None:

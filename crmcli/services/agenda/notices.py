@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from crmcli import cadence
-from crmcli.dates import from_db
+from crmcli.dates import from_db, to_local
 from crmcli.services.agenda.base import AgendaContext, DueItem, Source
 
 
@@ -25,8 +25,8 @@ def items(ctx: AgendaContext) -> list[DueItem]:
             "SELECT (SELECT max(sent_at) FROM notices WHERE kind = ?1 AND voided_at IS NULL), "
             "(SELECT max(set_at) FROM policy_settings WHERE key = ?2)",
             (kind, f"notice.every.{kind}")).fetchone()
-        last_day = from_db(last).astimezone().date() if last else None
-        due = next_due(last_day, from_db(set_at).astimezone().date(), every)
+        last_day = to_local(from_db(last)).date() if last else None
+        due = next_due(last_day, to_local(from_db(set_at)).date(), every)
         if due <= ctx.last_day:
             what = f"last sent {last_day.isoformat()}" if last_day else "none sent yet"
             found.append(DueItem(None, None, "notice", due,
