@@ -37,6 +37,8 @@ class Policy:
     region: str = "CN"
     area_manager: str = "area manager"
     department_head: str = "department head"
+    timezone: str = "UTC"
+    date_order: str = ""
     request_reply_hours: float = 24
     signoff_days: int = 3
     meeting_warning_days: int = 14
@@ -61,6 +63,9 @@ HELP: dict[str, str] = {
     "region": "holiday calendar for care reminders (ISO country code, e.g. CN, HK, TW)",
     "area_manager": "who makes in-person follow-ups of major complaints (片區經理)",
     "department_head": "to whom a major complaint is reported and escalated (部門負責人)",
+    "timezone": "the site's time zone: days, months and shown times (e.g. Asia/Shanghai)",
+    "date_order": "how the site writes 1/12: dmy (1 December) or mdy (January 12); "
+                  "empty: such forms are refused as ambiguous",
     "request_reply_hours": "a request (訴求) not answered at once is replied to within (hours)",
     "signoff_days": "a delivery of a notice with sign-off (簽收) unsigned this many days is "
                     "chased",
@@ -122,6 +127,16 @@ def normalize(key: str, value: str) -> tuple[str, str]:
             raise BadInput(f"policy region: {value!r} is not a country code (e.g. CN, HK, TW).")
         _check_region(value)
         return key, value.upper()
+    if key == "timezone":
+        from crmcli.dates import zone_named
+
+        zone_named(value)
+        return key, value
+    if key == "date_order":
+        value = value.lower()
+        if value not in ("dmy", "mdy", ""):
+            raise BadInput(f"policy date_order: {value!r} is not dmy or mdy.")
+        return key, value
     if key in ("area_manager", "department_head"):
         from crmcli.fields import clean_text
 

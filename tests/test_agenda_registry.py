@@ -29,6 +29,8 @@ RULE_TESTS = {
     "response": "test_rules_complaints::test_timer",
     "report": "test_rules_complaints::test_timer",
     "resolve": "test_rules_complaints::test_timer",
+    "unsatisfied": "test_site_rules::"
+                   "test_a_follow_up_rated_1_to_2_or_unresolved_goes_to_the_area_manager",
     "reply": "test_front_desk_rules::test_reply_deadline",
     "meeting": "test_front_desk_rules::test_quarters_and_the_meeting_warning",
     "signoff": "test_front_desk_rules::test_signoff_days",

@@ -27,6 +27,7 @@ def init(
 
     Example: crmcli --db site.db init --sample
     """
+    from crmcli.dates import short_local
     from crmcli.db import LATEST, connect, migrate
     from crmcli.errors import Conflict
 
@@ -41,7 +42,7 @@ def init(
             raise Conflict(f"{path} already has customers; --sample needs a new database.")
         sample_data.build(conn, app_state.env.clock(), seed=seed)
         app_state.env.out(f"Created {path} with a sample site as of "
-                          f"{app_state.env.clock().astimezone():%Y-%m-%d %H:%M}.")
+                          f"{short_local(app_state.env.clock())}.")
         return
     migrate(conn)
     verb = "Checked" if existed else "Created"

@@ -20,7 +20,7 @@ from crmcli.db import transaction
 from crmcli.errors import BadInput, NotFound
 from crmcli.fields import clean_text
 from crmcli.render import Column
-from crmcli.services import Session, entry
+from crmcli.services import Session, contacts, entry
 from crmcli.services.customers import find as find_customer
 
 KINDS = ("quarterly", "special")
@@ -123,15 +123,14 @@ def log_meeting(session: Session, title: str, *, at: datetime, kind: str,
         session.conn.executemany(
             "INSERT INTO meeting_attendees (meeting_id, customer_id) VALUES (?, ?)",
             [(meeting_id, cid) for cid in ids])
-        session.conn.executemany(
-            "UPDATE customers SET last_contact_at = max(coalesce(last_contact_at, ?1), ?1) "
-            "WHERE id = ?2", [(to_db(when), cid) for cid in ids])
+        contacts.refresh(session, ids)
         return get(session, meeting_id)
 
 
 def void(session: Session, meeting_id: int, reason: str | None) -> dict[str, Any]:
     with transaction(session.conn):
         entry.void(session, "meetings", meeting_id, reason)
+        contacts.refresh(session, [a["customer_id"] for a in attendees(session, meeting_id)])
         return get(session, meeting_id)
 
 

@@ -215,11 +215,11 @@ def _floor(request: dict[str, Any], when: datetime) -> None:
                        f"({to_local(request['received_at']):%Y-%m-%d %H:%M}).")
 
 
-def _contact(session: Session, customer_id: int | None, when: datetime) -> None:
+def _contact(session: Session, customer_id: int | None) -> None:
+    from crmcli.services import contacts
+
     if customer_id is not None:
-        session.conn.execute(
-            "UPDATE customers SET last_contact_at = max(coalesce(last_contact_at, ?1), ?1) "
-            "WHERE id = ?2", (to_db(when), customer_id))
+        contacts.refresh(session, [customer_id])
 
 
 def reply(session: Session, request_id: int, note: str | None, at: datetime | None,
@@ -236,7 +236,7 @@ def reply(session: Session, request_id: int, note: str | None, at: datetime | No
             session.conn.execute(
                 "UPDATE requests SET replied_at = ?, replied_by = ?, reply_note = ? "
                 "WHERE id = ?", (to_db(when), who, text, request_id))
-        _contact(session, request["customer_id"], when)
+        _contact(session, request["customer_id"])
         return get(session, request_id)
 
 
@@ -255,7 +255,7 @@ def close(session: Session, request_id: int, note: str | None, at: datetime | No
             session.conn.execute(
                 "UPDATE requests SET replied_at = ?, replied_by = ?, reply_note = ? "
                 "WHERE id = ?", (to_db(when), who, text, request_id))
-            _contact(session, request["customer_id"], when)
+            _contact(session, request["customer_id"])
         return get(session, request_id)
 
 
@@ -305,7 +305,9 @@ def void(session: Session, request_id: int, reason: str | None) -> dict[str, Any
         entry.void(session, "requests", request_id, reason)
         _event(session, request_id, session.now, "voided", session.user,
                entry.text(reason, "--reason"))
-        return get(session, request_id)
+        request = get(session, request_id)
+        _contact(session, request["customer_id"])  # its reply no longer counts
+        return request
 
 
 @dataclass

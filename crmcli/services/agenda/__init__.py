@@ -20,6 +20,7 @@ from crmcli.services.agenda import (
     pending,
     replies,
     signoffs,
+    unsatisfied,
 )
 from crmcli.services.agenda.base import (
     DUE_COLUMNS,
@@ -44,6 +45,7 @@ SOURCES: tuple[Source, ...] = (
     contact.SOURCE,
     annual.SOURCE,
     deadlines.SOURCE,
+    unsatisfied.SOURCE,
     replies.SOURCE,
     meetings.SOURCE,
     signoffs.SOURCE,
