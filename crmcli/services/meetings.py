@@ -32,10 +32,11 @@ COLUMNS = [
     Column("suggestions_replied", justify="right"), Column("note"), Column("voided_at"),
     Column("void_reason"),
 ]
-TABLE_COLUMNS = [
+TABLE_COLUMNS = [  # fits 80 columns; the data formats carry the rest
     Column("id", justify="right"), Column("held_at", "held"), Column("kind"), Column("title"),
-    Column("attended", justify="right"), Column("suggestions", "sugg.", justify="right"),
-    Column("suggestions_replied", "replied", justify="right"), Column("status"),
+    Column("attended", "att.", justify="right"), Column("suggestions", "sugg.",
+                                                        justify="right"),
+    Column("suggestions_replied", "repl.", justify="right"), Column("status"),
 ]
 ATTENDEE_COLUMNS = [Column("customer_id"), Column("customer")]
 

@@ -46,10 +46,9 @@ COLUMNS = [
     Column("overdue"), Column("status"), Column("closed_at"), Column("converted_at"),
     Column("complaint_id"), Column("service_id"), Column("voided_at"), Column("void_reason"),
 ]
-TABLE_COLUMNS = [
-    Column("id", justify="right"), Column("who"), Column("kind"), Column("channel"),
-    Column("text"), Column("received_at", "received"), Column("reply_due", "reply by"),
-    Column("reply", "reply"), Column("status"),
+TABLE_COLUMNS = [  # fits 80 columns; `request show` and the data formats carry the rest
+    Column("id", justify="right"), Column("who"), Column("kind"), Column("text"),
+    Column("reply_due", "reply by"), Column("reply"), Column("status"),
 ]
 TABLE_COLUMNS_SHORT = [c for c in TABLE_COLUMNS if c.key != "who"]
 EVENT_COLUMNS = [Column("at"), Column("action"), Column("by"), Column("note")]
