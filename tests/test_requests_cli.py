@@ -181,3 +181,20 @@ def test_monthly_report_request_figures(desk: Cli) -> None:
             report["request_reply_rate_pct"]) == (4, 33.3, 50.0)
     rows = dict(csv.reader(io.StringIO(desk.ok("report", "monthly", "--format", "csv"))))
     assert rows["requests_received"] == "4" and rows["notices_sent"] == "0"
+
+
+def test_a_repair_request_done_later_goes_into_service_log(desk: Cli) -> None:
+    desk.ok("request", "open", "李四", "洗手間燈不亮", "--kind", "repair", "--by", "黃客服",
+            "--at", "08:00")
+    desk.ok("service", "log", "李四", "更換燈管", "--type", "repair", "--by", "張師傅",
+            "--request", "1", "--at", "09:30")
+    request = json.loads(desk.ok("request", "show", "1", "--format", "json"))
+    assert (request["status"], request["service_id"]) == ("converted", 1)
+    followup = json.loads(desk.ok("visit", "list", "--pending", "--format", "json"))[0]
+    assert followup["assigned_to"] == "黃客服"  # the order taker follows it up
+    code, _, err = desk("service", "log", "王小明", "x", "--type", "repair", "--request", "1")
+    assert code == 1 and "Request #1 is converted" in err
+    desk.ok("request", "open", "李四", "門鎖壞", "--kind", "repair")
+    code, _, err = desk("service", "log", "王小明", "x", "--type", "repair", "--request", "2")
+    assert code == 2 and "request #2 is 李四's" in err
+    assert len(json.loads(desk.ok("service", "list", "--format", "json"))) == 1

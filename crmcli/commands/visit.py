@@ -401,6 +401,9 @@ def service_log(
     received_by: Annotated[str | None, typer.Option(
         "--received-by", help="Who took the order (接單人; default: you); they follow it up.")]
     = None,
+    request: Annotated[int | None, typer.Option(
+        "--request", min=1, max=MAX_ID, help="The request (訴求) this work answers: it is "
+        "converted into this service; whoever took it took the order.")] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Record work done for a customer.
@@ -417,7 +420,7 @@ def service_log(
     session = app_state.session()
     logged = services_log.log_service(session, customer, description, kind=kind,
                                       at=_at(at, session.now), by=by, fee=fee,
-                                      received_by=received_by)
+                                      received_by=received_by, request_id=request)
     service = logged.service
     if fmt is not Format.table:
         record(app_state.env, service, services_log.SERVICE_COLUMNS, fmt)

@@ -270,27 +270,43 @@ def convert(session: Session, request_id: int, to: str, *, category: str | None 
     when = entry.moment(session, at)
     who = entry.actor(session, by)
     with transaction(session.conn):
-        request = _open_one(session, request_id, "converted")
-        if request["customer_id"] is None:
-            raise IllegalTransition(
-                f"Request #{request_id} is from a caller not on file; add "
-                f"{request['caller']} as a customer first (crmcli customer add).")
-        _floor(request, when)
+        request = convertible(session, request_id, None, when)
         ref = str(request["customer_id"])
         if to == "complaint":
             opened = complaints.open_complaint(
                 session, ref, request["text"], severity=severity, category=category,
                 channel=_complaint_channel(request["channel"]), at=request["received_at"],
                 by=request["received_by"], owner=None, note=f"from request #{request_id}")
-            link, number = "complaint_id", opened.complaint.id
-        else:
-            logged = services_log.log_service(session, ref, request["text"], kind=service_type,
-                                              at=when, by=who, fee=None)
-            link, number = "service_id", int(logged.service["id"])
-        session.conn.execute(f"UPDATE requests SET converted_at = ?, {link} = ? WHERE id = ?",
-                             (to_db(when), number, request_id))
-        _event(session, request_id, when, "converted", who, f"{to} #{number}")
+            mark_converted(session, request_id, "complaint", opened.complaint.id, when, who)
+        else:  # the order taker is whoever took the request (接單人)
+            services_log.log_service(session, ref, request["text"], kind=service_type, at=when,
+                                     by=who, fee=None, received_by=request["received_by"],
+                                     request_id=request_id)
         return get(session, request_id)
+
+
+def convertible(session: Session, request_id: int, customer_id: int | None, when: datetime
+                ) -> dict[str, Any]:
+    """The request, if it can still become a complaint or a service (of ``customer_id``)."""
+    request = _open_one(session, request_id, "converted")
+    if request["customer_id"] is None:
+        raise IllegalTransition(
+            f"Request #{request_id} is from a caller not on file; add "
+            f"{request['caller']} as a customer first (crmcli customer add).")
+    if customer_id is not None and request["customer_id"] != customer_id:
+        raise BadInput(f"--request {request_id}: request #{request_id} is "
+                       f"{request['customer']}'s (#{request['customer_id']}).")
+    _floor(request, when)
+    return request
+
+
+def mark_converted(session: Session, request_id: int, to: str, number: int, when: datetime,
+                   who: str) -> None:
+    """Link the request to what it became (inside the caller's transaction)."""
+    column = "complaint_id" if to == "complaint" else "service_id"
+    session.conn.execute(f"UPDATE requests SET converted_at = ?, {column} = ? WHERE id = ?",
+                         (to_db(when), number, request_id))
+    _event(session, request_id, when, "converted", who, f"{to} #{number}")
 
 
 def _complaint_channel(channel: str | None) -> str | None:
