@@ -398,6 +398,8 @@ def m006_front_desk(conn: sqlite3.Connection) -> None:
             WHERE replied_at IS NULL AND closed_at IS NULL AND converted_at IS NULL
             AND voided_at IS NULL;
         CREATE INDEX requests_meeting ON requests (meeting_id) WHERE meeting_id IS NOT NULL;
+        CREATE INDEX requests_replied ON requests (replied_at, customer_id)
+            WHERE replied_at IS NOT NULL;
 
         CREATE TABLE request_events (
             id INTEGER PRIMARY KEY,

@@ -60,3 +60,13 @@ def test_active_undoes_it(site: Cli) -> None:
 def test_bad_moved_out_input(site: Cli, args: tuple[str, ...], message: str) -> None:
     code, out, err = site("customer", "edit", "王小明", *args)
     assert (code, out) == (2, "") and message in err
+
+
+def test_rates_about_current_customers_leave_the_moved_out_out(site: Cli) -> None:
+    site.ok("visit", "log", "李四", "--method", "in-person", "--at", "09:00")
+    report = json.loads(site.ok("report", "monthly", "--format", "json"))
+    assert report["yearly_visits_done_pct"] == 50.0
+    site.ok("customer", "edit", "王小明", "--moved-out", "--at", "2026-11-01")
+    report = json.loads(site.ok("report", "monthly", "--format", "json"))
+    assert report["yearly_visits_done_pct"] == 100.0
+    assert report["complaints_opened"] == 1  # its complaint still counts
