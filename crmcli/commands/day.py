@@ -4,7 +4,14 @@ from typing import Annotated
 
 import typer
 
-from crmcli.commands._common import BomOpt, FormatOpt, handle_errors, state
+from crmcli.commands._common import (
+    BomOpt,
+    FormatOpt,
+    ListFormatOpt,
+    OutputOpt,
+    handle_errors,
+    state,
+)
 from crmcli.render import Format, record, render
 
 app = typer.Typer(help="The day's record (每日下班前記錄): close, list.", no_args_is_help=True)
@@ -17,8 +24,9 @@ def today(
     ctx: typer.Context,
     by: Annotated[str | None, typer.Option("--by", help="Only this person's entries and "
                                            "items.")] = None,
-    fmt: FormatOpt = Format.table,
-    bom: BomOpt = False,
+    fmt: ListFormatOpt = Format.table,
+    bom: BomOpt = None,
+    output: OutputOpt = None,
 ) -> None:
     """The end-of-day screen: entered today, still due today, due tomorrow.
 
@@ -93,8 +101,9 @@ def list_(
     month: Annotated[str | None, typer.Option("--month", help="YYYY-MM (local), this or "
                                               "last.")] = None,
     person: Annotated[str | None, typer.Option("--by", help="Only this person.")] = None,
-    fmt: FormatOpt = Format.table,
-    bom: BomOpt = False,
+    fmt: ListFormatOpt = Format.table,
+    bom: BomOpt = None,
+    output: OutputOpt = None,
 ) -> None:
     """List the day records in force (amended ones show how many times).
 

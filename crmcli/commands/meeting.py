@@ -5,7 +5,15 @@ from typing import Annotated
 
 import typer
 
-from crmcli.commands._common import BomOpt, ByOpt, FormatOpt, handle_errors, state
+from crmcli.commands._common import (
+    BomOpt,
+    ByOpt,
+    FormatOpt,
+    ListFormatOpt,
+    OutputOpt,
+    handle_errors,
+    state,
+)
 from crmcli.render import Format, record, render
 
 app = typer.Typer(help="Tenant meetings: log, list, show, void.", no_args_is_help=True)
@@ -85,8 +93,9 @@ def list_(
                                              help="Only meetings held this year.")] = None,
     customer: Annotated[str | None, typer.Option("--customer", help="Only those this customer "
                                                  "attended.")] = None,
-    fmt: FormatOpt = Format.table,
-    bom: BomOpt = False,
+    fmt: ListFormatOpt = Format.table,
+    bom: BomOpt = None,
+    output: OutputOpt = None,
 ) -> None:
     """List tenant meetings with attendance and suggestions replied.
 

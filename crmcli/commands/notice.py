@@ -4,7 +4,17 @@ from typing import Annotated
 
 import typer
 
-from crmcli.commands._common import AtOpt, BomOpt, ByOpt, FormatOpt, LimitOpt, handle_errors, state
+from crmcli.commands._common import (
+    AtOpt,
+    BomOpt,
+    ByOpt,
+    FormatOpt,
+    LimitOpt,
+    ListFormatOpt,
+    OutputOpt,
+    handle_errors,
+    state,
+)
 from crmcli.render import Format, record, render
 
 app = typer.Typer(help="Notices and sign-off: send, sign, list, show, void.",
@@ -121,8 +131,9 @@ def list_(
     unsigned: Annotated[bool, typer.Option("--unsigned", help="Only notices with deliveries "
                                            "still unsigned.")] = False,
     limit: LimitOpt = None,
-    fmt: FormatOpt = Format.table,
-    bom: BomOpt = False,
+    fmt: ListFormatOpt = Format.table,
+    bom: BomOpt = None,
+    output: OutputOpt = None,
 ) -> None:
     """List notices sent, with how many signed.
 
@@ -147,8 +158,9 @@ def show(
     notice_id: IdArg,
     unsigned: Annotated[bool, typer.Option("--unsigned", help="Only who has not signed.")]
     = False,
-    fmt: FormatOpt = Format.table,
-    bom: BomOpt = False,
+    fmt: ListFormatOpt = Format.table,
+    bom: BomOpt = None,
+    output: OutputOpt = None,
 ) -> None:
     """Show a notice and its deliveries: who has signed and who has not.
 

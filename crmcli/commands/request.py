@@ -10,6 +10,8 @@ from crmcli.commands._common import (
     ByOpt,
     FormatOpt,
     LimitOpt,
+    ListFormatOpt,
+    OutputOpt,
     handle_errors,
     state,
 )
@@ -200,8 +202,9 @@ def list_(
     meeting: Annotated[int | None, typer.Option("--meeting", min=1, max=MAX_ID,
                                                 help="Raised at this meeting.")] = None,
     limit: LimitOpt = None,
-    fmt: FormatOpt = Format.table,
-    bom: BomOpt = False,
+    fmt: ListFormatOpt = Format.table,
+    bom: BomOpt = None,
+    output: OutputOpt = None,
 ) -> None:
     """List the request register (訴求記錄表), in order of receipt.
 

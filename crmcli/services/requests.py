@@ -377,8 +377,8 @@ def for_customer(session: Session, customer_id: int) -> list[dict[str, Any]]:
     return list(iter_requests(session, Filters(customer=str(customer_id))))
 
 
-def month_figures(session: Session, start: str, end: str, upto: str, past: str
-                  ) -> dict[str, Any]:
+def month_figures(session: Session, start: str, end: str, upto: str, past: str,
+                  parts: dict[str, Any] | None = None) -> dict[str, Any]:
     """The month's request figures, as the history stood at ``upto`` (SQL on the register).
 
     Received: requests received in the month (voided ones left out). Replied on time: among
@@ -395,6 +395,9 @@ def month_figures(session: Session, start: str, end: str, upto: str, past: str
         "FROM requests r WHERE r.received_at >= :start AND r.received_at < :end "
         "AND r.received_at < :upto AND (r.voided_at IS NULL OR r.voided_at >= :upto))",
         {"start": start, "end": end, "upto": upto, "past": past}).fetchone()
+    if parts is not None:  # the counts behind the rates, for a company total (crmcli hq)
+        parts.update(requests_met=int(met), requests_decided=int(decided),
+                     requests_replied=int(replied), requests_answerable=int(answerable))
     return {
         "requests_received": received,
         "requests_replied_on_time_pct": pct(int(met), int(decided)),
