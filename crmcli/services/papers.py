@@ -12,7 +12,7 @@ from crmcli.services import Session
 def site_name(session: Session) -> str:
     """The name printed at the head of every paper: policy ``site_name`` when the site has
     set one, else the database file's name without its extension (``tower-a.db``: tower-a)."""
-    named = str(getattr(session.policies.current, "site_name", "") or "").strip()
+    named = session.policies.current.site_name.strip()
     if named:
         return named
     for _, schema, file in session.conn.execute("PRAGMA database_list"):
