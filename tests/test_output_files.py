@@ -219,3 +219,14 @@ def test_report_quarterly_xlsx_has_the_customers_and_both_summaries(cli: Cli,
     assert book.sheetnames == ["Customers", "By segment", "By grade"]
     assert book["Customers"]["B2"].value == "王小明"
     assert book["By segment"]["A2"].value == "tenant" and book["By segment"]["B2"].value == 1
+
+
+@pytest.mark.parametrize("name", ["", "\x00", "a\x00b"])
+def test_an_output_that_names_no_file_is_bad_input(cli: Cli, name: str) -> None:
+    code, _, err = cli("customer", "list", "--output", name)
+    assert (code, err) == (2, "Error: --output: name a file.\n")
+
+
+def test_an_output_that_is_a_folder_is_bad_input(cli: Cli, tmp_path: Path) -> None:
+    code, _, err = cli("customer", "list", "--output", str(tmp_path))
+    assert code == 2 and "is a folder" in err
