@@ -224,7 +224,7 @@ def test_report_quarterly_xlsx_has_the_customers_and_both_summaries(cli: Cli,
 @pytest.mark.parametrize("name", ["", "\x00", "a\x00b"])
 def test_an_output_that_names_no_file_is_bad_input(cli: Cli, name: str) -> None:
     code, _, err = cli("customer", "list", "--output", name)
-    assert (code, err) == (2, "Error: --output: name a file.\n")
+    assert code == 2 and err.startswith("Error: --output: ") and err.count("\n") == 1
 
 
 def test_an_output_that_is_a_folder_is_bad_input(cli: Cli, tmp_path: Path) -> None:
