@@ -256,7 +256,83 @@ def m004_covering_indexes(conn: sqlite3.Connection) -> None:
     )
 
 
-def m005_sensitive_note(conn: sqlite3.Connection) -> None:
+def m005_site_clock_and_corrections(conn: sqlite3.Connection) -> None:
+    """The site's time zone, corrections, and the figures the seeds ask for.
+
+    - The zone is recorded once from the local zone (``TZ``, else the system's): from now on
+      days, months and shown times follow it, whatever zone a command runs under.
+    - Visits and services can be voided (who, when, why; the row stays), services name who
+      took the order (接單人: the follow-up is theirs), a follow-up can be marked unresolved.
+    - Indexes: unclosed complaints *and* closed ones whose report to the head is still owed
+      (``attention_at``); feedback deadlines by their due time (the month counts each once);
+      the voids of complaint entries. ``complaint_categories`` keeps the spelling each
+      category was first entered in (空調 and 空调 are one category, shown as first typed).
+    """
+    from crmcli.dates import process_zone_name
+
+    if not conn.execute("SELECT 1 FROM policy_settings WHERE key = 'timezone'").fetchone():
+        conn.execute("INSERT INTO policy_settings (key, value, set_at, set_by) "
+                     "VALUES ('timezone', ?, '1970-01-01T00:00:00Z', 'crmcli')",
+                     (process_zone_name(),))
+    execute_script(
+        conn,
+        """
+        ALTER TABLE visits ADD COLUMN voided_at TEXT;
+        ALTER TABLE visits ADD COLUMN voided_by TEXT;
+        ALTER TABLE visits ADD COLUMN void_reason TEXT;
+        ALTER TABLE visits ADD COLUMN unresolved INTEGER NOT NULL DEFAULT 0
+            CHECK (unresolved IN (0, 1));
+        ALTER TABLE visits ADD COLUMN cleared_at TEXT;
+        ALTER TABLE visits ADD COLUMN cleared_by TEXT;
+        ALTER TABLE visits ADD COLUMN cleared_how TEXT;
+        ALTER TABLE services ADD COLUMN received_by TEXT;
+        ALTER TABLE services ADD COLUMN voided_at TEXT;
+        ALTER TABLE services ADD COLUMN voided_by TEXT;
+        ALTER TABLE services ADD COLUMN void_reason TEXT;
+        UPDATE services SET received_by = by;
+        CREATE INDEX complaints_owed ON complaints (attention_at, customer_id, owner,
+            received_by, summary, status) WHERE attention_at IS NOT NULL;
+        CREATE INDEX complaint_outcomes_response ON complaint_outcomes
+            (response_due, response_met_at, response_missed) WHERE response_due IS NOT NULL;
+        CREATE INDEX complaints_category ON complaints (category, opened_at)
+            WHERE category IS NOT NULL;
+        CREATE INDEX complaint_events_voids ON complaint_events (complaint_id, old_value)
+            WHERE action = 'voided';
+        CREATE INDEX visits_unsatisfied ON visits (done_at)
+            WHERE (satisfaction <= 2 OR quality <= 2 OR attitude <= 2 OR unresolved = 1)
+            AND voided_at IS NULL AND cleared_at IS NULL;
+        DROP INDEX complaints_attention;
+        CREATE TABLE complaint_categories (
+            key TEXT PRIMARY KEY,
+            label TEXT NOT NULL
+        ) WITHOUT ROWID;
+        """,
+    )
+    from crmcli.textfold import fold
+
+    for (category,) in conn.execute(
+            "SELECT category FROM complaints WHERE category IS NOT NULL GROUP BY category "
+            "ORDER BY min(opened_at)").fetchall():
+        conn.execute("INSERT OR IGNORE INTO complaint_categories VALUES (?, ?)",
+                     (fold(category), category))
+    # The rules changed (the report to the head outlives closing; deadlines on the minute):
+    # every stored outcome is worked out again, and a closed complaint whose report is still
+    # owed needs attention; unclosed ones are looked at afresh by the next sweep.
+    from crmcli import outcomes
+
+    outcomes.rebuild(conn, load_policies(conn))
+    outcomes.reset_attention(conn)
+
+
+def site_settings(conn: sqlite3.Connection) -> tuple[str, str]:
+    """The site's zone and date order as last set (``policy set timezone|date_order``)."""
+    found = dict(conn.execute(
+        "SELECT key, value FROM policy_settings WHERE key IN ('timezone', 'date_order') "
+        "ORDER BY set_at, id").fetchall())
+    return found.get("timezone", "UTC"), found.get("date_order", "")
+
+
+def m006_sensitive_note(conn: sqlite3.Connection) -> None:
     """A note about a customer that is masked for everyone unless revealed (seed 003's 健康信息,
     physical handicap, dietary needs…), beside the ordinary note."""
     conn.execute("ALTER TABLE customers ADD COLUMN sensitive_note TEXT")
@@ -274,7 +350,7 @@ def load_policies(conn: sqlite3.Connection) -> PolicyHistory:
 Migration = Callable[[sqlite3.Connection], None]
 MIGRATIONS: list[Migration] = [
     m001_initial, m002_attention_and_indexes, m003_outcomes, m004_covering_indexes,
-    m005_sensitive_note,
+    m005_site_clock_and_corrections, m006_sensitive_note,
 ]
 LATEST = len(MIGRATIONS)
 
@@ -364,6 +440,15 @@ def _let_python_run() -> int:
     return 0
 
 
+def _setting(conn: sqlite3.Connection, key: str) -> str | None:
+    """The latest recorded value of one policy setting (the connection needs it before any
+    session loads the whole history)."""
+    row = conn.execute("SELECT value FROM policy_settings WHERE key = ? "
+                       "ORDER BY set_at DESC, id DESC LIMIT 1", (key,)).fetchone()
+    return None if row is None else str(row[0])
+
+
+
 def _configure(conn: sqlite3.Connection) -> None:
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
@@ -430,14 +515,21 @@ def _open(path: Path, *, create: bool) -> sqlite3.Connection:
                 f"{path} was written by a newer crmcli (schema {version}; this one knows "
                 f"{LATEST}); upgrade crmcli to use it."
             )
-        if version < LATEST:
-            if read_only:
-                raise DatabaseProblem(
-                    f"{path} needs an upgrade to schema {LATEST}, and you cannot write to it "
-                    "(or to its folder); run crmcli once as someone who can.")
+        if version < LATEST and read_only:  # read as it would be after the upgrade
+            conn = _upgraded_copy(conn, version)
+        elif version < LATEST:
             if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0] != "wal":
                 raise DatabaseProblem(f"{path}: cannot switch the database to WAL mode.")
             migrate(conn)
+        from crmcli.dates import use_site
+
+        use_site(*site_settings(conn))
+        # Litestream replicates the WAL: a checkpoint it does not see (SQLite's automatic
+        # one, run by whichever crmcli commits past 1000 pages, while Litestream is down)
+        # leaves a replica that restores corrupt (Litestream 0.5; tests/test_replicate_crash).
+        # With a replica configured, only Litestream checkpoints (README, "Many sites").
+        if version and not read_only and _setting(conn, "checkpoints") == "litestream":
+            conn.execute("PRAGMA wal_autocheckpoint = 0")
         if not read_only:
             for sidecar in ("-wal", "-shm"):
                 _private(path.with_name(path.name + sidecar))
@@ -508,6 +600,71 @@ def os_reason(exc: OSError) -> str:
     if exc.errno == errno.ENOENT:
         return f"{where}: no such file or folder"
     return f"{where}: {exc.strerror or exc}"
+
+
+READ_BUSY_TIMEOUT_MS = 2_000  # a site file locked longer than this is skipped, not waited on
+
+
+def connect_readonly(path: Path) -> sqlite3.Connection:
+    """Open a crmcli database without changing it: the head office reads site files this way.
+
+    The file is opened read-only (``mode=ro``) and never migrated. A file of an older schema
+    is copied into memory and the copy brought up to date there (about a second per 100 000
+    complaints of an older schema 1 or 2, which lack the stored outcomes); the file itself is
+    left as it is. Raises DatabaseProblem with the reason the file cannot be read.
+    """
+    if not path.exists():
+        raise DatabaseProblem("no such file")
+    if path.is_dir():
+        raise DatabaseProblem("a directory, not a database file")
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
+                               isolation_level=None, timeout=READ_BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.Error as exc:
+        raise DatabaseProblem(f"cannot be opened read-only ({exc})") from None
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {READ_BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA query_only = ON")
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        version = schema_version(conn)
+        if app_id != APPLICATION_ID:
+            raise DatabaseProblem("not a crmcli database")
+        if version > LATEST:
+            raise DatabaseProblem(f"written by a newer crmcli (schema {version}; this one "
+                                  f"reads up to {LATEST}); upgrade crmcli at the head office")
+        if version < LATEST:
+            conn = _upgraded_copy(conn, version)
+    except sqlite3.DatabaseError as exc:
+        conn.close()  # the copy's failures are DatabaseProblem already
+        text = str(exc)
+        if "locked" in text or "busy" in text:
+            raise DatabaseProblem("locked by another program; try again later") from None
+        raise DatabaseProblem(f"not a usable SQLite database ({text})") from None
+    except BaseException:
+        conn.close()
+        raise
+    conn.set_progress_handler(_let_python_run, INTERRUPT_STEPS)
+    return conn
+
+
+def _upgraded_copy(conn: sqlite3.Connection, version: int) -> sqlite3.Connection:
+    """An in-memory copy of an older file, migrated; the file is closed untouched."""
+    memory = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        conn.backup(memory)
+        conn.close()
+        memory.execute("PRAGMA foreign_keys = ON")
+        migrate(memory)
+    except sqlite3.DatabaseError as exc:
+        memory.close()
+        raise DatabaseProblem(
+            f"older schema {version} that could not be read in memory ({exc}); open it "
+            "once with crmcli to upgrade it") from None
+    except MemoryError:
+        memory.close()
+        raise DatabaseProblem(f"older schema {version}, too large to read in memory; open "
+                              "it once with crmcli to upgrade it") from None
+    return memory
 
 
 def table_counts(conn: sqlite3.Connection) -> dict[str, int]:

@@ -93,6 +93,15 @@ CASES: dict[str, list[list[str]]] = {
     "complaint reopen": [["complaint", "reopen", "1", "--reason", "x"]],
     "complaint note": [["complaint", "note", "1", "備註", "--format", "json"]],
     "complaint case": [["complaint", "case", "1"]],
+    "complaint report": [["complaint", "report", "1", "--format", "json"],
+                         ["complaint", "report", "1"]],
+    "complaint void-event": [["complaint", "void-event", "1", "2", "--reason", "記錯",
+                              "--format", "json"]],
+    "complaint edit": [["complaint", "edit", "1", "--category", "噪聲", "--reason", "更正",
+                        "--format", "json"], ["complaint", "edit", "1", "--summary", "x"]],
+    "visit void": [["visit", "void", "1", "--reason", "記錯", "--format", "json"]],
+    "visit refer": [["visit", "refer", "1", "--to", "工程部", "--format", "json"]],
+    "service void": [["service", "void", "1", "--reason", "重複", "--format", "json"]],
     "complaint list": [*each_format("complaint", "list"),
                        ["complaint", "list", "--customer", SECRET_NAME, "--format", "json"]],
     "complaint show": each_format("complaint", "show", "1"),
@@ -120,6 +129,12 @@ CASES: dict[str, list[list[str]]] = {
                          ["report", "quarterly", "--by", "segment"]],
     "policy show": each_format("policy", "show"),
     "policy set": [["policy", "set", "cadence.segment.owner", "2w"]],
+    "hq report": each_format("hq", "report", "--sites", "{tmp}"),
+    "hq due": [*each_format("hq", "due", "--sites", "{tmp}"),
+               ["hq", "due", "--sites", "{tmp}", "--oldest", "5", "--format", "json"]],
+    "replicate config": [["replicate", "config", "--to", "file://{tmp}/replica"]],
+    "replicate status": each_format("replicate", "status"),
+    "restore": [["restore", "--from", "file://{tmp}/replica", "--to", "{tmp}/restored.db"]],
 }
 
 

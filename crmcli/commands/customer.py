@@ -11,6 +11,8 @@ from crmcli.commands._common import (
     BomOpt,
     FormatOpt,
     LimitOpt,
+    ListFormatOpt,
+    OutputOpt,
     ReasonOpt,
     RevealOpt,
     handle_errors,
@@ -122,10 +124,7 @@ def add(
     if confidential:
         values["confidential"] = True
     new = customers.NewCustomer(fields.clean_name(name), values, fields.clean_tags(tag or []))
-    notice = customers.new_customer_grade_note(values, customers.today(session))
     customer = customers.add(session, new, allow_duplicate=allow_duplicate)
-    if notice:
-        app_state.env.err(notice)
     _confirm(app_state, customer, fmt, f"Added customer #{customer['id']} {customer['name']}.")
 
 
@@ -155,8 +154,9 @@ def list_(
     limit: LimitOpt = None,
     reveal: RevealOpt = False,
     reason: ReasonOpt = None,
-    fmt: FormatOpt = Format.table,
-    bom: BomOpt = False,
+    fmt: ListFormatOpt = Format.table,
+    bom: BomOpt = None,
+    output: OutputOpt = None,
 ) -> None:
     """List customers (confidential details masked unless revealed, which is logged).
 
@@ -261,7 +261,7 @@ def edit(
 def history(
     ctx: typer.Context,
     customer: Annotated[str, typer.Argument(help="Customer id or exact name.")],
-    fmt: FormatOpt = Format.table,
+    fmt: ListFormatOpt = Format.table, output: OutputOpt = None,
 ) -> None:
     """List every change made to a customer's record: field, old and new value, who, when.
 
@@ -280,7 +280,8 @@ def history(
 @handle_errors
 def import_(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="A UTF-8 CSV whose header uses the field names.")],
+    file: Annotated[Path, typer.Argument(
+        help="A UTF-8 CSV, or an Excel .xlsx (first sheet), whose header uses the field names.")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check every row; write nothing.")]
     = False,
     skip_existing: Annotated[
@@ -293,7 +294,8 @@ def import_(
         bool, typer.Option("--allow-duplicate", help="Add rows even if the name is on file.")
     ] = False,
 ) -> None:
-    """Import customers from CSV: every row is checked first; nothing is written unless all good.
+    """Import customers from CSV or xlsx: every row is checked first; nothing is written unless
+    all are good.
 
     Columns: name, contact, phone, email, address, site, unit, segment, grade, tags, since,
     birthday, preferences, note, sensitive_note, confidential (and masked, as export writes
@@ -354,9 +356,11 @@ def export(
     segment: SegmentOpt = None,
     reveal: RevealOpt = False,
     reason: ReasonOpt = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="csv (default), tsv, json, jsonl.")]
-    = Format.csv,
-    bom: BomOpt = False,
+    fmt: Annotated[Format, typer.Option("--format", "-f",
+                                        help="csv (default), tsv, json, jsonl, xlsx.")
+                   ] = Format.csv,
+    bom: BomOpt = None,
+    output: OutputOpt = None,
 ) -> None:
     """Export the customer file as CSV; confidential details need --reveal.
 
@@ -382,7 +386,7 @@ def access_log(
     ctx: typer.Context,
     customer: Annotated[str | None, typer.Option("--customer", help="Only this customer.")] = None,
     limit: LimitOpt = None,
-    fmt: FormatOpt = Format.table,
+    fmt: ListFormatOpt = Format.table, output: OutputOpt = None,
 ) -> None:
     """List who revealed confidential customer details, when and why (newest first).
 

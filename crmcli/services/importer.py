@@ -11,7 +11,7 @@ import gc
 import io
 import os
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from crmcli import fields
+from crmcli.dates import from_db, local_day
 from crmcli.db import transaction
 from crmcli.errors import BadInput
 from crmcli.services import Session
@@ -177,10 +178,33 @@ def _read(path: Path, data: bytes) -> tuple[list[str], list[list[str]], Callable
     return header, rows, line
 
 
+def _is_xlsx(path: Path) -> bool:
+    return path.suffix.lower() == ".xlsx"  # by name: a csv may start with any bytes
+
+
+def _read_xlsx(path: Path, data: bytes
+               ) -> tuple[list[str], list[list[str]], Callable[[int], int]]:
+    """The first sheet of a workbook, read as the csv would be: the same header and checks;
+    a message's line is the spreadsheet's row number (empty rows are passed over)."""
+    from crmcli.xlsx import read_rows
+
+    numbered = list(read_rows(path, data))
+    if not numbered:
+        raise BadInput(f"{path}: the workbook's first sheet is empty.")
+    header = _header(path, numbered[0][1])
+    rows = [cells for _, cells in numbered[1:]]
+    for cells in rows:  # a row shorter than the header ends in empty cells
+        if len(cells) < len(header):
+            cells.extend([""] * (len(header) - len(cells)))
+    return header, rows, lambda index: numbered[index + 1][0]
+
+
 def plan(session: Session, path: Path, on_existing: OnExisting,
          progress: Callable[[int], None] | None = None) -> Plan:
     """Check every row; raise BadInput listing every bad row, else return what to write."""
-    header, records, line = _read(path, _load(path))
+    data = _load(path)
+    header, records, line = (_read_xlsx(path, data) if _is_xlsx(path)
+                             else _read(path, data))
     result = Plan()
     problems: list[tuple[int, int, str]] = []  # (record, place in it, what follows "line N")
     counted, good = _full_rows(records, len(header), problems)
@@ -189,7 +213,10 @@ def plan(session: Session, path: Path, on_existing: OnExisting,
     masks = _masks(header, rows)
     if masks:
         rows = _unmasked(header, rows, masks)
-    columns = _clean(session, header, rows, good, problems, progress)
+    # crmcli's csv writes text a spreadsheet would take for a formula behind a quote
+    # (crmcli.text.to_cell); an xlsx cell is typed text and carries no such quote.
+    columns = _clean(session, header, rows, good, problems, progress,
+                     from_cells if not _is_xlsx(path) else _as_written)
     if progress and (passed := result.rows // 1000 - len(rows) // 1000) > 0:
         progress(passed * 1000)  # rows with too few or too many cells count as read too
     names: list[str | None] = columns.pop("name")
@@ -200,6 +227,7 @@ def plan(session: Session, path: Path, on_existing: OnExisting,
                       "export without --reveal) is not the customer's; give the real value or "
                       "leave the cell empty") for name in masks[at]]
     _refuse_unmarking(session, header, columns.get("confidential"), updates, good, problems)
+    _first_year_grades(session, columns, good, fresh, updates, header, problems)
     if problems:
         problems.sort(key=lambda problem: problem[:2])
         shown = "\n".join(f"  line {line(index)}{message}"
@@ -304,6 +332,36 @@ def _refuse_unmarking(session: Session, header: list[str], confidential: list[An
                          "--reason TEXT` (logged), not by import"))
 
 
+def _first_year_grades(session: Session, columns: dict[str, list[Any]], good: list[int],
+                      fresh: list[int], updates: list[tuple[int, int]], header: list[str],
+                      problems: list[tuple[int, int, str]]) -> None:
+    """A new customer is graded C for its first year: rows giving A or B too early are bad."""
+    grades = columns.get("grade")
+    if grades is None or not any(grade in ("A", "B") for grade in grades):
+        return
+    from crmcli.services.customers import grade_problem
+
+    sinces = columns.get("since") or [None] * len(grades)
+    column = header.index("grade")
+    for at in fresh:
+        problem = grade_problem(session, grades[at], sinces[at])
+        if problem:
+            problems.append((good[at], column, f", column grade: {grades[at]}: {problem}"))
+    for customer_id, at in updates:
+        if grades[at] not in ("A", "B"):
+            continue
+        since, created = session.conn.execute(
+            "SELECT since, created_at FROM customers WHERE id = ?", (customer_id,)).fetchone()
+        problem = grade_problem(session, grades[at], sinces[at] or since,
+                                local_day(from_db(created)))
+        if problem:
+            problems.append((good[at], column, f", column grade: {grades[at]}: {problem}"))
+
+
+def _as_written(cells: Sequence[str]) -> Sequence[str]:
+    return cells
+
+
 def _full_rows(records: list[list[str]], width: int, problems: list[tuple[int, int, str]]
                ) -> tuple[list[int], list[int]]:
     """The records that are not blank, and those of them with a cell for every column."""
@@ -320,7 +378,8 @@ def _full_rows(records: list[list[str]], width: int, problems: list[tuple[int, i
 
 
 def _clean(session: Session, header: list[str], rows: list[list[str]], good: list[int],
-           problems: list[tuple[int, int, str]], progress: Callable[[int], None] | None
+           problems: list[tuple[int, int, str]], progress: Callable[[int], None] | None,
+           unquote: Callable[[Sequence[str]], Sequence[str]]
            ) -> dict[str, list[Any]]:
     """Each field's cleaned column (None where blank or bad), a chunk of rows at a time."""
     cleaners = {j: fields.ColumnCleaner(name, session.now)
@@ -329,7 +388,7 @@ def _clean(session: Session, header: list[str], rows: list[list[str]], good: lis
     for start in range(0, len(rows), CHUNK):
         cells = list(zip(*rows[start:start + CHUNK], strict=True))
         for j, cleaner in cleaners.items():
-            values, errors = cleaner(from_cells(cells[j]))
+            values, errors = cleaner(unquote(cells[j]))
             columns[header[j]] += values
             for i, message in errors.items():
                 problems.append((good[start + i], j, f", column {header[j]}: "
