@@ -119,6 +119,7 @@ def _records(path: Path, text: str) -> Iterator[tuple[int, list[str]]]:
             return
         except csv.Error as exc:
             what = (f"a cell longer than {MAX_CELL:,} characters" if "field limit" in str(exc)
+                    else "the file ends inside a quoted cell" if "end of data" in str(exc)
                     else str(exc))
             raise BadInput(f"{path}: line {start}: {what} (an unterminated quote?).") from None
         yield start, cells
