@@ -27,13 +27,15 @@ def build(path: Path) -> None:
     conn.execute("PRAGMA synchronous = OFF")  # building only; the sweep runs as shipped
     opened = datetime.fromisoformat(NOW) - timedelta(days=20)
     session = Session(conn, opened, "builder")
+    people = DUE // 10  # ten complaints each, in ten categories (none is a repeat)
     with transaction(conn):
-        customers.add(session, customers.NewCustomer("長期投訴戶"))
+        customers.insert(session, customers.NewCustomers(
+            [f"業戶{i}" for i in range(people)], [f"業戶{i}" for i in range(people)]))
         for i in range(DUE):
             session.now = opened + timedelta(seconds=i)
-            complaints.open_complaint(session, "1", f"第{i}次：電梯異響", severity="minor",
-                                      category=f"類別{i}", channel=None, at=None, by=None,
-                                      owner=None, note=None)
+            complaints.open_complaint(session, str(i % people + 1), f"第{i}次：電梯異響",
+                                      severity="minor", category=f"類別{i // people}",
+                                      channel=None, at=None, by=None, owner=None, note=None)
     conn.close()
 
 
