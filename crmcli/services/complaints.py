@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -514,6 +515,10 @@ def sweep(session: Session, dry_run: bool) -> list[SweepItem]:
     ids.sort()
     for start in range(0, len(ids), SWEEP_BATCH):
         batch = ids[start:start + SWEEP_BATCH]
+        if start and not session.conn.in_transaction:
+            # SQLite queues no one: a writer waiting on the lock retries every 100 ms or so,
+            # and would never find it free if the next batch took it at once.
+            time.sleep(SWEEP_PAUSE)
         with transaction(session.conn):
             for complaint in _due_for_sweep(session, (batch[0], batch[-1])):
                 items = _sweep_items(complaint)
@@ -527,6 +532,7 @@ def sweep(session: Session, dry_run: bool) -> list[SweepItem]:
 
 
 SWEEP_BATCH = 200  # complaints a sweep transaction (~0.3 s of the write lock at most)
+SWEEP_PAUSE = 0.12  # seconds the lock is left free between two batches, for waiting writers
 
 
 def _due_for_sweep(session: Session, ids: tuple[int, int] | None = None) -> list[Complaint]:
