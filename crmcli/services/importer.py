@@ -223,12 +223,12 @@ def plan(session: Session, path: Path, on_existing: OnExisting,
     names: list[str | None] = columns.pop("name")
     keys = [fields.name_key(name) if name is not None else "" for name in names]
     fresh, updates = _sort_out(session, on_existing, good, names, keys, result, problems, line)
+    _first_year_grades(session, columns, good, fresh, updates, header, problems)
     for at in (at for at in fresh if at in masks):
         problems += [(good[at], header.index(name), f", column {name}: a masked value (from an "
                       "export without --reveal) is not the customer's; give the real value or "
                       "leave the cell empty") for name in masks[at]]
     _refuse_unmarking(session, header, columns.get("confidential"), updates, good, problems)
-    _first_year_grades(session, columns, good, fresh, updates, header, problems)
     if problems:
         problems.sort(key=lambda problem: problem[:2])
         shown = "\n".join(f"  line {line(index)}{message}"
