@@ -201,3 +201,14 @@ def test_a_control_character_already_in_a_file_is_shown_inert(cli: Cli, db_path:
     out = cli.ok("customer", "list")
     assert "\x1b" not in out and "\u202e" not in out
     assert "x\ufffd[2Jy" in out
+
+
+@pytest.mark.parametrize("args", [["hq", "due", "--sites", "\x1e"],
+                                  ["customer", "import", "a\x1b[2J.csv"],
+                                  ["backup", "/tmp/x\u202e.db"]], ids=repr)
+def test_control_characters_in_a_file_name_are_refused_and_not_echoed(
+        cli: Cli, args: list[str]) -> None:
+    code, out, err = cli(*args)
+    assert code == 2, err
+    assert "control characters" in err
+    assert not any(c in err + out for c in "\x1e\x1b\u202e")

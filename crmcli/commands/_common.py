@@ -7,7 +7,7 @@ import os
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
@@ -89,9 +89,12 @@ def _check_encoding(ctx: Any, params: dict[str, Any]) -> None:
     declared = getattr(getattr(ctx, "command", None), "params", [])
     for name, value in params.items():
         for item in value if isinstance(value, list | tuple) else [value]:
-            if isinstance(item, str):
+            if isinstance(item, str | PurePath):
                 label = next((p.opts[0] for p in declared
                               if p.name == name and p.param_type_name == "option"), name)
+                if isinstance(item, PurePath):  # a file name may be any bytes, but no escape
+                    refuse_control(str(item), label)
+                    continue
                 try:
                     item.encode("utf-8")
                 except UnicodeEncodeError:
