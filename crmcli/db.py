@@ -264,8 +264,21 @@ def load_policies(conn: sqlite3.Connection) -> PolicyHistory:
 
 
 Migration = Callable[[sqlite3.Connection], None]
+def m005_name_key_folds_chinese_script(conn: sqlite3.Connection) -> None:
+    """``customers.name_key`` folds Traditional and Simplified Chinese as well (謝麗華 and
+    谢丽华 are one name to look up and to check for duplicates): recomputed for every
+    customer."""
+    from crmcli.fields import name_keys
+
+    rows = conn.execute("SELECT id, name FROM customers").fetchall()
+    keys = name_keys([name for _, name in rows])
+    conn.executemany("UPDATE customers SET name_key = ? WHERE id = ?",
+                     zip(keys, (customer_id for customer_id, _ in rows), strict=True))
+
+
 MIGRATIONS: list[Migration] = [
     m001_initial, m002_attention_and_indexes, m003_outcomes, m004_covering_indexes,
+    m005_name_key_folds_chinese_script,
 ]
 LATEST = len(MIGRATIONS)
 
@@ -360,6 +373,13 @@ def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
+
+
+def setting(conn: sqlite3.Connection, key: str) -> str | None:
+    """The latest value of one policy setting, None if it was never set."""
+    row = conn.execute("SELECT value FROM policy_settings WHERE key = ? "
+                       "ORDER BY set_at DESC, id DESC LIMIT 1", (key,)).fetchone()
+    return str(row[0]) if row else None
 
 
 def table_counts(conn: sqlite3.Connection) -> dict[str, int]:

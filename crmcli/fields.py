@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from crmcli.dates import FIRST_YEAR, LAST_YEAR, parse_birthday, parse_day
@@ -36,8 +37,30 @@ _FALSE = {"0", "false", "no", "n", "否", "f", ""}
 
 
 def name_key(name: str) -> str:
-    """Case-, width- and space-insensitive form of a name, for duplicate checks."""
-    return "".join(unicodedata.normalize("NFKC", name).casefold().split())
+    """A name as it is looked up and checked for duplicates: Traditional and Simplified
+    Chinese alike (謝麗華 = 谢丽华), full- and half-width alike (ＡＢＣ = abc), without case or
+    spaces. Stored in ``customers.name_key``."""
+    return name_keys([name])[0]
+
+
+def name_keys(names: Sequence[str]) -> list[str]:
+    """``name_key`` of many names, converted in one call (an import has thousands)."""
+    folded = ["".join(unicodedata.normalize("NFKC", name).casefold().split()) for name in names]
+    if "".join(folded).isascii():
+        return folded
+    # No key holds a line break (whitespace is dropped), so one conversion of the lines
+    # gives each key's; OpenCC's phrases never span a line break.
+    return _to_simplified()("\n".join(folded)).split("\n")
+
+
+@cache
+def _to_simplified() -> Callable[[str], str]:
+    """OpenCC's Traditional → Simplified conversion (characters and phrases): the direction
+    in which characters merge (乾/幹 → 干), so both scripts fold to one key."""
+    import opencc
+
+    converter = opencc.OpenCC("t2s")
+    return lambda text: str(converter.convert(text))
 
 
 def clean_text(value: str, field: str, *, multiline: bool = False) -> str | None:

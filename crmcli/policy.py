@@ -36,6 +36,7 @@ class Policy:
     region: str = "CN"
     area_manager: str = "area manager"
     department_head: str = "department head"
+    language: str = ""  # "" until init sets it: the locale's language
     cadence_overrides: dict[str, str] = field(default_factory=dict)
 
 
@@ -55,6 +56,7 @@ HELP: dict[str, str] = {
     "region": "holiday calendar for care reminders (ISO country code, e.g. CN, HK, TW)",
     "area_manager": "who makes in-person follow-ups of major complaints (片區經理)",
     "department_head": "to whom a major complaint is reported and escalated (部門負責人)",
+    "language": "interface language: zh-Hant, zh-Hans or en (CRMCLI_LANG overrides it)",
     "cadence.tag.TAG / cadence.segment.SEGMENT": "cadence for customers with that tag or segment",
 }
 
@@ -105,6 +107,14 @@ def normalize(key: str, value: str) -> tuple[str, str]:
             raise BadInput(f"policy region: {value!r} is not a country code (e.g. CN, HK, TW).")
         _check_region(value)
         return key, value.upper()
+    if key == "language":
+        from crmcli.i18n import LANGUAGES
+        from crmcli.i18n import normalize as language
+
+        code = language(value)
+        if code is None:
+            raise BadInput(f"policy language: {value!r} is not one of {', '.join(LANGUAGES)}.")
+        return key, code
     if key in ("area_manager", "department_head"):
         from crmcli.fields import clean_text
 
@@ -124,9 +134,11 @@ def apply(policy: Policy, key: str, value: str) -> Policy:
 
 
 def as_rows(policy: Policy) -> list[dict[str, Any]]:
-    rows = [{"key": key, "value": getattr(policy, key), "meaning": HELP[key]} for key in KEYS]
+    from crmcli.i18n import _
+
+    rows = [{"key": key, "value": getattr(policy, key), "meaning": _(HELP[key])} for key in KEYS]
     rows += [
-        {"key": key, "value": value, "meaning": "cadence override"}
+        {"key": key, "value": value, "meaning": _("cadence override")}
         for key, value in sorted(policy.cadence_overrides.items())
     ]
     return rows

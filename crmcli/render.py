@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 
 from crmcli.dates import iso_local, short_local
 from crmcli.env import Env
+from crmcli.i18n import _
 
 
 class Format(StrEnum):
@@ -37,7 +38,9 @@ class Column(NamedTuple):
 
     @property
     def title(self) -> str:
-        return self.header or self.key
+        """The column's heading in a table, in the interface language (csv and json use the
+        key, which never changes)."""
+        return _(self.header or self.key)
 
 
 Row = dict[str, Any]
@@ -79,7 +82,7 @@ def table_value(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
-        return "yes" if value else ""
+        return _("yes") if value else ""
     if isinstance(value, datetime):
         return short_local(value)
     if isinstance(value, date):

@@ -70,11 +70,13 @@ def test_a_minor_complaint_answered_and_closed_in_time(wang: Cli, zone: str,
                    "  resolve by 2026-11-30 09:40 (else it becomes major)\n")
     out = wang.ok("complaint", "respond", "1", "--at", "15:00", "--note", "已致電說明維修安排",
                   now="2026-11-20T15:05")
-    assert out == ("Complaint #1 responded (now minor, open).\n"
+    assert out == ("Complaint #1 王小明: responded (now minor, open).\n"
+                   "  feedback given on time (deadline 2026-11-21 09:40)\n"
                    "  resolve by 2026-11-30 09:40 (else it becomes major)\n")
     out = wang.ok("complaint", "close", "1", "--resolution", "更換壓縮機，已恢復製冷",
                   "--at", "17:30", now="2026-11-21T18:00")
-    assert out == ("Complaint #1 closed (now minor, closed).\n"
+    assert out == ("Complaint #1 王小明: closed (now minor, closed).\n"
+                   "  resolved on time (deadline 2026-11-30 09:40)\n"
                    "  follow-up visit due 2026-11-22 17:30\n")
 
     doc = show(wang, now="2026-11-21T18:00")
@@ -158,7 +160,10 @@ def test_a_neglected_minor_complaint_is_upgraded_escalated_and_keeps_its_misses(
 
     out = wang.ok("complaint", "escalate", "1", "--reason", "客戶要求賠償", "--to", "張部長",
                   "--at", "09:20", now="2026-11-11T09:30")
-    assert out == ("Complaint #1 escalated (now major, escalated).\n"
+    # seed 004: a major complaint is reported to the department head within 10 minutes
+    assert out == ("Complaint #1 王小明: escalated (now major, escalated).\n"
+                   "  reported to the department head 10 min after its deadline "
+                   "(2026-11-11 09:10)\n"
                    "  resolve by 2026-11-11 21:00 (else escalated)\n")
 
     # 12 h after it became major, unresolved: escalated automatically at 21:00
@@ -170,7 +175,8 @@ def test_a_neglected_minor_complaint_is_upgraded_escalated_and_keeps_its_misses(
 
     out = wang.ok("complaint", "close", "1", "--resolution", "更換導軌，已恢復正常",
                   "--at", "08:00", now="2026-11-12T08:05")
-    assert out == ("Complaint #1 closed (now major, closed).\n"
+    assert out == ("Complaint #1 王小明: closed (now major, closed).\n"
+                   "  resolved 11 h after its deadline (2026-11-11 21:00)\n"
                    "  follow-up visit due 2026-11-13 08:00\n")
     doc = show(wang, now="2026-11-12T08:05")
     assert (doc["severity"], doc["status"], doc["overdue"]) == ("major", "closed", False)
@@ -391,7 +397,7 @@ def test_reopen_cancels_the_followup_and_runs_the_resolution_clock_again(
     wang.ok("complaint", "escalate", "1", "--reason", "重大", now="2026-11-20T09:05")
     wang.ok("complaint", "close", "1", "--resolution", "已修", now="2026-11-20T15:00")
     out = wang.ok("complaint", "reopen", "1", "--reason", "再次漏水", now="2026-11-21T08:00")
-    assert out == ("Complaint #1 reopened (now major, open).\n"
+    assert out == ("Complaint #1 王小明: reopened (now major, open).\n"
                    "  resolve by 2026-11-21 20:00 (else escalated)\n")
     doc = show(wang, now="2026-11-21T08:00")
     assert (doc["status"], doc["closed_at"], doc["resolve_due"]) == (
@@ -408,7 +414,7 @@ def test_reopen_cancels_the_followup_and_runs_the_resolution_clock_again(
 
 def test_notes_go_into_the_history_in_any_status(closed: Cli) -> None:
     out = closed.ok("complaint", "note", "1", "客戶來電致謝")
-    assert out.startswith("Complaint #1 noted (now minor, closed).")
+    assert out.startswith("Complaint #1 王小明: noted (now minor, closed).")
     last = show(closed)["events"][-1]
     assert (last["action"], last["note"], last["by"]) == ("noted", "客戶來電致謝", "tester")
 
@@ -417,7 +423,7 @@ def test_manual_upgrade_starts_the_major_deadlines(wang: Cli) -> None:
     wang.ok("complaint", "open", "王小明", "漏水", "--at", "08:00", now="2026-11-20T08:00")
     out = wang.ok("complaint", "upgrade", "1", "--reason", "同一問題第三次投訴",
                   now="2026-11-20T10:00")
-    assert out.startswith("Complaint #1 upgraded to major (now major, open).\n")
+    assert out.startswith("Complaint #1 王小明: upgraded to major (now major, open).\n")
     assert "  report to the department head due 2026-11-20 10:10\n" in out
     assert "  resolve by 2026-11-20 22:00 (else escalated)\n" in out
     event = show(wang)["events"][-1]
@@ -459,7 +465,7 @@ def test_a_complaint_after_the_earlier_one_was_resolved_is_not_a_repeat(wang: Cl
 def test_a_policy_change_applies_to_complaints_opened_after_it(wang: Cli) -> None:
     wang.ok("complaint", "open", "王小明", "漏水", "--at", "08:00", now="2026-11-20T08:00")
     assert wang.ok("policy", "set", "response_hours", "48", now="2026-11-20T09:00") == (
-        "Policy response_hours = 48.0 from now on.\n")
+        "Policy response_hours = 48.0 from now on (at 2026-11-20 09:00).\n")
     out = wang.ok("complaint", "open", "王小明", "噪音", now="2026-11-20T10:00")
     assert "  feedback to the customer due 2026-11-22 10:00\n" in out
     rows = listed(wang, now="2026-11-21T09:00")

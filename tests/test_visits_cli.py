@@ -155,7 +155,7 @@ def test_the_follow_up_of_a_closed_complaint_is_due_24h_later_and_answered_by_th
                  "--satisfaction", "5", "--quality", "4", "--attitude", "5", "--price-ok",
                  "--at", "09:30")
     assert out == ("Logged visit #1 to 王小明 (complaint, phone). It fulfils the follow-up of "
-                   "complaint #1 (due 2026-11-20 09:00): done 30m late.\n")
+                   "complaint #1 (due 2026-11-20 09:00): done 30 min late.\n")
     assert cli.ok("visit", "due", "--kind", "complaint", "--format", "csv") == DUE_HEADER
     shown = json.loads(cli.ok("complaint", "show", "1", "--format", "json"))
     followup = [t for t in shown["timers"] if t["timer"] == "followup"]
@@ -180,7 +180,7 @@ def test_a_visit_without_kind_does_not_answer_a_follow_up_but_says_one_is_pendin
         "to record it, log the visit with --complaint 1.\n")
     out = cli.ok("visit", "log", "王小明", "--kind", "complaint", "--method", "wechat")
     assert out == ("Logged visit #1 to 王小明 (complaint, wechat). It fulfils the follow-up of "
-                   "complaint #1 (due 2026-11-20 09:00): done 1h late.\n")
+                   "complaint #1 (due 2026-11-20 09:00): done 1 h late.\n")
 
 
 def test_a_major_complaint_is_followed_up_in_person_by_the_area_manager(cli: Cli) -> None:

@@ -14,6 +14,7 @@ import typer
 
 from crmcli.env import Env
 from crmcli.errors import CrmError, ExitCode
+from crmcli.i18n import _
 from crmcli.render import Format
 
 P = ParamSpec("P")
@@ -44,7 +45,11 @@ class AppState:
         from crmcli.services import Session
 
         if self._session is None:
+            from crmcli.db import setting
+            from crmcli.i18n import use_policy
+
             conn = connect(self.db_path, create=create)
+            use_policy(setting(conn, "language"))
             self._session = Session(conn, self.env.clock(), self.env.user)
         return self._session
 
@@ -64,12 +69,12 @@ def state(ctx: typer.Context) -> AppState:
 def _message(exc: sqlite3.Error) -> str:
     text = str(exc)
     if "locked" in text or "busy" in text:
-        return "The database is busy (another crmcli is writing); try again in a moment."
+        return _("The database is busy (another crmcli is writing); try again in a moment.")
     if "readonly" in text or "read-only" in text:
-        return "The database file is read-only; check its permissions."
+        return _("The database file is read-only; check its permissions.")
     if "disk" in text and "full" in text:
-        return "The disk is full; nothing was written."
-    return f"Database error: {text}."
+        return _("The disk is full; nothing was written.")
+    return _("Database error: {text}.").format(text=text)
 
 
 def _check_encoding(ctx: Any, params: dict[str, Any]) -> None:
@@ -86,8 +91,8 @@ def _check_encoding(ctx: Any, params: dict[str, Any]) -> None:
                 except UnicodeEncodeError:
                     label = next((p.opts[0] for p in declared
                                   if p.name == name and p.param_type_name == "option"), name)
-                    raise BadInput(f"{label}: not UTF-8 text; set the terminal to UTF-8 "
-                                   "(e.g. LANG=zh_CN.UTF-8).") from None
+                    raise BadInput(_("{option}: not UTF-8 text; set the terminal to UTF-8 "
+                                     "(e.g. LANG=zh_CN.UTF-8).").format(option=label)) from None
 
 
 def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
@@ -105,28 +110,27 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
         except CrmError as exc:
             if debug:
                 raise
-            app_state.env.err(f"Error: {exc}")
+            app_state.env.err(_("Error: {message}").format(message=exc))
             raise typer.Exit(int(exc.exit_code)) from None
         except KeyboardInterrupt:
-            app_state.env.err("Interrupted; the unfinished change was rolled back.")
+            app_state.env.err(_("Interrupted; the unfinished change was rolled back."))
             raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
         except sqlite3.Error as exc:
             if str(exc) == "interrupted":  # Ctrl-C inside a statement (see db._configure)
-                app_state.env.err("Interrupted; the unfinished change was rolled back.")
+                app_state.env.err(_("Interrupted; the unfinished change was rolled back."))
                 raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
             if debug:
                 raise
-            app_state.env.err(f"Error: {_message(exc)}")
+            app_state.env.err(_("Error: {message}").format(message=_message(exc)))
             raise typer.Exit(int(ExitCode.FAILED)) from None
         except (typer.Exit, typer.Abort, BrokenPipeError):
             raise
         except Exception as exc:
             if debug:
                 raise
-            app_state.env.err(
-                f"Error: unexpected {type(exc).__name__}; nothing was changed. "
-                "Rerun with --debug for details."
-            )
+            app_state.env.err(_("Error: {message}").format(message=_(
+                "unexpected {kind}; nothing was changed. Rerun with --debug for details."
+            ).format(kind=type(exc).__name__)))
             raise typer.Exit(int(ExitCode.FAILED)) from None
 
     return wrapper

@@ -16,6 +16,8 @@ from crmcli.commands._common import (
     handle_errors,
     state,
 )
+from crmcli.confirm import confirmation
+from crmcli.i18n import _
 from crmcli.render import Column, Format, render, stderr_console
 
 app = typer.Typer(help="The customer file: add, list, show, edit, import, export.",
@@ -121,7 +123,8 @@ def add(
     customer = customers.add(session, new, allow_duplicate=allow_duplicate)
     if notice:
         app_state.env.err(notice)
-    _confirm(app_state, customer, fmt, f"Added customer #{customer['id']} {customer['name']}.")
+    _confirm(app_state, customer, fmt, confirmation(_("Added customer #{id} {name}.").format(
+        id=customer["id"], name=customer["name"]), session.now))
 
 
 def _confirm(app_state: Any, customer: dict[str, Any], fmt: Format, text: str) -> None:
@@ -164,7 +167,7 @@ def list_(
     filters = customers.Filters(grade, tag or [], segment, search, confidential)
     rows = customers.listing(session, filters, limit,
                              reveal_reason=(reason or "") if reveal else None)
-    render(app_state.env, rows, LIST_COLUMNS, fmt, bom=bom, empty="No customers match.")
+    render(app_state.env, rows, LIST_COLUMNS, fmt, bom=bom, empty=_("No customers match."))
 
 
 @app.command("show")
@@ -239,8 +242,10 @@ def edit(
         session, customer, changes, add_tags=fields.clean_tags(tag or []),
         remove_tags=fields.clean_tags(untag or []),
     )
-    text = (f"Updated customer #{updated['id']} {updated['name']}: {', '.join(changed)}."
-            if changed else f"Customer #{updated['id']} {updated['name']}: nothing to change.")
+    text = (confirmation(_("Updated customer #{id} {name}: {fields}.").format(
+        id=updated["id"], name=updated["name"], fields=", ".join(changed)), session.now)
+            if changed else _("Customer #{id} {name}: nothing to change.").format(
+                id=updated["id"], name=updated["name"]))
     _confirm(app_state, updated, fmt, text)
 
 
@@ -261,7 +266,7 @@ def history(
     rows = customers.history(app_state.session(), customer)
     columns = [Column("id", justify="right"), Column("at"), Column("by"), Column("field"),
                Column("old"), Column("new")]
-    render(app_state.env, rows, columns, fmt, empty="No changes recorded.")
+    render(app_state.env, rows, columns, fmt, empty=_("No changes recorded."))
 
 
 @app.command("import")
@@ -292,20 +297,23 @@ def import_(
     from crmcli.services import importer
 
     if sum((skip_existing, update_existing, allow_duplicate)) > 1:
-        raise BadInput("Choose one of --skip-existing, --update-existing, --allow-duplicate.")
+        raise BadInput(_("Choose one of --skip-existing, --update-existing, "
+                         "--allow-duplicate."))
     mode = (importer.OnExisting.skip if skip_existing else importer.OnExisting.update
             if update_existing else importer.OnExisting.add if allow_duplicate
             else importer.OnExisting.error)
     app_state = state(ctx)
     session = app_state.session()
-    with _progress(app_state, "Checking rows") as advance:
+    with _progress(app_state, _("Checking rows")) as advance:
         plan = importer.run(session, file, mode, advance, dry_run=dry_run)
-    counts = (f"{len(plan.new)} new, {len(plan.updates)} updated, {len(plan.skipped)} skipped "
-              f"of {plan.rows} rows")
+    counts = _("{new} new, {updated} updated, {skipped} skipped of {rows} rows").format(
+        new=len(plan.new), updated=len(plan.updates), skipped=len(plan.skipped), rows=plan.rows)
     if dry_run:
-        app_state.env.out(f"Checked {file}: all rows are good ({counts}); nothing written.")
+        app_state.env.out(_("Checked {file}: all rows are good ({counts}); nothing "
+                            "written.").format(file=file, counts=counts))
         return
-    app_state.env.out(f"Imported {file}: {counts}.")
+    app_state.env.out(confirmation(_("Imported {file}: {counts}.").format(
+        file=file, counts=counts), session.now))
 
 
 def _progress(app_state: Any, label: str) -> Any:
@@ -378,4 +386,4 @@ def access_log(
     columns = [Column("id", justify="right"), Column("at"), Column("by"),
                Column("customer_id", "cust."), Column("customer"), Column("action"),
                Column("reason")]
-    render(app_state.env, rows, columns, fmt, empty="No access recorded.")
+    render(app_state.env, rows, columns, fmt, empty=_("No access recorded."))

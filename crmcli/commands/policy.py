@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from crmcli.commands._common import FormatOpt, handle_errors, state
+from crmcli.i18n import _
 from crmcli.render import Column, Format, render
 
 app = typer.Typer(help="The site's policy: deadlines, cadence, holiday region.",
@@ -38,8 +39,11 @@ def set_(
 
     Example: crmcli policy set cadence.tag.VIP 2w
     """
+    from crmcli.confirm import confirmation
     from crmcli.services import policy
 
     app_state = state(ctx)
-    key, value = policy.set_value(app_state.session(), key, value)
-    app_state.env.out(f"Policy {key} = {value} from now on.")
+    session = app_state.session()
+    key, value = policy.set_value(session, key, value)
+    app_state.env.out(confirmation(_("Policy {key} = {value} from now on.").format(
+        key=key, value=value), session.now))

@@ -15,6 +15,7 @@ from crmcli.commands._common import (
     handle_errors,
     state,
 )
+from crmcli.i18n import _, join
 from crmcli.render import Column, Format, record, render
 
 app = typer.Typer(help="Follow-ups and contacts: log, schedule, cancel, list, due.",
@@ -55,7 +56,8 @@ def _last_day(within: str | None, now: datetime, most_days: int) -> date:
     except (OverflowError, ValueError):
         last = date.max
     if last > today.date() + timedelta(days=most_days):
-        raise BadInput(f"--within: {within} is too far ahead (at most {most_days} days).")
+        raise BadInput(_("{option}: {value} is too far ahead (at most {days} days).").format(
+            option="--within", value=within, days=most_days))
     return last
 
 
@@ -87,11 +89,11 @@ def log(
     visit: Annotated[int | None, typer.Option("--visit", min=1, max=MAX_ID,
                                               help="The pending visit it fulfils.")] = None,
     satisfaction: Annotated[int | None, typer.Option("--satisfaction",
-                                                     help="Overall satisfaction, 1-5.")] = None,
+                                                     help="Overall satisfaction, 1–5.")] = None,
     quality: Annotated[int | None, typer.Option("--quality",
-                                                help="Service quality, 1-5.")] = None,
+                                                help="Service quality, 1–5.")] = None,
     attitude: Annotated[int | None, typer.Option("--attitude",
-                                                 help="Service attitude, 1-5.")] = None,
+                                                 help="Service attitude, 1–5.")] = None,
     price_ok: Annotated[bool | None, typer.Option(
         "--price-ok/--price-wrong", help="The price charged was verified with the customer.",
         show_default=False)] = None,
@@ -162,9 +164,10 @@ def schedule(
     visit = visits.schedule_visit(session, customer, visits.parse_due(due, session.now),
                                   kind=kind, note=note, assign=assign, method=method)
     if fmt is Format.table:
-        app_state.env.out(f"Scheduled visit #{visit['id']} ({visit['kind']}) to "
-                          f"{visit['customer']}, due {short_local(visit['due'])}, assigned to "
-                          f"{visit['assigned_to']}.")
+        app_state.env.out(_("Scheduled visit #{id} ({kind}) to {customer}, due {due}, assigned "
+                            "to {owner}.").format(
+            id=visit["id"], kind=_(visit["kind"]), customer=visit["customer"],
+            due=short_local(visit["due"]), owner=visit["assigned_to"]))
     else:
         record(app_state.env, visit, visits.VISIT_COLUMNS, fmt)
 
@@ -180,7 +183,7 @@ def cancel(
 ) -> None:
     """Cancel a pending scheduled visit.
 
-    A complaint's follow-up cannot be cancelled: seed 004 requires every one (回訪率100%).
+    A complaint's follow-up cannot be cancelled: every complaint is followed up (回訪率100%).
 
     Example: crmcli visit cancel 9 --reason "客戶出差，改期"
     """
@@ -189,8 +192,8 @@ def cancel(
     app_state = state(ctx)
     visit = visits.cancel_visit(app_state.session(), visit_id, reason)
     if fmt is Format.table:
-        app_state.env.out(f"Cancelled visit #{visit_id} ({visit['kind']}) to "
-                          f"{visit['customer']}.")
+        app_state.env.out(_("Cancelled visit #{id} ({kind}) to {customer}.").format(
+            id=visit_id, kind=_(visit["kind"]), customer=visit["customer"]))
     else:
         record(app_state.env, visit, visits.VISIT_COLUMNS, fmt)
 
@@ -226,14 +229,15 @@ def list_(
     chosen = [name for name, on in (("pending", pending), ("done", done),
                                     ("overdue", overdue), ("cancelled", cancelled)) if on]
     if len(chosen) > 1:
-        raise BadInput(f"--{chosen[0]} and --{chosen[1]}: choose one.")
+        raise BadInput(_("{first} and {second}: choose one.").format(
+            first=f"--{chosen[0]}", second=f"--{chosen[1]}"))
     app_state = state(ctx)
     session = app_state.session()
     filters = visits.Filters(customer, tuple(kind or ()), chosen[0] if chosen else None,
                              _month(month, session.now))
     render(app_state.env, visits.iter_visits(session, filters, limit),
            _data_or_table(fmt, visits.VISIT_COLUMNS, visits.VISIT_TABLE_COLUMNS), fmt,
-           bom=bom, empty="No visits match.", alert_key="overdue")
+           bom=bom, empty=_("No visits match."), alert_key="overdue")
 
 
 @app.command("due")
@@ -275,7 +279,7 @@ def due(
         _alert(app_state, late)
     render(app_state.env, rows, _data_or_table(fmt, visits.DUE_COLUMNS,
                                                visits.DUE_TABLE_COLUMNS), fmt,
-           bom=bom, empty="Nothing due.", alert_key="overdue")
+           bom=bom, empty=_("Nothing due."), alert_key="overdue")
     if late and fail_on_overdue:
         raise typer.Exit(int(ExitCode.OVERDUE))
 
@@ -285,11 +289,12 @@ def _alert(app_state: AppState, late: list[dict[str, Any]]) -> None:
 
     from crmcli.render import console
 
-    lines = [f"{row['state']}  {row['customer']}  {row['kind']}: {row['reason']}"
+    lines = [f"{row['state']}  {row['customer']}  {_(row['kind'])}: {row['reason']}"
              for row in late[:10]]
     if len(late) > 10:
-        lines.append(f"… and {len(late) - 10} more")
-    console(app_state.env).print(Panel("\n".join(lines), title=f"{len(late)} overdue",
+        lines.append(_("… and {count} more").format(count=len(late) - 10))
+    title = _("{count} overdue").format(count=len(late))
+    console(app_state.env).print(Panel("\n".join(lines), title=title,
                                        style="bold red", expand=False))
 
 
@@ -312,7 +317,7 @@ def care(ctx: typer.Context, within: Annotated[str, typer.Option(
     rows = visits.care_rows(session, _last_day(within, session.now, 366))
     render(app_state.env, rows, _data_or_table(fmt, visits.CARE_COLUMNS,
                                                visits.CARE_TABLE_COLUMNS), fmt,
-           bom=bom, empty="No birthdays, anniversaries or holidays ahead.")
+           bom=bom, empty=_("No birthdays, anniversaries or holidays ahead."))
 
 
 @service_app.command("log")
@@ -346,11 +351,12 @@ def service_log(
     if fmt is not Format.table:
         record(app_state.env, service, services_log.SERVICE_COLUMNS, fmt)
         return
-    text = f"Logged {service['type']} #{service['id']} for {service['customer']}."
+    text = _("Logged {kind} #{id} for {customer}.").format(
+        kind=_(service["type"]), id=service["id"], customer=service["customer"])
     if logged.followup is not None:
-        text += (f" Follow-up visit #{logged.followup['id']} due "
-                 f"{short_local(logged.followup['due'])}, assigned to "
-                 f"{logged.followup['assigned_to']}.")
+        text = join(text, _("Follow-up visit #{id} due {due}, assigned to {owner}.").format(
+            id=logged.followup["id"], due=short_local(logged.followup["due"]),
+            owner=logged.followup["assigned_to"]))
     app_state.env.out(text)
 
 

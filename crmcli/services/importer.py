@@ -154,7 +154,7 @@ def plan(session: Session, path: Path, on_existing: OnExisting,
     if progress and (passed := result.rows // 1000 - len(rows) // 1000) > 0:
         progress(passed * 1000)  # rows with too few or too many cells count as read too
     names: list[str | None] = columns.pop("name")
-    keys = [fields.name_key(name) if name is not None else "" for name in names]
+    keys = fields.name_keys([name or "" for name in names])
     fresh, updates = _sort_out(session, on_existing, good, names, keys, result, problems, line)
     if problems:
         problems.sort(key=lambda problem: problem[:2])

@@ -364,23 +364,26 @@ def _open_followups(session: Session, customer: dict[str, Any]) -> list[str]:
 
 def describe_logged(logged: Logged) -> str:
     """The confirmation line of `visit log`."""
+    from crmcli.confirm import timing
+    from crmcli.dates import short_local
+    from crmcli.i18n import _, join
+
     visit, answered = logged.visit, logged.answered
-    text = (f"Logged visit #{visit['id']} to {visit['customer']} ({visit['kind']}, "
-            f"{visit['method']}).")
+    text = _("Logged visit #{id} to {customer} ({kind}, {method}).").format(
+        id=visit["id"], customer=visit["customer"], kind=_(visit["kind"]),
+        method=_(visit["method"]))
     if answered is None:
         return text
-    what = (f"the follow-up of complaint #{answered['complaint_id']}"
+    what = (_("the follow-up of complaint #{id}").format(id=answered["complaint_id"])
             if answered["kind"] == "complaint" and answered["complaint_id"]
-            else f"the follow-up of service #{answered['service_id']}"
-            if answered["service_id"] else f"the scheduled {answered['kind']} visit")
+            else _("the follow-up of service #{id}").format(id=answered["service_id"])
+            if answered["service_id"] else _("the scheduled {kind} visit").format(
+                kind=_(answered["kind"])))
     if answered["due"] is None:
-        return f"{text} It fulfils {what}."
-    due = f"{answered['due'].astimezone():%Y-%m-%d %H:%M}"
-    late = visit["done_at"] - answered["due"]
-    from crmcli.dates import humanize_delta
-
-    timing = "on time" if late <= timedelta(0) else f"{humanize_delta(late)} late"
-    return f"{text} It fulfils {what} (due {due}): done {timing}."
+        return join(text, _("It fulfils {what}.").format(what=what))
+    return join(text, _("It fulfils {what} (due {due}): done {timing}.").format(
+        what=what, due=short_local(answered["due"]),
+        timing=timing(visit["done_at"], answered["due"])))
 
 
 # --- scheduling and cancelling ----------------------------------------------------------------
