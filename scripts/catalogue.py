@@ -79,16 +79,16 @@ def messages_in(source: str) -> Iterator[tuple[Message, int]]:
             if doc:
                 for message in help_messages(inspect.cleandoc(doc)):
                     yield message, node.lineno
-        elif isinstance(node, ast.Assign | ast.AnnAssign) and any(
+        elif isinstance(node, ast.Assign | ast.AnnAssign) and isinstance(
+                node.value, ast.Dict) and any(
                 isinstance(t, ast.Name) and t.id in ("COMMANDS", "HELP")
                 for t in (node.targets if isinstance(node, ast.Assign) else [node.target])):
-            if isinstance(node.value, ast.Dict):
-                for value in node.value.values:
-                    text = _text(value)
-                    if isinstance(value, ast.Tuple):
-                        text = _text(value.elts[-1])
-                    if text:
-                        yield " ".join(text.split()), value.lineno
+            for value in node.value.values:
+                text = _text(value)
+                if isinstance(value, ast.Tuple):
+                    text = _text(value.elts[-1])
+                if text:
+                    yield " ".join(text.split()), value.lineno
 
 
 def extract() -> dict[Message, list[tuple[str, int]]]:
@@ -122,12 +122,10 @@ def missing(folder: str, found: dict[Message, list[tuple[str, int]]] | None = No
     catalogue = read(folder)
     lacking = []
     for message, where in found.items():
-        entry = catalogue.get(message[0] if isinstance(message, tuple) else message)  # type: ignore[attr-defined]
+        msgid = message[0] if isinstance(message, tuple) else message
+        entry = catalogue.get(msgid)  # type: ignore[attr-defined]
         strings = entry.string if entry is not None else None
-        if isinstance(strings, tuple | list):
-            complete = all(strings)
-        else:
-            complete = bool(strings)
+        complete = all(strings) if isinstance(strings, tuple | list) else bool(strings)
         if entry is None or not complete or entry.fuzzy:
             lacking.append((message, where))
     return sorted(lacking, key=lambda item: item[1])
