@@ -92,9 +92,15 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 _ = gettext
 
 
+def gap() -> str:
+    """What separates two sentences or a text and its bracket: a space in English, nothing in
+    Chinese (its punctuation is full width)."""
+    return "" if language().startswith("zh") else " "
+
+
 def join(*sentences: str) -> str:
-    """Sentences one after another: a space between them in English, none in Chinese."""
-    return ("" if language().startswith("zh") else " ").join(s for s in sentences if s)
+    """Sentences one after another (empty ones left out)."""
+    return gap().join(s for s in sentences if s)
 
 
 def N_(message: str) -> str:

@@ -285,22 +285,77 @@ def _rich_table(
     title: str | None,
     alert_key: str | None,
 ) -> int:
+    from rich import box
     from rich.table import Table
 
-    table = Table(title=title, header_style="bold", title_justify="left")
-    for column in columns:
-        # Times, dates and ids never break mid-value on a narrow terminal; text wraps instead.
-        short = column.key in ("id", "due", "date", "when") or column.key.endswith(("_at", "_due"))
+    body: list[tuple[list[str], str | None]] = [
+        ([table_value(row.get(c.key)) for c in columns],
+         "bold red" if alert_key and row.get(alert_key) else None) for row in rows]
+    if not body:
+        return 0
+    out = console(env)
+    shown, widths = fit([c.title for c in columns], [cells for cells, _ in body],
+                        [_fixed(c, body, i) for i, c in enumerate(columns)], out.width)
+    table = Table(title=title, header_style="bold", title_justify="left", box=box.SIMPLE_HEAD,
+                  show_edge=False, pad_edge=False, padding=(0, 1, 0, 0))
+    for index in shown:
+        column = columns[index]
         table.add_column(column.title, justify=column.justify,  # type: ignore[arg-type]
-                         overflow="fold", no_wrap=short)
-    count = 0
-    for row in rows:
-        style = "bold red" if alert_key and row.get(alert_key) else None
-        table.add_row(*(table_value(row.get(c.key)) for c in columns), style=style)
-        count += 1
-    if count:
-        console(env).print(table)
-    return count
+                         width=widths[index], no_wrap=True, overflow="ellipsis")
+    for cells, style in body:
+        table.add_row(*(cells[index] for index in shown), style=style)
+    out.print(table)
+    hidden = [columns[i].title for i in range(len(columns)) if i not in shown]
+    if hidden:
+        env.err(_("Not shown at this width: {columns}.").format(columns=", ".join(hidden)))
+    return len(body)
+
+
+def _fixed(column: Column, body: list[tuple[list[str], str | None]], index: int) -> bool:
+    """A column whose values are never cut: ids, numbers, dates and times."""
+    if column.justify == "right" or column.key in ("id", "due", "date", "when") or \
+            column.key.endswith(("_at", "_due", "_id")):
+        return True
+    return all(_SHORT.fullmatch(cells[index]) for cells, _ in body[:200])
+
+
+_SHORT = re.compile(r"[#\d:./ +%-]{0,20}")
+GAP = 2  # columns between two columns of a table on a terminal
+
+
+def fit(titles: list[str], rows: list[list[str]], fixed: list[bool], width: int
+        ) -> tuple[list[int], list[int]]:
+    """Which columns a terminal ``width`` wide shows, and how wide each is.
+
+    Ids, numbers, dates and times (``fixed``) keep their whole width; text columns give way
+    down to the width of their heading (at least 6) and are cut with … past it. If even that
+    does not fit, columns are left out: later times first (the first one stays), then text
+    from the right — never the first two columns."""
+    count = len(titles)
+    natural = [max([_width(titles[i]), *(_width(row[i]) for row in rows)]) for i in range(count)]
+    least = [natural[i] if fixed[i] else min(natural[i], max(_width(titles[i]), 6))
+             for i in range(count)]
+    shown = list(range(count))
+
+    def needed(columns: list[int], sizes: list[int]) -> int:
+        return sum(sizes[i] for i in columns) + GAP * (len(columns) - 1)
+
+    times = [i for i in range(count) if fixed[i] and natural[i] >= 10]
+    order = [*reversed(times[1:]), *(i for i in reversed(range(2, count)) if not fixed[i])]
+    for index in order:
+        if needed(shown, least) <= width:
+            break
+        shown.remove(index)
+    sizes = list(natural)
+    spare = width - needed(shown, least)
+    if needed(shown, natural) > width:
+        # Text columns share what is left beyond their least width, in proportion to their need.
+        texts = [i for i in shown if not fixed[i]]
+        wants = {i: natural[i] - least[i] for i in texts}
+        total = sum(wants.values()) or 1
+        for i in texts:
+            sizes[i] = least[i] + max(0, spare) * wants[i] // total
+    return shown, sizes
 
 
 def console(env: Env) -> Any:

@@ -451,7 +451,7 @@ def test_a_repeated_complaint_is_flagged_and_auto_opens_as_major(wang: Cli) -> N
     out = wang.ok("complaint", "open", "李四", "漏水", "--category", "漏水", "--severity", "auto",
                   "--at", "09:45")
     assert "Opened complaint #5 (minor)" in out and "Repeat" not in out
-    assert [(r["id"], r["repeat_of"]) for r in listed(wang, "--repeats")] == [(2, 1), (3, 1)]
+    assert [(r["id"], r["repeat_of"]) for r in listed(wang, "--repeats")] == [(3, 1), (2, 1)]
 
 
 def test_a_complaint_after_the_earlier_one_was_resolved_is_not_a_repeat(wang: Cli) -> None:
@@ -470,7 +470,7 @@ def test_a_policy_change_applies_to_complaints_opened_after_it(wang: Cli) -> Non
     assert "  feedback to the customer due 2026-11-22 10:00\n" in out
     rows = listed(wang, now="2026-11-21T09:00")
     assert [(r["id"], r["response_due"], r["overdue"]) for r in rows] == [
-        (1, "2026-11-21T08:00:00+08:00", True), (2, "2026-11-22T10:00:00+08:00", False)]
+        (2, "2026-11-22T10:00:00+08:00", False), (1, "2026-11-21T08:00:00+08:00", True)]
 
 
 # --- Listing ------------------------------------------------------------------------------------
@@ -488,7 +488,7 @@ def test_month_is_the_local_calendar_month(wang: Cli, set_tz: Callable[[str], No
     wang.ok("complaint", "open", "王小明", "十二月初", "--at", "2026-12-01 00:00",
             now="2026-12-01T08:00")
     assert [r["summary"] for r in listed(wang, "--month", "2026-10")] == ["十月底"]
-    assert [r["summary"] for r in listed(wang, "--month", "2026-11")] == ["十一月初", "十一月底"]
+    assert [r["summary"] for r in listed(wang, "--month", "2026-11")] == ["十一月底", "十一月初"]
     assert [r["summary"] for r in listed(wang, "--month", "2026-12")] == ["十二月初"]
 
 
@@ -504,20 +504,20 @@ def test_list_filters_and_limit(wang: Cli) -> None:
     def ids(*args: str, now: str | None = None) -> list[int]:
         return [r["id"] for r in listed(wang, *args, now=now)]
 
-    assert ids() == [1, 3, 2]  # in the order they were opened
+    assert ids() == [2, 3, 1]  # the register: newest first
     assert ids("--status", "open") == [1]
     assert ids("--status", "escalated") == [2]
     assert ids("--status", "closed") == [3]
     assert ids("--severity", "major") == [2]
-    assert ids("--severity", "minor") == [1, 3]
-    assert ids("--customer", "李四") == [3, 2]
+    assert ids("--severity", "minor") == [3, 1]
+    assert ids("--customer", "李四") == [2, 3]
     assert ids("--customer", "1") == [1]
     assert ids("--category", "漏水") == [1]
-    assert ids("--limit", "2") == [1, 3]
+    assert ids("--limit", "2") == [2, 3]  # the latest two
     assert ids("--status", "open", "--limit", "1") == [1]
     assert ids("--overdue", now="2026-11-20T21:55") == []
     assert ids("--overdue", now="2026-11-20T21:56") == [2]  # not resolved 12 h after 09:55
-    assert ids("--overdue", now="2026-11-21T08:01") == [1, 2]  # no feedback 24 h after 08:00
+    assert ids("--overdue", now="2026-11-21T08:01") == [2, 1]  # no feedback 24 h after 08:00
     code, _, err = wang("complaint", "list", "--customer", "無名氏")
     assert code == 1 and "無名氏" in err
 
@@ -548,8 +548,8 @@ def test_plain_list_marks_overdue_rows_in_words(wang: Cli) -> None:
     wang.ok("complaint", "open", "王小明", "漏水", "--at", "09:40", now="2026-11-20T10:00")
     wang.ok("complaint", "open", "王小明", "噪音", "--at", "09:00", now="2026-11-21T09:00")
     lines = wang.ok("complaint", "list", now="2026-11-21T09:41").splitlines()
-    assert "OVERDUE" in lines[2] and "漏水" in lines[2]
-    assert "OVERDUE" not in lines[3]
+    assert "OVERDUE" in lines[3] and "漏水" in lines[3]  # newest first: 漏水 is second
+    assert "OVERDUE" not in lines[2]
 
 
 # --- Case library ---------------------------------------------------------------------------------
@@ -561,7 +561,7 @@ def test_case_library(wang: Cli) -> None:
     out = wang.ok("complaint", "close", "1", "--resolution", "更換水管", "--case", "-f", "json")
     assert json.loads(out)["case"] is True
     assert wang.ok("complaint", "case", "3") == "Complaint #3 added to the case library.\n"
-    assert [r["id"] for r in listed(wang, "--cases")] == [1, 3]
+    assert [r["id"] for r in listed(wang, "--cases")] == [3, 1]
     assert wang.ok("complaint", "case", "3", "--remove") == (
         "Complaint #3 removed from the case library.\n")
     assert [r["id"] for r in listed(wang, "--cases")] == [1]

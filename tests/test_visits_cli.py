@@ -248,21 +248,21 @@ def test_repairs_and_paid_services_schedule_their_follow_up(cli: Cli) -> None:
     assert csv_lines(cli.ok("service", "list", "--format", "csv")) == [
         "id,customer_id,customer,type,description,done_at,by,fee,followup_visit_id,"
         "followup_due,followup_done_at,followup_overdue",
-        "1,1,李四,repair,更換UPS電池,2026-11-19T15:30:00+08:00,張三,0.0,1,"
-        "2026-11-20T15:30:00+08:00,2026-11-20T10:00:00+08:00,false",
-        "2,1,李四,maintenance,空調濾網清洗,2026-11-20T08:30:00+08:00,tester,,,,,false",
         "3,1,李四,paid,會議室布置,2026-11-20T09:00:00+08:00,tester,300.0,2,"
         "2026-11-21T09:00:00+08:00,,false",
+        "2,1,李四,maintenance,空調濾網清洗,2026-11-20T08:30:00+08:00,tester,,,,,false",
+        "1,1,李四,repair,更換UPS電池,2026-11-19T15:30:00+08:00,張三,0.0,1,"
+        "2026-11-20T15:30:00+08:00,2026-11-20T10:00:00+08:00,false",
     ]
     assert cli.ok("service", "list") == (
         "  id  customer    type         description    done              by        fee  "
         "follow-up\n"
         "----  ----------  -----------  -------------  ----------------  ------  -----  "
         "------------\n"
-        "   1  李四        repair       更換UPS電池    2026-11-19 15:30  張三        0  done\n"
-        "   2  李四        maintenance  空調濾網清洗   2026-11-20 08:30  tester\n"
         "   3  李四        paid         會議室布置     2026-11-20 09:00  tester    300  "
         "due tomorrow\n"
+        "   2  李四        maintenance  空調濾網清洗   2026-11-20 08:30  tester\n"
+        "   1  李四        repair       更換UPS電池    2026-11-19 15:30  張三        0  done\n"
     )
 
 
@@ -348,17 +348,17 @@ def _register(cli: Cli) -> None:
 
 
 @pytest.mark.parametrize(("args", "expected"), [
-    ((), [1, 2, 3, 4]),
-    (("--pending",), [3, 4]),
-    (("--done",), [1, 2]),
+    ((), [4, 3, 2, 1]),  # the register: newest first
+    (("--pending",), [3, 4]),  # work to do: soonest due first
+    (("--done",), [2, 1]),
     (("--overdue",), [3]),
     (("--cancelled",), [5]),
-    (("--month", "2026-11"), [2, 3]),
+    (("--month", "2026-11"), [3, 2]),
     (("--month", "2026-10"), [1]),
-    (("--customer", "李四"), [2, 4]),
+    (("--customer", "李四"), [4, 2]),
     (("--kind", "care"), [4]),
-    (("--kind", "care", "--kind", "routine"), [1, 2, 3, 4]),
-    (("--limit", "1"), [1]),
+    (("--kind", "care", "--kind", "routine"), [4, 3, 2, 1]),
+    (("--limit", "1"), [4]),
 ])
 def test_visit_list_filters(cli: Cli, args: tuple[str, ...], expected: list[int]) -> None:
     _register(cli)

@@ -17,7 +17,7 @@ from crmcli.commands._common import (
     handle_errors,
     state,
 )
-from crmcli.i18n import _, join
+from crmcli.i18n import _, gap, join
 from crmcli.render import Format, render
 
 app = typer.Typer(help="Complaints: open, respond, escalate, close, reopen, list, sweep.",
@@ -53,9 +53,9 @@ def _deadlines(complaint: Any) -> list[str]:
               "followup": _("follow-up visit due")}
     lines = []
     for timer in complaint.effective.running_timers():
-        extra = join("", _("(else it becomes major)")) if (
+        extra = gap() + _("(else it becomes major)") if (
             timer.name == "resolve" and complaint.effective.severity == "minor") else ""
-        extra = extra or (join("", _("(else escalated)")) if timer.name == "resolve" else "")
+        extra = extra or (gap() + _("(else escalated)") if timer.name == "resolve" else "")
         late = " — " + _("OVERDUE") if timer.overdue else ""
         lines.append(f"  {labels[timer.name]} {short_local(timer.due)}{extra}{late}")
     return lines

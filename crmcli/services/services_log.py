@@ -153,7 +153,7 @@ def iter_services(session: Session, filters: Filters, limit: int | None = None
         where.append("s.done_at >= ? AND s.done_at < ?")
         params += [to_db(start), to_db(end)]
     sql = (_SELECT + (" WHERE " + " AND ".join(where) if where else "")
-           + " ORDER BY s.done_at, s.id")
+           + " ORDER BY s.done_at DESC, s.id DESC")
     if limit is not None:
         sql += " LIMIT ?"
         params.append(min(limit, MAX_ROWS))

@@ -495,8 +495,10 @@ def iter_visits(session: Session, filters: Filters, limit: int | None = None
     # past every visit ever done (SQLite, without statistics, prefers the order).
     select = _visit_select("visits_pending" if filters.status in ("pending", "overdue")
                            else None)
+    # The register newest first; pending work (a to-do list) soonest due first.
+    order = "" if filters.status in ("pending", "overdue") else " DESC"
     sql = (select + " WHERE " + " AND ".join(where)
-           + " ORDER BY coalesce(v.done_at, v.due_at), v.id")
+           + f" ORDER BY coalesce(v.done_at, v.due_at){order}, v.id{order}")
     if limit is not None:
         sql += " LIMIT ?"
         params.append(min(limit, MAX_ROWS))
