@@ -342,7 +342,8 @@ def iter_complaints(session: Session, filters: Filters, limit: int | None = None
         where.append("p.is_case = 1")
     if filters.repeats:
         where.append("p.repeat_of IS NOT NULL")
-    sql = _ROW + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY p.opened_at DESC, p.id DESC"
+    sql = (_ROW + (" WHERE " + " AND ".join(where) if where else "")
+           + " ORDER BY p.opened_at DESC, p.id DESC")
     cursor = session.conn.execute(sql, params)
     shown = 0
     while True:
