@@ -33,6 +33,7 @@ from typing import NamedTuple
 
 from crmcli.dates import humanize_delta, local_midnight
 from crmcli.errors import BadInput
+from crmcli.i18n import _
 from crmcli.policy import CADENCE_OVERRIDE, Policy
 
 _SPAN = re.compile(r"^(\d+)\s*(d|w|mo)$")
@@ -238,18 +239,19 @@ def due_state(due: date | datetime, now: datetime, today: date) -> tuple[bool, s
     if isinstance(due, datetime):
         if now > due:
             late = now - due
-            return True, "OVERDUE <1m" if late < _MINUTE else f"OVERDUE {humanize_delta(late)}"
+            return True, _("OVERDUE {late}").format(
+                late="<1m" if late < _MINUTE else humanize_delta(late))
         day = due.astimezone().date()
     elif today > due:
-        return True, f"OVERDUE {(today - due).days}d"
+        return True, _("OVERDUE {days}d").format(days=(today - due).days)
     else:
         day = due
     ahead = (day - today).days
     if ahead <= 0:
-        return False, "due today"
+        return False, _("due today")
     if ahead == 1:
-        return False, "due tomorrow"
-    return False, f"due in {ahead}d"
+        return False, _("due tomorrow")
+    return False, _("due in {days}d").format(days=ahead)
 
 
 _MINUTE = timedelta(minutes=1)

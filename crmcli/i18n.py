@@ -82,6 +82,15 @@ def gettext(message: str) -> str:
     return str(_catalogue(code).gettext(message))
 
 
+def pgettext(context: str, message: str) -> str:
+    """A message whose translation depends on where it is used (``due`` as a count heading
+    and as a date heading)."""
+    code = language()
+    if code == "en":
+        return message
+    return str(_catalogue(code).pgettext(context, message))
+
+
 def ngettext(singular: str, plural: str, n: int) -> str:
     code = language()
     if code == "en":
@@ -173,7 +182,8 @@ CLICK_MESSAGES = (
 # to csv/json as they are, translated only where a person reads them.
 WORDS = (
     N_("minor"), N_("major"), N_("open"), N_("escalated"), N_("closed"), N_("pending"),
-    N_("done"), N_("cancelled"), N_("overdue"), N_("met"), N_("late"), N_("missed"),
+    N_("done"), N_("done late"), N_("cancelled"), N_("overdue"), N_("met"), N_("late"),
+    N_("missed"),
     N_("complaint"), N_("repair"), N_("paid"), N_("maintenance"), N_("survey"), N_("routine"),
     N_("care"), N_("cadence"), N_("annual"), N_("response"), N_("report"), N_("resolve"),
     N_("followup"), N_("phone"), N_("wechat"), N_("in-person"), N_("email"), N_("letter"),

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from enum import StrEnum
 from functools import cache
@@ -17,7 +18,7 @@ from typing import Any, NamedTuple
 
 from crmcli.dates import iso_local, short_local
 from crmcli.env import Env
-from crmcli.i18n import _
+from crmcli.i18n import _, language
 
 
 class Format(StrEnum):
@@ -35,6 +36,7 @@ class Column(NamedTuple):
     header: str = ""
     in_table: bool = True
     justify: str = "left"
+    words: bool = False  # values from a fixed vocabulary (kinds, states): translated in a table
 
     @property
     def title(self) -> str:
@@ -202,6 +204,8 @@ def _plain_table(env: Env, rows: Iterable[Row], columns: list[Column], title: st
     heads, rules, padded = [], [], []
     for column, column_cells in zip(columns, cells, strict=True):
         texts = _texts(list(column_cells))
+        if column.words and language() != "en":
+            texts = [_(text) for text in texts]
         lengths = list(map(len, texts))
         sizes = lengths if "".join(texts).isascii() else _widths(texts, lengths)
         width = max(_width(column.title) + 2, *sizes)
@@ -289,7 +293,8 @@ def _rich_table(
     from rich.table import Table
 
     body: list[tuple[list[str], str | None]] = [
-        ([table_value(row.get(c.key)) for c in columns],
+        ([_(table_value(row.get(c.key))) if c.words else table_value(row.get(c.key))
+          for c in columns],
          "bold red" if alert_key and row.get(alert_key) else None) for row in rows]
     if not body:
         return 0
@@ -328,12 +333,12 @@ def fit(titles: list[str], rows: list[list[str]], fixed: list[bool], width: int
     """Which columns a terminal ``width`` wide shows, and how wide each is.
 
     Ids, numbers, dates and times (``fixed``) keep their whole width; text columns give way
-    down to the width of their heading (at least 6) and are cut with … past it. If even that
-    does not fit, columns are left out: later times first (the first one stays), then text
-    from the right — never the first two columns."""
+    down to the width of their heading (at least 10) and are cut with … past it. If even that
+    does not fit, columns are left out: empty ones, later times (the first one stays), then
+    text, the sparsest first — never the first two columns."""
     count = len(titles)
     natural = [max([_width(titles[i]), *(_width(row[i]) for row in rows)]) for i in range(count)]
-    least = [natural[i] if fixed[i] else min(natural[i], max(_width(titles[i]), 6))
+    least = [natural[i] if fixed[i] else min(natural[i], max(_width(titles[i]), 10))
              for i in range(count)]
     shown = list(range(count))
 
@@ -341,7 +346,11 @@ def fit(titles: list[str], rows: list[list[str]], fixed: list[bool], width: int
         return sum(sizes[i] for i in columns) + GAP * (len(columns) - 1)
 
     times = [i for i in range(count) if fixed[i] and natural[i] >= 10]
-    order = [*reversed(times[1:]), *(i for i in reversed(range(2, count)) if not fixed[i])]
+    blanks = [sum(not row[i] for row in rows) for i in range(count)]
+    empty = [i for i in range(2, count) if blanks[i] == len(rows)]
+    texts = sorted((i for i in range(2, count) if not fixed[i] and i not in empty),
+                   key=lambda i: (-blanks[i], -i))  # the sparsest first, then from the right
+    order = [*reversed(empty), *reversed(times[1:]), *texts]
     for index in order:
         if needed(shown, least) <= width:
             break
@@ -349,13 +358,53 @@ def fit(titles: list[str], rows: list[list[str]], fixed: list[bool], width: int
     sizes = list(natural)
     spare = width - needed(shown, least)
     if needed(shown, natural) > width:
-        # Text columns share what is left beyond their least width, in proportion to their need.
-        texts = [i for i in shown if not fixed[i]]
-        wants = {i: natural[i] - least[i] for i in texts}
-        total = sum(wants.values()) or 1
-        for i in texts:
-            sizes[i] = least[i] + max(0, spare) * wants[i] // total
+        # Text columns share what is left beyond their least width: the narrower needs are
+        # met whole first, the widest (a summary, a reason) take what remains.
+        texts = sorted((i for i in shown if not fixed[i]), key=lambda i: natural[i] - least[i])
+        left = max(0, spare)
+        for place, i in enumerate(texts):
+            extra = min(natural[i] - least[i], left // (len(texts) - place))
+            sizes[i] = least[i] + extra
+            left -= extra
     return shown, sizes
+
+
+@contextmanager
+def paged(env: Env) -> Iterator[None]:
+    """A command's output through a pager when it is longer than the terminal: ``$PAGER``,
+    else ``less -FRX``. Only on a terminal; never in a pipe, a file or under cron."""
+    import os
+
+    pager = os.environ.get("PAGER", "less -FRX").strip()
+    if not env.rich or not env.stdout_isatty or not pager or pager == "cat":
+        yield
+        return
+    import io
+    import shutil
+
+    real = env.stdout
+    buffer = io.StringIO()
+    env.stdout = buffer
+    try:
+        yield
+    finally:
+        env.stdout = real
+        text = buffer.getvalue()
+        if text.count("\n") < shutil.get_terminal_size().lines - 1 or not _page(pager, text):
+            real.write(text)
+            real.flush()
+
+
+def _page(pager: str, text: str) -> bool:
+    """Show ``text`` through the pager; False if it cannot be started."""
+    import shlex
+    import subprocess
+
+    try:
+        subprocess.run(shlex.split(pager), input=text, text=True, check=False)
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def console(env: Env) -> Any:

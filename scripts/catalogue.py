@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from crmcli.i18n import help_messages  # noqa: E402
 
-Message = str | tuple[str, str]  # a text, or (singular, plural)
+Message = str | tuple[str, str]  # a text, or (singular, plural), or "context\x04text"
 
 
 def _text(node: ast.AST | None) -> str | None:
@@ -53,6 +53,10 @@ def messages_in(source: str) -> Iterator[tuple[Message, int]]:
             first = _text(node.args[0]) if node.args else None
             if called in ("_", "gettext", "N_") and first is not None:
                 yield first, node.lineno
+            elif called == "pgettext" and len(node.args) >= 2:
+                text = _text(node.args[1])
+                if first is not None and text is not None:
+                    yield f"{first}\x04{text}", node.lineno
             elif called == "ngettext" and len(node.args) >= 2:
                 second = _text(node.args[1])
                 if first is not None and second is not None:
@@ -123,7 +127,10 @@ def missing(folder: str, found: dict[Message, list[tuple[str, int]]] | None = No
     lacking = []
     for message, where in found.items():
         msgid = message[0] if isinstance(message, tuple) else message
-        entry = catalogue.get(msgid)  # type: ignore[attr-defined]
+        context = None
+        if "\x04" in msgid:
+            context, msgid = msgid.split("\x04", 1)
+        entry = catalogue.get(msgid, context)  # type: ignore[attr-defined]
         strings = entry.string if entry is not None else None
         complete = all(strings) if isinstance(strings, tuple | list) else bool(strings)
         if entry is None or not complete or entry.fuzzy:
@@ -139,7 +146,11 @@ def update() -> None:
     found = extract()
     template = Catalog(project="crmcli", charset="utf-8")
     for message, where in found.items():
-        template.add(message, locations=where)
+        if isinstance(message, str) and "\x04" in message:
+            context, text = message.split("\x04", 1)
+            template.add(text, locations=where, context=context)
+        else:
+            template.add(message, locations=where)
     for folder, babel_locale in LANGUAGES.items():
         path = po_path(folder)
         if path.exists():

@@ -609,15 +609,42 @@ def _on_a_terminal(monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, st
     return result.exit_code, re.sub(r"\x1b\[[0-9;]*m", "", screen.getvalue())
 
 
-def test_on_a_terminal_overdue_items_get_an_alert_panel_above_the_table(
+def test_on_a_terminal_the_counts_by_kind_and_owner_come_first(
         cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
     _day_of_work(cli)
     code, text = _on_a_terminal(monkeypatch, "visit", "due")
     assert code == 0
-    panel, table = text.index("4 overdue"), text.index("customer")
-    assert panel < table
-    assert "OVERDUE 5d  李四  cadence: contact every 1mo" in text
-    assert "╭" in text  # drawn as a panel
+    lines = text.splitlines()
+    assert lines[0] == "4 overdue, 3 due by the end of 2026-11-20."
+    summary, table = text.index("4 overdue"), text.index("customer ")
+    assert summary < table
+    assert "李四" in text[table:] and "OVERDUE 5d" in text[table:]
+
+
+SUMMARY = [
+    "4 overdue, 3 due by the end of 2026-11-20.",
+    "",
+    "kind       overdue      due    owner         overdue      due",
+    "annual           1        ·    area manager        2        2",
+    "cadence          1        ·    tester              2        ·",
+    "complaint        1        ·    張三                ·        1",
+    "response         1        ·",
+    "repair           ·        1",
+    "report           ·        1",
+    "resolve          ·        1",
+]
+
+
+def test_visit_due_summary_alone_for_a_cron_mail(cli: Cli) -> None:
+    _day_of_work(cli)
+    code, out, _ = cli("visit", "due", "--summary", "--fail-on-overdue")
+    assert code == 3
+    assert out.splitlines() == SUMMARY
+    assert max(len(line) for line in out.splitlines()) <= 100
+    assert cli("visit", "due", "--summary", "--within", "1d", now="2026-11-10T08:00") == (
+        0, "", "")  # nothing due: nothing to mail
+    code, _, err = cli("visit", "due", "--summary", "--format", "csv")
+    assert code == 2 and "--summary" in err
 
 
 def test_on_a_terminal_nothing_due_says_so(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:

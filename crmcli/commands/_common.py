@@ -15,7 +15,7 @@ import typer
 from crmcli.env import Env
 from crmcli.errors import CrmError, ExitCode
 from crmcli.i18n import _
-from crmcli.render import Format
+from crmcli.render import Format, paged
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -106,7 +106,8 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
         debug = app_state.debug or os.environ.get("CRMCLI_DEBUG") == "1"
         try:
             _check_encoding(ctx, kwargs)
-            return fn(*args, **kwargs)
+            with paged(app_state.env):
+                return fn(*args, **kwargs)
         except CrmError as exc:
             if debug:
                 raise

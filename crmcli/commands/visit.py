@@ -1,7 +1,7 @@
 """``crmcli visit …``, ``crmcli service …`` and ``crmcli care``: follow-ups and contacts."""
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -253,6 +253,9 @@ def due(
                                               "do.")] = None,
     fail_on_overdue: Annotated[bool, typer.Option(
         "--fail-on-overdue", help="Exit 3 when anything is overdue (for cron).")] = False,
+    summary: Annotated[bool, typer.Option(
+        "--summary", help="Only the counts of what is overdue and due, by kind and by owner "
+        "(for a cron mail).")] = False,
     fmt: FormatOpt = Format.table,
     bom: BomOpt = False,
 ) -> None:
@@ -264,19 +267,32 @@ def due(
     the next; the rest are overdue the minute their time has passed. When nothing is due it
     prints nothing (a line only on a terminal; `[]` in json, the header alone in csv).
 
+    On a terminal it starts with the counts by kind and by owner; --summary prints those
+    alone.
+
     Example: crmcli visit due --within 3d --fail-on-overdue
     """
-    from crmcli.errors import ExitCode
-    from crmcli.services import visits
+    from crmcli.errors import BadInput, ExitCode
+    from crmcli.services import due_summary, visits
 
+    if summary and fmt is not Format.table:
+        raise BadInput(_("{first} and {second}: choose one.").format(
+            first="--summary", second="--format"))
     app_state = state(ctx)
     session = app_state.session()
     chosen = visits.expand_kinds(kind) if kind else None
     last_day = _last_day(within, session.now, 3660)
     rows = visits.due_rows(visits.due_items(session, last_day, chosen, owner), session.now)
     late = [row for row in rows if row["overdue"]]
-    if late and fmt is Format.table and app_state.env.rich:
-        _alert(app_state, late)
+    if summary and not rows and not app_state.env.stdout_isatty:
+        return  # cron mails only when there is work
+    if summary or (fmt is Format.table and app_state.env.stdout_isatty and rows):
+        counts = due_summary.summarize(rows, last_day)
+        _summary(app_state, due_summary.lines(counts), bool(late), table=not summary)
+    if summary:
+        if late and fail_on_overdue:
+            raise typer.Exit(int(ExitCode.OVERDUE))
+        return
     render(app_state.env, rows, _data_or_table(fmt, visits.DUE_COLUMNS,
                                                visits.DUE_TABLE_COLUMNS), fmt,
            bom=bom, empty=_("Nothing due."), alert_key="overdue")
@@ -284,18 +300,23 @@ def due(
         raise typer.Exit(int(ExitCode.OVERDUE))
 
 
-def _alert(app_state: AppState, late: list[dict[str, Any]]) -> None:
-    from rich.panel import Panel
+def _summary(app_state: AppState, lines: list[str], late: bool, *, table: bool) -> None:
+    """The counts ahead of the table (its headline red on a colour terminal when something is
+    overdue), or alone with --summary."""
+    env = app_state.env
+    if not env.rich:
+        env.out("\n".join(lines) + ("\n" if table else ""))
+        return
+    from rich.text import Text
 
     from crmcli.render import console
 
-    lines = [f"{row['state']}  {row['customer']}  {_(row['kind'])}: {row['reason']}"
-             for row in late[:10]]
-    if len(late) > 10:
-        lines.append(_("… and {count} more").format(count=len(late) - 10))
-    title = _("{count} overdue").format(count=len(late))
-    console(app_state.env).print(Panel("\n".join(lines), title=title,
-                                       style="bold red", expand=False))
+    out = console(env)
+    out.print(Text(lines[0], style="bold red" if late else "bold"))
+    for line in lines[1:]:
+        out.print(Text(line))
+    if table:
+        out.print()
 
 
 @care_app.command("care")

@@ -26,7 +26,8 @@ _ROW = (
 )
 LIST_COLUMNS = [
     Column("id", justify="right"), Column("customer_id", in_table=False), Column("customer"),
-    Column("severity"), Column("status"), Column("category"), Column("summary"),
+    Column("severity", words=True), Column("status", words=True), Column("category"),
+    Column("summary"),
     Column("channel", in_table=False), Column("opened_at", "opened"),
     Column("responded_at", in_table=False), Column("escalated_at", in_table=False),
     Column("closed_at", "closed"), Column("response_due", in_table=False),

@@ -34,7 +34,8 @@ SERVICE_COLUMNS = [
     Column("followup_overdue"),
 ]
 SERVICE_TABLE_COLUMNS = [
-    Column("id", justify="right"), Column("customer"), Column("type"), Column("description"),
+    Column("id", justify="right"), Column("customer"), Column("type", words=True),
+    Column("description"),
     Column("done_at", "done"), Column("by"), Column("fee", justify="right"),
     Column("followup", "follow-up"),
 ]

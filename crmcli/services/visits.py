@@ -55,8 +55,9 @@ VISIT_COLUMNS = [
     Column("note"), Column("cancelled_at"),
 ]
 VISIT_TABLE_COLUMNS = [
-    Column("id", justify="right"), Column("customer"), Column("kind"), Column("method"),
-    Column("due"), Column("done_at", "done"), Column("state", "status"), Column("who"),
+    Column("id", justify="right"), Column("customer"), Column("kind", words=True),
+    Column("method", words=True), Column("due"), Column("done_at", "done"),
+    Column("state", "status", words=True), Column("who"),
     Column("satisfaction", "sat.", justify="right"), Column("note"),
 ]
 VISIT_COLUMNS_SHORT = [c for c in VISIT_TABLE_COLUMNS if c.key != "customer"]
@@ -66,8 +67,9 @@ DUE_COLUMNS = [
     Column("method"), Column("visit_id"), Column("service_id"),
 ]
 DUE_TABLE_COLUMNS = [
-    Column("customer"), Column("kind"), Column("due"), Column("state", "status"),
-    Column("owner"), Column("method"), Column("reason"),
+    Column("customer"), Column("kind", words=True), Column("due"),
+    Column("state", "status", words=True), Column("owner"), Column("method", words=True),
+    Column("reason"),
 ]
 DUE_COLUMNS_SHORT = [c for c in DUE_TABLE_COLUMNS if c.key != "customer"]
 
