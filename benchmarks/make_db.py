@@ -282,12 +282,17 @@ def _steps(site: Site, opened: int, severity: str) -> list[tuple[int, str]]:
     if severity == "major":
         if rng.random() < 0.85:
             steps.append((opened + rng.randint(3, 25) * 60, "escalated"))
-        close_after = int(rng.uniform(2, 20) * HOUR)
+        elif rng.random() < 0.97:  # reported to the head without escalating it
+            steps.append((opened + rng.randint(4, 14) * 60, "reported"))
+        close_after = int(rng.uniform(2, 20) * HOUR) // 60 * 60
     else:
-        steps.append((opened + int(rng.uniform(0.5, 30) * HOUR), "responded"))
-        close_after = int(rng.choice((0.3, 1, 2, 3, 4, 6, 9, 12)) * DAY)
+        steps.append((opened + int(rng.uniform(0.5, 30) * HOUR) // 60 * 60, "responded"))
+        close_after = int(rng.choice((0.3, 1, 2, 3, 4, 6, 9, 12)) * DAY) // 60 * 60
     recent = site.as_of - opened < 20 * DAY
-    if not recent or rng.random() >= BACKLOG:
+    closing = not recent or rng.random() >= BACKLOG
+    if severity == "minor" and (close_after > 10 * DAY or not closing) and rng.random() < 0.97:
+        steps.append((opened + 10 * DAY + rng.randint(3, 40) * 60, "reported"))  # once major
+    if closing:
         closed = opened + close_after
         steps.append((closed, "closed"))
         if rng.random() < 0.06:
@@ -367,6 +372,9 @@ def _complaint(site: Site, built: Built, policies: PolicyHistory, cid: int, open
         if action == "escalated":
             events.append((at, action, receiver, "已電話匯報", 1, "重大投訴，向部門負責人匯報",
                            DEPARTMENT_HEAD, None, None, 0))
+        elif action == "reported":
+            events.append((at, action, receiver, "已電話匯報", None, None, DEPARTMENT_HEAD, None,
+                           None, 0))
         elif action == "responded":
             events.append((at, action, receiver, "已回覆客戶處理安排", None, None, None, None,
                            None, 0))
@@ -398,7 +406,7 @@ def _complaint(site: Site, built: Built, policies: PolicyHistory, cid: int, open
         done: int | None = None
         if cancelled is None and effective.status == "closed":
             owed = site.as_of - due < 10 * DAY and rng.random() < 0.25
-            candidate = due - int(rng.uniform(-6, 20) * HOUR)
+            candidate = (due - int(rng.uniform(-6, 20) * HOUR)) // 60 * 60
             done = None if owed or candidate >= site.as_of else candidate
         done_method = None
         satisfaction = quality = attitude = None
@@ -623,6 +631,7 @@ def write(conn: sqlite3.Connection, built: Built, policy_at: int, started: float
     conn.executemany(outcomes.INSERT_TIMERS, built.timers)
     conn.executemany(outcomes.INSERT_CYCLES, built.cycles)
     conn.executemany(outcomes.INSERT_SUMMARY, built.summaries)
+    outcomes.reset_attention(conn)
     _log(started, f"wrote {len(built.timers):,} deadlines and {len(built.cycles):,} cycles")
     _insert(conn, "services", "id, customer_id, type, description, done_at, by, fee, created_at",
             built.services)

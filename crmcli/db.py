@@ -254,6 +254,82 @@ def m004_covering_indexes(conn: sqlite3.Connection) -> None:
     )
 
 
+def m005_site_clock_and_corrections(conn: sqlite3.Connection) -> None:
+    """The site's time zone, corrections, and the figures the seeds ask for.
+
+    - The zone is recorded once from the local zone (``TZ``, else the system's): from now on
+      days, months and shown times follow it, whatever zone a command runs under.
+    - Visits and services can be voided (who, when, why; the row stays), services name who
+      took the order (接單人: the follow-up is theirs), a follow-up can be marked unresolved.
+    - Indexes: unclosed complaints *and* closed ones whose report to the head is still owed
+      (``attention_at``); feedback deadlines by their due time (the month counts each once);
+      the voids of complaint entries. ``complaint_categories`` keeps the spelling each
+      category was first entered in (空調 and 空调 are one category, shown as first typed).
+    """
+    from crmcli.dates import process_zone_name
+
+    if not conn.execute("SELECT 1 FROM policy_settings WHERE key = 'timezone'").fetchone():
+        conn.execute("INSERT INTO policy_settings (key, value, set_at, set_by) "
+                     "VALUES ('timezone', ?, '1970-01-01T00:00:00Z', 'crmcli')",
+                     (process_zone_name(),))
+    execute_script(
+        conn,
+        """
+        ALTER TABLE visits ADD COLUMN voided_at TEXT;
+        ALTER TABLE visits ADD COLUMN voided_by TEXT;
+        ALTER TABLE visits ADD COLUMN void_reason TEXT;
+        ALTER TABLE visits ADD COLUMN unresolved INTEGER NOT NULL DEFAULT 0
+            CHECK (unresolved IN (0, 1));
+        ALTER TABLE visits ADD COLUMN cleared_at TEXT;
+        ALTER TABLE visits ADD COLUMN cleared_by TEXT;
+        ALTER TABLE visits ADD COLUMN cleared_how TEXT;
+        ALTER TABLE services ADD COLUMN received_by TEXT;
+        ALTER TABLE services ADD COLUMN voided_at TEXT;
+        ALTER TABLE services ADD COLUMN voided_by TEXT;
+        ALTER TABLE services ADD COLUMN void_reason TEXT;
+        UPDATE services SET received_by = by;
+        CREATE INDEX complaints_owed ON complaints (attention_at, customer_id, owner,
+            received_by, summary, status) WHERE attention_at IS NOT NULL;
+        CREATE INDEX complaint_outcomes_response ON complaint_outcomes
+            (response_due, response_met_at, response_missed) WHERE response_due IS NOT NULL;
+        CREATE INDEX complaints_category ON complaints (category, opened_at)
+            WHERE category IS NOT NULL;
+        CREATE INDEX complaint_events_voids ON complaint_events (complaint_id, old_value)
+            WHERE action = 'voided';
+        CREATE INDEX visits_unsatisfied ON visits (done_at)
+            WHERE (satisfaction <= 2 OR quality <= 2 OR attitude <= 2 OR unresolved = 1)
+            AND voided_at IS NULL AND cleared_at IS NULL;
+        DROP INDEX complaints_attention;
+        CREATE TABLE complaint_categories (
+            key TEXT PRIMARY KEY,
+            label TEXT NOT NULL
+        ) WITHOUT ROWID;
+        """,
+    )
+    from crmcli.textfold import fold
+
+    for (category,) in conn.execute(
+            "SELECT category FROM complaints WHERE category IS NOT NULL GROUP BY category "
+            "ORDER BY min(opened_at)").fetchall():
+        conn.execute("INSERT OR IGNORE INTO complaint_categories VALUES (?, ?)",
+                     (fold(category), category))
+    # The rules changed (the report to the head outlives closing; deadlines on the minute):
+    # every stored outcome is worked out again, and a closed complaint whose report is still
+    # owed needs attention; unclosed ones are looked at afresh by the next sweep.
+    from crmcli import outcomes
+
+    outcomes.rebuild(conn, load_policies(conn))
+    outcomes.reset_attention(conn)
+
+
+def site_settings(conn: sqlite3.Connection) -> tuple[str, str]:
+    """The site's zone and date order as last set (``policy set timezone|date_order``)."""
+    found = dict(conn.execute(
+        "SELECT key, value FROM policy_settings WHERE key IN ('timezone', 'date_order') "
+        "ORDER BY set_at, id").fetchall())
+    return found.get("timezone", "UTC"), found.get("date_order", "")
+
+
 def load_policies(conn: sqlite3.Connection) -> PolicyHistory:
     """The policy history recorded in the file."""
     from crmcli.dates import from_db
@@ -263,8 +339,7 @@ def load_policies(conn: sqlite3.Connection) -> PolicyHistory:
     return PolicyHistory([(from_db(at), key, value) for at, key, value in rows])
 
 
-Migration = Callable[[sqlite3.Connection], None]
-def m005_name_key_folds_chinese_script(conn: sqlite3.Connection) -> None:
+def m006_name_key_folds_chinese_script(conn: sqlite3.Connection) -> None:
     """``customers.name_key`` folds Traditional and Simplified Chinese as well (謝麗華 and
     谢丽华 are one name to look up and to check for duplicates): recomputed for every
     customer."""
@@ -276,9 +351,10 @@ def m005_name_key_folds_chinese_script(conn: sqlite3.Connection) -> None:
                      zip(keys, (customer_id for customer_id, _ in rows), strict=True))
 
 
+Migration = Callable[[sqlite3.Connection], None]
 MIGRATIONS: list[Migration] = [
     m001_initial, m002_attention_and_indexes, m003_outcomes, m004_covering_indexes,
-    m005_name_key_folds_chinese_script,
+    m005_site_clock_and_corrections, m006_name_key_folds_chinese_script,
 ]
 LATEST = len(MIGRATIONS)
 
@@ -366,6 +442,9 @@ def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
             if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0] != "wal":
                 raise DatabaseProblem(f"{path}: cannot switch the database to WAL mode.")
             migrate(conn)
+        from crmcli.dates import use_site
+
+        use_site(*site_settings(conn))
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise DatabaseProblem(f"{path} is not a usable SQLite database ({exc}).") from None

@@ -6,7 +6,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -323,3 +323,18 @@ def is_first_year(since: date, today: date) -> bool:
     except ValueError:  # 29 February
         anniversary = date(since.year + 1, 3, 1)
     return today < anniversary
+
+
+def first_year_grade(grade: str | None, since: date | None, entered: date, today: date,
+                     days: int) -> str | None:
+    """Why ``grade`` cannot be given yet, or None: a new customer is graded C for its first
+    year whatever its size (seed 003: 不問其規模如何,一年間將其列為c等級). The year counts from
+    the start of the relationship (``since``), else from the day the customer was entered."""
+    if grade not in ("A", "B"):
+        return None
+    start = since or entered
+    until = start + timedelta(days=days)
+    if today >= until:
+        return None
+    return (f"a customer in its first year (since {start.isoformat()}) is graded C until "
+            f"{until.isoformat()}, whatever its size; it may change from then.")

@@ -36,6 +36,8 @@ class Policy:
     region: str = "CN"
     area_manager: str = "area manager"
     department_head: str = "department head"
+    timezone: str = "UTC"
+    date_order: str = ""
     language: str = ""  # "" until init sets it: the locale's language
     cadence_overrides: dict[str, str] = field(default_factory=dict)
 
@@ -56,6 +58,9 @@ HELP: dict[str, str] = {
     "region": "holiday calendar for care reminders (ISO country code, e.g. CN, HK, TW)",
     "area_manager": "who makes in-person follow-ups of major complaints (片區經理)",
     "department_head": "to whom a major complaint is reported and escalated (部門負責人)",
+    "timezone": "the site's time zone: days, months and shown times (e.g. Asia/Shanghai)",
+    "date_order": "how the site writes 1/12: dmy (1 December) or mdy (January 12); "
+                  "empty: such forms are refused as ambiguous",
     "language": "interface language: zh-Hant, zh-Hans or en (CRMCLI_LANG overrides it)",
     "cadence.tag.TAG / cadence.segment.SEGMENT": "cadence for customers with that tag or segment",
 }
@@ -115,6 +120,16 @@ def normalize(key: str, value: str) -> tuple[str, str]:
         if code is None:
             raise BadInput(f"policy language: {value!r} is not one of {', '.join(LANGUAGES)}.")
         return key, code
+    if key == "timezone":
+        from crmcli.dates import zone_named
+
+        zone_named(value)
+        return key, value
+    if key == "date_order":
+        value = value.lower()
+        if value not in ("dmy", "mdy", ""):
+            raise BadInput(f"policy date_order: {value!r} is not dmy or mdy.")
+        return key, value
     if key in ("area_manager", "department_head"):
         from crmcli.fields import clean_text
 

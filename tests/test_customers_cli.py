@@ -65,11 +65,43 @@ def test_birthday_without_a_year_and_since_in_human_form(cli: Cli) -> None:
     assert (row["birthday"], row["since"]) == ("--03-12", "2026-11-19")
 
 
-def test_a_new_customer_graded_above_c_gets_a_note_but_keeps_the_grade(cli: Cli) -> None:
-    code, out, err = cli("customer", "add", "李四", "--grade", "A")
-    assert (code, out) == (0, "Added customer #1 李四 (at 2026-11-20 10:00).\n")
-    assert "first year" in err and "C" in err
-    assert customers(cli)[0]["grade"] == "A"
+# Seed 003: 對新顧客,不問其規模如何,一年間將其列為c等級 — today is 2026-11-20 (conftest).
+@pytest.mark.parametrize(("since", "grade", "allowed"), [
+    (None, "A", False),  # entered today: its first year has just begun
+    (None, "C", True),
+    ("2025-11-21", "B", False),  # the year ends tomorrow
+    ("2025-11-20", "B", True),  # 365 days ago today: the year is over
+    ("2025-11-20", "A", True),
+    ("2020-01-01", "A", True),
+])
+def test_a_new_customer_is_grade_c_for_its_first_year(cli: Cli, since: str | None, grade: str,
+                                                     allowed: bool) -> None:
+    args = ["--grade", grade] + (["--since", since] if since else [])
+    code, out, err = cli("customer", "add", "李四", *args)
+    if allowed:
+        assert (code, out) == (0, "Added customer #1 李四 (at 2026-11-20 10:00).\n")
+        assert customers(cli)[0]["grade"] == grade
+    else:
+        assert (code, out) == (2, "")
+        until = "2027-11-20" if since is None else "2026-11-21"
+        assert f"graded C until {until}" in err
+        assert customers(cli) == []
+
+
+def test_edit_and_import_keep_a_new_customer_at_grade_c(cli: Cli, tmp_path: Path) -> None:
+    cli.ok("customer", "add", "李四", "--since", "2026-06-01")
+    code, _, err = cli("customer", "edit", "李四", "--grade", "A")
+    assert code == 2 and "graded C until 2027-06-01" in err
+    code, _, err = cli("customer", "edit", "李四", "--since", "2025-01-01", "--grade", "A")
+    assert code == 0, err
+    code, _, err = cli("customer", "edit", "李四", "--since", "2026-10-01")
+    assert code == 2 and "graded C until 2027-10-01" in err  # A and a first year do not mix
+    table = tmp_path / "new.csv"
+    table.write_text("name,grade,since\n王五,B,2026-03-01\n趙六,B,2024-03-01\n", "utf-8")
+    code, _, err = cli("customer", "import", str(table))
+    assert code == 2
+    assert "line 2, column grade: B: a customer in its first year (since 2026-03-01)" in err
+    assert "line 3" not in err
 
 
 @pytest.mark.parametrize("again", ["王小明", "王小明 ", " 王 小明", "王小明\t"])
@@ -286,7 +318,8 @@ def test_export_of_confidential_details_needs_reveal_with_reason(secret: Cli) ->
 
 
 def test_history_of_a_confidential_customer_hides_old_and_new_details(secret: Cli) -> None:
-    secret.ok("customer", "edit", "周先生", "--phone", "13900139000", "--grade", "B")
+    secret.ok("customer", "edit", "周先生", "--phone", "13900139000", "--grade", "B",
+              "--since", "2020-01-01")
     history = secret.ok("customer", "history", "周先生", "-f", "json")
     assert "13800138000" not in history and "13900139000" not in history
     assert '"grade"' in history
@@ -341,8 +374,8 @@ def test_import_is_all_or_nothing_and_names_every_bad_cell(cli: Cli, db_path: Pa
                  "name,phone,grade,since\n"
                  "王小明,13800138000,A,2024-01-01\n"
                  '李四,"not a phone",D,2024-01-01\n'
-                 "張三,,B,不知道\n"
-                 ",13700137000,B,\n"
+                 "張三,,C,不知道\n"
+                 ",13700137000,C,\n"
                  "陳大文,,C,2024-01-01\n")
     code, out, err = cli("customer", "import", str(path))
     assert (code, out) == (2, "")
@@ -411,7 +444,7 @@ def test_import_a_missing_file(cli: Cli, tmp_path: Path) -> None:
 
 
 def test_import_dry_run_writes_nothing(cli: Cli, db_path: Path, csv_dir: Path) -> None:
-    path = write(csv_dir / "ok.csv", "name,grade\n王小明,A\n李四,B\n")
+    path = write(csv_dir / "ok.csv", "name,grade,since\n王小明,A,2020-01-01\n李四,B,2019-05-01\n")
     assert cli.ok("customer", "import", str(path), "--dry-run") == (
         f"Checked {path}: all rows are good (2 new, 0 updated, 0 skipped of 2 rows); "
         "nothing written.\n")
@@ -423,8 +456,10 @@ def test_import_dry_run_writes_nothing(cli: Cli, db_path: Path, csv_dir: Path) -
 
 def test_import_names_already_on_file(cli: Cli, db_path: Path, csv_dir: Path,
                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    cli.ok("customer", "add", "王小明", "--grade", "C", "--phone", "13800138000")
-    path = write(csv_dir / "again.csv", "name,grade,tags\n王 小明,A,VIP\n李四,B,\n")
+    cli.ok("customer", "add", "王小明", "--grade", "C", "--phone", "13800138000",
+           "--since", "2021-04-01")
+    path = write(csv_dir / "again.csv",
+                 "name,grade,since,tags\n王 小明,A,2020-01-01,VIP\n李四,B,2020-01-01,\n")
     code, _, err = cli("customer", "import", str(path))
     assert code == 2
     assert ("  line 2, column name: '王 小明' is already customer #1 "

@@ -19,6 +19,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import catalogue  # noqa: E402
 
 from crmcli import i18n  # noqa: E402
+from crmcli.db import LATEST  # noqa: E402
 
 FOUND = catalogue.extract()
 FOLDERS = list(catalogue.LANGUAGES)
@@ -95,7 +96,7 @@ def test_init_sets_the_language_from_the_locale_and_crmcli_lang_overrides_it(
     cli = Cli(monkeypatch)
     monkeypatch.setenv("LANG", "zh_TW.UTF-8")
     out = cli.ok("init")
-    assert out == f"已建立 {isolated}（結構版本 5）。\n"
+    assert out == f"已建立 {isolated}（結構版本 {LATEST}）。\n"
     monkeypatch.setenv("LANG", "C.UTF-8")
     rows = json.loads(cli.ok("policy", "show", "-f", "json"))
     assert {"key": "language", "value": "zh-Hant"} in [
@@ -117,12 +118,12 @@ def test_a_day_in_traditional_chinese(cli: Cli, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("CRMCLI_LANG", "zh-Hant")
     cli.ok("customer", "add", "王小明")
     out = cli.ok("complaint", "open", "王小明", "空調不製冷", "--at", "09:40")
-    assert out == ("已登記 王小明 的投訴 #1（一般）。\n"
+    assert out == ("已登記 王小明 的投訴 #1（一般），時間 2026-11-20 09:40。\n"
                    "  回覆客戶期限 2026-11-21 09:40\n"
                    "  處理期限 2026-11-30 09:40（逾期轉為重大投訴）\n")
     out = cli.ok("complaint", "respond", "1", "--at", "2026-11-21 10:15",
                  now="2026-11-21T10:20")
-    assert out == ("投訴 #1 王小明：已回覆（現為一般，處理中）。\n"
+    assert out == ("投訴 #1 王小明：2026-11-21 10:15 已回覆（現為一般，處理中）。\n"
                    "  已回覆客戶，超過期限 35 分鐘（期限 2026-11-21 09:40）\n"
                    "  處理期限 2026-11-30 09:40（逾期轉為重大投訴）\n")
     code, _, err = cli("customer", "show", "王大明")

@@ -135,8 +135,8 @@ def indexes(db: Path) -> list[tuple[str, str]]:
 
 
 def rows_csv(count: int, start: int = 0) -> str:
-    return "name,phone,grade,tags\n" + "".join(
-        f"客戶{i},1380013{i:04d},B,VIP;長者\n" for i in range(start, start + count))
+    return "name,phone,grade,since,tags\n" + "".join(
+        f"客戶{i},1380013{i:04d},B,2020-03-01,VIP;長者\n" for i in range(start, start + count))
 
 
 def test_a_large_import_builds_the_indexes_again_as_they_were(cli: Cli, db_path: Path,
@@ -177,8 +177,8 @@ def test_an_analyzed_file_keeps_its_statistics(cli: Cli, db_path: Path, tmp_path
 
 def test_problems_in_a_large_file_name_their_lines_in_order(cli: Cli, db_path: Path,
                                                              tmp_path: Path) -> None:
-    lines = ["name,grade,note", '客戶0,A,"第一行', '第二行"']  # record 1 takes lines 2-3
-    lines += [f"客戶{i},B," for i in range(1, 12_000)]
+    lines = ["name,grade,note", '客戶0,C,"第一行', '第二行"']  # record 1 takes lines 2-3
+    lines += [f"客戶{i},C," for i in range(1, 12_000)]
     lines[10_500] = "客戶10497,Z,"  # line 10501: a bad grade, and the name is also on line 10500
     lines[11_000] = "客戶5,C,\x07"  # line 11001: a control character; the name is on line 8
     lines[11_500] = ",,"  # a blank record is passed over

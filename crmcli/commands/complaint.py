@@ -44,9 +44,14 @@ def _say(app_state: AppState, complaint: Any, fmt: Format, text: str) -> None:
         app_state.env.out(text)
 
 
-def _deadlines(complaint: Any) -> list[str]:
+def _stamp(moment: datetime | None) -> str:
     from crmcli.dates import short_local
 
+    return short_local(moment) if moment is not None else "?"
+
+
+def _deadlines(complaint: Any) -> list[str]:
+    from crmcli.dates import short_local
 
     labels = {"response": _("feedback to the customer due"), "report":
               _("report to the department head due"), "resolve": _("resolve by"),
@@ -103,7 +108,6 @@ def open_(
 
     Example: crmcli complaint open 王小明 "空調不製冷" --category 空調 --at 09:40
     """
-    from crmcli.confirm import confirmation
     from crmcli.dates import short_local
     from crmcli.services import complaints
 
@@ -115,9 +119,9 @@ def open_(
     )
     complaint = opened.complaint
     eff = complaint.effective
-    lines = [confirmation(_("Opened complaint #{id} ({severity}) for {customer}.").format(
-        id=complaint.id, severity=_(eff.severity), customer=complaint.row["customer"])),
-        *_deadlines(complaint)]
+    lines = [_("Opened complaint #{id} ({severity}) for {customer} at {at}.").format(
+        id=complaint.id, severity=_(eff.severity), customer=complaint.row["customer"],
+        at=_stamp(complaint.entry_at)), *_deadlines(complaint)]
     if opened.repeat_of:
         lines.append(join(
             _("Repeat: complaint #{earlier} of this customer in the same category is still "
@@ -156,12 +160,12 @@ def _act(ctx: typer.Context, complaint_id: int, action: str, at: str | None, by:
     if case:  # before the confirmation, so a json record shows it
         complaint = complaints.set_case(session, complaint_id, True, by)
     eff = complaint.effective
+    done = complaint.entry_at or when
     lines = [confirmation(
-        _("Complaint #{id} {customer}: {verb} (now {severity}, {status}).").format(
+        _("Complaint #{id} {customer}: {verb} at {at} (now {severity}, {status}).").format(
             id=complaint_id, customer=complaint.row["customer"], verb=verb,
-            severity=_(eff.severity), status=_(eff.status)),
-        None, _deadline_notes(complaint, action, when.replace(second=0, microsecond=0))),
-        *_deadlines(complaint)]
+            at=_stamp(complaint.entry_at), severity=_(eff.severity), status=_(eff.status)),
+        None, _deadline_notes(complaint, action, done)), *_deadlines(complaint)]
     if case:
         lines.append(_("Added to the case library."))
     _say(app_state, complaint, fmt, "\n".join(lines))
@@ -203,6 +207,85 @@ def escalate(
         raise BadInput(_("{option}: say why.").format(option="--reason"))
     _act(ctx, complaint_id, "escalated", at, by, fmt, _("escalated"), why, reason=why,
          to=clean_text(to, "--to") if to else None, level=level)
+
+
+@app.command("report")
+@handle_errors
+def report(
+    ctx: typer.Context,
+    complaint_id: IdArg,
+    to: Annotated[str | None, typer.Option("--to", help="Whom it was reported to (default: "
+                                           "the department head of the policy).")] = None,
+    note: NoteOpt = None,
+    at: AtOpt = None,
+    by: ByOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Record the report of a major complaint to the department head, in any status (owed
+    within 10 minutes, even when the complaint was closed on the spot).
+
+    Example: crmcli complaint report 12 --to 李部長 --at 09:48
+    """
+    from crmcli.fields import clean_text
+
+    _act(ctx, complaint_id, "reported", at, by, fmt, "reported", note,
+         to=clean_text(to, "--to") if to else None)
+
+
+@app.command("void-event")
+@handle_errors
+def void_event(
+    ctx: typer.Context,
+    complaint_id: IdArg,
+    entry: Annotated[int, typer.Argument(help="The entry's number (`complaint show` lists "
+                                         "them).", min=1, max=2**63 - 1, metavar="ENTRY")],
+    reason: Annotated[str, typer.Option("--reason", help="Why it is voided.")],
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Void an entry typed by mistake; it stays in the history, marked, and every deadline
+    and figure is worked out again without it.
+
+    Example: crmcli complaint void-event 12 57 --reason "回覆記錯了投訴單"
+    """
+    from crmcli.services import corrections
+
+    app_state = state(ctx)
+    complaint = corrections.void_event(app_state.session(), complaint_id, entry, reason)
+    eff = complaint.effective
+    _say(app_state, complaint, fmt, "\n".join([
+        f"Voided entry #{entry} of complaint #{complaint_id} (now {eff.severity}, "
+        f"{eff.status}).", *_deadlines(complaint)]))
+
+
+@app.command("edit")
+@handle_errors
+def edit(
+    ctx: typer.Context,
+    complaint_id: IdArg,
+    summary: Annotated[str | None, typer.Option("--summary", help="What it is about.")] = None,
+    category: Annotated[str | None, typer.Option("--category")] = None,
+    severity: Annotated[str | None, typer.Option("--severity", help="Severity at opening: "
+                                                  "minor or major.")] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why it is corrected.")]
+    = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Correct what was typed when the complaint was opened; the change (old → new, who,
+    why) is kept in its history and the deadlines follow a corrected severity.
+
+    Example: crmcli complaint edit 12 --category 空調 --reason "類別登記錯誤"
+    """
+    from crmcli.services import corrections
+
+    app_state = state(ctx)
+    complaint, changed = corrections.edit(
+        app_state.session(), complaint_id,
+        corrections.Edit(summary=summary, category=category, severity=severity), reason)
+    eff = complaint.effective
+    what = ", ".join(changed) if changed else "nothing (already so)"
+    _say(app_state, complaint, fmt, "\n".join([
+        f"Complaint #{complaint_id}: corrected {what} (now {eff.severity}, {eff.status}).",
+        *_deadlines(complaint)]))
 
 
 @app.command("upgrade")
@@ -265,10 +348,13 @@ def reopen(ctx: typer.Context, complaint_id: IdArg,
 @handle_errors
 def note_(ctx: typer.Context, complaint_id: IdArg,
           text: Annotated[str, typer.Argument(help="The note.")],
+          referred_to: Annotated[str | None, typer.Option(
+              "--referred-to", help="The department it was referred to (《工作聯繫函》); "
+              "clears an unsatisfactory follow-up from the agenda.")] = None,
           at: AtOpt = None, by: ByOpt = None, fmt: FormatOpt = Format.table) -> None:
     """Add a note to a complaint's history (any status).
 
-    Example: crmcli complaint note 12 "已聯繫工程部，明早上門"
+    Example: crmcli complaint note 12 "已聯繫工程部，明早上門" --referred-to 工程部
     """
     from crmcli.errors import BadInput
     from crmcli.fields import clean_text
@@ -276,7 +362,12 @@ def note_(ctx: typer.Context, complaint_id: IdArg,
     body = clean_text(text, "note", multiline=True)
     if not body:
         raise BadInput("note: the note is empty.")
-    _act(ctx, complaint_id, "noted", at, by, fmt, _("noted"), body)
+    department = clean_text(referred_to, "--referred-to") if referred_to else None
+    if referred_to is not None and not department:
+        raise BadInput("--referred-to: name the department.")
+    extra: dict[str, Any] = {"field": "referred_to", "new": department} if department else {}
+    _act(ctx, complaint_id, "noted", at, by, fmt, _("noted"), body, referred_to=department,
+         **extra)
 
 
 @app.command("case")

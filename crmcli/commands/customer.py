@@ -119,10 +119,7 @@ def add(
     if confidential:
         values["confidential"] = True
     new = customers.NewCustomer(fields.clean_name(name), values, fields.clean_tags(tag or []))
-    notice = customers.new_customer_grade_note(values, customers.today(session))
     customer = customers.add(session, new, allow_duplicate=allow_duplicate)
-    if notice:
-        app_state.env.err(notice)
     _confirm(app_state, customer, fmt, confirmation(_("Added customer #{id} {name}.").format(
         id=customer["id"], name=customer["name"]), session.now))
 

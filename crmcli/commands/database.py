@@ -30,6 +30,7 @@ def init(
     """
     import os
 
+    from crmcli.dates import short_local
     from crmcli.db import LATEST, migrate
     from crmcli.errors import Conflict
     from crmcli.i18n import locale_language, normalize, use_policy
@@ -55,7 +56,7 @@ def init(
         use_policy(language)
     if sample:
         app_state.env.out(_("Created {path} with a sample site as of {now}.").format(
-            path=path, now=f"{app_state.env.clock().astimezone():%Y-%m-%d %H:%M}"))
+            path=path, now=short_local(app_state.env.clock())))
         return
     text = (_("Checked {path} (schema {schema}).") if existed
             else _("Created {path} (schema {schema}).")).format(path=path, schema=LATEST)

@@ -13,7 +13,7 @@ from itertools import chain, islice
 from typing import Any
 
 from crmcli import fields
-from crmcli.dates import from_db, local_today, to_db
+from crmcli.dates import from_db, local_day, local_today, to_db
 from crmcli.db import transaction
 from crmcli.errors import Ambiguous, BadInput, Conflict, NotFound
 from crmcli.i18n import _
@@ -149,7 +149,19 @@ class NewCustomers:
                    {name: [new.values.get(name) for new in batch] for name in given}, tags)
 
 
+def grade_problem(session: Session, grade: str | None, since: str | date | None,
+                  entered: date | None = None) -> str | None:
+    """Why a grade cannot be given to this customer yet (``fields.first_year_grade``)."""
+    start = date.fromisoformat(since) if isinstance(since, str) else since
+    today_ = today(session)
+    return fields.first_year_grade(grade, start, entered or today_, today_,
+                                   session.policies.current.grade_new_customer_days)
+
+
 def add(session: Session, new: NewCustomer, *, allow_duplicate: bool = False) -> dict[str, Any]:
+    problem = grade_problem(session, new.values.get("grade"), new.values.get("since"))
+    if problem:
+        raise BadInput(f"--grade {new.values.get('grade')}: {problem}")
     with transaction(session.conn):
         if not allow_duplicate:
             existing = duplicates_of(session, new.name)
@@ -276,6 +288,13 @@ def edit(session: Session, ref: str, changes: dict[str, Any],
                     "{name!r} anyway.").format(existing=_on_file(session, clash[0]),
                                                name=changes["name"]))
         changes.pop("_allow_duplicate", None)
+        if "grade" in changes or "since" in changes:
+            problem = grade_problem(session, changes.get("grade", before["grade"]),
+                                    changes.get("since", before["since"]),
+                                    local_day(before["created_at"]))
+            grade = changes.get("grade", before["grade"])
+            if problem and (grade != before["grade"] or "since" in changes):
+                raise BadInput(f"--grade {grade}: {problem}")
         for name, value in changes.items():
             old = before[name]
             if name == "preferences":
@@ -434,17 +453,6 @@ def access_log(session: Session, customer: str | None, limit: int | None
     for row in session.conn.execute(sql, params):
         yield {"id": row[0], "at": from_db(row[1]), "by": row[2], "customer_id": row[3],
                "customer": row[4], "action": row[5], "reason": row[6]}
-
-
-def new_customer_grade_note(values: dict[str, Any], today: date) -> str | None:
-    """Seed 003: a new customer is graded C for its first year; say so if told otherwise."""
-    grade = values.get("grade")
-    since = values.get("since")
-    if grade in ("A", "B") and (since is None or fields.is_first_year(date.fromisoformat(since),
-                                                                      today)):
-        return (f"Note: a customer in its first year is normally graded C (seed 003); "
-                f"keeping {grade} as given.")
-    return None
 
 
 def today(session: Session) -> date:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from crmcli import fields
+from crmcli.dates import from_db, local_day
 from crmcli.db import transaction
 from crmcli.errors import BadInput
 from crmcli.services import Session
@@ -156,6 +157,7 @@ def plan(session: Session, path: Path, on_existing: OnExisting,
     names: list[str | None] = columns.pop("name")
     keys = fields.name_keys([name or "" for name in names])
     fresh, updates = _sort_out(session, on_existing, good, names, keys, result, problems, line)
+    _first_year_grades(session, columns, good, fresh, updates, header, problems)
     if problems:
         problems.sort(key=lambda problem: problem[:2])
         shown = "\n".join(f"  line {line(index)}{message}"
@@ -178,6 +180,32 @@ def plan(session: Session, path: Path, on_existing: OnExisting,
         result.updates.append((customer_id, NewCustomer(names[at] or "", given,
                                                         tags[at] or [] if tags else [])))
     return result
+
+
+def _first_year_grades(session: Session, columns: dict[str, list[Any]], good: list[int],
+                      fresh: list[int], updates: list[tuple[int, int]], header: list[str],
+                      problems: list[tuple[int, int, str]]) -> None:
+    """A new customer is graded C for its first year: rows giving A or B too early are bad."""
+    grades = columns.get("grade")
+    if grades is None or not any(grade in ("A", "B") for grade in grades):
+        return
+    from crmcli.services.customers import grade_problem
+
+    sinces = columns.get("since") or [None] * len(grades)
+    column = header.index("grade")
+    for at in fresh:
+        problem = grade_problem(session, grades[at], sinces[at])
+        if problem:
+            problems.append((good[at], column, f", column grade: {grades[at]}: {problem}"))
+    for customer_id, at in updates:
+        if grades[at] not in ("A", "B"):
+            continue
+        since, created = session.conn.execute(
+            "SELECT since, created_at FROM customers WHERE id = ?", (customer_id,)).fetchone()
+        problem = grade_problem(session, grades[at], sinces[at] or since,
+                                local_day(from_db(created)))
+        if problem:
+            problems.append((good[at], column, f", column grade: {grades[at]}: {problem}"))
 
 
 def _full_rows(records: list[list[str]], width: int, problems: list[tuple[int, int, str]]
