@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, ParamSpec, TypeVar
@@ -153,3 +153,91 @@ RevealOpt = Annotated[
     bool, typer.Option("--reveal", help="Show confidential details (needs --reason; logged).")
 ]
 ReasonOpt = Annotated[str | None, typer.Option("--reason", help="Why (written to the log).")]
+CustomerArg = Annotated[str, typer.Argument(help="Customer id or exact name.",
+                                            autocompletion=lambda ctx, incomplete:
+                                            customers(ctx, incomplete))]
+
+
+# --- shell completion that knows the site's data (`crmcli --install-completion`) -------------
+# Typer ``autocompletion`` callbacks. Those reading the data open the database read-only (never
+# creating or upgrading it) and answer from crmcli.services.completion; any problem (no file
+# yet, a file being written) completes nothing rather than printing into the shell.
+
+def _answer(ctx: Any, incomplete: str, name: str) -> Any:
+    from pathlib import Path
+
+    from crmcli.services import completion
+
+    root = ctx.find_root() if ctx is not None else None
+    given = root.params.get("db") if root is not None else None
+    path = AppState(db=Path(given) if given else None).db_path
+    if not path.is_file():
+        return []
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=0.1)
+    except sqlite3.Error:
+        return []
+    try:
+        return getattr(completion, name)(conn, incomplete)
+    except sqlite3.Error:
+        return []
+    finally:
+        conn.close()
+
+
+def customers(ctx: Any, incomplete: str) -> Any:
+    return _answer(ctx, incomplete, "customers")
+
+
+def open_complaints(ctx: Any, incomplete: str) -> Any:
+    return _answer(ctx, incomplete, "open_complaints")
+
+
+def categories(ctx: Any, incomplete: str) -> Any:
+    return _answer(ctx, incomplete, "categories")
+
+
+def _words(source: Callable[[], Iterable[str]]) -> Callable[[str], list[str]]:
+    def complete(incomplete: str) -> list[str]:
+        return [word for word in source() if word.startswith(incomplete)]
+
+    return complete
+
+
+def _methods() -> Iterable[str]:
+    from crmcli.services.visits import METHODS
+
+    return METHODS
+
+
+def _visit_kinds() -> Iterable[str]:
+    from crmcli.services.visits import VISIT_KINDS
+
+    return VISIT_KINDS
+
+
+def _due_kinds() -> Iterable[str]:
+    from crmcli.services.visits import DUE_KINDS, KIND_GROUPS
+
+    return (*DUE_KINDS, *KIND_GROUPS)
+
+
+def _service_types() -> Iterable[str]:
+    from crmcli.services.services_log import TYPES
+
+    return TYPES
+
+
+def _policy_keys() -> Iterable[str]:
+    from crmcli.policy import KEYS
+
+    return (*KEYS, "cadence.tag.", "cadence.segment.")
+
+
+methods = _words(_methods)
+visit_kinds = _words(_visit_kinds)
+due_kinds = _words(_due_kinds)
+service_types = _words(_service_types)
+policy_keys = _words(_policy_keys)
+channels = _words(lambda: ("phone", "email", "wechat", "visit", "hotline", "web"))
+severities = _words(lambda: ("minor", "major", "auto"))

@@ -12,9 +12,14 @@ from crmcli.commands._common import (
     AtOpt,
     BomOpt,
     ByOpt,
+    CustomerArg,
     FormatOpt,
     LimitOpt,
+    categories,
+    channels,
+    customers,
     handle_errors,
+    open_complaints,
     state,
 )
 from crmcli.i18n import _, gap, join
@@ -24,7 +29,8 @@ app = typer.Typer(help="Complaints: open, respond, escalate, close, reopen, list
                   no_args_is_help=True)
 
 # At most SQLite's largest integer: a bigger id is a usage error, not a crash.
-IdArg = Annotated[int, typer.Argument(help="Complaint id.", min=1, max=2**63 - 1, metavar="ID")]
+IdArg = Annotated[int, typer.Argument(help="Complaint id.", min=1, max=2**63 - 1, metavar="ID",
+                                      autocompletion=open_complaints)]
 NoteOpt = Annotated[str | None, typer.Option("--note", help="A note for the history.")]
 
 
@@ -86,16 +92,18 @@ def _deadline_notes(complaint: Any, action: str, done: datetime) -> list[str]:
 @handle_errors
 def open_(
     ctx: typer.Context,
-    customer: Annotated[str, typer.Argument(help="Customer id or exact name.")],
+    customer: CustomerArg,
     summary: Annotated[str, typer.Argument(help="What the customer complains about.")],
     severity: Annotated[
         str, typer.Option("--severity", help="minor, major, or auto (major if it repeats an "
                           "unresolved complaint of the same category).")
     ] = "minor",
-    category: Annotated[str | None, typer.Option("--category", help="e.g. 漏水, 噪音, 空調.")]
+    category: Annotated[str | None, typer.Option("--category", help="e.g. 漏水, 噪音, 空調.",
+                                                       autocompletion=categories)]
     = None,
     channel: Annotated[
-        str | None, typer.Option("--channel", help="phone, email, wechat, visit, hotline, web.")
+        str | None, typer.Option("--channel", help="phone, email, wechat, visit, hotline, web.",
+                                 autocompletion=channels)
     ] = None,
     at: AtOpt = None,
     by: Annotated[str | None, typer.Option("--by", help="Who received it (default: you).")]
@@ -263,7 +271,7 @@ def edit(
     ctx: typer.Context,
     complaint_id: IdArg,
     summary: Annotated[str | None, typer.Option("--summary", help="What it is about.")] = None,
-    category: Annotated[str | None, typer.Option("--category")] = None,
+    category: Annotated[str | None, typer.Option("--category", autocompletion=categories)] = None,
     severity: Annotated[str | None, typer.Option("--severity", help="Severity at opening: "
                                                   "minor or major.")] = None,
     reason: Annotated[str | None, typer.Option("--reason", help="Why it is corrected.")]
@@ -395,8 +403,9 @@ def list_(
     status: Annotated[str | None, typer.Option("--status", help="open, escalated or closed.")]
     = None,
     severity: Annotated[str | None, typer.Option("--severity", help="minor or major.")] = None,
-    customer: Annotated[str | None, typer.Option("--customer", help="Id or name.")] = None,
-    category: Annotated[str | None, typer.Option("--category")] = None,
+    customer: Annotated[str | None, typer.Option("--customer", help="Id or name.",
+                                                 autocompletion=customers)] = None,
+    category: Annotated[str | None, typer.Option("--category", autocompletion=categories)] = None,
     overdue: Annotated[bool, typer.Option("--overdue", help="Only those with a missed "
                                           "deadline still owed.")] = False,
     month: Annotated[str | None, typer.Option("--month", help="Opened in YYYY-MM (local).")]

@@ -9,10 +9,12 @@ import typer
 
 from crmcli.commands._common import (
     BomOpt,
+    CustomerArg,
     FormatOpt,
     LimitOpt,
     ReasonOpt,
     RevealOpt,
+    customers,
     handle_errors,
     state,
 )
@@ -171,7 +173,7 @@ def list_(
 @handle_errors
 def show(
     ctx: typer.Context,
-    customer: Annotated[str, typer.Argument(help="Customer id or exact name.")],
+    customer: CustomerArg,
     reveal: RevealOpt = False,
     reason: ReasonOpt = None,
     fmt: FormatOpt = Format.table,
@@ -196,7 +198,7 @@ def show(
 @handle_errors
 def edit(
     ctx: typer.Context,
-    customer: Annotated[str, typer.Argument(help="Customer id or exact name.")],
+    customer: CustomerArg,
     name: Annotated[str | None, typer.Option("--name", help="New name.")] = None,
     contact: ContactOpt = None,
     phone: PhoneOpt = None,
@@ -250,7 +252,7 @@ def edit(
 @handle_errors
 def history(
     ctx: typer.Context,
-    customer: Annotated[str, typer.Argument(help="Customer id or exact name.")],
+    customer: CustomerArg,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """List every change made to a customer's record: field, old and new value, who, when.
@@ -368,7 +370,8 @@ def export(
 @handle_errors
 def access_log(
     ctx: typer.Context,
-    customer: Annotated[str | None, typer.Option("--customer", help="Only this customer.")] = None,
+    customer: Annotated[str | None, typer.Option("--customer", help="Only this customer.",
+                                                 autocompletion=customers)] = None,
     limit: LimitOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:

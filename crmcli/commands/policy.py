@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from crmcli.commands._common import FormatOpt, handle_errors, state
+from crmcli.commands._common import FormatOpt, handle_errors, policy_keys, state
 from crmcli.i18n import _
 from crmcli.render import Column, Format, render
 
@@ -32,7 +32,8 @@ def show(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
 @handle_errors
 def set_(
     ctx: typer.Context,
-    key: Annotated[str, typer.Argument(help="A setting from `policy show`, or cadence.tag.TAG.")],
+    key: Annotated[str, typer.Argument(help="A setting from `policy show`, or cadence.tag.TAG.",
+                                     autocompletion=policy_keys)],
     value: Annotated[str, typer.Argument(help="Its new value.")],
 ) -> None:
     """Change a policy setting from now on; running timers keep the values they started with.

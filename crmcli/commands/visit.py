@@ -10,10 +10,17 @@ from crmcli.commands._common import (
     AtOpt,
     BomOpt,
     ByOpt,
+    CustomerArg,
     FormatOpt,
     LimitOpt,
+    customers,
+    due_kinds,
     handle_errors,
+    methods,
+    open_complaints,
+    service_types,
     state,
+    visit_kinds,
 )
 from crmcli.i18n import _, join
 from crmcli.render import Column, Format, record, render
@@ -25,7 +32,6 @@ service_app = typer.Typer(help="Work done on site: repairs, maintenance, paid se
 care_app = typer.Typer()
 
 MAX_ID = 2**63 - 1  # SQLite's largest integer: a bigger id is a usage error, not a crash
-CustomerArg = Annotated[str, typer.Argument(help="Customer id or exact name.")]
 NoteOpt = Annotated[str | None, typer.Option("--note", help="A note.")]
 MonthOpt = Annotated[str | None, typer.Option("--month", help="YYYY-MM (local), this or last.")]
 WithinOpt = Annotated[
@@ -77,12 +83,15 @@ def log(
     ctx: typer.Context,
     customer: CustomerArg,
     method: Annotated[str, typer.Option("--method", "-m",
-                                        help="phone, wechat, in-person, email or letter.")],
+                                        help="phone, wechat, in-person, email or letter.",
+                                        autocompletion=methods)],
     kind: Annotated[str | None, typer.Option(
         "--kind", help="complaint, repair, paid, survey, routine or care (default: the "
-        "scheduled visit it answers, else routine).", show_default=False)] = None,
+        "scheduled visit it answers, else routine).", show_default=False,
+        autocompletion=visit_kinds)] = None,
     complaint: Annotated[int | None, typer.Option("--complaint", min=1, max=MAX_ID,
-                                                  help="The complaint it follows up.")] = None,
+                                                  help="The complaint it follows up.",
+                                                  autocompletion=open_complaints)] = None,
     service: Annotated[int | None, typer.Option("--service", min=1, max=MAX_ID,
                                                 help="The repair or paid service it follows "
                                                 "up.")] = None,
@@ -146,11 +155,11 @@ def schedule(
     due: Annotated[str, typer.Option("--due", help="By when: 2026-11-25 (end of that day), "
                                      "'tomorrow 10:00', +3d.")],
     kind: Annotated[str, typer.Option("--kind", help="routine, survey, care, complaint, "
-                                      "repair or paid.")] = "routine",
+                                      "repair or paid.", autocompletion=visit_kinds)] = "routine",
     assign: Annotated[str | None, typer.Option("--assign", help="Who should do it "
                                                "(default: you).")] = None,
-    method: Annotated[str | None, typer.Option("--method", help="How it should be done.")]
-    = None,
+    method: Annotated[str | None, typer.Option("--method", help="How it should be done.",
+                                               autocompletion=methods)] = None,
     note: NoteOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
@@ -259,9 +268,11 @@ def refer(
 @handle_errors
 def list_(
     ctx: typer.Context,
-    customer: Annotated[str | None, typer.Option("--customer", help="Id or name.")] = None,
+    customer: Annotated[str | None, typer.Option("--customer", help="Id or name.",
+                                                 autocompletion=customers)] = None,
     kind: Annotated[list[str] | None, typer.Option("--kind", help="Only this kind "
-                                                   "(repeatable).")] = None,
+                                                   "(repeatable).",
+                                                   autocompletion=visit_kinds)] = None,
     pending: Annotated[bool, typer.Option("--pending", help="Only visits not yet done.")]
     = False,
     done: Annotated[bool, typer.Option("--done", help="Only visits done.")] = False,
@@ -304,8 +315,8 @@ def due(
     within: WithinOpt = None,
     kind: Annotated[list[str] | None, typer.Option(
         "--kind", help="Only this kind (repeatable): complaint, repair, paid, survey, "
-        "routine, care, cadence, annual, response, report, resolve; followup or deadline.")]
-    = None,
+        "routine, care, cadence, annual, response, report, resolve; followup or deadline.",
+        autocompletion=due_kinds)] = None,
     owner: Annotated[str | None, typer.Option("--owner", help="Only what this person should "
                                               "do.")] = None,
     fail_on_overdue: Annotated[bool, typer.Option(
@@ -404,7 +415,8 @@ def service_log(
     ctx: typer.Context,
     customer: CustomerArg,
     description: Annotated[str, typer.Argument(help="What was done.")],
-    kind: Annotated[str, typer.Option("--type", help="repair, maintenance or paid.")],
+    kind: Annotated[str, typer.Option("--type", help="repair, maintenance or paid.",
+                                                    autocompletion=service_types)],
     fee: Annotated[float | None, typer.Option("--fee", help="What was charged.")] = None,
     at: AtOpt = None,
     by: Annotated[str | None, typer.Option("--by", help="Who did the work (default: you).")]
@@ -470,8 +482,10 @@ def service_void(
 @handle_errors
 def service_list(
     ctx: typer.Context,
-    customer: Annotated[str | None, typer.Option("--customer", help="Id or name.")] = None,
-    kind: Annotated[str | None, typer.Option("--type", help="repair, maintenance or paid.")]
+    customer: Annotated[str | None, typer.Option("--customer", help="Id or name.",
+                                                 autocompletion=customers)] = None,
+    kind: Annotated[str | None, typer.Option("--type", help="repair, maintenance or paid.",
+                                                    autocompletion=service_types)]
     = None,
     by: Annotated[str | None, typer.Option("--by", help="Only work done by this person.")]
     = None,
