@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from functools import cache
 from typing import Any
 
 from crmcli.dates import FIRST_YEAR, LAST_YEAR, parse_birthday, parse_day
@@ -45,22 +43,9 @@ def name_key(name: str) -> str:
 
 def name_keys(names: Sequence[str]) -> list[str]:
     """``name_key`` of many names, converted in one call (an import has thousands)."""
-    folded = ["".join(unicodedata.normalize("NFKC", name).casefold().split()) for name in names]
-    if "".join(folded).isascii():
-        return folded
-    # No key holds a line break (whitespace is dropped), so one conversion of the lines
-    # gives each key's; OpenCC's phrases never span a line break.
-    return _to_simplified()("\n".join(folded)).split("\n")
+    from crmcli.textfold import fold_all
 
-
-@cache
-def _to_simplified() -> Callable[[str], str]:
-    """OpenCC's Traditional → Simplified conversion (characters and phrases): the direction
-    in which characters merge (乾/幹 → 干), so both scripts fold to one key."""
-    import opencc
-
-    converter = opencc.OpenCC("t2s")
-    return lambda text: str(converter.convert(text))
+    return fold_all(list(names))
 
 
 def clean_text(value: str, field: str, *, multiline: bool = False) -> str | None:
