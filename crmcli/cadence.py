@@ -43,8 +43,9 @@ _MIN_DAYS = {"d": 1, "w": 7, "mo": 28}  # the shortest a unit can be, for SQL pr
 def _split(text: str) -> tuple[int, str]:
     match = _SPAN.match(text.strip().lower())
     if not match or int(match[1]) == 0:
-        raise BadInput(f"Cadence {text!r} is not a span such as 1w, 10d or 1mo; "
-                       "fix it with `crmcli policy set`.")
+        raise BadInput(_("Cadence {text!r} is not a span such as 1w, 10d or 1mo; fix "
+                         "it with `crmcli policy set`.").format(
+            text=text))
     return int(match[1]), match[2]
 
 
@@ -342,7 +343,7 @@ def public_holidays(region: str, first: date, last: date) -> list[Occasion]:
     """
     import holidays
 
-    country, _, subdivision = region.upper().partition("-")
+    country, _dash, subdivision = region.upper().partition("-")
     years = range(first.year - (1 if first.month == 1 else 0), last.year + 1)
     try:
         probe = holidays.country_holidays(country, subdiv=subdivision or None, years=())
@@ -351,8 +352,9 @@ def public_holidays(region: str, first: date, last: date) -> list[Occasion]:
             language=probe.default_language,
         )
     except NotImplementedError:
-        raise BadInput(f"policy region {region!r} has no holiday calendar; set another with "
-                       "`crmcli policy set region CN`.") from None
+        raise BadInput(_("policy region {region!r} has no holiday calendar; set "
+                         "another with `crmcli policy set region CN`.").format(
+            region=region)) from None
     label = getattr(calendar, "substituted_label", None)
     swap = str(label).split("%s")[0] if label else None
     found: list[Occasion] = []

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from crmcli.errors import DatabaseProblem
+from crmcli.i18n import _
 
 if TYPE_CHECKING:
     from crmcli.policy import PolicyHistory
@@ -416,14 +417,14 @@ def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
     """Open a crmcli database, upgrading its schema; ``create`` makes a new one (mode 0600)."""
     if not path.exists():
         if not create:
-            raise DatabaseProblem(
-                f"No database at {path}; create it with `crmcli --db {path} init` "
-                "(or check --db / CRMCLI_DB)."
-            )
+            raise DatabaseProblem(_("No database at {path}; create it with `crmcli "
+                                    "--db {path} init` (or check --db / CRMCLI_DB).").format(
+                path=path))
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     elif path.is_dir():
-        raise DatabaseProblem(f"{path} is a directory, not a crmcli database.")
+        raise DatabaseProblem(_("{path} is a directory, not a crmcli database.").format(
+            path=path))
     conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
     try:
         _configure(conn)
@@ -432,22 +433,26 @@ def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
         if app_id != APPLICATION_ID:
             tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
             if tables or not create:
-                raise DatabaseProblem(f"{path} is not a crmcli database.")
+                raise DatabaseProblem(_("{path} is not a crmcli database.").format(
+                    path=path))
         if version > LATEST:
-            raise DatabaseProblem(
-                f"{path} was written by a newer crmcli (schema {version}; this one knows "
-                f"{LATEST}); upgrade crmcli to use it."
-            )
+            raise DatabaseProblem(_("{path} was written by a newer crmcli (schema "
+                                    "{version}; this one knows {latest}); upgrade "
+                                    "crmcli to use it.").format(
+                path=path, version=version, latest=LATEST))
         if version < LATEST:
             if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0] != "wal":
-                raise DatabaseProblem(f"{path}: cannot switch the database to WAL mode.")
+                raise DatabaseProblem(_("{path}: cannot switch the database to WAL "
+                                        "mode.").format(
+                    path=path))
             migrate(conn)
         from crmcli.dates import use_site
 
         use_site(*site_settings(conn))
     except sqlite3.DatabaseError as exc:
         conn.close()
-        raise DatabaseProblem(f"{path} is not a usable SQLite database ({exc}).") from None
+        raise DatabaseProblem(_("{path} is not a usable SQLite database ({exc}).").format(
+            path=path, exc=exc)) from None
     except BaseException:
         conn.close()
         raise

@@ -10,6 +10,7 @@ from typing import Any
 
 from crmcli.dates import FIRST_YEAR, LAST_YEAR, parse_birthday, parse_day
 from crmcli.errors import BadInput
+from crmcli.i18n import _
 
 GRADES = ("A", "B", "C")
 TEXT_FIELDS = ("contact", "phone", "email", "address", "site", "unit", "segment", "note")
@@ -54,37 +55,42 @@ def clean_text(value: str, field: str, *, multiline: bool = False) -> str | None
     text = (text.replace("\r\n", "\n").replace("\r", "\n") if multiline
             else " ".join(text.split()))
     if _CONTROL.search(text):
-        raise BadInput(f"{field}: control characters are not allowed.")
+        raise BadInput(_("{field}: control characters are not allowed.").format(
+            field=field))
     if len(text) > MAX_TEXT:
-        raise BadInput(f"{field}: too long ({len(text)} characters; at most {MAX_TEXT}).")
+        raise BadInput(_("{field}: too long ({count} characters; at most {max_text}).").format(
+            field=field, count=len(text), max_text=MAX_TEXT))
     return text or None
 
 
 def clean_name(value: str) -> str:
     name = clean_text(value, "name")
     if not name:
-        raise BadInput("name: a customer needs a name.")
+        raise BadInput(_("name: a customer needs a name."))
     return name
 
 
 def clean_phone(value: str) -> str | None:
     phone = clean_text(value, "phone")
     if phone and not _PHONE.match(phone):
-        raise BadInput(f"phone: {phone!r} is not a phone number.")
+        raise BadInput(_("phone: {phone!r} is not a phone number.").format(
+            phone=phone))
     return phone
 
 
 def clean_email(value: str) -> str | None:
     email = clean_text(value, "email")
     if email and not _EMAIL.match(email):
-        raise BadInput(f"email: {email!r} is not an email address.")
+        raise BadInput(_("email: {email!r} is not an email address.").format(
+            email=email))
     return email
 
 
 def clean_grade(value: str) -> str:
     grade = value.strip().upper()
     if grade not in GRADES:
-        raise BadInput(f"grade: {value!r} is not a grade (A, B or C).")
+        raise BadInput(_("grade: {value!r} is not a grade (A, B or C).").format(
+            value=value))
     return grade
 
 
@@ -94,7 +100,8 @@ def clean_bool(value: str, field: str) -> bool:
         return True
     if lowered in _FALSE:
         return False
-    raise BadInput(f"{field}: {value!r} is not yes/no.")
+    raise BadInput(_("{field}: {value!r} is not yes/no.").format(
+        field=field, value=value))
 
 
 def clean_tags(values: list[str]) -> list[str]:
@@ -118,9 +125,11 @@ def parse_preferences(values: list[str]) -> dict[str, str]:
             try:
                 loaded = json.loads(text)
             except json.JSONDecodeError:
-                raise BadInput(f"preference: {text!r} is not a JSON object.") from None
+                raise BadInput(_("preference: {text!r} is not a JSON object.").format(
+                    text=text)) from None
             if not isinstance(loaded, dict):
-                raise BadInput(f"preference: {text!r} is not a JSON object.")
+                raise BadInput(_("preference: {text!r} is not a JSON object.").format(
+                    text=text))
             prefs.update({str(k): str(v) for k, v in loaded.items()})
             continue
         for pair in re.split(r"[;；]", text):
@@ -128,8 +137,9 @@ def parse_preferences(values: list[str]) -> dict[str, str]:
                 continue
             key, sep, val = pair.partition("=")
             if not sep or not key.strip():
-                raise BadInput(
-                    f"preference: {pair.strip()!r} is not KEY=VALUE (e.g. language=粵語).")
+                raise BadInput(_("preference: {value!r} is not KEY=VALUE (e.g. "
+                                 "language=粵語).").format(
+                    value=pair.strip()))
             prefs[clean_text(key, "preference") or ""] = clean_text(val, "preference") or ""
     return prefs
 
@@ -156,7 +166,8 @@ def clean_field(field: str, value: Any, now: datetime) -> Any:
         return clean_bool(value, field) if isinstance(value, str) else bool(value)
     if field in TEXT_FIELDS:
         return clean_text(value, field, multiline=field == "note")
-    raise BadInput(f"Unknown customer field {field!r}.")
+    raise BadInput(_("Unknown customer field {field!r}.").format(
+        field=field))
 
 
 class ColumnCleaner:
@@ -175,7 +186,8 @@ class ColumnCleaner:
 
     def __init__(self, field: str, now: datetime) -> None:
         if field not in CUSTOMER_FIELDS:
-            raise BadInput(f"Unknown customer field {field!r}.")
+            raise BadInput(_("Unknown customer field {field!r}.").format(
+                field=field))
         self.field = field
         self.now = now
         self.required = field == "name"

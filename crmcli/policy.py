@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from crmcli.errors import BadInput
+from crmcli.i18n import _
 
 CADENCE_OVERRIDE = re.compile(r"^cadence\.(tag|segment)\.(.+)$")
 _SPAN_TEXT = re.compile(r"^\d+\s*(d|w|mo)$")
@@ -92,24 +93,32 @@ def normalize(key: str, value: str) -> tuple[str, str]:
         value = value.replace(" ", "").lower()
         match = _SPAN_TEXT.match(value)
         if not match or int(re.sub(r"\D", "", value)) == 0:
-            raise BadInput(f"policy {key}: {value!r} is not a cadence (use 2w, 10d or 1mo).")
+            raise BadInput(_("policy {key}: {value!r} is not a cadence (use 2w, 10d or "
+                             "1mo).").format(
+                key=key, value=value))
         if int(re.sub(r"\D", "", value)) > _SPAN_MAX[match[1]]:
-            raise BadInput(f"policy {key}: {value!r} is more than 100 years.")
+            raise BadInput(_("policy {key}: {value!r} is more than 100 years.").format(
+                key=key, value=value))
         return key, value
     if key in _FLOAT_KEYS or key in _INT_KEYS:
         try:
             number = float(value) if key in _FLOAT_KEYS else int(value)
         except ValueError:
-            raise BadInput(f"policy {key}: {value!r} is not a number.") from None
+            raise BadInput(_("policy {key}: {value!r} is not a number.").format(
+                key=key, value=value)) from None
         if not math.isfinite(number) or number <= 0:  # nan and inf would break every timer
-            raise BadInput(f"policy {key}: must be a number greater than 0.")
+            raise BadInput(_("policy {key}: must be a number greater than 0.").format(
+                key=key))
         most = _UNIT_MAX[key.rsplit("_", 1)[1]]
         if number > most:
-            raise BadInput(f"policy {key}: at most {most:,} (100 years).")
+            raise BadInput(_("policy {key}: at most {most:,} (100 years).").format(
+                key=key, most=most))
         return key, str(number)
     if key in ("region",):
         if not re.fullmatch(r"[A-Za-z]{2}(-[A-Za-z0-9]+)?", value):
-            raise BadInput(f"policy region: {value!r} is not a country code (e.g. CN, HK, TW).")
+            raise BadInput(_("policy region: {value!r} is not a country code (e.g. CN, "
+                             "HK, TW).").format(
+                value=value))
         _check_region(value)
         return key, value.upper()
     if key == "language":
@@ -118,7 +127,8 @@ def normalize(key: str, value: str) -> tuple[str, str]:
 
         code = language(value)
         if code is None:
-            raise BadInput(f"policy language: {value!r} is not one of {', '.join(LANGUAGES)}.")
+            raise BadInput(_("policy language: {value!r} is not one of {values}.").format(
+                value=value, values=', '.join(LANGUAGES)))
         return key, code
     if key == "timezone":
         from crmcli.dates import zone_named
@@ -128,16 +138,19 @@ def normalize(key: str, value: str) -> tuple[str, str]:
     if key == "date_order":
         value = value.lower()
         if value not in ("dmy", "mdy", ""):
-            raise BadInput(f"policy date_order: {value!r} is not dmy or mdy.")
+            raise BadInput(_("policy date_order: {value!r} is not dmy or mdy.").format(
+                value=value))
         return key, value
     if key in ("area_manager", "department_head"):
         from crmcli.fields import clean_text
 
         name = clean_text(value, f"policy {key}")
         if not name:
-            raise BadInput(f"policy {key}: give a name.")
+            raise BadInput(_("policy {key}: give a name.").format(
+                key=key))
         return key, name
-    raise BadInput(f"Unknown policy setting {key!r}; `crmcli policy show` lists them.")
+    raise BadInput(_("Unknown policy setting {key!r}; `crmcli policy show` lists them.").format(
+        key=key))
 
 
 def apply(policy: Policy, key: str, value: str) -> Policy:

@@ -226,8 +226,8 @@ def test_a_complaint_follow_up_cannot_be_cancelled(cli: Cli) -> None:
     _closed_complaint(cli)
     code, out, err = cli("visit", "cancel", "1")
     assert (code, out) == (1, "")
-    assert err.startswith("Error: Visit #1 is the follow-up of complaint #1, which seed 004 "
-                          "requires")
+    assert err.startswith("Error: Visit #1 is the follow-up of complaint #1, which every "
+                          "complaint must have (回訪率100%)")
 
 
 # --- services ---------------------------------------------------------------------------------

@@ -369,10 +369,10 @@ def note_(ctx: typer.Context, complaint_id: IdArg,
 
     body = clean_text(text, "note", multiline=True)
     if not body:
-        raise BadInput("note: the note is empty.")
+        raise BadInput(_("note: the note is empty."))
     department = clean_text(referred_to, "--referred-to") if referred_to else None
     if referred_to is not None and not department:
-        raise BadInput("--referred-to: name the department.")
+        raise BadInput(_("--referred-to: name the department."))
     extra: dict[str, Any] = {"field": "referred_to", "new": department} if department else {}
     _act(ctx, complaint_id, "noted", at, by, fmt, _("noted"), body, referred_to=department,
          **extra)

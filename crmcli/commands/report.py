@@ -11,6 +11,7 @@ import typer
 
 from crmcli.commands._common import BomOpt, LimitOpt, handle_errors, state
 from crmcli.env import Env
+from crmcli.i18n import _
 from crmcli.render import Column, Format, json_value, render, table_value
 
 app = typer.Typer(help="Reports: monthly complaint analysis, quarterly evaluation.",
@@ -230,7 +231,8 @@ def monthly(
     env = app_state.env
     session = app_state.session()
     if by is not None and by not in reports.BREAKDOWNS:
-        raise BadInput(f"--by: {by!r} is not one of {', '.join(reports.BREAKDOWNS)}.")
+        raise BadInput(_("--by: {by!r} is not one of {values}.").format(
+            by=by, values=', '.join(reports.BREAKDOWNS)))
     year, number = parse_month(month or "this", session.now)
     tabular = fmt in (ReportFormat.csv, ReportFormat.tsv)  # the figures alone, or one --by
     report = reports.monthly(
@@ -326,15 +328,18 @@ def quarterly(
     else:
         match = _QUARTER.match(quarter.strip())
         if not match:
-            raise BadInput(f"--quarter: cannot read {quarter!r} (use 2026Q4).")
+            raise BadInput(_("--quarter: cannot read {quarter!r} (use 2026Q4).").format(
+                quarter=quarter))
         year, number = int(match[1]), int(match[2])
         if not FIRST_YEAR <= year <= LAST_YEAR:
-            raise BadInput(f"--quarter: {quarter!r} is out of range "
-                           f"(years {FIRST_YEAR}-{LAST_YEAR}).")
+            raise BadInput(_("--quarter: {quarter!r} is out of range (years "
+                             "{first_year}-{last_year}).").format(
+                quarter=quarter, first_year=FIRST_YEAR, last_year=LAST_YEAR))
     rows = reports.quarterly(session, year, number)
     if by is not None:
         if by not in ("segment", "grade"):
-            raise BadInput(f"--by: {by!r} is not segment or grade.")
+            raise BadInput(_("--by: {by!r} is not segment or grade.").format(
+                by=by))
         summary = reports.quarterly_summary(rows, by)
         columns = [Column(key, justify="left" if key == by else "right") for key in summary[0]
                    ] if summary else [Column(by)]
@@ -342,7 +347,8 @@ def quarterly(
         return
     key = sort.lstrip("-")
     if key not in reports.QUARTERLY_COLUMNS:
-        raise BadInput(f"--sort: {key!r} is not a column ({', '.join(reports.QUARTERLY_COLUMNS)}).")
+        raise BadInput(_("--sort: {key!r} is not a column ({values}).").format(
+            key=key, values=', '.join(reports.QUARTERLY_COLUMNS)))
     rows.sort(key=lambda r: (r[key] is None, r[key] if r[key] is not None else 0),
               reverse=sort.startswith("-"))
     if sort.startswith("-"):

@@ -255,7 +255,7 @@ def refer(
 
     department = clean_text(to, "--to")
     if not department:
-        raise BadInput("--to: name the department.")
+        raise BadInput(_("--to: name the department."))
     app_state = state(ctx)
     visit = followups.refer(app_state.session(), visit_id, department)
     if fmt is Format.table:

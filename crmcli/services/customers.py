@@ -161,7 +161,8 @@ def grade_problem(session: Session, grade: str | None, since: str | date | None,
 def add(session: Session, new: NewCustomer, *, allow_duplicate: bool = False) -> dict[str, Any]:
     problem = grade_problem(session, new.values.get("grade"), new.values.get("since"))
     if problem:
-        raise BadInput(f"--grade {new.values.get('grade')}: {problem}")
+        raise BadInput(_("--grade {value}: {problem}").format(
+            value=new.values.get('grade'), problem=problem))
     with transaction(session.conn):
         if not allow_duplicate:
             existing = duplicates_of(session, new.name)
@@ -294,7 +295,8 @@ def edit(session: Session, ref: str, changes: dict[str, Any],
                                     local_day(before["created_at"]))
             grade = changes.get("grade", before["grade"])
             if problem and (grade != before["grade"] or "since" in changes):
-                raise BadInput(f"--grade {grade}: {problem}")
+                raise BadInput(_("--grade {grade}: {problem}").format(
+                    grade=grade, problem=problem))
         for name, value in changes.items():
             old = before[name]
             if name == "preferences":

@@ -9,6 +9,7 @@ from pathlib import Path
 from crmcli import outcomes
 from crmcli.db import load_policies, transaction
 from crmcli.errors import BadInput, Conflict, CrmError
+from crmcli.i18n import _
 
 
 def backup(conn: sqlite3.Connection, target: Path, *, force: bool) -> int:
@@ -18,11 +19,14 @@ def backup(conn: sqlite3.Connection, target: Path, *, force: bool) -> int:
     never leaves a half-written file under the target's name.
     """
     if target.is_dir():
-        raise BadInput(f"{target} is a directory; give a file name.")
+        raise BadInput(_("{target} is a directory; give a file name.").format(
+            target=target))
     if target.exists() and not force:
-        raise Conflict(f"{target} exists; add --force to replace it.")
+        raise Conflict(_("{target} exists; add --force to replace it.").format(
+            target=target))
     if not target.parent.exists():
-        raise BadInput(f"{target.parent} does not exist.")
+        raise BadInput(_("{parent} does not exist.").format(
+            parent=target.parent))
     partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
     os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
     try:
@@ -33,8 +37,9 @@ def backup(conn: sqlite3.Connection, target: Path, *, force: bool) -> int:
         finally:
             copy.close()
         if faults:
-            raise CrmError(f"The database is damaged ({faults[0].splitlines()[-1]}); {target} "
-                           "was left as it was. `crmcli check` says more.")
+            raise CrmError(_("The database is damaged ({value}); {target} was left as "
+                             "it was. `crmcli check` says more.").format(
+                value=faults[0].splitlines()[-1], target=target))
         os.chmod(partial, 0o600)
         os.replace(partial, target)
     except BaseException:
@@ -60,7 +65,7 @@ def check(conn: sqlite3.Connection) -> list[str]:
     if damage:  # the checks below would only add noise, or fail on the same damage
         return [_damaged(conn, damage)]
     problems = []
-    for table, rowid, parent, _ in conn.execute("PRAGMA foreign_key_check"):
+    for table, rowid, parent, _key in conn.execute("PRAGMA foreign_key_check"):
         row = f"{table} row {rowid}" if rowid is not None else f"a {table} row"
         problems.append(f"{row} points to a missing {parent} row.")
     for (cid,) in conn.execute(
