@@ -21,7 +21,8 @@ LABELS = {
     "last_contact_at": N_("last contact"), "last_in_person_at": N_("last in-person visit"),
     "confidential": N_("confidential"), "created_at": N_("entered"),
     "updated_at": N_("last changed"), "complaints": N_("Complaints"), "visits": N_("Visits"),
-    "due": N_("Due"),
+    "due": N_("Due"), "address": N_("address"), "site": N_("site"),
+    "preferences": N_("preferences"), "email": N_("email"), "birthday": N_("birthday"),
 }
 
 
