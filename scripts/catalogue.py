@@ -85,7 +85,7 @@ def messages_in(source: str) -> Iterator[tuple[Message, int]]:
                     yield message, node.lineno
         elif isinstance(node, ast.Assign | ast.AnnAssign) and isinstance(
                 node.value, ast.Dict) and any(
-                isinstance(t, ast.Name) and t.id in ("COMMANDS", "HELP")
+                isinstance(t, ast.Name) and t.id in ("COMMANDS", "HELP", "LABELS")
                 for t in (node.targets if isinstance(node, ast.Assign) else [node.target])):
             for value in node.value.values:
                 text = _text(value)
