@@ -187,5 +187,7 @@ WORDS = (
     N_("complaint"), N_("repair"), N_("paid"), N_("maintenance"), N_("survey"), N_("routine"),
     N_("care"), N_("cadence"), N_("annual"), N_("response"), N_("report"), N_("resolve"),
     N_("followup"), N_("phone"), N_("wechat"), N_("in-person"), N_("email"), N_("letter"),
-    N_("visit"), N_("hotline"), N_("web"),
+    N_("visit"), N_("hotline"), N_("web"), N_("opened"), N_("responded"), N_("upgraded"),
+    N_("reopened"), N_("noted"), N_("reported"), N_("voided"), N_("edited"),
+    N_("followed_up"), N_("pending"),
 )

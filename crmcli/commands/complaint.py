@@ -468,7 +468,7 @@ def show(ctx: typer.Context, complaint_id: IdArg, fmt: FormatOpt = Format.table)
 
     fields = [{"field": c.key, "value": table_value(record.get(c.key))}
               for c in complaints.LIST_COLUMNS if record.get(c.key) not in (None, "", [], False)]
-    render(app_state.env, fields, [Column("field"), Column("value")], fmt,
+    render(app_state.env, fields, [Column("field", words=True), Column("value")], fmt,
            title=_("Complaint #{id} — {customer}").format(id=complaint_id,
                                                          customer=record["customer"]))
     app_state.env.out("")

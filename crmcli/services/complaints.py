@@ -40,14 +40,15 @@ LIST_COLUMNS = [
     Column("case", in_table=False), Column("resolution", in_table=False),
 ]
 LIST_COLUMNS_SHORT = [c for c in LIST_COLUMNS if c.in_table and c.key != "customer"]
-EVENT_COLUMNS = [Column("id", "entry", justify="right"), Column("at"), Column("action"),
+EVENT_COLUMNS = [Column("id", "entry", justify="right"), Column("at"),
+                 Column("action", words=True),
                  Column("by"), Column("note"), Column("level", in_table=False),
                  Column("reason", in_table=False), Column("to", in_table=False),
                  Column("automatic", in_table=False), Column("voided", in_table=False),
                  Column("field", in_table=False), Column("old", in_table=False),
                  Column("new", in_table=False)]
-TIMER_COLUMNS = [Column("timer"), Column("started_at", "started"), Column("due"),
-                 Column("met_at", "met"), Column("state")]
+TIMER_COLUMNS = [Column("timer", words=True), Column("started_at", "started"), Column("due"),
+                 Column("met_at", "met"), Column("state", words=True)]
 _FIX = {
     "reported": "",
     "responded": "reopen it first (crmcli complaint reopen {id} --reason …)",
