@@ -310,8 +310,8 @@ def test_a_wide_table_fits_the_terminal_without_breaking_values(
 def test_the_fit_gives_narrow_needs_first_and_keeps_fixed_widths() -> None:
     from crmcli.render import fit
 
-    shown, sizes = fit(["id", "name", "note", "due"], [["12345", "王小明", "x" * 200, "2026-11-20"]],
-                       [True, False, False, True], 60)
+    row = ["12345", "王小明", "x" * 200, "2026-11-20"]
+    shown, sizes = fit(["id", "name", "note", "due"], [row], [True, False, False, True], 60)
     assert shown == [0, 1, 2, 3]
     assert sizes[0] == 5 and sizes[3] == 10 and sizes[1] == 6  # whole, whole, whole
     assert sum(sizes) + 2 * 3 == 60  # the note takes the rest
