@@ -265,7 +265,15 @@ class _Builder:
 
 def build(conn: sqlite3.Connection, as_of: datetime, seed: int = 2026, customers: int = 200
           ) -> None:
-    """Fill an empty crmcli database with a sample site as of ``as_of``."""
+    """Fill an empty crmcli database with a sample site as of ``as_of``, in one transaction:
+    an interrupted `init --sample` leaves an empty database, which it can fill again."""
+    with transaction(conn):
+        _fill(conn, as_of, seed, customers)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.execute("VACUUM")
+
+
+def _fill(conn: sqlite3.Connection, as_of: datetime, seed: int, customers: int) -> None:
     from crmcli.services import complaints
 
     builder = _Builder(conn, as_of, seed)
@@ -286,5 +294,3 @@ def build(conn: sqlite3.Connection, as_of: datetime, seed: int = 2026, customers
             builder.service(builder.rng.choice(present), day)
         day += timedelta(days=1)
     complaints.sweep(Session(conn, builder.as_of, "system"), dry_run=False)
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.execute("VACUUM")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -85,7 +86,7 @@ def messages_in(source: str) -> Iterator[tuple[Message, int]]:
                     yield message, node.lineno
         elif isinstance(node, ast.Assign | ast.AnnAssign) and isinstance(
                 node.value, ast.Dict) and any(
-                isinstance(t, ast.Name) and t.id in ("COMMANDS", "HELP", "LABELS")
+                isinstance(t, ast.Name) and t.id.endswith(("COMMANDS", "HELP", "LABELS"))
                 for t in (node.targets if isinstance(node, ast.Assign) else [node.target])):
             for value in node.value.values:
                 text = _text(value)
@@ -96,11 +97,15 @@ def messages_in(source: str) -> Iterator[tuple[Message, int]]:
 
 
 def extract() -> dict[Message, list[tuple[str, int]]]:
-    """Every message of the package, with where it occurs."""
+    """Every message of the package, with where it occurs (a text with no Latin letter, such
+    as a form's own Chinese name, is a name and not a message)."""
     found: dict[Message, list[tuple[str, int]]] = {}
     for path in sorted(PACKAGE.rglob("*.py")):
         relative = str(path.relative_to(ROOT))
         for message, line in messages_in(path.read_text(encoding="utf-8")):
+            text = message if isinstance(message, str) else message[0]
+            if not re.search("[A-Za-z]", text):
+                continue
             found.setdefault(message, []).append((relative, line))
     return found
 

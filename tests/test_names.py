@@ -77,7 +77,7 @@ def test_an_older_file_gets_its_name_keys_folded(tmp_path: object) -> None:
     conn = sqlite3.connect(":memory:")
     conn.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT, name_key TEXT)")
     conn.execute("INSERT INTO customers VALUES (1, '謝麗華', '謝麗華'), (2, 'ACME', 'acme')")
-    MIGRATIONS[5](conn)
+    next(m for m in MIGRATIONS if m.__name__.endswith("name_key_folds_chinese_script"))(conn)
     assert conn.execute("SELECT name_key FROM customers ORDER BY id").fetchall() == [
         ("谢丽华",), ("acme",)]
 

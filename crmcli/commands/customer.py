@@ -12,6 +12,8 @@ from crmcli.commands._common import (
     CustomerArg,
     FormatOpt,
     LimitOpt,
+    ListFormatOpt,
+    OutputOpt,
     ReasonOpt,
     RevealOpt,
     customers,
@@ -33,6 +35,7 @@ LIST_COLUMNS = [
     Column("tags"), Column("since"), Column("birthday", in_table=False),
     Column("confidential", "conf."),
     Column("preferences", in_table=False), Column("note", in_table=False),
+    Column("sensitive_note", in_table=False), Column("masked", in_table=False),
     Column("last_contact_at", "last contact"),
     Column("created_at", in_table=False), Column("updated_at", in_table=False),
 ]
@@ -51,6 +54,8 @@ BirthdayOpt = Annotated[
 ]
 TagOpt = Annotated[list[str] | None, typer.Option("--tag", help="A tag (repeatable).")]
 NoteOpt = Annotated[str | None, typer.Option("--note")]
+SensitiveNoteOpt = Annotated[str | None, typer.Option(
+    "--sensitive-note", help="Health, handicap, diet…: masked for everyone unless revealed.")]
 PrefOpt = Annotated[
     list[str] | None,
     typer.Option("--preference", help="KEY=VALUE, e.g. language=粵語 (repeatable)."),
@@ -95,9 +100,11 @@ def add(
     birthday: BirthdayOpt = None,
     tag: TagOpt = None,
     note: NoteOpt = None,
+    sensitive_note: SensitiveNoteOpt = None,
     preference: PrefOpt = None,
     confidential: Annotated[
-        bool, typer.Option("--confidential", help="Mask phone, email and address in output.")
+        bool, typer.Option("--confidential",
+                           help="Mask phone, email, address and unit in output.")
     ] = False,
     allow_duplicate: Annotated[
         bool, typer.Option("--allow-duplicate", help="Add even if the name is already on file.")
@@ -116,7 +123,7 @@ def add(
     values = _values(
         session.now, contact=contact, phone=phone, email=email, address=address, site=site,
         unit=unit, segment=segment, grade=grade, since=since, birthday=birthday, note=note,
-        preferences=preference,
+        sensitive_note=sensitive_note, preferences=preference,
     )
     if confidential:
         values["confidential"] = True
@@ -152,8 +159,9 @@ def list_(
     limit: LimitOpt = None,
     reveal: RevealOpt = False,
     reason: ReasonOpt = None,
-    fmt: FormatOpt = Format.table,
-    bom: BomOpt = False,
+    fmt: ListFormatOpt = Format.table,
+    bom: BomOpt = None,
+    output: OutputOpt = None,
 ) -> None:
     """List customers (confidential details masked unless revealed, which is logged).
 
@@ -189,7 +197,8 @@ def show(
     found = customers.find(session, customer)
     if reveal:
         customers.log_access(session, [found["id"]], "show", reason or "")
-    elif found["confidential"]:
+        found = customers.revealed(found)
+    else:
         found = customers.public(found)
     profile.render_profile(app_state.env, session, found, fmt)
 
@@ -213,16 +222,22 @@ def edit(
     tag: TagOpt = None,
     untag: Annotated[list[str] | None, typer.Option("--untag", help="Remove a tag.")] = None,
     note: NoteOpt = None,
+    sensitive_note: SensitiveNoteOpt = None,
     preference: PrefOpt = None,
     confidential: Annotated[
-        bool | None, typer.Option("--confidential/--not-confidential", show_default=False)
+        bool | None, typer.Option("--confidential/--not-confidential", show_default=False,
+                                  help="--not-confidential needs --reason (logged).")
     ] = None,
+    reason: Annotated[str | None, typer.Option(
+        "--reason", help="Why confidentiality is lifted (written to the access log).")] = None,
     allow_duplicate: Annotated[bool, typer.Option("--allow-duplicate")] = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Change a customer's details; every change is kept with who and when.
 
     Example: crmcli customer edit 王小明 --grade B --tag VIP --phone 13900139000
+
+    Example: crmcli customer edit 李秘密 --not-confidential --reason "業主書面同意公開"
     """
     from crmcli import fields
     from crmcli.services import customers
@@ -232,14 +247,14 @@ def edit(
     changes = _values(
         session.now, name=name, contact=contact, phone=phone, email=email, address=address,
         site=site, unit=unit, segment=segment, grade=grade, since=since, birthday=birthday,
-        note=note, preferences=preference,
+        note=note, sensitive_note=sensitive_note, preferences=preference,
     )
     if confidential is not None:
         changes["confidential"] = confidential
     changes["_allow_duplicate"] = allow_duplicate
     updated, changed = customers.edit(
         session, customer, changes, add_tags=fields.clean_tags(tag or []),
-        remove_tags=fields.clean_tags(untag or []),
+        remove_tags=fields.clean_tags(untag or []), reason=reason,
     )
     text = (confirmation(_("Updated customer #{id} {name}: {fields}.").format(
         id=updated["id"], name=updated["name"], fields=", ".join(changed)), session.now)
@@ -253,7 +268,7 @@ def edit(
 def history(
     ctx: typer.Context,
     customer: CustomerArg,
-    fmt: FormatOpt = Format.table,
+    fmt: ListFormatOpt = Format.table, output: OutputOpt = None,
 ) -> None:
     """List every change made to a customer's record: field, old and new value, who, when.
 
@@ -272,7 +287,8 @@ def history(
 @handle_errors
 def import_(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="A UTF-8 CSV whose header uses the field names.")],
+    file: Annotated[Path, typer.Argument(
+        help="A UTF-8 CSV, or an Excel .xlsx (first sheet), whose header uses the field names.")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check every row; write nothing.")]
     = False,
     skip_existing: Annotated[
@@ -285,10 +301,12 @@ def import_(
         bool, typer.Option("--allow-duplicate", help="Add rows even if the name is on file.")
     ] = False,
 ) -> None:
-    """Import customers from CSV: every row is checked first; nothing is written unless all good.
+    """Import customers from CSV or xlsx: every row is checked first; nothing is written unless
+    all are good.
 
     Columns: name, contact, phone, email, address, site, unit, segment, grade, tags, since,
-    birthday, preferences, note, confidential.
+    birthday, preferences, note, sensitive_note, confidential (and masked, as export writes
+    it: masked values never replace what is stored).
 
     Example: crmcli customer import tenants.csv --dry-run
     """
@@ -310,9 +328,14 @@ def import_(
     if dry_run:
         app_state.env.out(_("Checked {file}: all rows are good ({counts}); nothing "
                             "written.").format(file=file, counts=counts))
-        return
-    app_state.env.out(confirmation(_("Imported {file}: {counts}.").format(
-        file=file, counts=counts), session.now))
+    else:
+        app_state.env.out(confirmation(_("Imported {file}: {counts}.").format(
+            file=file, counts=counts), session.now))
+    verb = _("would keep") if dry_run else _("kept")
+    for line, customer_id, names in plan.kept:
+        app_state.env.out(_("  line {line}: customer #{id}: {verb} the stored {fields} (masked "
+                            "in the file).").format(line=line, id=customer_id, verb=verb,
+                                                    fields=", ".join(names)))
 
 
 def _progress(app_state: Any, label: str) -> Any:
@@ -344,9 +367,11 @@ def export(
     segment: SegmentOpt = None,
     reveal: RevealOpt = False,
     reason: ReasonOpt = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="csv (default), tsv, json, jsonl.")]
-    = Format.csv,
-    bom: BomOpt = False,
+    fmt: Annotated[Format, typer.Option("--format", "-f",
+                                        help="csv (default), tsv, json, jsonl, xlsx.")
+                   ] = Format.csv,
+    bom: BomOpt = None,
+    output: OutputOpt = None,
 ) -> None:
     """Export the customer file as CSV; confidential details need --reveal.
 
@@ -373,7 +398,7 @@ def access_log(
     customer: Annotated[str | None, typer.Option("--customer", help="Only this customer.",
                                                  autocompletion=customers)] = None,
     limit: LimitOpt = None,
-    fmt: FormatOpt = Format.table,
+    fmt: ListFormatOpt = Format.table, output: OutputOpt = None,
 ) -> None:
     """List who revealed confidential customer details, when and why (newest first).
 

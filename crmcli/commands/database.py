@@ -23,10 +23,13 @@ def init(
         bool, typer.Option("--sample", help="Fill it with a realistic sample site as of today.")
     ] = False,
     seed: Annotated[int, typer.Option("--seed", help="Random seed of the sample.")] = 2026,
+    site_name: Annotated[str | None, typer.Option(
+        "--site-name", help="The site's name in the head office's reports (default: the "
+        "file's name without .db).")] = None,
 ) -> None:
     """Create the database (mode 0600), or bring an existing one up to the current schema.
 
-    Example: crmcli --db site.db init --sample
+    Example: crmcli --db site.db init --sample --site-name 華信大廈
     """
     import os
 
@@ -34,12 +37,12 @@ def init(
     from crmcli.db import LATEST, migrate
     from crmcli.errors import Conflict
     from crmcli.i18n import locale_language, normalize, use_policy
-    from crmcli.services import policy
+    from crmcli.services import policy as policy_service
 
     app_state = state(ctx)
     path = app_state.db_path
     existed = path.exists() and path.stat().st_size > 0  # an empty file is made, not checked
-    session = app_state.session(create=True)
+    session = app_state.session(create=True)  # closed when the command ends
     conn = session.conn
     if sample:
         from crmcli import sample as sample_data
@@ -50,9 +53,11 @@ def init(
         sample_data.build(conn, app_state.env.clock(), seed=seed)
     else:
         migrate(conn)
+    if site_name is not None or not existed:
+        policy_service.set_value(session, "site_name", site_name or path.stem or path.name)
     # The site's language: what the person setting it up asked for, else their locale.
     language = normalize(os.environ.get("CRMCLI_LANG", "")) or locale_language()
-    if policy.set_default(session, "language", language):
+    if policy_service.set_default(session, "language", language):
         use_policy(language)
     if sample:
         app_state.env.out(_("Created {path} with a sample site as of {now}.").format(

@@ -13,6 +13,8 @@ from crmcli.commands._common import (
     CustomerArg,
     FormatOpt,
     LimitOpt,
+    ListFormatOpt,
+    OutputOpt,
     customers,
     due_kinds,
     handle_errors,
@@ -282,8 +284,9 @@ def list_(
     = False,
     month: MonthOpt = None,
     limit: LimitOpt = None,
-    fmt: FormatOpt = Format.table,
-    bom: BomOpt = False,
+    fmt: ListFormatOpt = Format.table,
+    bom: BomOpt = None,
+    output: OutputOpt = None,
 ) -> None:
     """List visits: the follow-up register (回訪記錄).
 
@@ -324,8 +327,9 @@ def due(
     summary: Annotated[bool, typer.Option(
         "--summary", help="Only the counts of what is overdue and due, by kind and by owner "
         "(for a cron mail).")] = False,
-    fmt: FormatOpt = Format.table,
-    bom: BomOpt = False,
+    fmt: ListFormatOpt = Format.table,
+    bom: BomOpt = None,
+    output: OutputOpt = None,
 ) -> None:
     """What is overdue or due today (for cron).
 
@@ -391,7 +395,8 @@ def _summary(app_state: AppState, lines: list[str], late: bool, *, table: bool) 
 @handle_errors
 def care(ctx: typer.Context, within: Annotated[str, typer.Option(
         "--within", help="Look this far ahead (7d, 2w, 1mo), to the end of that day.")] = "7d",
-         fmt: FormatOpt = Format.table, bom: BomOpt = False) -> None:
+         fmt: ListFormatOpt = Format.table, bom: BomOpt = None,
+    output: OutputOpt = None) -> None:
     """Birthdays, anniversaries and holidays ahead.
 
     For greetings in time (生日祝福、節日問候): customers' birthdays (with or without a year),
@@ -491,8 +496,9 @@ def service_list(
     = None,
     month: MonthOpt = None,
     limit: LimitOpt = None,
-    fmt: FormatOpt = Format.table,
-    bom: BomOpt = False,
+    fmt: ListFormatOpt = Format.table,
+    bom: BomOpt = None,
+    output: OutputOpt = None,
 ) -> None:
     """List the work log.
 
