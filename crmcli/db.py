@@ -309,13 +309,7 @@ def m005_site_clock_and_corrections(conn: sqlite3.Connection) -> None:
         ) WITHOUT ROWID;
         """,
     )
-    from crmcli.textfold import fold
-
-    for (category,) in conn.execute(
-            "SELECT category FROM complaints WHERE category IS NOT NULL GROUP BY category "
-            "ORDER BY min(opened_at)").fetchall():
-        conn.execute("INSERT OR IGNORE INTO complaint_categories VALUES (?, ?)",
-                     (fold(category), category))
+    remember_categories(conn)
     # The rules changed (the report to the head outlives closing; deadlines on the minute):
     # every stored outcome is worked out again, and a closed complaint whose report is still
     # owed needs attention; unclosed ones are looked at afresh by the next sweep.
@@ -323,6 +317,17 @@ def m005_site_clock_and_corrections(conn: sqlite3.Connection) -> None:
 
     outcomes.rebuild(conn, load_policies(conn))
     outcomes.reset_attention(conn)
+
+
+def remember_categories(conn: sqlite3.Connection) -> None:
+    """Record the first spelling of every category in use (for files written in bulk)."""
+    from crmcli.textfold import fold
+
+    for (category,) in conn.execute(
+            "SELECT category FROM complaints WHERE category IS NOT NULL GROUP BY category "
+            "ORDER BY min(opened_at)").fetchall():
+        conn.execute("INSERT OR IGNORE INTO complaint_categories VALUES (?, ?)",
+                     (fold(category), category))
 
 
 def site_settings(conn: sqlite3.Connection) -> tuple[str, str]:
