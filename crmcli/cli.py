@@ -94,15 +94,72 @@ class _Formatter(_HelpFormatter):  # type: ignore[misc]
 
         self.write(f"{'':>{self.current_indent}}{_(heading + ':')}\n")
 
-    def write_dl(self, rows: Any, *args: Any, **kwargs: Any) -> None:
+    def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
         from crmcli.i18n import _, language
 
-        if language() != "en":  # the notes Click adds to an option's help: [default: x; required]
-            label = _("default:")
-            label += "" if label.endswith("：") else " "
-            rows = [(term, text.replace("[default: ", "[" + label)
-                     .replace("required]", _("required") + "]")) for term, text in rows]
-        super().write_dl(rows, *args, **kwargs)
+        if language() == "en":
+            super().write_dl(rows, col_max, col_spacing)
+            return
+        # The notes Click adds to an option's help ([default: x; required]) in the language,
+        # and Chinese wrapped by its display width (Click counts characters).
+        label = _("default:")
+        label += "" if label.endswith("：") else " "
+        rows = [(term, text.replace("[default: ", "[" + label)
+                 .replace("required]", _("required") + "]")) for term, text in rows]
+        first_col = min(max((_columns(term) for term, _text in rows), default=0),
+                        col_max) + col_spacing
+        for term, text in rows:
+            self.write(f"{'':>{self.current_indent}}{term}")
+            if not text:
+                self.write("\n")
+                continue
+            if _columns(term) <= first_col - col_spacing:
+                self.write(" " * (first_col - _columns(term)))
+            else:
+                self.write("\n" + " " * (first_col + self.current_indent))
+            lines = _wrap(text, max(self.width - first_col - self.current_indent - 2, 10))
+            self.write(lines[0] + "\n")
+            for line in lines[1:]:
+                self.write(" " * (first_col + self.current_indent) + line + "\n")
+
+    def write_text(self, text: str) -> None:
+        from crmcli.i18n import language
+
+        if language() == "en" or text.isascii():
+            super().write_text(text)
+            return
+        indent = " " * self.current_indent
+        paragraphs = [_wrap(paragraph, max(self.width - self.current_indent, 20))
+                      for paragraph in text.split("\n\n")]
+        self.write("\n\n".join("\n".join(indent + line for line in lines)
+                               for lines in paragraphs) + "\n")
+
+
+def _columns(text: str) -> int:
+    """Display width: CJK characters take two columns."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """Text broken into lines of at most ``width`` columns: between words of Latin text, or
+    between any two Chinese characters (never before closing punctuation)."""
+    import re
+
+    tokens = re.findall(r"\s+|[!-~]+|.", " ".join(text.split()))
+    lines: list[str] = []
+    line = ""
+    for token in tokens:
+        if token.isspace():
+            if line:
+                line += " "
+            continue
+        if line and _columns(line.rstrip() + token) > width and token not in "，。；：、）」』":
+            lines.append(line.rstrip())
+            line = ""
+        line += token
+    return [*lines, line.rstrip()] if line or not lines else lines
 
 
 _ContextBase: type[Any] = TyperCommand.context_class

@@ -175,3 +175,14 @@ def test_usage_errors_in_the_language(cli: Cli, monkeypatch: pytest.MonkeyPatch)
             main()
         assert stop.value.code == 2
         assert err.getvalue() == expected
+
+
+@pytest.mark.parametrize("language", ["zh-Hant", "zh-Hans"])
+def test_chinese_help_is_wrapped_by_display_width(cli: Cli, monkeypatch: pytest.MonkeyPatch,
+                                                  language: str) -> None:
+    from wcwidth import wcswidth
+
+    monkeypatch.setenv("CRMCLI_LANG", language)
+    for args in (["--help"], ["visit", "due", "--help"], ["customer", "add", "--help"]):
+        out = cli.ok(*args)
+        assert max(wcswidth(line) for line in out.splitlines()) <= 80, args
