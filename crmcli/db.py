@@ -488,10 +488,9 @@ def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
     made = False
     if not path.exists():
         if not create:
-            raise DatabaseProblem(
-                f"No database at {path}; create it with `crmcli --db {path} init` "
-                "(or check --db / CRMCLI_DB)."
-            )
+            raise DatabaseProblem(_("No database at {path}; create it with `crmcli "
+                                    "--db {path} init` (or check --db / CRMCLI_DB).").format(
+                path=path))
         try:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
@@ -500,13 +499,16 @@ def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
 
             why = (f"the folder {path.parent} is not writable by you"
                    if exc.errno in (errno.EACCES, errno.EPERM) else os_reason(exc))
-            raise DatabaseProblem(f"Cannot create {path}: {why}.") from None
+            raise DatabaseProblem(_("Cannot create {path}: {why}.").format(
+                path=path, why=why)) from None
         made = True
     elif path.is_dir():
-        raise DatabaseProblem(f"{path} is a directory, not a crmcli database.")
+        raise DatabaseProblem(_("{path} is a directory, not a crmcli database.").format(
+            path=path))
     elif not path.is_file():
-        raise DatabaseProblem(f"{path} is not a regular file (a device or a pipe), not a crmcli "
-                              "database.")
+        raise DatabaseProblem(_("{path} is not a regular file (a device or a pipe), "
+                                "not a crmcli database.").format(
+            path=path))
     elif create and path.stat().st_size == 0:
         _private(path)  # an empty file is made into a database now: private, like a new one
     try:
@@ -537,9 +539,10 @@ def _open(path: Path, *, create: bool) -> sqlite3.Connection:
                 path=path, version=version, latest=LATEST))
         if version < LATEST:
             if read_only:
-                raise DatabaseProblem(
-                    f"{path} needs an upgrade to schema {LATEST}, and you cannot write to it "
-                    "(or to its folder); run crmcli once as someone who can.")
+                raise DatabaseProblem(_("{path} needs an upgrade to schema {latest}, "
+                                        "and you cannot write to it (or to its "
+                                        "folder); run crmcli once as someone who can.").format(
+                    path=path, latest=LATEST))
             if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0] != "wal":
                 raise DatabaseProblem(_("{path}: cannot switch the database to WAL "
                                         "mode.").format(
@@ -561,14 +564,18 @@ def _open(path: Path, *, create: bool) -> sqlite3.Connection:
         conn.close()
         text = str(exc)
         if "full" in text:
-            raise DatabaseProblem(f"The disk is full; {path} was left as it was.") from None
+            raise DatabaseProblem(_("The disk is full; {path} was left as it was.").format(
+                path=path)) from None
         if "locked" in text or "busy" in text:
-            raise DatabaseProblem(f"{path} is busy (another crmcli holds it); try again in a "
-                                  "moment.") from None
+            raise DatabaseProblem(_("{path} is busy (another crmcli holds it); try "
+                                    "again in a moment.").format(
+                path=path)) from None
         if "readonly" in text or "unable to open" in text:
-            raise DatabaseProblem(f"Cannot write {path} or its folder (permissions, or a "
-                                  "read-only file system).") from None
-        raise DatabaseProblem(f"{path} is not a usable SQLite database ({exc}).") from None
+            raise DatabaseProblem(_("Cannot write {path} or its folder (permissions, "
+                                    "or a read-only file system).").format(
+                path=path)) from None
+        raise DatabaseProblem(_("{path} is not a usable SQLite database ({exc}).").format(
+            path=path, exc=exc)) from None
     except BaseException:
         conn.close()
         raise
@@ -594,32 +601,36 @@ def connect_readonly(path: Path) -> sqlite3.Connection:
     left as it is. Raises DatabaseProblem with the reason the file cannot be read.
     """
     if not path.exists():
-        raise DatabaseProblem("no such file")
+        raise DatabaseProblem(_("no such file"))
     if path.is_dir():
-        raise DatabaseProblem("a directory, not a database file")
+        raise DatabaseProblem(_("a directory, not a database file"))
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
                                isolation_level=None, timeout=READ_BUSY_TIMEOUT_MS / 1000)
     except sqlite3.Error as exc:
-        raise DatabaseProblem(f"cannot be opened read-only ({exc})") from None
+        raise DatabaseProblem(_("cannot be opened read-only ({exc})").format(
+            exc=exc)) from None
     try:
         conn.execute(f"PRAGMA busy_timeout = {READ_BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA query_only = ON")
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
         version = schema_version(conn)
         if app_id != APPLICATION_ID:
-            raise DatabaseProblem("not a crmcli database")
+            raise DatabaseProblem(_("not a crmcli database"))
         if version > LATEST:
-            raise DatabaseProblem(f"written by a newer crmcli (schema {version}; this one "
-                                  f"reads up to {LATEST}); upgrade crmcli at the head office")
+            raise DatabaseProblem(_("written by a newer crmcli (schema {version}; this "
+                                    "one reads up to {latest}); upgrade crmcli at the "
+                                    "head office").format(
+                version=version, latest=LATEST))
         if version < LATEST:
             conn = _upgraded_copy(conn, version)
     except sqlite3.DatabaseError as exc:
         conn.close()  # the copy's failures are DatabaseProblem already
         text = str(exc)
         if "locked" in text or "busy" in text:
-            raise DatabaseProblem("locked by another program; try again later") from None
-        raise DatabaseProblem(f"not a usable SQLite database ({text})") from None
+            raise DatabaseProblem(_("locked by another program; try again later")) from None
+        raise DatabaseProblem(_("not a usable SQLite database ({text})").format(
+            text=text)) from None
     except BaseException:
         conn.close()
         raise
@@ -637,13 +648,14 @@ def _upgraded_copy(conn: sqlite3.Connection, version: int) -> sqlite3.Connection
         migrate(memory)
     except sqlite3.DatabaseError as exc:
         memory.close()
-        raise DatabaseProblem(
-            f"older schema {version} that could not be read in memory ({exc}); open it "
-            "once with crmcli to upgrade it") from None
+        raise DatabaseProblem(_("older schema {version} that could not be read in "
+                                "memory ({exc}); open it once with crmcli to upgrade it").format(
+            version=version, exc=exc)) from None
     except MemoryError:
         memory.close()
-        raise DatabaseProblem(f"older schema {version}, too large to read in memory; open "
-                              "it once with crmcli to upgrade it") from None
+        raise DatabaseProblem(_("older schema {version}, too large to read in memory; "
+                                "open it once with crmcli to upgrade it").format(
+            version=version)) from None
     return memory
 
 

@@ -149,8 +149,8 @@ def normalize(key: str, value: str) -> tuple[str, str]:
         return key, value
     if key == "checkpoints":
         if value not in CHECKPOINTERS:
-            raise BadInput(f"policy checkpoints: {value!r} is not one of "
-                           f"{', '.join(CHECKPOINTERS)}.")
+            raise BadInput(_("policy checkpoints: {value!r} is not one of {values}.").format(
+                value=value, values=', '.join(CHECKPOINTERS)))
         return key, value
     if key in ("area_manager", "department_head", "site_name"):
         from crmcli.fields import clean_text

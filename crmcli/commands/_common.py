@@ -171,9 +171,12 @@ def _with_output(app_state: AppState, fn: Callable[P, R], *args: P.args,
 
     fmt, output = str(kwargs.get("fmt", "")), kwargs.get("output")
     if fmt in FILE_FORMATS and "output" not in kwargs:
-        raise BadInput(f"--format {fmt} is for lists and reports; use table or json here.")
+        raise BadInput(_("--format {fmt} is for lists and reports; use table or json "
+                         "here.").format(
+            fmt=fmt))
     if fmt in FILE_FORMATS and output is None:
-        raise BadInput(f"--format {fmt} writes a file: add --output FILE.{fmt}.")
+        raise BadInput(_("--format {fmt} writes a file: add --output FILE.{fmt}.").format(
+            fmt=fmt))
     if "bom" in kwargs and kwargs["bom"] is None:  # csv to a file is most often for Excel
         kwargs["bom"] = output is not None and fmt == "csv"
     if not isinstance(output, Path):

@@ -271,7 +271,7 @@ def monthly(
         return
     if by is not None:
         if fmt is ReportFormat.html:
-            raise BadInput("--format html prints the whole analysis; leave out --by.")
+            raise BadInput(_("--format html prints the whole analysis; leave out --by."))
         rows = report.breakdowns[by]
         columns = [Column(by), *(Column(k, justify="right") for k in
                                  ("opened", "major", "escalated", "closed", "breached",

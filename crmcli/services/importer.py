@@ -70,24 +70,28 @@ def _load(path: Path) -> bytes:
         raise BadInput(_("{path}: no such file.").format(
             path=path)) from None
     except OSError as exc:
-        raise BadInput(f"{path}: cannot read it ({exc.strerror}).") from None
+        raise BadInput(_("{path}: cannot read it ({strerror}).").format(
+            path=path, strerror=exc.strerror)) from None
     try:
         kind = os.fstat(fd).st_mode
         if not stat.S_ISREG(kind):
             what = ("a folder" if stat.S_ISDIR(kind) else "a pipe" if stat.S_ISFIFO(kind)
                     else "a device" if stat.S_ISCHR(kind) or stat.S_ISBLK(kind)
                     else "not a regular file")
-            raise BadInput(f"{path}: {what}, not a CSV file; save the rows to a file "
-                           "and import that.")
+            raise BadInput(_("{path}: {what}, not a CSV file; save the rows to a file "
+                             "and import that.").format(
+                path=path, what=what))
         with os.fdopen(os.dup(fd), "rb") as file:
             data = file.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        raise BadInput(f"{path}: cannot read it ({exc.strerror}).") from None
+        raise BadInput(_("{path}: cannot read it ({strerror}).").format(
+            path=path, strerror=exc.strerror)) from None
     finally:
         os.close(fd)
     if len(data) > MAX_FILE_BYTES:
-        raise BadInput(f"{path}: larger than {MAX_FILE_BYTES // 2**20} MB, the most one import "
-                       "takes; split it into several files.")
+        raise BadInput(_("{path}: larger than {value} MB, the most one import takes; "
+                         "split it into several files.").format(
+            path=path, value=MAX_FILE_BYTES // 2**20))
     return data
 
 
@@ -122,7 +126,8 @@ def _records(path: Path, text: str) -> Iterator[tuple[int, list[str]]]:
         except csv.Error as exc:
             what = (f"a cell longer than {MAX_CELL:,} characters" if "field limit" in str(exc)
                     else str(exc))
-            raise BadInput(f"{path}: line {start}: {what} (an unterminated quote?).") from None
+            raise BadInput(_("{path}: line {start}: {what} (an unterminated quote?).").format(
+                path=path, start=start, what=what)) from None
         yield start, cells
         start = reader.line_num + 1
 
@@ -197,7 +202,8 @@ def _read_xlsx(path: Path, data: bytes
 
     numbered = list(read_rows(path, data))
     if not numbered:
-        raise BadInput(f"{path}: the workbook's first sheet is empty.")
+        raise BadInput(_("{path}: the workbook's first sheet is empty.").format(
+            path=path))
     header = _header(path, numbered[0][1])
     rows = [cells for _, cells in numbered[1:]]
     for cells in rows:  # a row shorter than the header ends in empty cells

@@ -24,21 +24,24 @@ def backup(conn: sqlite3.Connection, target: Path, *, force: bool) -> int:
     next run.
     """
     if target.is_dir():
-        raise BadInput(f"{target} is a directory; give a file name.")
+        raise BadInput(_("{target} is a directory; give a file name.").format(
+            target=target))
     if target.exists() and not target.is_file():  # /dev/null, a pipe: never replaced
-        raise BadInput(f"{target} is not a regular file; give a file name.")
+        raise BadInput(_("{target} is not a regular file; give a file name.").format(
+            target=target))
     if target.exists() and not force:
         raise Conflict(_("{target} exists; add --force to replace it.").format(
             target=target))
     if not target.parent.exists():
-        raise BadInput(f"{target.parent} does not exist; create the folder first.")
+        raise BadInput(_("{parent} does not exist; create the folder first.").format(
+            parent=target.parent))
     _remove_stale_partials(target)
     partial = target.with_name(PARTIAL.format(name=target.name) + str(os.getpid()))
     try:
         os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
     except OSError as exc:
-        raise CrmError(f"Cannot write the backup in {target.parent}: {os_reason(exc)}."
-                       ) from None
+        raise CrmError(_("Cannot write the backup in {parent}: {os_reason}.").format(
+            parent=target.parent, os_reason=os_reason(exc))) from None
     try:
         copy = sqlite3.connect(partial)
         try:
@@ -54,11 +57,12 @@ def backup(conn: sqlite3.Connection, target: Path, *, force: bool) -> int:
         os.replace(partial, target)
     except sqlite3.Error as exc:
         if "full" in str(exc):
-            raise CrmError(f"The disk is full; {target} was left as it was.") from None
+            raise CrmError(_("The disk is full; {target} was left as it was.").format(
+                target=target)) from None
         raise
     except OSError as exc:
-        raise CrmError(f"Cannot write {target}: {os_reason(exc)}; it was left as it was."
-                       ) from None
+        raise CrmError(_("Cannot write {target}: {os_reason}; it was left as it was.").format(
+            target=target, os_reason=os_reason(exc))) from None
     finally:
         for leftover in (partial, partial.with_name(partial.name + "-journal")):
             leftover.unlink(missing_ok=True)
