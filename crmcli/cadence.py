@@ -240,8 +240,10 @@ def due_state(due: date | datetime, now: datetime, today: date) -> tuple[bool, s
     if isinstance(due, datetime):
         if now > due:
             late = now - due
+            # A week or more overdue: the days say it (the hours would only widen the column).
             return True, _("OVERDUE {late}").format(
-                late="<1m" if late < _MINUTE else humanize_delta(late))
+                late="<1m" if late < _MINUTE else f"{late.days}d" if late >= _WEEK
+                else humanize_delta(late))
         day = local_day(due)
     elif today > due:
         return True, _("OVERDUE {days}d").format(days=(today - due).days)
@@ -256,6 +258,7 @@ def due_state(due: date | datetime, now: datetime, today: date) -> tuple[bool, s
 
 
 _MINUTE = timedelta(minutes=1)
+_WEEK = timedelta(days=7)
 
 
 def horizon_day(today: date, within_days: int = 0) -> date:

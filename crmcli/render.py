@@ -322,7 +322,8 @@ def _rich_table(
         return 0
     out = console(env)
     shown, widths = fit([c.title for c in columns], [cells for cells, _ in body],
-                        [_fixed(c, body, i) for i, c in enumerate(columns)], out.width)
+                        [_fixed(c, body, i) for i, c in enumerate(columns)], out.width,
+                        [c.words for c in columns])
     table = Table(title=title, header_style="bold", title_justify="left", box=box.SIMPLE_HEAD,
                   show_edge=False, pad_edge=False, padding=(0, 1, 0, 0))
     for index in shown:
@@ -339,8 +340,9 @@ def _rich_table(
 
 
 def _fixed(column: Column, body: list[tuple[list[str], str | None]], index: int) -> bool:
-    """A column whose values are never cut: ids, numbers, dates and times."""
-    if column.justify == "right" or column.key in ("id", "due", "date", "when") or \
+    """A column whose values are never cut: ids, numbers, dates and times, and the words of
+    a fixed vocabulary (kinds, states: short, and cut they would say nothing)."""
+    if column.words or column.justify == "right" or column.key in ("id", "due", "date", "when") or \
             column.key.endswith(("_at", "_due", "_id")):
         return True
     return all(_SHORT.fullmatch(cells[index]) for cells, _ in body[:200])
@@ -350,8 +352,8 @@ _SHORT = re.compile(r"[#\d:./ +%-]{0,20}")
 GAP = 2  # columns between two columns of a table on a terminal
 
 
-def fit(titles: list[str], rows: list[list[str]], fixed: list[bool], width: int
-        ) -> tuple[list[int], list[int]]:
+def fit(titles: list[str], rows: list[list[str]], fixed: list[bool], width: int,
+        words: list[bool] | None = None) -> tuple[list[int], list[int]]:
     """Which columns a terminal ``width`` wide shows, and how wide each is.
 
     Ids, numbers, dates and times (``fixed``) keep their whole width; text columns give way
@@ -367,7 +369,8 @@ def fit(titles: list[str], rows: list[list[str]], fixed: list[bool], width: int
     def needed(columns: list[int], sizes: list[int]) -> int:
         return sum(sizes[i] for i in columns) + GAP * (len(columns) - 1)
 
-    times = [i for i in range(count) if fixed[i] and natural[i] >= 10]
+    vocabulary = words or [False] * count
+    times = [i for i in range(count) if fixed[i] and not vocabulary[i] and natural[i] >= 10]
     blanks = [sum(not row[i] for row in rows) for i in range(count)]
     empty = [i for i in range(2, count) if blanks[i] == len(rows)]
     texts = sorted((i for i in range(2, count) if not fixed[i] and i not in empty),
