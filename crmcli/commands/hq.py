@@ -54,7 +54,9 @@ def _finish(app_state: Any, skipped: list[Any], read: int) -> None:
     from crmcli.errors import CrmError
 
     for path, reason in skipped:
-        app_state.env.err(f"Skipped {path}: {reason}.")
+        # A name with a line break or a control character is shown quoted: one line each.
+        shown = str(path) if str(path).isprintable() else repr(str(path))
+        app_state.env.err(f"Skipped {shown}: {reason}.")
     if skipped:
         raise CrmError(f"{len(skipped)} site file(s) could not be read (named above); the "
                        f"output covers the other {read}.")
