@@ -299,7 +299,7 @@ def _visit_kinds() -> Iterable[str]:
 
 
 def _due_kinds() -> Iterable[str]:
-    from crmcli.services.visits import DUE_KINDS, KIND_GROUPS
+    from crmcli.services.agenda import DUE_KINDS, KIND_GROUPS
 
     return (*DUE_KINDS, *KIND_GROUPS)
 

@@ -318,7 +318,8 @@ def due(
     within: WithinOpt = None,
     kind: Annotated[list[str] | None, typer.Option(
         "--kind", help="Only this kind (repeatable): complaint, repair, paid, survey, "
-        "routine, care, cadence, annual, response, report, resolve; followup or deadline.",
+        "routine, care, cadence, annual, response, report, resolve, unsatisfied, reply, "
+        "meeting, signoff, notice (`crmcli visit kinds`); followup or deadline.",
         autocompletion=due_kinds)] = None,
     owner: Annotated[str | None, typer.Option("--owner", help="Only what this person should "
                                               "do.")] = None,
@@ -345,16 +346,16 @@ def due(
     Example: crmcli visit due --within 3d --fail-on-overdue
     """
     from crmcli.errors import BadInput, ExitCode
-    from crmcli.services import due_summary, visits
+    from crmcli.services import agenda, due_summary
 
     if summary and fmt is not Format.table:
         raise BadInput(_("{first} and {second}: choose one.").format(
             first="--summary", second="--format"))
     app_state = state(ctx)
     session = app_state.session()
-    chosen = visits.expand_kinds(kind) if kind else None
+    chosen = agenda.expand_kinds(kind) if kind else None
     last_day = _last_day(within, session.now, 3660)
-    rows = visits.due_rows(visits.due_items(session, last_day, chosen, owner), session.now)
+    rows = agenda.due_rows(agenda.due_items(session, last_day, chosen, owner), session.now)
     late = [row for row in rows if row["overdue"]]
     if summary and not rows and not app_state.env.stdout_isatty:
         return  # cron mails only when there is work
@@ -365,8 +366,8 @@ def due(
         if late and fail_on_overdue:
             raise typer.Exit(int(ExitCode.OVERDUE))
         return
-    render(app_state.env, rows, _data_or_table(fmt, visits.DUE_COLUMNS,
-                                               visits.DUE_TABLE_COLUMNS), fmt,
+    render(app_state.env, rows, _data_or_table(fmt, agenda.DUE_COLUMNS,
+                                               agenda.DUE_TABLE_COLUMNS), fmt,
            bom=bom, empty=_("Nothing due."), alert_key="overdue")
     if late and fail_on_overdue:
         raise typer.Exit(int(ExitCode.OVERDUE))
@@ -389,6 +390,22 @@ def _summary(app_state: AppState, lines: list[str], late: bool, *, table: bool) 
         out.print(Text(line))
     if table:
         out.print()
+
+
+@app.command("kinds")
+@handle_errors
+def kinds(ctx: typer.Context, fmt: ListFormatOpt = Format.table, bom: BomOpt = None,
+    output: OutputOpt = None,
+) -> None:
+    """The kinds of item `visit due` lists: what each means and who owes it.
+
+    Example: crmcli visit kinds --format csv
+    """
+    from crmcli.services import agenda
+
+    app_state = state(ctx)
+    render(app_state.env, agenda.kind_help(),
+           [Column("kind"), Column("group"), Column("source"), Column("help")], fmt, bom=bom)
 
 
 @care_app.command("care")
@@ -429,6 +446,9 @@ def service_log(
     received_by: Annotated[str | None, typer.Option(
         "--received-by", help="Who took the order (接單人; default: you); they follow it up.")]
     = None,
+    request: Annotated[int | None, typer.Option(
+        "--request", min=1, max=MAX_ID, help="The request (訴求) this work answers: it is "
+        "converted into this service; whoever took it took the order.")] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Record work done for a customer.
@@ -445,7 +465,7 @@ def service_log(
     session = app_state.session()
     logged = services_log.log_service(session, customer, description, kind=kind,
                                       at=_at(at, session.now), by=by, fee=fee,
-                                      received_by=received_by)
+                                      received_by=received_by, request_id=request)
     service = logged.service
     if fmt is not Format.table:
         record(app_state.env, service, services_log.SERVICE_COLUMNS, fmt)
