@@ -292,3 +292,10 @@ def test_the_head_office_paper_puts_the_sites_side_by_side_then_each_analysis(
     missed = [[td.text for td in t.iter("td")] for t in tree.find("table", class_="missed")]
     assert missed[0][3] == "2026-10-02 09:40"  # A座's feedback deadline, Shanghai time
     assert missed[1][3] == "2026-10-02 09:40"  # B座's, at 09:40 in New York
+
+
+def test_every_figure_of_the_analysis_has_words() -> None:
+    from crmcli.papers.labels import FIGURE_LABELS
+    from crmcli.services.reports import FIGURES
+
+    assert set(FIGURES) - {"month", "complete"} <= set(FIGURE_LABELS)
