@@ -299,3 +299,12 @@ def test_every_figure_of_the_analysis_has_words() -> None:
     from crmcli.services.reports import FIGURES
 
     assert set(FIGURES) - {"month", "complete"} <= set(FIGURE_LABELS)
+
+
+@pytest.mark.parametrize(("now", "before", "text"), [
+    (4.52, 4.5, "+0.02"), (79.2, 96.2, "-17"), (5, 5, "="), (24, 26, "-2"), (None, 3, ""),
+    (85.0, 89.5, "-4.5")])
+def test_changes_print_to_the_figures_precision(now: Any, before: Any, text: str) -> None:
+    from crmcli.papers import change
+
+    assert change(now, before) == text
