@@ -11,12 +11,19 @@ from typing import Any
 import pytest
 import typer.main
 import typer.testing
+from hypothesis import settings
 from typer.testing import CliRunner
 
-from crmcli import dates
+from crmcli import dates, i18n
 from crmcli.cli import app
 
 FIXED_NOW = "2026-11-20T10:00:00+08:00"
+
+# Under CI the property tests draw the same examples every run (a submission's result must not
+# depend on the draw); `pytest -m slow` and local runs keep exploring new ones.
+settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 # Building the Click command tree from the Typer app is most of an in-process run's cost
 # (~25 ms); build it once per app so the CLI tests stay fast.
@@ -44,9 +51,16 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("TZ", "Asia/Shanghai")
     monkeypatch.delenv("CRMCLI_DEBUG", raising=False)
     monkeypatch.setenv("NO_COLOR", "1")
+    # English unless a test asks for another language (CRMCLI_LANG or policy language).
+    monkeypatch.delenv("CRMCLI_LANG", raising=False)
+    for name in ("LC_ALL", "LC_MESSAGES", "LANGUAGE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    i18n.use_policy(None)
     time.tzset()
     dates.use_site("Asia/Shanghai")  # what a database made here records; opening one sets it
     yield db
+    i18n.use_policy(None)
     monkeypatch.undo()
     time.tzset()
     dates.use_site("UTC")

@@ -150,6 +150,13 @@ FIGURE_LABELS: dict[str, str] = {
     "cadence_kept_pct": "Customers contacted this month %",
     "yearly_visits_done_pct": "Visited in person within a year %",
     "late_entries": "Entries made after the month ended",
+    "requests_received": "Requests received (訴求)",
+    "requests_replied_on_time_pct": "Requests replied within deadline %",
+    "request_reply_rate_pct": "Request reply rate % (target 100)",
+    "notices_sent": "Notices sent",
+    "meetings_held": "Tenant meetings held",
+    "archived_complaints": "Complaints archived (left out above)",
+    "archived_to": "Archived to",
 }
 
 # The quarterly evaluation's columns, by their json key.
@@ -176,18 +183,25 @@ VALUE_LABELS: dict[str, str] = {
 }
 
 
+def _translated(words: dict[str, str]) -> dict[str, str]:
+    from crmcli.i18n import _
+
+    return {key: _(text) for key, text in words.items()}
+
+
 def labels() -> dict[str, str]:
-    """The labels a template is given (the one place a translation will be applied)."""
-    return dict(LABELS)
+    """The labels a template is given, in the interface language (the forms' own Chinese
+    names have no entry in the catalogue and stay as they are)."""
+    return _translated(LABELS)
 
 
 def figure_labels() -> dict[str, str]:
-    return dict(FIGURE_LABELS)
+    return _translated(FIGURE_LABELS)
 
 
 def column_labels() -> dict[str, str]:
-    return dict(COLUMN_LABELS)
+    return _translated(COLUMN_LABELS)
 
 
 def value_labels() -> dict[str, str]:
-    return dict(VALUE_LABELS)
+    return _translated(VALUE_LABELS)
