@@ -330,6 +330,37 @@ def m005_site_clock_and_corrections(conn: sqlite3.Connection) -> None:
     )
 
 
+def m006_handling_sheet(conn: sqlite3.Connection) -> None:
+    """The whole handling sheet (seed 004 《客戶投訴處置表》).
+
+    - Each complaint names its complainant and their contact (投訴人, 聯繫方式), filled for the
+      complaints on file from the customer's contact person (else its name) and phone.
+    - The department complained about and the validity (有效 / 無理投訴) are kept on the
+      complaint as its history last says them (entries ``assigned`` and ``validity``).
+    - The handling plan is a deadline (``plan``): complaint_timers is rebuilt to accept it.
+    - Indexes: referral letters (《工作聯繫函》, entries ``referred``) by due time.
+    """
+    from crmcli import outcomes
+
+    execute_script(
+        conn,
+        """
+        ALTER TABLE complaints ADD COLUMN complainant TEXT;
+        ALTER TABLE complaints ADD COLUMN contact TEXT;
+        ALTER TABLE complaints ADD COLUMN department TEXT;
+        ALTER TABLE complaints ADD COLUMN validity TEXT
+            CHECK (validity IN ('valid', 'unreasonable'));
+        UPDATE complaints SET complainant = (SELECT coalesce(nullif(c.contact, ''), c.name)
+            FROM customers c WHERE c.id = complaints.customer_id),
+            contact = (SELECT coalesce(nullif(c.phone, ''), nullif(c.email, ''))
+            FROM customers c WHERE c.id = complaints.customer_id);
+        CREATE INDEX complaint_events_letters ON complaint_events (new_value, complaint_id)
+            WHERE action = 'referred';
+        """
+        + outcomes.TIMERS_WITH_PLAN,
+    )
+
+
 def site_settings(conn: sqlite3.Connection) -> tuple[str, str]:
     """The site's zone and date order as last set (``policy set timezone|date_order``)."""
     found = dict(conn.execute(
@@ -350,7 +381,7 @@ def load_policies(conn: sqlite3.Connection) -> PolicyHistory:
 Migration = Callable[[sqlite3.Connection], None]
 MIGRATIONS: list[Migration] = [
     m001_initial, m002_attention_and_indexes, m003_outcomes, m004_covering_indexes,
-    m005_site_clock_and_corrections,
+    m005_site_clock_and_corrections, m006_handling_sheet,
 ]
 LATEST = len(MIGRATIONS)
 

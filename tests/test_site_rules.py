@@ -184,7 +184,7 @@ def test_the_report_is_owed_even_when_closed_on_the_spot(site: Cli, reported: st
         assert "report" in [b["timer"] for b in breached if b["complaint_id"] == 1]
 
 
-# --- follow-ups that count --------------------------------------------------------------------------
+# --- follow-ups that count ------------------------------------------------------------------------
 
 def test_repair_and_paid_follow_ups_cannot_be_cancelled_and_go_to_the_order_taker(
         site: Cli) -> None:
@@ -210,7 +210,7 @@ def test_a_major_complaints_follow_up_is_met_only_in_person(site: Cli) -> None:
     assert (figures["followups_due"], figures["followups_done"]) == (1, 0)
 
 
-# --- an unsatisfactory follow-up closes the loop ------------------------------------------------------
+# --- an unsatisfactory follow-up closes the loop --------------------------------------------------
 
 @pytest.mark.parametrize(("ratings", "unsatisfied"), [
     (["--satisfaction", "2"], True),
@@ -257,7 +257,7 @@ def test_the_unsatisfied_item_is_cleared_by_reopening_referring_or_a_good_follow
     assert due(site, at("2026-11-21 09:01"), "--kind", "unsatisfied") == []
 
 
-# --- every figure counts each complaint once --------------------------------------------------------
+# --- every figure counts each complaint once ------------------------------------------------------
 
 @pytest.mark.parametrize(("opened", "month"), [
     ("2026-10-30 23:59", "2026-10"),  # feedback due 31 Oct 23:59: October
@@ -272,7 +272,7 @@ def test_feedback_on_time_counts_in_the_month_its_deadline_fell_due(site: Cli, o
     assert figures == {m: (0.0 if m == month else None) for m in figures}
 
 
-# --- every real contact resets the cadence -------------------------------------------------------------
+# --- every real contact resets the cadence --------------------------------------------------------
 
 @pytest.mark.parametrize("contact", [
     ["complaint", "open", "王小明", "漏水", "--at", "2026-11-18 10:00"],
@@ -290,7 +290,7 @@ def test_any_real_contact_resets_the_contact_cadence(site: Cli, contact: list[st
     assert shown["last_contact_at"] == "2026-11-18T10:00:00+08:00"
 
 
-# --- categories as people spell them --------------------------------------------------------------------
+# --- categories as people spell them --------------------------------------------------------------
 
 @pytest.mark.parametrize(("first", "again", "repeat"), [
     ("空調", "空调", True),
@@ -311,7 +311,7 @@ def test_repeat_complaints_see_through_spelling(site: Cli, first: str, again: st
         assert [(c["category"], c["opened"]) for c in categories] == [(first, 2)]
 
 
-# --- corrections without losing history ----------------------------------------------------------------
+# --- corrections without losing history -----------------------------------------------------------
 
 def _event_id(cli: Cli, action: str) -> int:
     return int(next(e["id"] for e in doc(cli, 1, at("2026-11-20 12:00"))["events"]

@@ -54,7 +54,7 @@ def _deadlines(complaint: Any) -> list[str]:
 
     labels = {"response": "feedback to the customer due", "report":
               "report to the department head due", "resolve": "resolve by",
-              "followup": "follow-up visit due"}
+              "followup": "follow-up visit due", "plan": "handling plan of the department due"}
     lines = []
     for timer in complaint.effective.running_timers():
         extra = " (else it becomes major)" if (
@@ -85,11 +85,19 @@ def open_(
     = None,
     owner: Annotated[str | None, typer.Option("--owner", help="Who handles it.")] = None,
     note: NoteOpt = None,
+    complainant: Annotated[str | None, typer.Option(
+        "--complainant", help="Who complained (default: the customer's contact person).")]
+    = None,
+    contact: Annotated[str | None, typer.Option(
+        "--contact", help="How to reach them (default: the customer's phone).")] = None,
+    department: Annotated[str | None, typer.Option(
+        "--department", help="The department complained about (its plan is due in 60 min).")]
+    = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Record a complaint; prints its id and the deadlines now running.
 
-    Example: crmcli complaint open 王小明 "空調不製冷" --category 空調 --at 09:40
+    Example: crmcli complaint open 王小明 "空調不製冷" --complainant 王太 --department 工程部
     """
     from crmcli.dates import short_local
     from crmcli.services import complaints
@@ -99,6 +107,7 @@ def open_(
     opened = complaints.open_complaint(
         session, customer, summary, severity=severity, category=category, channel=channel,
         at=_at(app_state, at, session.now), by=by, owner=owner, note=note,
+        complainant=complainant, contact=contact, department=department,
     )
     complaint = opened.complaint
     eff = complaint.effective
@@ -243,21 +252,34 @@ def edit(
     category: Annotated[str | None, typer.Option("--category")] = None,
     severity: Annotated[str | None, typer.Option("--severity", help="Severity at opening: "
                                                   "minor or major.")] = None,
+    department: Annotated[str | None, typer.Option(
+        "--department", help="Hand it to this department: its plan is due within "
+        "plan_minutes from now (or --at).")] = None,
     reason: Annotated[str | None, typer.Option("--reason", help="Why it is corrected.")]
     = None,
+    at: AtOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Correct what was typed when the complaint was opened; the change (old → new, who,
-    why) is kept in its history and the deadlines follow a corrected severity.
+    """Correct what was typed when the complaint was opened, or name the department
+    complained about; each change (old → new, who, why) is kept in its history and the
+    deadlines follow.
 
     Example: crmcli complaint edit 12 --category 空調 --reason "類別登記錯誤"
     """
-    from crmcli.services import corrections
+    from crmcli.services import corrections, sheet
 
     app_state = state(ctx)
-    complaint, changed = corrections.edit(
-        app_state.session(), complaint_id,
-        corrections.Edit(summary=summary, category=category, severity=severity), reason)
+    session = app_state.session()
+    changed: list[str] = []
+    if department is not None:
+        complaint = sheet.assign(session, complaint_id, department,
+                                 at=_at(app_state, at, session.now), by=None, reason=reason)
+        changed.append("department")
+    if department is None or (summary, category, severity) != (None, None, None):
+        complaint, edited = corrections.edit(
+            session, complaint_id,
+            corrections.Edit(summary=summary, category=category, severity=severity), reason)
+        changed += edited
     eff = complaint.effective
     what = ", ".join(changed) if changed else "nothing (already so)"
     _say(app_state, complaint, fmt, "\n".join([
@@ -285,6 +307,8 @@ def close(
     complaint_id: IdArg,
     resolution: Annotated[str, typer.Option("--resolution", help="How it was resolved.")],
     case: Annotated[bool, typer.Option("--case", help="Mark it for the case library.")] = False,
+    written_notice: Annotated[bool, typer.Option(
+        "--written-notice", help="The result was told to the customer in writing.")] = False,
     at: AtOpt = None,
     by: ByOpt = None,
     fmt: FormatOpt = Format.table,
@@ -300,7 +324,7 @@ def close(
     if not text:
         raise BadInput("--resolution: say how it was resolved.")
     _act(ctx, complaint_id, "closed", at, by, fmt, "closed", text, case=case, field="resolution",
-         new=text)
+         new=text, written_notice=written_notice)
 
 
 @app.command("reopen")
@@ -415,13 +439,15 @@ def show(ctx: typer.Context, complaint_id: IdArg, fmt: FormatOpt = Format.table)
     import json
 
     from crmcli.render import Column, json_value
-    from crmcli.services import complaints
+    from crmcli.services import complaints, referrals
 
     app_state = state(ctx)
     record, timers, events = complaints.detail(app_state.session(), complaint_id)
+    letters = referrals.letters(app_state.session(), complaint_id)
     if fmt in (Format.json, Format.jsonl):
         document = {c.key: json_value(record.get(c.key)) for c in complaints.LIST_COLUMNS}
         document["timers"] = [{k: json_value(v) for k, v in t.items()} for t in timers]
+        document["letters"] = [{k: json_value(v) for k, v in t.items()} for t in letters]
         document["events"] = [{k: json_value(v) for k, v in e.items()} for e in events]
         app_state.env.out(json.dumps(document, ensure_ascii=False,
                                      indent=2 if fmt is Format.json else None))
@@ -440,6 +466,10 @@ def show(ctx: typer.Context, complaint_id: IdArg, fmt: FormatOpt = Format.table)
              for t in timers]  # shouted in the table only; json keeps the stable word
     render(app_state.env, shown, complaints.TIMER_COLUMNS, fmt, title="Timers")
     app_state.env.out("")
+    if letters:
+        render(app_state.env, letters, referrals.LETTER_COLUMNS, fmt,
+               title="Referral letters (工作聯繫函)")
+        app_state.env.out("")
     render(app_state.env, events, complaints.EVENT_COLUMNS, fmt, title="History")
 
 
@@ -465,3 +495,12 @@ def sweep(
     columns = [Column("complaint_id", "complaint", justify="right"), Column("customer"),
                Column("action"), Column("at"), Column("note"), Column("recorded")]
     render(app_state.env, rows, columns, fmt, empty="Nothing to sweep.")
+
+
+def _register_sheet() -> None:
+    from crmcli.commands import complaint_sheet
+
+    complaint_sheet.register(app)
+
+
+_register_sheet()

@@ -17,7 +17,7 @@ from typing import Any
 from crmcli import outcomes
 from crmcli.dates import from_db, local_day, local_midnight, month_bounds, to_db
 from crmcli.policy import Policy
-from crmcli.services import Session
+from crmcli.services import Session, sheet_figures
 
 SPEC_FIELDS = (
     "month", "complaints_opened", "complaints_closed", "complaints_escalated",
@@ -33,7 +33,7 @@ FIGURES = (  # the order of csv rows and json keys
     "followup_rate_pct", "followup_target_pct", "followups_unsatisfied", "avg_satisfaction",
     "ratings", "visits_done",
     "visits_scheduled_due", "visits_scheduled_done", "customers_contacted", "cadence_kept_pct",
-    "yearly_visits_done_pct", "late_entries",
+    "yearly_visits_done_pct", "late_entries", *sheet_figures.FIGURES,
 )
 BREAKDOWNS = ("category", "severity", "channel", "owner", "customer")
 FOLLOWUP_KINDS = ("complaint", "repair", "paid")
@@ -142,25 +142,30 @@ def _mondays(period: Period) -> list[date]:
     return days
 
 
-def _closed(session: Session, bounds: dict[str, str]) -> tuple[int, int, float | None,
-                                                                 float | None]:
+def _closed(session: Session, bounds: dict[str, str]
+            ) -> tuple[int, int, int, float | None, float | None]:
     """Complaints closed in the period (and still closed at its end), how many of them met
     every resolution deadline, and the median and 90th percentile (nearest rank) hours from
-    opening to closing."""
+    opening to closing. The first count is of every closing; the others measure service
+    failures and leave out the complaints judged unreasonable (無理投訴)."""
     seconds: list[int] = []
-    on_time = 0
-    for taken, missed in session.conn.execute(
-        "SELECT seconds_to_close, ifnull(resolve_missed_at < :past, 0) FROM complaint_cycles "
+    on_time = closed = 0
+    for taken, missed, unreasonable in session.conn.execute(
+        "SELECT seconds_to_close, ifnull(resolve_missed_at < :past, 0), "
+        f"{sheet_figures.unreasonable('y.complaint_id')} FROM complaint_cycles y "
         "WHERE closed_at >= :start AND closed_at < :end AND closed_at < :upto "
         "AND (reopened_at IS NULL OR reopened_at >= :upto)", bounds,
     ):
+        closed += 1
+        if unreasonable:
+            continue
         seconds.append(taken)
         on_time += not missed
     if not seconds:
-        return 0, 0, None, None
+        return closed, 0, 0, None, None
     seconds.sort()
     hours = [value / 3600 for value in seconds]
-    return (len(hours), on_time, statistics.median(hours),
+    return (closed, len(hours), on_time, statistics.median(hours),
             hours[max(1, -(-90 * len(hours) // 100)) - 1])
 
 
@@ -240,7 +245,7 @@ def _figures(session: Session, period: Period, bounds: dict[str, str],
     """The figures of SPEC's monthly report, and a few more as cheap to count."""
     n_opened, n_major, _, _, _, n_repeat = opened["total"][None]
     n_met, n_decided = _feedback(session, bounds)
-    n_closed, resolved_ok, median, p90 = _closed(session, bounds)
+    n_closed, n_valid_closed, resolved_ok, median, p90 = _closed(session, bounds)
     escalated, escalations = _escalations(session, bounds)
     due, done, done_on_time = session.conn.execute(
         "SELECT count(*), total(done_at IS NOT NULL AND done_at < :upto), "
@@ -265,7 +270,7 @@ def _figures(session: Session, period: Period, bounds: dict[str, str],
         "complaints_repeat": n_repeat,
         "escalations": escalations,
         "response_on_time_pct": pct(n_met, n_decided),
-        "resolved_on_time_pct": pct(resolved_ok, n_closed),
+        "resolved_on_time_pct": pct(resolved_ok, n_valid_closed),
         "median_resolution_hours": round(median, 1) if median is not None else None,
         "p90_resolution_hours": round(p90, 1) if p90 is not None else None,
         "followups_due": due,
@@ -327,6 +332,7 @@ def _month_extras(session: Session, period: Period, bounds: dict[str, str]) -> d
         "cadence_kept_pct": pct(min(contacted, customers), customers),
         "yearly_visits_done_pct": pct(visited, all_customers),
         "late_entries": _late_entries(session, period),
+        **sheet_figures.month(session, bounds),
     }
 
 

@@ -53,8 +53,9 @@ VISIT_KINDS = ("complaint", "repair", "paid", "survey", "routine", "care")
 FOLLOWUP_KINDS = ("complaint", "repair", "paid")
 SCHEDULED_KINDS = ("survey", "routine", "care")
 DEADLINE_KINDS = ("response", "report", "resolve")
-DUE_KINDS = (*VISIT_KINDS, "cadence", "annual", *DEADLINE_KINDS, "unsatisfied")
-KIND_GROUPS = {"followup": FOLLOWUP_KINDS, "deadline": DEADLINE_KINDS}
+DUE_KINDS = (*VISIT_KINDS, "cadence", "annual", *DEADLINE_KINDS, "unsatisfied", "plan",
+             "referral")
+KIND_GROUPS = {"followup": FOLLOWUP_KINDS, "deadline": (*DEADLINE_KINDS, "plan", "referral")}
 SERVICE_VISIT_KIND = {"repair": "repair", "paid": "paid", "maintenance": "routine"}
 MATCH_DAYS = 7
 MAX_ROWS = 2**63 - 1  # SQLite's LIMIT is a 64-bit integer
@@ -627,6 +628,14 @@ def due_items(session: Session, last_day: date, kinds: set[str] | None = None,
         from crmcli.services import followups
 
         items += followups.items(session, last_day)
+    if "plan" in wanted:
+        from crmcli.services import plans
+
+        items += plans.items(session, last_day)
+    if "referral" in wanted:
+        from crmcli.services import referrals
+
+        items += referrals.items(session, last_day)
     if wanted & set(DEADLINE_KINDS):
         from crmcli.services import complaints
 
