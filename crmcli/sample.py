@@ -263,6 +263,67 @@ class _Builder:
                      to_db(self.as_of - timedelta(days=14))))
 
 
+DEPARTMENTS = {"漏水": "工程部", "噪音": "保安部", "空調": "工程部", "電梯": "工程部",
+               "保安": "保安部", "清潔": "清潔部", "停車": "保安部", "網絡": "IDC運維部",
+               "供電": "工程部"}
+PLANS = {"工程部": "派維修組到場檢查，今日內更換損壞配件", "保安部": "加強巡邏，調閱監控查明原因",
+         "清潔部": "增加清潔頻次，當班主管跟進", "IDC運維部": "值班工程師排查線路與設備告警"}
+
+
+def _handling_sheets(builder: _Builder, seed: int) -> None:
+    """Complete sheets (seed 004 《客戶投訴處置表》) for some of the last two months' complaints:
+    the department and its plan (one late), referral letters (one still open), an unreasonable
+    complaint, the head's opinion and the written notice. A generator of its own, so the rest
+    of the sample is as before."""
+    from crmcli.services import sheet
+
+    rng = random.Random(seed + 20)
+    rows = builder.conn.execute(
+        "SELECT id, category, opened_at, received_by, closed_at FROM complaints "
+        "WHERE opened_at >= ? ORDER BY id", (to_db(builder.as_of - timedelta(days=60)),)
+    ).fetchall()
+    for number, (cid, category, opened, receiver, closed) in enumerate(rows):
+        if number % 3:
+            continue
+        opened_at = datetime.fromisoformat(opened)
+        department = DEPARTMENTS.get(category, "工程部")
+        assigned = opened_at + timedelta(minutes=rng.randint(5, 20))
+        late = number % 5 == 0
+        planned = assigned + timedelta(minutes=rng.randint(61, 150) if late
+                                       else rng.randint(15, 60))
+        other = "工程部" if department != "工程部" else "保安部"
+        steps: list[tuple[datetime, Any, tuple[Any, ...], str]] = [
+            (assigned, sheet.assign, (department,), "陳主任"),
+            (planned, sheet.plan, (PLANS[department],), f"{department}主管"),
+        ]
+        if number % 4 == 0:
+            sent = planned + timedelta(minutes=rng.randint(10, 90))
+            limit = to_minute(sent + timedelta(days=rng.choice([1, 2, 3])))
+            steps.append((sent, sheet.refer, (other, limit, "請協助限期處理"), "張片區經理"))
+        if number % 7 == 0:
+            steps.append((assigned + timedelta(minutes=30), sheet.judge,
+                          ("unreasonable", "要求超出物業服務合同範圍，已耐心解釋"), "陳主任"))
+        if closed:
+            closed_at = datetime.fromisoformat(closed)
+            steps.append((closed_at + timedelta(minutes=20), sheet.opinion,
+                          ("同意處理結果，按時回訪",), "資產管理部負責人"))
+            if number % 2 == 0:
+                steps.append((closed_at + timedelta(hours=2), sheet.notify,
+                              (True, "書面回覆函已送達"), "李客服"))
+        for moment, step, args, who in steps:
+            at = to_minute(moment)
+            if at < builder.as_of:
+                step(builder.session(at, receiver), cid, *args, at=at, by=who)
+    # letters answered: all but the latest one or two
+    for (letter, cid, due) in builder.conn.execute(
+            "SELECT id, complaint_id, new_value FROM complaint_events WHERE action = 'referred' "
+            "ORDER BY id").fetchall()[:-2]:
+        answered = to_minute(datetime.fromisoformat(due) - timedelta(hours=rng.randint(2, 20)))
+        if answered < builder.as_of:
+            sheet.refer_done(builder.session(answered, "張片區經理"), cid, letter, "已處理完畢",
+                             at=answered, by="保安部主管")
+
+
 def build(conn: sqlite3.Connection, as_of: datetime, seed: int = 2026, customers: int = 200
           ) -> None:
     """Fill an empty crmcli database with a sample site as of ``as_of``."""
@@ -285,6 +346,7 @@ def build(conn: sqlite3.Connection, as_of: datetime, seed: int = 2026, customers
         for _ in range(builder.rng.choice([0, 1, 1, 2])):
             builder.service(builder.rng.choice(present), day)
         day += timedelta(days=1)
+    _handling_sheets(builder, seed)
     complaints.sweep(Session(conn, builder.as_of, "system"), dry_run=False)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.execute("VACUUM")
