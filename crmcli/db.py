@@ -339,6 +339,8 @@ def m006_handling_sheet(conn: sqlite3.Connection) -> None:
       complaint as its history last says them (entries ``assigned`` and ``validity``).
     - The handling plan is a deadline (``plan``): complaint_timers is rebuilt to accept it.
     - Indexes: referral letters (《工作聯繫函》, entries ``referred``) by due time.
+    - Customers: their own anniversaries (``LABEL=MM-DD; …``, 業戶周年紀念日) and a lunar
+      birthday (農曆生日 ``MM-DD``, ``LMM-DD`` for a leap month), for `care`.
     """
     from crmcli import outcomes
 
@@ -356,6 +358,8 @@ def m006_handling_sheet(conn: sqlite3.Connection) -> None:
             FROM customers c WHERE c.id = complaints.customer_id);
         CREATE INDEX complaint_events_letters ON complaint_events (new_value, complaint_id)
             WHERE action = 'referred';
+        ALTER TABLE customers ADD COLUMN anniversaries TEXT;
+        ALTER TABLE customers ADD COLUMN lunar_birthday TEXT;
         """
         + outcomes.TIMERS_WITH_PLAN,
     )

@@ -347,6 +347,12 @@ def build(conn: sqlite3.Connection, as_of: datetime, seed: int = 2026, customers
             builder.service(builder.rng.choice(present), day)
         day += timedelta(days=1)
     _handling_sheets(builder, seed)
+    with transaction(conn):  # a few customers' own days (業戶周年紀念日, 農曆生日) for `care`
+        for customer_id, own, lunar in ((2, "開業紀念日=11-28", None), (5, None, "10-16"),
+                                        (9, "結婚紀念日=12-02; 入伙=11-30", "L06-01"),
+                                        (14, None, "10-20")):
+            conn.execute("UPDATE customers SET anniversaries = ?, lunar_birthday = ? "
+                         "WHERE id = ?", (own, lunar, customer_id))
     complaints.sweep(Session(conn, builder.as_of, "system"), dry_run=False)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.execute("VACUUM")

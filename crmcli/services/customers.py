@@ -21,7 +21,7 @@ from crmcli.services import Session
 COLUMNS = (
     "id", "name", "contact", "phone", "email", "address", "site", "unit", "segment", "grade",
     "since", "birthday", "preferences", "note", "confidential", "last_contact_at",
-    "last_in_person_at", "created_at", "updated_at",
+    "last_in_person_at", "created_at", "updated_at", "anniversaries", "lunar_birthday",
 )
 _SELECT = (
     "SELECT " + ", ".join(f"c.{name}" for name in COLUMNS) + ", "
@@ -158,7 +158,7 @@ def insert(session: Session, batch: NewCustomers) -> range:
     stamp = "'" + to_db(session.now).replace("'", "''") + "'"
     columns: dict[str, str] = {"id": "?", "name": "?", "name_key": "?"}
     params: list[Iterable[Any]] = [ids, batch.names, batch.keys]
-    for name in (*fields.TEXT_FIELDS, "since", "birthday"):
+    for name in (*fields.TEXT_FIELDS, "since", "birthday", "anniversaries", "lunar_birthday"):
         if name in batch.values:
             columns[name] = "?"
             params.append(batch.values[name])

@@ -25,7 +25,8 @@ from crmcli.services import Session
 from crmcli.services.customers import NewCustomer, NewCustomers, _record_change, insert
 
 ALIASES = {"tag": "tags", "preference": "preferences", "customer": "name", "mobile": "phone",
-           "telephone": "phone", "e-mail": "email", "note": "note", "notes": "note"}
+           "telephone": "phone", "e-mail": "email", "note": "note", "notes": "note",
+           "anniversary": "anniversaries"}
 MAX_ERRORS_SHOWN = 20
 # `customer export` writes each customer's id; this database gives its own, so it is read past.
 IGNORED = ("id",)

@@ -13,7 +13,7 @@ TABLE_ROWS = 10
 PROFILE_FIELDS = (
     "id", "name", "contact", "phone", "email", "address", "site", "unit", "segment", "grade",
     "tags", "since", "birthday", "preferences", "note", "confidential", "last_contact_at",
-    "last_in_person_at", "created_at", "updated_at",
+    "last_in_person_at", "created_at", "updated_at", "anniversaries", "lunar_birthday",
 )
 
 
