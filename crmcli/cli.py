@@ -53,6 +53,12 @@ COMMANDS: dict[str, tuple[str, str, str | None, str]] = {
     "backup": ("database", "init_app", "backup",
                "Make a consistent copy of the database while others may be writing (mode "
                "0600)."),
+    "replicate": ("replicate", "app", None,
+                  "Continuous replication of the site file off the machine (Litestream)."),
+    "restore": ("replicate", "restore_app", "restore",
+                "Restore a site file from its replica, checked, into a new file (mode 0600)."),
+    "hq": ("hq", "app", None,
+           "The head office's view of many site files: monthly figures, overdue work."),
     "check": ("database", "init_app", "check",
               "Check the database: SQLite integrity, foreign keys and crmcli's own "
               "invariants."),

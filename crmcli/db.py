@@ -319,15 +319,7 @@ def m005_site_clock_and_corrections(conn: sqlite3.Connection) -> None:
     from crmcli import outcomes
 
     outcomes.rebuild(conn, load_policies(conn))
-    execute_script(
-        conn,
-        """
-        UPDATE complaints SET attention_at = (SELECT min(t.due) FROM complaint_timers t
-            WHERE t.complaint_id = complaints.id AND t.name = 'report' AND t.met_at IS NULL
-            AND t.cancelled_at IS NULL) WHERE status = 'closed';
-        UPDATE complaints SET attention_at = '' WHERE status != 'closed';
-        """,
-    )
+    outcomes.reset_attention(conn)
 
 
 def m006_handling_sheet(conn: sqlite3.Connection) -> None:
@@ -443,6 +435,14 @@ def _configure(conn: sqlite3.Connection) -> None:
     conn.set_progress_handler(_let_python_run, INTERRUPT_STEPS)
 
 
+def _setting(conn: sqlite3.Connection, key: str) -> str | None:
+    """The latest recorded value of one policy setting (the connection needs it before any
+    session loads the whole history)."""
+    row = conn.execute("SELECT value FROM policy_settings WHERE key = ? "
+                       "ORDER BY set_at DESC, id DESC LIMIT 1", (key,)).fetchone()
+    return None if row is None else str(row[0])
+
+
 def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
     """Open a crmcli database, upgrading its schema; ``create`` makes a new one (mode 0600)."""
     if not path.exists():
@@ -476,6 +476,12 @@ def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
         from crmcli.dates import use_site
 
         use_site(*site_settings(conn))
+        # Litestream replicates the WAL: a checkpoint it does not see (SQLite's automatic
+        # one, run by whichever crmcli commits past 1000 pages, while Litestream is down)
+        # leaves a replica that restores corrupt (Litestream 0.5; tests/test_replicate_crash).
+        # With a replica configured, only Litestream checkpoints (README, "Many sites").
+        if version and _setting(conn, "checkpoints") == "litestream":
+            conn.execute("PRAGMA wal_autocheckpoint = 0")
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise DatabaseProblem(f"{path} is not a usable SQLite database ({exc}).") from None
@@ -483,6 +489,71 @@ def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
+
+
+READ_BUSY_TIMEOUT_MS = 2_000  # a site file locked longer than this is skipped, not waited on
+
+
+def connect_readonly(path: Path) -> sqlite3.Connection:
+    """Open a crmcli database without changing it: the head office reads site files this way.
+
+    The file is opened read-only (``mode=ro``) and never migrated. A file of an older schema
+    is copied into memory and the copy brought up to date there (about a second per 100 000
+    complaints of an older schema 1 or 2, which lack the stored outcomes); the file itself is
+    left as it is. Raises DatabaseProblem with the reason the file cannot be read.
+    """
+    if not path.exists():
+        raise DatabaseProblem("no such file")
+    if path.is_dir():
+        raise DatabaseProblem("a directory, not a database file")
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
+                               isolation_level=None, timeout=READ_BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.Error as exc:
+        raise DatabaseProblem(f"cannot be opened read-only ({exc})") from None
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {READ_BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA query_only = ON")
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        version = schema_version(conn)
+        if app_id != APPLICATION_ID:
+            raise DatabaseProblem("not a crmcli database")
+        if version > LATEST:
+            raise DatabaseProblem(f"written by a newer crmcli (schema {version}; this one "
+                                  f"reads up to {LATEST}); upgrade crmcli at the head office")
+        if version < LATEST:
+            conn = _upgraded_copy(conn, version)
+    except sqlite3.DatabaseError as exc:
+        conn.close()  # the copy's failures are DatabaseProblem already
+        text = str(exc)
+        if "locked" in text or "busy" in text:
+            raise DatabaseProblem("locked by another program; try again later") from None
+        raise DatabaseProblem(f"not a usable SQLite database ({text})") from None
+    except BaseException:
+        conn.close()
+        raise
+    conn.set_progress_handler(_let_python_run, INTERRUPT_STEPS)
+    return conn
+
+
+def _upgraded_copy(conn: sqlite3.Connection, version: int) -> sqlite3.Connection:
+    """An in-memory copy of an older file, migrated; the file is closed untouched."""
+    memory = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        conn.backup(memory)
+        conn.close()
+        memory.execute("PRAGMA foreign_keys = ON")
+        migrate(memory)
+    except sqlite3.DatabaseError as exc:
+        memory.close()
+        raise DatabaseProblem(
+            f"older schema {version} that could not be read in memory ({exc}); open it "
+            "once with crmcli to upgrade it") from None
+    except MemoryError:
+        memory.close()
+        raise DatabaseProblem(f"older schema {version}, too large to read in memory; open "
+                              "it once with crmcli to upgrade it") from None
+    return memory
 
 
 def table_counts(conn: sqlite3.Connection) -> dict[str, int]:

@@ -232,6 +232,17 @@ def refresh_after(conn: sqlite3.Connection, policies: PolicyHistory, moment: dat
         (to_db(moment),))])
 
 
+def reset_attention(conn: sqlite3.Connection) -> None:
+    """Work ``complaints.attention_at`` out from the stored outcomes, for files written in bulk:
+    a closed complaint needs attention only while its report to the head is owed; an unclosed
+    one is looked at afresh ('') by the next `visit due` or sweep."""
+    execute = conn.execute
+    execute("UPDATE complaints SET attention_at = (SELECT min(t.due) FROM complaint_timers t "
+            "WHERE t.complaint_id = complaints.id AND t.name = 'report' AND t.met_at IS NULL "
+            "AND t.cancelled_at IS NULL) WHERE status = 'closed'")
+    execute("UPDATE complaints SET attention_at = '' WHERE status != 'closed'")
+
+
 def _expected(conn: sqlite3.Connection, complaint_id: int, events: list[rules.Event],
               policies: PolicyHistory) -> list[list[tuple[Any, ...]]]:
     effective = rules.outcome(events, policies)

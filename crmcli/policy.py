@@ -39,6 +39,8 @@ class Policy:
     department_head: str = "department head"
     timezone: str = "UTC"
     date_order: str = ""
+    site_name: str = ""
+    checkpoints: str = "sqlite"
     cadence_overrides: dict[str, str] = field(default_factory=dict)
 
 
@@ -63,6 +65,9 @@ HELP: dict[str, str] = {
     "timezone": "the site's time zone: days, months and shown times (e.g. Asia/Shanghai)",
     "date_order": "how the site writes 1/12: dmy (1 December) or mdy (January 12); "
                   "empty: such forms are refused as ambiguous",
+    "site_name": "the site's name in the head office's reports (`hq report`); set at init",
+    "checkpoints": "who copies the WAL into the file: sqlite (each crmcli, every 1000 pages) "
+                   "or litestream (set by `replicate config`)",
     "cadence.tag.TAG / cadence.segment.SEGMENT": "cadence for customers with that tag or segment",
 }
 
@@ -71,6 +76,7 @@ _FLOAT_KEYS = {"response_hours", "upgrade_days", "report_minutes", "plan_minutes
 _INT_KEYS = {"new_customer_days", "annual_visit_days", "grade_new_customer_days",
              "retention_years"}
 _SPAN_KEYS = {"cadence_new", "cadence_established"}
+CHECKPOINTERS = ("sqlite", "litestream")
 KEYS = [f.name for f in fields(Policy) if f.name != "cadence_overrides"]
 # 100 years in each setting's unit: beyond it the date arithmetic of every timer overflows.
 _UNIT_MAX = {"minutes": 52_560_000, "hours": 876_000, "days": 36_500, "years": 100}
@@ -123,7 +129,12 @@ def normalize(key: str, value: str) -> tuple[str, str]:
         if value not in ("dmy", "mdy", ""):
             raise BadInput(f"policy date_order: {value!r} is not dmy or mdy.")
         return key, value
-    if key in ("area_manager", "department_head"):
+    if key == "checkpoints":
+        if value not in CHECKPOINTERS:
+            raise BadInput(f"policy checkpoints: {value!r} is not one of "
+                           f"{', '.join(CHECKPOINTERS)}.")
+        return key, value
+    if key in ("area_manager", "department_head", "site_name"):
         from crmcli.fields import clean_text
 
         name = clean_text(value, f"policy {key}")

@@ -25,6 +25,19 @@ class Format(StrEnum):
     tsv = "tsv"
     json = "json"
     jsonl = "jsonl"
+    xlsx = "xlsx"
+
+
+class PaperFormat(StrEnum):
+    """The formats of a list that is also a printed paper (``html``: crmcli.papers)."""
+
+    table = "table"
+    csv = "csv"
+    tsv = "tsv"
+    json = "json"
+    jsonl = "jsonl"
+    xlsx = "xlsx"
+    html = "html"
 
 
 class Column(NamedTuple):
@@ -100,7 +113,7 @@ def render(
     columns: list[Column],
     fmt: Format = Format.table,
     *,
-    bom: bool = False,
+    bom: bool | None = False,
     title: str | None = None,
     empty: str | None = None,
     alert_key: str | None = None,
@@ -110,6 +123,10 @@ def render(
     ``empty`` is said only on a terminal when there are no rows (cron mails stay empty);
     ``alert_key`` names a field whose truthy value marks a row for attention (drawn red).
     """
+    if fmt is Format.xlsx:
+        from crmcli.xlsx import write_workbook
+
+        return write_workbook(env, [(title or "Sheet1", columns, rows)])
     out = env.stdout
     if bom and fmt in (Format.csv, Format.tsv):
         out.write("\ufeff")
@@ -273,6 +290,9 @@ def _width(text: str) -> int:
 
     width = wcswidth(text)
     return width if width >= 0 else len(text)
+
+
+display_width = _width  # for the other writers that size columns (xlsx, the papers' charts)
 
 
 def _rich_table(

@@ -205,3 +205,17 @@ def test_closings_without_a_written_notice_are_counted(site: Cli) -> None:
     events = doc(site, 2, at("2026-11-02 16:00"))["events"]
     assert [(e["action"], e["by"], e["note"]) for e in events if e["action"] == "opinion"] == [
         ("opinion", "李部長", "同意處理方案")]
+
+
+def test_the_printed_sheet_shows_complainant_department_validity_and_letters(site: Cli) -> None:
+    site.ok("complaint", "open", "李秘密", "門禁", "--department", "保安部", "--at", "09:00",
+            now=at("2026-11-02 09:00"))
+    site.ok("complaint", "refer", "1", "--to", "工程部", "--due", "2026-11-03 17:00",
+            now=at("2026-11-02 09:30"))
+    site.ok("complaint", "validity", "1", "--unreasonable", "--reason", "無理",
+            now=at("2026-11-02 09:40"))
+    page = site.ok("complaint", "show", "1", "-f", "html", now=at("2026-11-02 10:00"))
+    assert 'id="complainant">李太<' in page and "139****5678" in page
+    assert "13912345678" not in page
+    assert 'id="department">保安部<' in page and "unreasonable 無理投訴" in page
+    assert 'class="letters"' in page and "工程部" in page

@@ -131,6 +131,12 @@ CASES: dict[str, list[list[str]]] = {
                          ["report", "quarterly", "--by", "segment"]],
     "policy show": each_format("policy", "show"),
     "policy set": [["policy", "set", "cadence.segment.owner", "2w"]],
+    "hq report": each_format("hq", "report", "--sites", "{tmp}"),
+    "hq due": [*each_format("hq", "due", "--sites", "{tmp}"),
+               ["hq", "due", "--sites", "{tmp}", "--oldest", "5", "--format", "json"]],
+    "replicate config": [["replicate", "config", "--to", "file://{tmp}/replica"]],
+    "replicate status": each_format("replicate", "status"),
+    "restore": [["restore", "--from", "file://{tmp}/replica", "--to", "{tmp}/restored.db"]],
 }
 
 

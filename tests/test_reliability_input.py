@@ -220,6 +220,19 @@ COMMANDS: dict[str, tuple[list[str], list[st.SearchStrategy[Any]], Options, list
                         ["--dry-run", "--skip-existing", "--update-existing",
                          "--allow-duplicate"]),
     "access-log": (["access-log"], [], {"--customer": customer, "--limit": number}, []),
+    # The head office reads files; replication writes only where it is told (kept away from the
+    # working folder here: a made-up URL, a folder that does not exist).
+    "hq report": (["hq", "report"], [], {"--sites": st.one_of(st.just("."), text),
+                                         "--month": month, "--format": fmt}, []),
+    "hq due": (["hq", "due"], [], {"--sites": st.one_of(st.just("."), text),
+                                   "--oldest": number, "--format": fmt}, []),
+    "replicate status": (["replicate", "status"], [], {"--format": fmt}, []),
+    "replicate config": (["replicate", "config"], [],
+                         {"--to": st.one_of(st.just("file:///nonexistent-dir/replica"),
+                                            st.just("s3://"), text)}, []),
+    "restore": (["restore"], [], {"--from": st.one_of(st.just("file:///nonexistent-dir/r"),
+                                                      text),
+                                  "--to": st.just("/nonexistent-dir/restored.db")}, []),
 }
 # After a command changed the file, these must still work on it.
 PROBES = [["complaint", "list"], ["visit", "due"], ["report", "monthly"], ["care"],

@@ -14,7 +14,7 @@ import typer
 
 from crmcli.env import Env
 from crmcli.errors import CrmError, ExitCode
-from crmcli.render import Format
+from crmcli.render import Format, PaperFormat
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -101,6 +101,8 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
         debug = app_state.debug or os.environ.get("CRMCLI_DEBUG") == "1"
         try:
             _check_encoding(ctx, kwargs)
+            if "output" in kwargs or "fmt" in kwargs:
+                return _with_output(app_state, fn, *args, **kwargs)
             return fn(*args, **kwargs)
         except CrmError as exc:
             if debug:
@@ -132,6 +134,57 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+def _with_output(app_state: AppState, fn: Callable[P, R], *args: P.args,
+                 **kwargs: P.kwargs) -> R:
+    """``--output FILE`` for every list and report, decided here once: the command writes to
+    its Env as always, and that Env's output is a file renamed into place when it succeeds."""
+    from crmcli.errors import BadInput
+
+    fmt, output = str(kwargs.get("fmt", "")), kwargs.get("output")
+    if fmt in FILE_FORMATS and "output" not in kwargs:
+        raise BadInput(f"--format {fmt} is for lists and reports; use table or json here.")
+    if fmt in FILE_FORMATS and output is None:
+        raise BadInput(f"--format {fmt} writes a file: add --output FILE.{fmt}.")
+    if "bom" in kwargs and kwargs["bom"] is None:  # csv to a file is most often for Excel
+        kwargs["bom"] = output is not None and fmt == "csv"
+    if not isinstance(output, Path):
+        return fn(*args, **kwargs)
+    from crmcli.output import to_file
+
+    env = app_state.env
+    finished: typer.Exit | None = None
+    with to_file(env, output) as file_env:
+        app_state.env = file_env
+        try:
+            result = fn(*args, **kwargs)
+        except typer.Exit as exc:  # exit 3 of --fail-on-overdue still wrote its list
+            if exc.exit_code not in (ExitCode.OK, ExitCode.OVERDUE):
+                raise
+            finished = exc
+        finally:
+            app_state.env = env
+    if env.stderr_rich:
+        env.err(f"Wrote {output}.")
+    if finished is not None:
+        raise finished
+    return result
+
+
+FILE_FORMATS = ("xlsx",)  # binary: only ever written to a file
+
+ListFormatOpt = Annotated[
+    Format, typer.Option("--format", "-f", help="Output format: table, csv, tsv, json, jsonl "
+                         "or xlsx (with --output).")
+]
+PaperFormatOpt = Annotated[
+    PaperFormat, typer.Option("--format", "-f", help="Output format: table, csv, tsv, json, "
+                              "jsonl, xlsx (with --output) or html (a page to print on A4).")
+]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", dir_okay=False,
+                 help="Write to this file (0600, replaced whole) instead of the screen.")
+]
 FormatOpt = Annotated[
     Format, typer.Option("--format", "-f", help="Output format: table, csv, tsv, json or jsonl.")
 ]
@@ -142,7 +195,9 @@ AtOpt = Annotated[
 ]
 ByOpt = Annotated[str | None, typer.Option("--by", help="Who did it (default: $CRMCLI_USER).")]
 BomOpt = Annotated[
-    bool, typer.Option("--bom", help="Start csv/tsv with a UTF-8 BOM so Excel reads Chinese text.")
+    bool | None,
+    typer.Option("--bom/--no-bom", help="Start csv/tsv with a UTF-8 BOM so Excel reads Chinese "
+                 "text (default: csv written with --output has one).", show_default=False)
 ]
 RevealOpt = Annotated[
     bool, typer.Option("--reveal", help="Show confidential details (needs --reason; logged).")

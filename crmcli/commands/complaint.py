@@ -14,10 +14,12 @@ from crmcli.commands._common import (
     ByOpt,
     FormatOpt,
     LimitOpt,
+    OutputOpt,
+    PaperFormatOpt,
     handle_errors,
     state,
 )
-from crmcli.render import Format, render
+from crmcli.render import Format, PaperFormat, render
 
 app = typer.Typer(help="Complaints: open, respond, escalate, close, reopen, list, sweep.",
                   no_args_is_help=True)
@@ -404,10 +406,13 @@ def list_(
     cases: Annotated[bool, typer.Option("--cases", help="Only the case library.")] = False,
     repeats: Annotated[bool, typer.Option("--repeats", help="Only repeat complaints.")] = False,
     limit: LimitOpt = None,
-    fmt: FormatOpt = Format.table,
-    bom: BomOpt = False,
+    fmt: PaperFormatOpt = PaperFormat.table,
+    bom: BomOpt = None,
+    output: OutputOpt = None,
 ) -> None:
     """List complaints with their state as of now (the complaint register, 投訴記錄表).
+
+    With --format html, the register to print (客戶投訴記錄表).
 
     Example: crmcli complaint list --month 2026-11 --format csv --bom > 2026-11-complaints.csv
     """
@@ -425,14 +430,26 @@ def list_(
     filters = complaints.Filters(status, severity, customer, category, overdue, bounds, cases,
                                  repeats)
     rows = complaints.iter_complaints(session, filters, limit)
-    render(app_state.env, rows, complaints.LIST_COLUMNS, fmt, bom=bom,
+    if fmt is PaperFormat.html:
+        from crmcli import papers
+        from crmcli.services.papers import site_name
+
+        period = "{:04d}-{:02d}".format(*parse_month(month, session.now)) if month else \
+            papers.when(session.now)
+        app_state.env.stdout.write(papers.register(site_name(session), period, list(rows),
+                                                   session.now))
+        return
+    render(app_state.env, rows, complaints.LIST_COLUMNS, Format(fmt), bom=bom,
            empty="No complaints match.", alert_key="overdue")
 
 
 @app.command("show")
 @handle_errors
-def show(ctx: typer.Context, complaint_id: IdArg, fmt: FormatOpt = Format.table) -> None:
+def show(ctx: typer.Context, complaint_id: IdArg,
+         fmt: PaperFormatOpt = PaperFormat.table, output: OutputOpt = None) -> None:
     """Show a complaint: the record, its timers and its whole history.
+
+    With --format html, its handling sheet to print and sign (客戶投訴處置表).
 
     Example: crmcli complaint show 12 --format json
     """
@@ -442,35 +459,54 @@ def show(ctx: typer.Context, complaint_id: IdArg, fmt: FormatOpt = Format.table)
     from crmcli.services import complaints, referrals
 
     app_state = state(ctx)
-    record, timers, events = complaints.detail(app_state.session(), complaint_id)
-    letters = referrals.letters(app_state.session(), complaint_id)
-    if fmt in (Format.json, Format.jsonl):
+    session = app_state.session()
+    if fmt is PaperFormat.html:
+        from crmcli import papers
+        from crmcli.services.papers import handling_sheet, site_name
+
+        app_state.env.stdout.write(papers.handling_sheet(
+            site_name(session), handling_sheet(session, complaint_id), session.now))
+        return
+    record, timers, events = complaints.detail(session, complaint_id)
+    letters = referrals.letters(session, complaint_id)
+    if fmt is PaperFormat.xlsx:
+        from crmcli.xlsx import write_workbook
+
+        fields = [{"field": c.key, "value": record.get(c.key)} for c in complaints.LIST_COLUMNS]
+        write_workbook(app_state.env, [
+            (f"Complaint {complaint_id}", [Column("field"), Column("value")], fields),
+            ("Timers", complaints.TIMER_COLUMNS, timers),
+            ("Letters", referrals.LETTER_COLUMNS, letters),
+            ("History", complaints.EVENT_COLUMNS, events)])
+        return
+    if fmt in (PaperFormat.json, PaperFormat.jsonl):
         document = {c.key: json_value(record.get(c.key)) for c in complaints.LIST_COLUMNS}
         document["timers"] = [{k: json_value(v) for k, v in t.items()} for t in timers]
         document["letters"] = [{k: json_value(v) for k, v in t.items()} for t in letters]
         document["events"] = [{k: json_value(v) for k, v in e.items()} for e in events]
         app_state.env.out(json.dumps(document, ensure_ascii=False,
-                                     indent=2 if fmt is Format.json else None))
+                                     indent=2 if fmt is PaperFormat.json else None))
         return
-    if fmt in (Format.csv, Format.tsv):
-        render(app_state.env, events, complaints.EVENT_COLUMNS, fmt)
+    table = Format(fmt)
+    if table in (Format.csv, Format.tsv):
+        render(app_state.env, events, complaints.EVENT_COLUMNS, table)
         return
     from crmcli.render import table_value
 
     fields = [{"field": c.key, "value": table_value(record.get(c.key))}
               for c in complaints.LIST_COLUMNS if record.get(c.key) not in (None, "", [], False)]
-    render(app_state.env, fields, [Column("field"), Column("value")], fmt,
+    render(app_state.env, fields, [Column("field"), Column("value")], table,
            title=f"Complaint #{complaint_id} — {record['customer']}")
     app_state.env.out("")
     shown = [{**t, "state": t["state"].upper() if t["state"] == "overdue" else t["state"]}
              for t in timers]  # shouted in the table only; json keeps the stable word
-    render(app_state.env, shown, complaints.TIMER_COLUMNS, fmt, title="Timers")
+    render(app_state.env, shown, complaints.TIMER_COLUMNS, table, title="Timers")
     app_state.env.out("")
     if letters:
-        render(app_state.env, letters, referrals.LETTER_COLUMNS, fmt,
+        render(app_state.env, letters, referrals.LETTER_COLUMNS, table,
                title="Referral letters (工作聯繫函)")
         app_state.env.out("")
-    render(app_state.env, events, complaints.EVENT_COLUMNS, fmt, title="History")
+    render(app_state.env, events, complaints.EVENT_COLUMNS, table, title="History")
 
 
 @app.command("sweep")

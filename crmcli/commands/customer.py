@@ -11,6 +11,8 @@ from crmcli.commands._common import (
     BomOpt,
     FormatOpt,
     LimitOpt,
+    ListFormatOpt,
+    OutputOpt,
     ReasonOpt,
     RevealOpt,
     handle_errors,
@@ -161,8 +163,9 @@ def list_(
     limit: LimitOpt = None,
     reveal: RevealOpt = False,
     reason: ReasonOpt = None,
-    fmt: FormatOpt = Format.table,
-    bom: BomOpt = False,
+    fmt: ListFormatOpt = Format.table,
+    bom: BomOpt = None,
+    output: OutputOpt = None,
 ) -> None:
     """List customers (confidential details masked unless revealed, which is logged).
 
@@ -263,7 +266,7 @@ def edit(
 def history(
     ctx: typer.Context,
     customer: Annotated[str, typer.Argument(help="Customer id or exact name.")],
-    fmt: FormatOpt = Format.table,
+    fmt: ListFormatOpt = Format.table, output: OutputOpt = None,
 ) -> None:
     """List every change made to a customer's record: field, old and new value, who, when.
 
@@ -282,7 +285,8 @@ def history(
 @handle_errors
 def import_(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="A UTF-8 CSV whose header uses the field names.")],
+    file: Annotated[Path, typer.Argument(
+        help="A UTF-8 CSV, or an Excel .xlsx (first sheet), whose header uses the field names.")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check every row; write nothing.")]
     = False,
     skip_existing: Annotated[
@@ -295,7 +299,8 @@ def import_(
         bool, typer.Option("--allow-duplicate", help="Add rows even if the name is on file.")
     ] = False,
 ) -> None:
-    """Import customers from CSV: every row is checked first; nothing is written unless all good.
+    """Import customers from CSV or xlsx: every row is checked first; nothing is written unless
+    all are good.
 
     Columns: name, contact, phone, email, address, site, unit, segment, grade, tags, since,
     birthday, preferences, note, confidential.
@@ -351,9 +356,11 @@ def export(
     segment: SegmentOpt = None,
     reveal: RevealOpt = False,
     reason: ReasonOpt = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="csv (default), tsv, json, jsonl.")]
-    = Format.csv,
-    bom: BomOpt = False,
+    fmt: Annotated[Format, typer.Option("--format", "-f",
+                                        help="csv (default), tsv, json, jsonl, xlsx.")
+                   ] = Format.csv,
+    bom: BomOpt = None,
+    output: OutputOpt = None,
 ) -> None:
     """Export the customer file as CSV; confidential details need --reveal.
 
@@ -379,7 +386,7 @@ def access_log(
     ctx: typer.Context,
     customer: Annotated[str | None, typer.Option("--customer", help="Only this customer.")] = None,
     limit: LimitOpt = None,
-    fmt: FormatOpt = Format.table,
+    fmt: ListFormatOpt = Format.table, output: OutputOpt = None,
 ) -> None:
     """List who revealed confidential customer details, when and why (newest first).
 

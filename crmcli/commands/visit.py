@@ -12,6 +12,8 @@ from crmcli.commands._common import (
     ByOpt,
     FormatOpt,
     LimitOpt,
+    ListFormatOpt,
+    OutputOpt,
     handle_errors,
     state,
 )
@@ -268,8 +270,9 @@ def list_(
     = False,
     month: MonthOpt = None,
     limit: LimitOpt = None,
-    fmt: FormatOpt = Format.table,
-    bom: BomOpt = False,
+    fmt: ListFormatOpt = Format.table,
+    bom: BomOpt = None,
+    output: OutputOpt = None,
 ) -> None:
     """List visits: the follow-up register (回訪記錄).
 
@@ -306,8 +309,9 @@ def due(
                                               "do.")] = None,
     fail_on_overdue: Annotated[bool, typer.Option(
         "--fail-on-overdue", help="Exit 3 when anything is overdue (for cron).")] = False,
-    fmt: FormatOpt = Format.table,
-    bom: BomOpt = False,
+    fmt: ListFormatOpt = Format.table,
+    bom: BomOpt = None,
+    output: OutputOpt = None,
 ) -> None:
     """What is overdue or due today (for cron).
 
@@ -354,7 +358,8 @@ def _alert(app_state: AppState, late: list[dict[str, Any]]) -> None:
 @handle_errors
 def care(ctx: typer.Context, within: Annotated[str, typer.Option(
         "--within", help="Look this far ahead (7d, 2w, 1mo), to the end of that day.")] = "7d",
-         fmt: FormatOpt = Format.table, bom: BomOpt = False) -> None:
+         fmt: ListFormatOpt = Format.table, bom: BomOpt = None,
+    output: OutputOpt = None) -> None:
     """Birthdays, anniversaries and holidays ahead.
 
     For greetings in time (生日祝福、節日問候): customers' birthdays (with or without a year),
@@ -450,8 +455,9 @@ def service_list(
     = None,
     month: MonthOpt = None,
     limit: LimitOpt = None,
-    fmt: FormatOpt = Format.table,
-    bom: BomOpt = False,
+    fmt: ListFormatOpt = Format.table,
+    bom: BomOpt = None,
+    output: OutputOpt = None,
 ) -> None:
     """List the work log.
 

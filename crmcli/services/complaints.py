@@ -564,9 +564,10 @@ def sweep(session: Session, dry_run: bool) -> list[SweepItem]:
 
 
 def _due_for_sweep(session: Session) -> list[Complaint]:
-    """Complaints whose attention time has come (a deadline running), replayed up to now."""
+    """Unclosed complaints whose attention time has come, replayed up to now (a closed one can
+    owe its report to the head, which brings no automatic event to record)."""
     rows = sorted(session.conn.execute(  # sorted here: ORDER BY p.id would scan by rowid
-        _ROW + " WHERE p.attention_at <= ?",
+        _ROW + " WHERE p.attention_at <= ? AND p.status != 'closed'",
         (to_db(session.now),)).fetchall())
     return _load_many(session, rows, session.now)
 

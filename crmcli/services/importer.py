@@ -143,10 +143,33 @@ def _read(path: Path, data: bytes) -> tuple[list[str], list[list[str]], Callable
     return header, rows, line
 
 
+def _is_xlsx(path: Path) -> bool:
+    return path.suffix.lower() == ".xlsx"  # by name: a csv may start with any bytes
+
+
+def _read_xlsx(path: Path, data: bytes
+               ) -> tuple[list[str], list[list[str]], Callable[[int], int]]:
+    """The first sheet of a workbook, read as the csv would be: the same header and checks;
+    a message's line is the spreadsheet's row number (empty rows are passed over)."""
+    from crmcli.xlsx import read_rows
+
+    numbered = list(read_rows(path, data))
+    if not numbered:
+        raise BadInput(f"{path}: the workbook's first sheet is empty.")
+    header = _header(path, numbered[0][1])
+    rows = [cells for _, cells in numbered[1:]]
+    for cells in rows:  # a row shorter than the header ends in empty cells
+        if len(cells) < len(header):
+            cells.extend([""] * (len(header) - len(cells)))
+    return header, rows, lambda index: numbered[index + 1][0]
+
+
 def plan(session: Session, path: Path, on_existing: OnExisting,
          progress: Callable[[int], None] | None = None) -> Plan:
     """Check every row; raise BadInput listing every bad row, else return what to write."""
-    header, records, line = _read(path, _load(path))
+    data = _load(path)
+    header, records, line = (_read_xlsx(path, data) if _is_xlsx(path)
+                             else _read(path, data))
     result = Plan()
     problems: list[tuple[int, int, str]] = []  # (record, place in it, what follows "line N")
     counted, good = _full_rows(records, len(header), problems)

@@ -71,6 +71,14 @@ class Monthly:
     breached: list[dict[str, Any]] = field(default_factory=list)
     missed: int = 0  # deadlines missed in the month (``breached`` may list fewer)
     previous: dict[str, Any] = field(default_factory=dict)
+    # What the percentages, the median and the average are made of (``PARTS``), so figures
+    # over several sites come from the complaints themselves (services/hq.py).
+    parts: dict[str, Any] = field(default_factory=dict)
+
+
+PARTS = ("responses_met", "responses_decided", "resolved_on_time", "resolution_seconds",
+         "satisfaction_total", "customers_before", "customers_kept", "customers_all",
+         "customers_visited", "plans_met")
 
 
 def _bounds(period: Period) -> dict[str, str]:
@@ -142,12 +150,11 @@ def _mondays(period: Period) -> list[date]:
     return days
 
 
-def _closed(session: Session, bounds: dict[str, str]
-            ) -> tuple[int, int, int, float | None, float | None]:
-    """Complaints closed in the period (and still closed at its end), how many of them met
-    every resolution deadline, and the median and 90th percentile (nearest rank) hours from
-    opening to closing. The first count is of every closing; the others measure service
-    failures and leave out the complaints judged unreasonable (無理投訴)."""
+def _closed(session: Session, bounds: dict[str, str]) -> tuple[int, int, list[int]]:
+    """Complaints closed in the period (and still closed at its end): how many; how many of
+    them met every resolution deadline, and the seconds each took from opening to closing,
+    sorted. The first count is of every closing; the others measure service failures and
+    leave out the complaints judged unreasonable (無理投訴)."""
     seconds: list[int] = []
     on_time = closed = 0
     for taken, missed, unreasonable in session.conn.execute(
@@ -161,12 +168,16 @@ def _closed(session: Session, bounds: dict[str, str]
             continue
         seconds.append(taken)
         on_time += not missed
-    if not seconds:
-        return closed, 0, 0, None, None
     seconds.sort()
+    return closed, on_time, seconds
+
+
+def resolution_hours(seconds: list[int]) -> tuple[float | None, float | None]:
+    """The median and 90th percentile (nearest rank) of sorted resolution times, in hours."""
+    if not seconds:
+        return None, None
     hours = [value / 3600 for value in seconds]
-    return (closed, len(hours), on_time, statistics.median(hours),
-            hours[max(1, -(-90 * len(hours) // 100)) - 1])
+    return statistics.median(hours), hours[max(1, -(-90 * len(hours) // 100)) - 1]
 
 
 def _feedback(session: Session, bounds: dict[str, str]) -> tuple[int, int]:
@@ -220,9 +231,10 @@ def monthly(session: Session, year: int, month: int, *, detail: bool = True,
     period = month_period(year, month, session.now)
     bounds = _bounds(period)
     opened = _opened(session, period, bounds, detail=detail, screen=screen)
-    figures = {**_figures(session, period, bounds, opened),
-               **_month_extras(session, period, bounds)}
-    report = Monthly({key: figures[key] for key in FIGURES})
+    parts: dict[str, Any] = {}
+    figures = {**_figures(session, period, bounds, opened, parts),
+               **_month_extras(session, period, bounds, parts)}
+    report = Monthly({key: figures[key] for key in FIGURES}, parts=parts)
     if detail:
         opened["category"] = _fold_categories(session, opened["category"])
         report.breakdowns = {by: _breakdown(by, opened[by]) for by in BREAKDOWNS}
@@ -241,11 +253,13 @@ def monthly(session: Session, year: int, month: int, *, detail: bool = True,
 
 
 def _figures(session: Session, period: Period, bounds: dict[str, str],
-             opened: dict[str, dict[Any, tuple[int, ...]]]) -> dict[str, Any]:
+             opened: dict[str, dict[Any, tuple[int, ...]]],
+             parts: dict[str, Any] | None = None) -> dict[str, Any]:
     """The figures of SPEC's monthly report, and a few more as cheap to count."""
     n_opened, n_major, _, _, _, n_repeat = opened["total"][None]
     n_met, n_decided = _feedback(session, bounds)
-    n_closed, n_valid_closed, resolved_ok, median, p90 = _closed(session, bounds)
+    n_closed, resolved_ok, seconds = _closed(session, bounds)
+    median, p90 = resolution_hours(seconds)
     escalated, escalations = _escalations(session, bounds)
     due, done, done_on_time = session.conn.execute(
         "SELECT count(*), total(done_at IS NOT NULL AND done_at < :upto), "
@@ -254,11 +268,16 @@ def _figures(session: Session, period: Period, bounds: dict[str, str],
         "AND due_at < :upto AND (cancelled_at IS NULL OR cancelled_at > due_at) "
         "AND voided_at IS NULL", bounds,
     ).fetchone()
-    rated, satisfaction = session.conn.execute(
-        "SELECT count(satisfaction), avg(satisfaction) FROM visits WHERE done_at >= :start "
+    rated, satisfaction_total = session.conn.execute(
+        "SELECT count(satisfaction), total(satisfaction) FROM visits WHERE done_at >= :start "
         "AND done_at < :end AND done_at < :upto AND satisfaction IS NOT NULL "
         "AND voided_at IS NULL", bounds,
     ).fetchone()
+    satisfaction = satisfaction_total / rated if rated else None
+    if parts is not None:
+        parts.update(responses_met=n_met, responses_decided=n_decided,
+                     resolved_on_time=resolved_ok, resolution_seconds=seconds,
+                     satisfaction_total=int(satisfaction_total))
     return {
         "month": period.label,
         "complete": period.complete,
@@ -270,7 +289,7 @@ def _figures(session: Session, period: Period, bounds: dict[str, str],
         "complaints_repeat": n_repeat,
         "escalations": escalations,
         "response_on_time_pct": pct(n_met, n_decided),
-        "resolved_on_time_pct": pct(resolved_ok, n_valid_closed),
+        "resolved_on_time_pct": pct(resolved_ok, len(seconds)),
         "median_resolution_hours": round(median, 1) if median is not None else None,
         "p90_resolution_hours": round(p90, 1) if p90 is not None else None,
         "followups_due": due,
@@ -284,7 +303,8 @@ def _figures(session: Session, period: Period, bounds: dict[str, str],
     }
 
 
-def _month_extras(session: Session, period: Period, bounds: dict[str, str]) -> dict[str, Any]:
+def _month_extras(session: Session, period: Period, bounds: dict[str, str],
+                  parts: dict[str, Any]) -> dict[str, Any]:
     """Figures the month's report shows but does not compare with the month before."""
     visits_done = session.conn.execute(
         "SELECT count(*) FROM visits WHERE done_at >= :start AND done_at < :end "
@@ -323,6 +343,8 @@ def _month_extras(session: Session, period: Period, bounds: dict[str, str]) -> d
         "SELECT total(created_at < :start), count(*) FROM customers WHERE created_at < :end",
         bounds).fetchone()
     customers, all_customers = int(customers), int(all_customers)
+    parts.update(customers_before=customers, customers_kept=min(contacted, customers),
+                 customers_all=all_customers, customers_visited=visited)
     return {
         "complaints_open_at_end": _open_at_end(session, bounds),
         "visits_done": visits_done,
@@ -332,7 +354,7 @@ def _month_extras(session: Session, period: Period, bounds: dict[str, str]) -> d
         "cadence_kept_pct": pct(min(contacted, customers), customers),
         "yearly_visits_done_pct": pct(visited, all_customers),
         "late_entries": _late_entries(session, period),
-        **sheet_figures.month(session, bounds),
+        **sheet_figures.month(session, bounds, parts),
     }
 
 
@@ -410,6 +432,15 @@ def _breached(session: Session, bounds: dict[str, str], limit: int | None
              "met_at": from_db(met_at) if met_at else None, "outcome": outcome,
              "severity": "major" if major else "minor", "status": status}
             for cid, customer, name, due, met_at, outcome, major, status, _ in rows], total
+
+
+def missed_by_timer(session: Session, year: int, month: int) -> dict[str, int]:
+    """How many deadlines of each kind (response, report, resolve, followup) were missed in
+    the month: the printed analysis charts them, however many there are."""
+    bounds = _bounds(month_period(year, month, session.now))
+    return {name: count for name, count in session.conn.execute(
+        f"SELECT d.name, count(*) FROM complaint_timers d WHERE {_MISSED_WHERE} "
+        "GROUP BY d.name", bounds)}
 
 
 # Quarterly relationship evaluation (客戶關係評估, seed 001) ------------------------------

@@ -31,7 +31,8 @@ def unreasonable(complaint_id: str) -> str:
             f"AND j.at < :upto AND {not_voided('j')} ORDER BY j.at DESC, j.id DESC LIMIT 1), 0)")
 
 
-def month(session: Session, bounds: dict[str, str]) -> dict[str, Any]:
+def month(session: Session, bounds: dict[str, str], parts: dict[str, Any]) -> dict[str, Any]:
+    """The figures, and in ``parts`` what the head office sums over sites (``plans_met``)."""
     from crmcli.services.reports import pct
 
     opened, judged = session.conn.execute(
@@ -51,6 +52,7 @@ def month(session: Session, bounds: dict[str, str]) -> dict[str, Any]:
         "FROM complaint_events w WHERE w.complaint_id = y.complaint_id "
         "AND w.action = 'notified' AND w.new_value = 'written' AND w.at >= y.opened_at "
         f"AND w.at < :upto AND {not_voided('w')})", bounds).fetchone()
+    parts["plans_met"] = int(met)
     return {"complaints_valid": int(opened) - int(judged),
             "complaints_unreasonable": int(judged), "plans_due": int(decided),
             "plans_on_time_pct": pct(int(met), int(decided)),

@@ -835,7 +835,8 @@ def due_for_customer(session: Session, customer: dict[str, Any]) -> list[dict[st
     items += [_cadence_item(cid, name, cadence.next_contact(who, policy), policy),
               _annual_item(cid, name, cadence.next_in_person(who, policy), policy)]
     for (complaint_id,) in session.conn.execute(
-            "SELECT id FROM complaints WHERE customer_id = ? AND status != 'closed'", (cid,)
+            "SELECT id FROM complaints WHERE customer_id = ? AND attention_at IS NOT NULL",
+            (cid,)
     ).fetchall():
         items += [_deadline_item(session, deadline)
                   for deadline in complaints.deadlines_of(complaints.load(session, complaint_id))
