@@ -53,8 +53,15 @@ def _finish(app_state: Any, skipped: list[Any], read: int) -> None:
     """Name each file left out, then fail the command (exit 1) if any was."""
     from crmcli.errors import CrmError
 
+    def shown(path: Any) -> str:
+        text = str(path)
+        return text if text.isprintable() else repr(text)
+
+    if skipped and not read:  # nothing to show: one line says why
+        raise CrmError("no site file could be read: " + "; ".join(
+            f"{shown(path)} ({reason})" for path, reason in skipped) + ".")
     for path, reason in skipped:
-        app_state.env.err(f"Skipped {path}: {reason}.")
+        app_state.env.err(f"Skipped {shown(path)}: {reason}.")
     if skipped:
         raise CrmError(f"{len(skipped)} site file(s) could not be read (named above); the "
                        f"output covers the other {read}.")

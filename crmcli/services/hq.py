@@ -58,6 +58,11 @@ def site_files(sources: list[Path]) -> Sites:
             found.files.append(path)
 
     for source in sources:
+        try:
+            source.exists()
+        except (OSError, ValueError):  # a NUL byte, a name too long for the system
+            found.skipped.append(Skipped(source, "not a usable file name"))
+            continue
         if source.is_dir():
             inside = sorted(p for p in source.iterdir() if p.suffix == ".db" and p.is_file())
             if not inside:
