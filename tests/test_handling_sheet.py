@@ -219,3 +219,17 @@ def test_the_printed_sheet_shows_complainant_department_validity_and_letters(sit
     assert "13912345678" not in page
     assert 'id="department">保安部<' in page and "unreasonable 無理投訴" in page
     assert 'class="letters"' in page and "工程部" in page
+
+
+def test_check_finds_a_department_that_its_history_does_not_say(site: Cli, db_path: Any) -> None:
+    import sqlite3
+
+    site.ok("complaint", "open", "王小明", "漏水", "--department", "工程部",
+            now=at("2026-11-02 09:00"))
+    assert site("check", now=at("2026-11-02 09:10"))[0] == 0
+    conn = sqlite3.connect(db_path)
+    conn.execute("UPDATE complaints SET department = '保安部'")
+    conn.commit()
+    conn.close()
+    code, out, err = site("check", now=at("2026-11-02 09:10"))
+    assert code == 1 and "department or validity" in out + err
