@@ -46,7 +46,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from crmcli import outcomes, rules
-from crmcli.db import connect
+from crmcli.db import connect, remember_categories
 from crmcli.fields import name_key
 from crmcli.policy import PolicyHistory
 from crmcli.sample import CATEGORIES, NOTES, REPAIRS, SUMMARIES
@@ -635,6 +635,7 @@ def write(conn: sqlite3.Connection, built: Built, policy_at: int, started: float
     conn.executemany(outcomes.INSERT_CYCLES, built.cycles)
     conn.executemany(outcomes.INSERT_SUMMARY, built.summaries)
     outcomes.reset_attention(conn)
+    remember_categories(conn)
     _log(started, f"wrote {len(built.timers):,} deadlines and {len(built.cycles):,} cycles")
     _insert(conn, "services", "id, customer_id, type, description, done_at, by, fee, created_at",
             built.services)

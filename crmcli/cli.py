@@ -167,7 +167,9 @@ class CrmGroup(TyperGroup):
             context = getattr(exc, "ctx", None)
             hint = f" (see `{context.command_path} --help`)" if context is not None else ""
             message = exc.format_message()  # type: ignore[attr-defined]
-            sys.stderr.write(f"Error: {message}{hint}\n")
+            from crmcli.text import inert  # the message may quote what was typed
+
+            sys.stderr.write(inert(f"Error: {message}{hint}") + "\n")
             sys.exit(exc.exit_code)  # type: ignore[attr-defined]
         except typer.Abort:
             sys.stderr.write("Aborted.\n")

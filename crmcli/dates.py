@@ -254,10 +254,21 @@ def _parse_general(text: str, default_day: date, option: str, original: str) -> 
         if dotted is not None:  # a date where a time belongs, or 9.40 for 09:40
             raise BadInput(f"{option}: {dotted!r} in {original.strip()!r} reads two ways (a date "
                            "or a time); write a time as 09:40 and a date as YYYY-MM-DD.") from None
+        import warnings
+
         from dateutil import parser
 
         try:
-            moment = parser.parse(text, default=datetime.combine(default_day, time()))
+            with warnings.catch_warnings():
+                # "10:00 PST": dateutil ignores a zone name it cannot resolve and reads the time
+                # as local, hours off; refuse it instead (an offset, +08:00, is unambiguous).
+                warnings.simplefilter("error", parser.UnknownTimezoneWarning)
+                moment = parser.parse(text, default=datetime.combine(default_day, time()))
+        except parser.UnknownTimezoneWarning:
+            raise BadInput(
+                f"{option}: {original!r} names a time zone crmcli cannot resolve; write the "
+                "time without it (site time) or with an offset, e.g. 2026-11-20 10:00-08:00."
+            ) from None
         except (ValueError, OverflowError):
             raise BadInput(
                 f"{option}: cannot read {original!r} as a date or time "

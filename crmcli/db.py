@@ -7,8 +7,10 @@ transaction together with its version bump. Never edit a released migration: add
 
 from __future__ import annotations
 
+import itertools
 import os
 import sqlite3
+import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -306,13 +308,7 @@ def m005_site_clock_and_corrections(conn: sqlite3.Connection) -> None:
         ) WITHOUT ROWID;
         """,
     )
-    from crmcli.textfold import fold
-
-    for (category,) in conn.execute(
-            "SELECT category FROM complaints WHERE category IS NOT NULL GROUP BY category "
-            "ORDER BY min(opened_at)").fetchall():
-        conn.execute("INSERT OR IGNORE INTO complaint_categories VALUES (?, ?)",
-                     (fold(category), category))
+    remember_categories(conn)
     # The rules changed (the report to the head outlives closing; deadlines on the minute):
     # every stored outcome is worked out again, and a closed complaint whose report is still
     # owed needs attention; unclosed ones are looked at afresh by the next sweep.
@@ -322,7 +318,32 @@ def m005_site_clock_and_corrections(conn: sqlite3.Connection) -> None:
     outcomes.reset_attention(conn)
 
 
-def m006_handling_sheet(conn: sqlite3.Connection) -> None:
+def remember_categories(conn: sqlite3.Connection) -> None:
+    """Record the first spelling of every category in use (for files written in bulk)."""
+    from crmcli.textfold import fold
+
+    for (category,) in conn.execute(
+            "SELECT category FROM complaints WHERE category IS NOT NULL GROUP BY category "
+            "ORDER BY min(opened_at)").fetchall():
+        conn.execute("INSERT OR IGNORE INTO complaint_categories VALUES (?, ?)",
+                     (fold(category), category))
+
+
+def site_settings(conn: sqlite3.Connection) -> tuple[str, str]:
+    """The site's zone and date order as last set (``policy set timezone|date_order``)."""
+    found = dict(conn.execute(
+        "SELECT key, value FROM policy_settings WHERE key IN ('timezone', 'date_order') "
+        "ORDER BY set_at, id").fetchall())
+    return found.get("timezone", "UTC"), found.get("date_order", "")
+
+
+def m006_sensitive_note(conn: sqlite3.Connection) -> None:
+    """A note about a customer that is masked for everyone unless revealed (seed 003's 健康信息,
+    physical handicap, dietary needs…), beside the ordinary note."""
+    conn.execute("ALTER TABLE customers ADD COLUMN sensitive_note TEXT")
+
+
+def m007_handling_sheet(conn: sqlite3.Connection) -> None:
     """The whole handling sheet (seed 004 《客戶投訴處置表》).
 
     - Each complaint names its complainant and their contact (投訴人, 聯繫方式), filled for the
@@ -357,14 +378,6 @@ def m006_handling_sheet(conn: sqlite3.Connection) -> None:
     )
 
 
-def site_settings(conn: sqlite3.Connection) -> tuple[str, str]:
-    """The site's zone and date order as last set (``policy set timezone|date_order``)."""
-    found = dict(conn.execute(
-        "SELECT key, value FROM policy_settings WHERE key IN ('timezone', 'date_order') "
-        "ORDER BY set_at, id").fetchall())
-    return found.get("timezone", "UTC"), found.get("date_order", "")
-
-
 def load_policies(conn: sqlite3.Connection) -> PolicyHistory:
     """The policy history recorded in the file."""
     from crmcli.dates import from_db
@@ -377,32 +390,74 @@ def load_policies(conn: sqlite3.Connection) -> PolicyHistory:
 Migration = Callable[[sqlite3.Connection], None]
 MIGRATIONS: list[Migration] = [
     m001_initial, m002_attention_and_indexes, m003_outcomes, m004_covering_indexes,
-    m005_site_clock_and_corrections, m006_handling_sheet,
+    m005_site_clock_and_corrections,
+    m006_sensitive_note, m007_handling_sheet,
 ]
 LATEST = len(MIGRATIONS)
 
 
+ROLLBACKS = [0]  # transactions rolled back in this process (an interrupt says whether one was)
+
+
 @contextmanager
 def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """One write transaction, taken at once so a second writer waits instead of failing."""
+    """One write transaction, taken at once so a second writer waits instead of failing.
+
+    Inside another (a command whose steps are each a service's transaction, as `complaint
+    close --case` or `init --sample`), it is a savepoint of the outer one: the command is
+    still one transaction, committed or rolled back whole.
+    """
+    if conn.in_transaction:
+        name = f"step{next(_SAVEPOINTS)}"
+        conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute(f"ROLLBACK TO {name}")
+            conn.execute(f"RELEASE {name}")
+            raise
+        conn.execute(f"RELEASE {name}")
+        return
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield conn
     except BaseException:
         conn.execute("ROLLBACK")
+        ROLLBACKS[0] += 1
         raise
     conn.execute("COMMIT")
+
+
+_SAVEPOINTS = itertools.count(1)
 
 
 def schema_version(conn: sqlite3.Connection) -> int:
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
+MIGRATION_WAITS = 90  # busy timeouts (15 min in all) to wait for another process's upgrade
+
+
+def _begin_upgrade(conn: sqlite3.Connection) -> None:
+    """Take the write lock for an upgrade, waiting as long as another process's upgrade may
+    take (a million complaints: about two minutes), not just one busy timeout: cron's `visit
+    due` started while someone's first run of a new release upgrades the file waits for it."""
+    for attempt in range(MIGRATION_WAITS):
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            if attempt == MIGRATION_WAITS - 1:
+                raise
+
+
 def migrate(conn: sqlite3.Connection) -> int:
     """Apply every migration the file lacks; returns how many ran."""
     applied = 0
     while (version := schema_version(conn)) < LATEST:
-        conn.execute("BEGIN IMMEDIATE")
+        _begin_upgrade(conn)
         try:
             if schema_version(conn) != version:  # another process migrated meanwhile
                 conn.execute("ROLLBACK")
@@ -412,6 +467,7 @@ def migrate(conn: sqlite3.Connection) -> int:
             conn.execute(f"PRAGMA user_version = {version + 1}")
         except BaseException:
             conn.execute("ROLLBACK")
+            ROLLBACKS[0] += 1
             raise
         conn.execute("COMMIT")
         applied += 1
@@ -444,18 +500,48 @@ def _setting(conn: sqlite3.Connection, key: str) -> str | None:
 
 
 def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
-    """Open a crmcli database, upgrading its schema; ``create`` makes a new one (mode 0600)."""
+    """Open a crmcli database, upgrading its schema; ``create`` makes a new one (mode 0600).
+
+    A file the user may read but not write (or in a folder they cannot write, where SQLite
+    cannot make its -wal/-shm files) is opened read-only: lists, reports and `visit due`
+    work, and a command that writes is told why it cannot.
+    """
+    made = False
     if not path.exists():
         if not create:
             raise DatabaseProblem(
                 f"No database at {path}; create it with `crmcli --db {path} init` "
                 "(or check --db / CRMCLI_DB)."
             )
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except OSError as exc:
+            import errno
+
+            why = (f"the folder {path.parent} is not writable by you"
+                   if exc.errno in (errno.EACCES, errno.EPERM) else os_reason(exc))
+            raise DatabaseProblem(f"Cannot create {path}: {why}.") from None
+        made = True
     elif path.is_dir():
         raise DatabaseProblem(f"{path} is a directory, not a crmcli database.")
-    conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    elif not path.is_file():
+        raise DatabaseProblem(f"{path} is not a regular file (a device or a pipe), not a crmcli "
+                              "database.")
+    elif create and path.stat().st_size == 0:
+        _private(path)  # an empty file is made into a database now: private, like a new one
+    try:
+        conn = _open(path, create=create)
+    except BaseException:
+        if made:  # a failed init (a full disk) leaves no empty file behind
+            path.unlink(missing_ok=True)
+        raise
+    return conn
+
+
+def _open(path: Path, *, create: bool) -> sqlite3.Connection:
+    read_only = not create and not _writable(path)
+    conn = _sqlite_connect(path, read_only=read_only)
     try:
         _configure(conn)
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
@@ -470,6 +556,10 @@ def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
                 f"{LATEST}); upgrade crmcli to use it."
             )
         if version < LATEST:
+            if read_only:
+                raise DatabaseProblem(
+                    f"{path} needs an upgrade to schema {LATEST}, and you cannot write to it "
+                    "(or to its folder); run crmcli once as someone who can.")
             if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0] != "wal":
                 raise DatabaseProblem(f"{path}: cannot switch the database to WAL mode.")
             migrate(conn)
@@ -482,8 +572,20 @@ def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
         # With a replica configured, only Litestream checkpoints (README, "Many sites").
         if version and _setting(conn, "checkpoints") == "litestream":
             conn.execute("PRAGMA wal_autocheckpoint = 0")
+        if not read_only:
+            for sidecar in ("-wal", "-shm"):
+                _private(path.with_name(path.name + sidecar))
     except sqlite3.DatabaseError as exc:
         conn.close()
+        text = str(exc)
+        if "full" in text:
+            raise DatabaseProblem(f"The disk is full; {path} was left as it was.") from None
+        if "locked" in text or "busy" in text:
+            raise DatabaseProblem(f"{path} is busy (another crmcli holds it); try again in a "
+                                  "moment.") from None
+        if "readonly" in text or "unable to open" in text:
+            raise DatabaseProblem(f"Cannot write {path} or its folder (permissions, or a "
+                                  "read-only file system).") from None
         raise DatabaseProblem(f"{path} is not a usable SQLite database ({exc}).") from None
     except BaseException:
         conn.close()
@@ -554,6 +656,57 @@ def _upgraded_copy(conn: sqlite3.Connection, version: int) -> sqlite3.Connection
         raise DatabaseProblem(f"older schema {version}, too large to read in memory; open "
                               "it once with crmcli to upgrade it") from None
     return memory
+
+
+def _writable(path: Path) -> bool:
+    """Whether SQLite can write the file and make its -wal and -shm files beside it."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
+
+
+def _sqlite_connect(path: Path, *, read_only: bool) -> sqlite3.Connection:
+    if not read_only:
+        return sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    from urllib.parse import quote
+
+    uri = "file:" + quote(str(path.resolve()))
+    conn = sqlite3.connect(uri + "?mode=ro", uri=True, isolation_level=None,
+                           timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError:
+        # A WAL file with no -shm beside it, in a folder where none can be made: nobody can be
+        # writing it (a writer would have made one), so it is read as it stands.
+        conn.close()
+        conn = sqlite3.connect(uri + "?immutable=1", uri=True, isolation_level=None)
+    return conn
+
+
+def _private(path: Path) -> None:
+    """Mode 0600 for a file crmcli made or uses, whatever made it first (a `touch`, the
+    sqlite3 shell under a loose umask); only the owner can change it, so others' are left."""
+    try:
+        info = path.lstat()
+        if (stat.S_ISREG(info.st_mode) and info.st_uid == os.geteuid()
+                and info.st_mode & 0o077):
+            os.chmod(path, 0o600)
+    except OSError:  # gone meanwhile (a -shm removed by the last reader), or not ours
+        pass
+
+
+def os_reason(exc: OSError) -> str:
+    """What went wrong with a file, in words: "the disk is full", "/x is not writable"…"""
+    import errno
+
+    where = f"{exc.filename}" if exc.filename else "a file"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return f"{where}: permission denied (not writable or readable by you)"
+    if exc.errno == errno.EROFS:
+        return f"{where} is on a read-only file system"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "the disk is full"
+    if exc.errno == errno.ENOENT:
+        return f"{where}: no such file or folder"
+    return f"{where}: {exc.strerror or exc}"
 
 
 def table_counts(conn: sqlite3.Connection) -> dict[str, int]:

@@ -346,7 +346,15 @@ def _letters(session: Session, complaint_id: int) -> list[dict[str, Any]]:
 
 def build(conn: sqlite3.Connection, as_of: datetime, seed: int = 2026, customers: int = 200
           ) -> None:
-    """Fill an empty crmcli database with a sample site as of ``as_of``."""
+    """Fill an empty crmcli database with a sample site as of ``as_of``, in one transaction:
+    an interrupted `init --sample` leaves an empty database, which it can fill again."""
+    with transaction(conn):
+        _fill(conn, as_of, seed, customers)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.execute("VACUUM")
+
+
+def _fill(conn: sqlite3.Connection, as_of: datetime, seed: int, customers: int) -> None:
     from crmcli.services import complaints
 
     builder = _Builder(conn, as_of, seed)
@@ -373,5 +381,3 @@ def build(conn: sqlite3.Connection, as_of: datetime, seed: int = 2026, customers
             conn.execute("UPDATE customers SET anniversaries = ?, lunar_birthday = ? "
                          "WHERE id = ?", (own, lunar, customer_id))
     complaints.sweep(Session(conn, builder.as_of, "system"), dry_run=False)
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.execute("VACUUM")

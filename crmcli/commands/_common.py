@@ -44,6 +44,9 @@ class AppState:
         from crmcli.services import Session
 
         if self._session is None:
+            from crmcli.text import refuse_control
+
+            refuse_control(self.env.user, "CRMCLI_USER")
             conn = connect(self.db_path, create=create)
             self._session = Session(conn, self.env.clock(), self.env.user)
         return self._session
@@ -66,28 +69,35 @@ def _message(exc: sqlite3.Error) -> str:
     if "locked" in text or "busy" in text:
         return "The database is busy (another crmcli is writing); try again in a moment."
     if "readonly" in text or "read-only" in text:
-        return "The database file is read-only; check its permissions."
+        return ("The database is open read-only (you cannot write the file or its folder); "
+                "this command needs to write: ask whoever owns it, or check its permissions.")
     if "disk" in text and "full" in text:
         return "The disk is full; nothing was written."
     return f"Database error: {text}."
 
 
 def _check_encoding(ctx: Any, params: dict[str, Any]) -> None:
-    """Bytes that are not UTF-8 (a GBK terminal, a Latin-1 script) reach Python as lone
-    surrogates, which SQLite and the output cannot take: refuse them as bad input."""
+    """Every text a command is given is checked here, whatever the command does with it.
+
+    Bytes that are not UTF-8 (a GBK terminal, a Latin-1 script) reach Python as lone
+    surrogates, which SQLite and the output cannot take; control characters (an escape code,
+    a CR, a bidi override) would act on the terminal or the cron mail that shows them again:
+    refuse both as bad input, naming the option and never echoing the text."""
     from crmcli.errors import BadInput
+    from crmcli.text import refuse_control
 
     declared = getattr(getattr(ctx, "command", None), "params", [])
     for name, value in params.items():
         for item in value if isinstance(value, list | tuple) else [value]:
             if isinstance(item, str):
+                label = next((p.opts[0] for p in declared
+                              if p.name == name and p.param_type_name == "option"), name)
                 try:
                     item.encode("utf-8")
                 except UnicodeEncodeError:
-                    label = next((p.opts[0] for p in declared
-                                  if p.name == name and p.param_type_name == "option"), name)
                     raise BadInput(f"{label}: not UTF-8 text; set the terminal to UTF-8 "
                                    "(e.g. LANG=zh_CN.UTF-8).") from None
+                refuse_control(item, label)
 
 
 def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
@@ -99,6 +109,16 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
         ctx: Any = kwargs.get("ctx")
         app_state = state(ctx) if hasattr(ctx, "find_root") else AppState()
         debug = app_state.debug or os.environ.get("CRMCLI_DEBUG") == "1"
+        from crmcli.db import ROLLBACKS
+
+        rollbacks = ROLLBACKS[0]
+
+        def interrupted() -> typer.Exit:
+            rolled_back = ROLLBACKS[0] != rollbacks
+            app_state.env.err("Interrupted; the unfinished change was rolled back." if rolled_back
+                              else "Interrupted.")
+            return typer.Exit(int(ExitCode.INTERRUPTED))
+
         try:
             _check_encoding(ctx, kwargs)
             if "output" in kwargs or "fmt" in kwargs:
@@ -110,18 +130,23 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
             app_state.env.err(f"Error: {exc}")
             raise typer.Exit(int(exc.exit_code)) from None
         except KeyboardInterrupt:
-            app_state.env.err("Interrupted; the unfinished change was rolled back.")
-            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+            raise interrupted() from None
         except sqlite3.Error as exc:
             if str(exc) == "interrupted":  # Ctrl-C inside a statement (see db._configure)
-                app_state.env.err("Interrupted; the unfinished change was rolled back.")
-                raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+                raise interrupted() from None
             if debug:
                 raise
             app_state.env.err(f"Error: {_message(exc)}")
             raise typer.Exit(int(ExitCode.FAILED)) from None
         except (typer.Exit, typer.Abort, BrokenPipeError):
             raise
+        except OSError as exc:  # a file crmcli writes or reads beside the database
+            if debug:
+                raise
+            from crmcli.db import os_reason
+
+            app_state.env.err(f"Error: {os_reason(exc)}; nothing was changed.")
+            raise typer.Exit(int(ExitCode.FAILED)) from None
         except Exception as exc:
             if debug:
                 raise

@@ -148,9 +148,7 @@ def _act(ctx: typer.Context, complaint_id: int, action: str, at: str | None, by:
     app_state = state(ctx)
     session = app_state.session()
     complaint = complaints.act(session, complaint_id, action, at=_at(app_state, at, session.now),
-                               by=by, note=note, **extra)
-    if case:  # before the confirmation, so a json record shows it
-        complaint = complaints.set_case(session, complaint_id, True, by)
+                               by=by, note=note, case=case, **extra)
     eff = complaint.effective
     lines = [f"Complaint #{complaint_id} {verb} at {_stamp(complaint.entry_at)} "
              f"(now {eff.severity}, {eff.status}).", *_deadlines(complaint)]

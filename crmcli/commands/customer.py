@@ -31,6 +31,7 @@ LIST_COLUMNS = [
     Column("tags"), Column("since"), Column("birthday", in_table=False),
     Column("confidential", "conf."),
     Column("preferences", in_table=False), Column("note", in_table=False),
+    Column("sensitive_note", in_table=False), Column("masked", in_table=False),
     Column("last_contact_at", "last contact"),
     Column("created_at", in_table=False), Column("updated_at", in_table=False),
     Column("anniversaries", in_table=False), Column("lunar_birthday", in_table=False),
@@ -59,6 +60,8 @@ LunarOpt = Annotated[
 ]
 TagOpt = Annotated[list[str] | None, typer.Option("--tag", help="A tag (repeatable).")]
 NoteOpt = Annotated[str | None, typer.Option("--note")]
+SensitiveNoteOpt = Annotated[str | None, typer.Option(
+    "--sensitive-note", help="Health, handicap, diet…: masked for everyone unless revealed.")]
 PrefOpt = Annotated[
     list[str] | None,
     typer.Option("--preference", help="KEY=VALUE, e.g. language=粵語 (repeatable)."),
@@ -107,9 +110,11 @@ def add(
     lunar_birthday: LunarOpt = None,
     tag: TagOpt = None,
     note: NoteOpt = None,
+    sensitive_note: SensitiveNoteOpt = None,
     preference: PrefOpt = None,
     confidential: Annotated[
-        bool, typer.Option("--confidential", help="Mask phone, email and address in output.")
+        bool, typer.Option("--confidential",
+                           help="Mask phone, email, address and unit in output.")
     ] = False,
     allow_duplicate: Annotated[
         bool, typer.Option("--allow-duplicate", help="Add even if the name is already on file.")
@@ -128,7 +133,8 @@ def add(
     values = _values(
         session.now, contact=contact, phone=phone, email=email, address=address, site=site,
         unit=unit, segment=segment, grade=grade, since=since, birthday=birthday, note=note,
-        preferences=preference, anniversaries=anniversary, lunar_birthday=lunar_birthday,
+        sensitive_note=sensitive_note, preferences=preference, anniversaries=anniversary,
+        lunar_birthday=lunar_birthday,
     )
     if confidential:
         values["confidential"] = True
@@ -201,7 +207,8 @@ def show(
     found = customers.find(session, customer)
     if reveal:
         customers.log_access(session, [found["id"]], "show", reason or "")
-    elif found["confidential"]:
+        found = customers.revealed(found)
+    else:
         found = customers.public(found)
     profile.render_profile(app_state.env, session, found, fmt)
 
@@ -227,16 +234,22 @@ def edit(
     tag: TagOpt = None,
     untag: Annotated[list[str] | None, typer.Option("--untag", help="Remove a tag.")] = None,
     note: NoteOpt = None,
+    sensitive_note: SensitiveNoteOpt = None,
     preference: PrefOpt = None,
     confidential: Annotated[
-        bool | None, typer.Option("--confidential/--not-confidential", show_default=False)
+        bool | None, typer.Option("--confidential/--not-confidential", show_default=False,
+                                  help="--not-confidential needs --reason (logged).")
     ] = None,
+    reason: Annotated[str | None, typer.Option(
+        "--reason", help="Why confidentiality is lifted (written to the access log).")] = None,
     allow_duplicate: Annotated[bool, typer.Option("--allow-duplicate")] = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Change a customer's details; every change is kept with who and when.
 
     Example: crmcli customer edit 王小明 --grade B --tag VIP --phone 13900139000
+
+    Example: crmcli customer edit 李秘密 --not-confidential --reason "業主書面同意公開"
     """
     from crmcli import fields
     from crmcli.services import customers
@@ -246,15 +259,15 @@ def edit(
     changes = _values(
         session.now, name=name, contact=contact, phone=phone, email=email, address=address,
         site=site, unit=unit, segment=segment, grade=grade, since=since, birthday=birthday,
-        note=note, preferences=preference, anniversaries=anniversary,
-        lunar_birthday=lunar_birthday,
+        note=note, sensitive_note=sensitive_note, preferences=preference,
+        anniversaries=anniversary, lunar_birthday=lunar_birthday,
     )
     if confidential is not None:
         changes["confidential"] = confidential
     changes["_allow_duplicate"] = allow_duplicate
     updated, changed = customers.edit(
         session, customer, changes, add_tags=fields.clean_tags(tag or []),
-        remove_tags=fields.clean_tags(untag or []),
+        remove_tags=fields.clean_tags(untag or []), reason=reason,
     )
     text = (f"Updated customer #{updated['id']} {updated['name']}: {', '.join(changed)}."
             if changed else f"Customer #{updated['id']} {updated['name']}: nothing to change.")
@@ -303,7 +316,8 @@ def import_(
     all are good.
 
     Columns: name, contact, phone, email, address, site, unit, segment, grade, tags, since,
-    birthday, preferences, note, confidential.
+    birthday, preferences, note, sensitive_note, confidential (and masked, as export writes
+    it: masked values never replace what is stored).
 
     Example: crmcli customer import tenants.csv --dry-run
     """
@@ -323,8 +337,12 @@ def import_(
               f"of {plan.rows} rows")
     if dry_run:
         app_state.env.out(f"Checked {file}: all rows are good ({counts}); nothing written.")
-        return
-    app_state.env.out(f"Imported {file}: {counts}.")
+    else:
+        app_state.env.out(f"Imported {file}: {counts}.")
+    verb = "would keep" if dry_run else "kept"
+    for line, customer_id, names in plan.kept:
+        app_state.env.out(f"  line {line}: customer #{customer_id}: {verb} the stored "
+                          f"{', '.join(names)} (masked in the file).")
 
 
 def _progress(app_state: Any, label: str) -> Any:

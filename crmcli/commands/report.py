@@ -195,12 +195,13 @@ def _print_text(env: Env, report: Any, fmt: ReportFormat) -> None:
 def _print_rich(env: Env, report: Any) -> None:
     from rich.panel import Panel
     from rich.table import Table
+    from rich.text import Text
 
     from crmcli.render import console
 
     out = console(env)
     figures = report.figures
-    out.print(f"[bold]{_heading(report)}[/bold]")
+    out.print(Text(_heading(report), style="bold"))
     if not figures["complaints_opened"] and not figures["followups_due"]:
         out.print("No complaints and no follow-ups recorded this month; every figure is zero.")
     callouts = _callouts(report)

@@ -291,9 +291,14 @@ def open_complaint(session: Session, customer_ref: str, summary: str, *, severit
 
 
 def act(session: Session, complaint_id: int, action: str, *, at: datetime | None,
-        by: str | None, note: str | None = None, **extra: Any) -> Complaint:
-    """Record one manual step of a complaint's life, if the complaint's state allows it."""
+        by: str | None, note: str | None = None, case: bool = False, **extra: Any
+        ) -> Complaint:
+    """Record one manual step of a complaint's life, if the complaint's state allows it;
+    ``case`` also marks it for the case library, in the same transaction."""
     with transaction(session.conn):
+        if case:
+            act(session, complaint_id, action, at=at, by=by, note=note, **extra)
+            return set_case(session, complaint_id, True, by)
         before = load(session, complaint_id)
         when = _when(session, at, before.row["opened_at"])
         state_then = rules.evaluate(before.events, session.policies, when)
@@ -545,30 +550,44 @@ class SweepItem:
 def sweep(session: Session, dry_run: bool) -> list[SweepItem]:
     """Record the automatic upgrades and escalations that have come due, once each.
 
-    A dry run only reads; a real one writes everything in one transaction.
+    A dry run only reads. A real one writes SWEEP_BATCH complaints a transaction, each
+    complaint's events with its stored state, so that a large sweep never holds the write
+    lock for long (people's writes wait at most a busy timeout) and a stopped one leaves
+    every complaint whole: the next sweep does the rest. Each batch is read again inside its
+    transaction, so a complaint closed meanwhile is left alone.
     """
     if dry_run:
         return [item for complaint in _due_for_sweep(session)
                 for item in _sweep_items(complaint)]
     found: list[SweepItem] = []
-    with transaction(session.conn):
-        for complaint in _due_for_sweep(session):
-            items = _sweep_items(complaint)
-            if items:
-                sync_followup(session, store_state(session, complaint.id))
-            else:
-                session.conn.execute("UPDATE complaints SET attention_at = ? WHERE id = ?",
-                                     (_attention(complaint.effective), complaint.id))
-            found += items
+    ids = [row[0] for row in session.conn.execute(
+        "SELECT id FROM complaints WHERE status != 'closed' AND attention_at <= ?",
+        (to_db(session.now),))]
+    ids.sort()
+    for start in range(0, len(ids), SWEEP_BATCH):
+        batch = ids[start:start + SWEEP_BATCH]
+        with transaction(session.conn):
+            for complaint in _due_for_sweep(session, (batch[0], batch[-1])):
+                items = _sweep_items(complaint)
+                if items:
+                    sync_followup(session, store_state(session, complaint.id))
+                else:
+                    session.conn.execute("UPDATE complaints SET attention_at = ? WHERE id = ?",
+                                         (_attention(complaint.effective), complaint.id))
+                found += items
     return found
 
 
-def _due_for_sweep(session: Session) -> list[Complaint]:
-    """Unclosed complaints whose attention time has come, replayed up to now (a closed one can
-    owe its report to the head, which brings no automatic event to record)."""
+SWEEP_BATCH = 200  # complaints a sweep transaction (~0.3 s of the write lock at most)
+
+
+def _due_for_sweep(session: Session, ids: tuple[int, int] | None = None) -> list[Complaint]:
+    """Unclosed complaints whose attention time has come (``ids``: first and last), replayed
+    up to now."""
+    where = " AND p.id BETWEEN ? AND ?" if ids else ""
     rows = sorted(session.conn.execute(  # sorted here: ORDER BY p.id would scan by rowid
-        _ROW + " WHERE p.attention_at <= ? AND p.status != 'closed'",
-        (to_db(session.now),)).fetchall())
+        _ROW + " WHERE p.status != 'closed' AND p.attention_at <= ?" + where,
+        (to_db(session.now), *(ids or ()))).fetchall())
     return _load_many(session, rows, session.now)
 
 
