@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from conftest import Cli
 
+from crmcli.fields import mask_email, mask_phone
+
 
 @pytest.fixture
 def site(cli: Cli, set_tz: Callable[[str], None]) -> Cli:
@@ -59,8 +61,9 @@ def monthly(cli: Cli, month: str, now: str) -> dict[str, Any]:
     ("深圳數據科技", [], "周經理", "13900139000"),  # an enterprise: its contact person
     ("深圳數據科技", ["--complainant", "前台小陳", "--contact", "wechat:chen88"], "前台小陳",
      "wechat:chen88"),  # the caller who really rang
-    ("李秘密", [], "李太", "139****5678"),  # confidential: masked as the customer's phone
-    ("李秘密", ["--contact", "li.tai@example.com"], "李太", "l***@example.com"),
+    # confidential: masked as the customer's own phone or email is
+    ("李秘密", [], "李太", mask_phone("13912345678")),
+    ("李秘密", ["--contact", "li.tai@example.com"], "李太", mask_email("li.tai@example.com")),
 ])
 def test_the_complainant_and_their_contact_are_kept_and_masked_like_the_customer(
         site: Cli, customer: str, options: list[str], complainant: str, contact: str) -> None:
@@ -215,7 +218,7 @@ def test_the_printed_sheet_shows_complainant_department_validity_and_letters(sit
     site.ok("complaint", "validity", "1", "--unreasonable", "--reason", "無理",
             now=at("2026-11-02 09:40"))
     page = site.ok("complaint", "show", "1", "-f", "html", now=at("2026-11-02 10:00"))
-    assert 'id="complainant">李太<' in page and "139****5678" in page
+    assert 'id="complainant">李太<' in page and mask_phone("13912345678") in page
     assert "13912345678" not in page
     assert 'id="department">保安部<' in page and "unreasonable 無理投訴" in page
     assert 'class="letters"' in page and "工程部" in page
