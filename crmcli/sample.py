@@ -380,4 +380,7 @@ def _fill(conn: sqlite3.Connection, as_of: datetime, seed: int, customers: int) 
                                         (14, None, "10-20")):
             conn.execute("UPDATE customers SET anniversaries = ?, lunar_birthday = ? "
                          "WHERE id = ?", (own, lunar, customer_id))
+    from crmcli import sample_desk
+
+    sample_desk.build(conn, builder.as_of, builder.start, people, seed)
     complaints.sweep(Session(conn, builder.as_of, "system"), dry_run=False)

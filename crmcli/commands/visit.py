@@ -303,7 +303,8 @@ def due(
     within: WithinOpt = None,
     kind: Annotated[list[str] | None, typer.Option(
         "--kind", help="Only this kind (repeatable): complaint, repair, paid, survey, "
-        "routine, care, cadence, annual, response, report, resolve; followup or deadline.")]
+        "routine, care, cadence, annual, response, report, resolve, unsatisfied, reply, "
+        "meeting, signoff, notice (`crmcli visit kinds`); followup or deadline.")]
     = None,
     owner: Annotated[str | None, typer.Option("--owner", help="Only what this person should "
                                               "do.")] = None,
@@ -324,21 +325,37 @@ def due(
     Example: crmcli visit due --within 3d --fail-on-overdue
     """
     from crmcli.errors import ExitCode
-    from crmcli.services import visits
+    from crmcli.services import agenda
 
     app_state = state(ctx)
     session = app_state.session()
-    chosen = visits.expand_kinds(kind) if kind else None
+    chosen = agenda.expand_kinds(kind) if kind else None
     last_day = _last_day(within, session.now, 3660)
-    rows = visits.due_rows(visits.due_items(session, last_day, chosen, owner), session.now)
+    rows = agenda.due_rows(agenda.due_items(session, last_day, chosen, owner), session.now)
     late = [row for row in rows if row["overdue"]]
     if late and fmt is Format.table and app_state.env.rich:
         _alert(app_state, late)
-    render(app_state.env, rows, _data_or_table(fmt, visits.DUE_COLUMNS,
-                                               visits.DUE_TABLE_COLUMNS), fmt,
+    render(app_state.env, rows, _data_or_table(fmt, agenda.DUE_COLUMNS,
+                                               agenda.DUE_TABLE_COLUMNS), fmt,
            bom=bom, empty="Nothing due.", alert_key="overdue")
     if late and fail_on_overdue:
         raise typer.Exit(int(ExitCode.OVERDUE))
+
+
+@app.command("kinds")
+@handle_errors
+def kinds(ctx: typer.Context, fmt: ListFormatOpt = Format.table, bom: BomOpt = None,
+    output: OutputOpt = None,
+) -> None:
+    """The kinds of item `visit due` lists: what each means and who owes it.
+
+    Example: crmcli visit kinds --format csv
+    """
+    from crmcli.services import agenda
+
+    app_state = state(ctx)
+    render(app_state.env, agenda.kind_help(),
+           [Column("kind"), Column("group"), Column("source"), Column("help")], fmt, bom=bom)
 
 
 def _alert(app_state: AppState, late: list[dict[str, Any]]) -> None:
@@ -346,7 +363,7 @@ def _alert(app_state: AppState, late: list[dict[str, Any]]) -> None:
 
     from crmcli.render import console
 
-    lines = [f"{row['state']}  {row['customer']}  {row['kind']}: {row['reason']}"
+    lines = [f"{row['state']}  {row['customer'] or 'site'}  {row['kind']}: {row['reason']}"
              for row in late[:10]]
     if len(late) > 10:
         lines.append(f"… and {len(late) - 10} more")
@@ -391,6 +408,9 @@ def service_log(
     received_by: Annotated[str | None, typer.Option(
         "--received-by", help="Who took the order (接單人; default: you); they follow it up.")]
     = None,
+    request: Annotated[int | None, typer.Option(
+        "--request", min=1, max=MAX_ID, help="The request (訴求) this work answers: it is "
+        "converted into this service; whoever took it took the order.")] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Record work done for a customer.
@@ -407,7 +427,7 @@ def service_log(
     session = app_state.session()
     logged = services_log.log_service(session, customer, description, kind=kind,
                                       at=_at(at, session.now), by=by, fee=fee,
-                                      received_by=received_by)
+                                      received_by=received_by, request_id=request)
     service = logged.service
     if fmt is not Format.table:
         record(app_state.env, service, services_log.SERVICE_COLUMNS, fmt)

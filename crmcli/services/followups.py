@@ -111,7 +111,7 @@ def refer(session: Session, visit_id: int, department: str) -> dict[str, Any]:
 def items(session: Session, last_day: date) -> list[Any]:
     """Agenda source ``unsatisfied``: each unsatisfactory follow-up not yet dealt with, due by
     the end of the day it was logged, owed by the area manager."""
-    from crmcli.services.visits import DueItem
+    from crmcli.services.agenda.base import DueItem
 
     manager = session.policies.current.area_manager
     found = []

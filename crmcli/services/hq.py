@@ -28,7 +28,8 @@ SUMMED = ("complaints_opened", "complaints_closed", "complaints_escalated", "com
           "complaints_minor", "complaints_repeat", "complaints_open_at_end", "escalations",
           "followups_due", "followups_done", "followups_done_on_time", "ratings",
           "visits_done", "visits_scheduled_due", "visits_scheduled_done",
-          "customers_contacted", "late_entries", "followups_unsatisfied", "complaints_valid",
+          "customers_contacted", "late_entries", "followups_unsatisfied", "requests_received",
+          "notices_sent", "meetings_held", "archived_complaints", "complaints_valid",
           "complaints_unreasonable", "plans_due", "closed_without_written_notice")
 REPORT_KEYS = ("scope", "site", "file", "zone", *FIGURES)
 
@@ -184,6 +185,12 @@ def company(sites: list[SiteMonth]) -> dict[str, Any]:
         "cadence_kept_pct": pct(total("customers_kept", parts), total("customers_before", parts)),
         "yearly_visits_done_pct": pct(total("customers_visited", parts),
                                       total("customers_all", parts)),
+        "requests_replied_on_time_pct": pct(total("requests_met", parts),
+                                            total("requests_decided", parts)),
+        "request_reply_rate_pct": pct(total("requests_replied", parts),
+                                      total("requests_answerable", parts)),
+        "archived_to": "; ".join(row["archived_to"] for row in rows if row["archived_to"])
+                       or None,
     })
     return {"scope": "company", "site": COMPANY, "file": f"{len(rows)} sites", "zone": None,
             **{key: figures[key] for key in FIGURES}}
@@ -215,15 +222,15 @@ def _shown(due: date | datetime) -> str:
 def due(sources: list[Path], now: datetime, user: str, oldest: int) -> Due:
     """Overdue work per site and kind, with the oldest item of each; and each site's
     ``oldest`` most overdue items."""
-    from crmcli.services import visits
+    from crmcli.services import agenda
 
     sites = site_files(sources)
     result = Due([], [], list(sites.skipped))
     for path in sites.files:
         try:
             with open_site(path, now, user) as (session, name, _):
-                items = visits.due_items(session, dates.local_today(now))
-                rows = visits.due_rows(items, now)
+                items = agenda.due_items(session, dates.local_today(now))
+                rows = agenda.due_rows(items, now)
                 late = [item for item, row in zip(items, rows, strict=True) if row["overdue"]]
                 site_rows, site_items = _site_due(name, str(path), late, now)
         except DatabaseProblem as exc:

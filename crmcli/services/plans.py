@@ -19,7 +19,7 @@ from crmcli.services import Session
 def items(session: Session, last_day: date) -> list[Any]:
     """Plans still owed (overdue, or due by the end of ``last_day``, local)."""
     from crmcli import cadence
-    from crmcli.services.visits import DueItem
+    from crmcli.services.agenda.base import DueItem
 
     moment = outcomes.Moment.of(session.now)
     rows = session.conn.execute(

@@ -13,7 +13,7 @@ TABLE_ROWS = 10
 PROFILE_FIELDS = (
     "id", "name", "contact", "phone", "email", "address", "site", "unit", "segment", "grade",
     "tags", "since", "birthday", "preferences", "note", "sensitive_note", "confidential",
-    "masked", "last_contact_at", "last_in_person_at", "created_at", "updated_at",
+    "masked", "last_contact_at", "last_in_person_at", "created_at", "updated_at", "moved_out_at",
     "anniversaries", "lunar_birthday",
 )
 
@@ -48,11 +48,17 @@ def render_profile(env: Env, session: Session, customer: dict[str, Any], fmt: Fo
 
 def _sections(session: Session, customer: dict[str, Any]
               ) -> dict[str, tuple[list[Column], list[dict[str, Any]]]]:
-    from crmcli.services import complaints, visits
+    from crmcli.services import agenda, complaints, meetings, notices, requests, visits
 
     return {
         "complaints": (complaints.LIST_COLUMNS_SHORT,
                        list(complaints.for_customer(session, customer["id"]))),
         "visits": (visits.VISIT_COLUMNS_SHORT, list(visits.for_customer(session, customer["id"]))),
-        "due": (visits.DUE_COLUMNS_SHORT, visits.due_for_customer(session, customer)),
+        "requests": (requests.TABLE_COLUMNS_SHORT,
+                     requests.for_customer(session, customer["id"])),
+        "meetings": ([c for c in meetings.TABLE_COLUMNS if c.key in ("id", "held_at", "kind",
+                                                                      "title", "status")],
+                     meetings.for_customer(session, customer["id"])),
+        "notices": (notices.CUSTOMER_COLUMNS, notices.for_customer(session, customer["id"])),
+        "due": (agenda.DUE_COLUMNS_SHORT, agenda.for_customer(session, customer["id"])),
     }

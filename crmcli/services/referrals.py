@@ -59,7 +59,7 @@ def get(session: Session, complaint_id: int, letter_id: int) -> dict[str, Any]:
 def items(session: Session, last_day: date) -> list[Any]:
     """Open letters due by the end of ``last_day`` (local): kind ``referral``, for the sender."""
     from crmcli import cadence
-    from crmcli.services.visits import DueItem
+    from crmcli.services.agenda.base import DueItem
 
     horizon = to_db(cadence.deadline(last_day))
     rows = session.conn.execute(
