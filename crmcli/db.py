@@ -753,12 +753,16 @@ def connect_readonly(path: Path) -> sqlite3.Connection:
     complaints of an older schema 1 or 2, which lack the stored outcomes); the file itself is
     left as it is. Raises DatabaseProblem with the reason the file cannot be read.
     """
-    if not path.exists():
-        raise DatabaseProblem("no such file")
-    if path.is_dir():
-        raise DatabaseProblem("a directory, not a database file")
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
+        if not path.exists():
+            raise DatabaseProblem("no such file")
+        if path.is_dir():
+            raise DatabaseProblem("a directory, not a database file")
+        uri = f"{path.resolve().as_uri()}?mode=ro"
+    except OSError as exc:  # a name too long, a folder we may not enter
+        raise DatabaseProblem(f"cannot be read ({exc.strerror or exc})") from None
+    try:
+        conn = sqlite3.connect(uri, uri=True,
                                isolation_level=None, timeout=READ_BUSY_TIMEOUT_MS / 1000)
     except sqlite3.Error as exc:
         raise DatabaseProblem(f"cannot be opened read-only ({exc})") from None

@@ -54,6 +54,13 @@ CASES: dict[str, list[list[str]]] = {
     "check": [["check"]],
     "db path": [["db", "path"]],
     "db status": each_format("db", "status"),
+    "hq report": [*each_format("hq", "report", "--sites", "{tmp}"),
+                  ["hq", "report", "--sites", "{tmp}", "--month", "2026-11", "--format", "json"]],
+    "hq due": [*each_format("hq", "due", "--sites", "{tmp}"),
+               *each_format("hq", "due", "--sites", "{tmp}", "--oldest", "50")],
+    "replicate config": [["replicate", "config", "--to", "file://{tmp}/replica"]],
+    "replicate status": each_format("replicate", "status"),
+    "restore": [["restore", "--from", "file://{tmp}/replica", "--to", "{tmp}/restored.db"]],
     "customer add": [["customer", "add", SECRET_NAME], ["customer", "add", "李 秘密"],
                      ["customer", "add", "新客", "--phone", "bad phone", "--format", "json"]],
     "customer list": [*each_format("customer", "list"),
@@ -170,12 +177,6 @@ CASES: dict[str, list[list[str]]] = {
     "archive": [["archive", "--dry-run"], ["archive", "--dry-run", "--format", "json"]],
     "policy show": each_format("policy", "show"),
     "policy set": [["policy", "set", "cadence.segment.owner", "2w"]],
-    "hq report": each_format("hq", "report", "--sites", "{tmp}"),
-    "hq due": [*each_format("hq", "due", "--sites", "{tmp}"),
-               ["hq", "due", "--sites", "{tmp}", "--oldest", "5", "--format", "json"]],
-    "replicate config": [["replicate", "config", "--to", "file://{tmp}/replica"]],
-    "replicate status": each_format("replicate", "status"),
-    "restore": [["restore", "--from", "file://{tmp}/replica", "--to", "{tmp}/restored.db"]],
 }
 
 

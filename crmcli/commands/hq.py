@@ -21,12 +21,16 @@ MoreSites = Annotated[list[Path] | None, typer.Argument(
     show_default=False)]
 
 # The table shows what fits 80 columns; csv/json carry every figure.
-REPORT_TABLE = {"site": "site", "month": "month", "complaints_opened": "opened",
-                "complaints_closed": "closed", "complaints_escalated": "escal.",
-                "complaints_major": "major", "response_on_time_pct": "resp %",
-                "resolved_on_time_pct": "resol %", "median_resolution_hours": "median h",
-                "followup_rate_pct": "f-up %", "avg_satisfaction": "sat."}
-LEFT = ("scope", "site", "file", "zone", "month", "kind", "due", "oldest_due", "customer",
+REPORT_TABLE = {"site": "site", "complaints_opened": "opened", "complaints_closed": "closed",
+                "complaints_major": "major", "response_on_time_pct": "resp%",
+                "resolved_on_time_pct": "resol%", "median_resolution_hours": "med.h",
+                "followup_rate_pct": "f-up%", "avg_satisfaction": "sat."}
+DUE_TABLE = {"site": "site", "kind": "kind", "overdue": "overdue", "oldest_shown": "oldest due",
+             "oldest_customer": "customer", "oldest_reason": "reason"}
+ITEM_TABLE = {"site": "site", "kind": "kind", "due_shown": "due", "overdue_for": "late by",
+              "customer": "customer", "reason": "reason"}
+LEFT = ("scope", "site", "file", "zone", "month", "kind", "due", "oldest_due", "due_shown",
+        "oldest_shown", "customer",
         "oldest_customer", "reason", "oldest_reason", "owner", "overdue_for")
 
 
@@ -49,22 +53,20 @@ def _columns(keys: tuple[str, ...], fmt: Format, shown: dict[str, str] | None = 
     return [Column(key, justify=justify(key)) for key in keys]
 
 
-def _finish(app_state: Any, skipped: list[Any], read: int) -> None:
-    """Name each file left out, then fail the command (exit 1) if any was."""
+def _printable(text: str) -> str:
+    """A file name as typed or found, with no control character reaching the terminal."""
+    return "".join("?" if ord(ch) < 32 or ord(ch) == 127 else ch for ch in text)
+
+
+def _finish(skipped: list[Any], read: int) -> None:
+    """Fail the command (exit 1) after the output if any file was left out, naming each."""
     from crmcli.errors import CrmError
 
-    def shown(path: Any) -> str:
-        text = str(path)
-        return text if text.isprintable() else repr(text)
-
-    if skipped and not read:  # nothing to show: one line says why
-        raise CrmError("no site file could be read: " + "; ".join(
-            f"{shown(path)} ({reason})" for path, reason in skipped) + ".")
-    for path, reason in skipped:
-        app_state.env.err(f"Skipped {shown(path)}: {reason}.")
     if skipped:
-        raise CrmError(f"{len(skipped)} site file(s) could not be read (named above); the "
-                       f"output covers the other {read}.")
+        lines = [f"{len(skipped)} of {len(skipped) + read} site files could not be read; the "
+                 f"output covers the other {read}:"]
+        lines += [f"- {_printable(str(path))}: {reason}" for path, reason in skipped]
+        raise CrmError("\n".join(lines))
 
 
 @app.command("report")
@@ -92,9 +94,10 @@ def report(
     app_state = state(ctx)
     env = app_state.env
     found = hq.report(_sources(sites, more), month, env.clock(), env.user)
+    title = f"Complaint figures {found.rows[-1]['month']}" if found.rows else None
     render(env, found.rows, _columns(hq.REPORT_KEYS, fmt, REPORT_TABLE), fmt, bom=bom,
-           empty="No site could be read.")
-    _finish(app_state, found.skipped, found.read)
+           title=title, empty="No site could be read.")
+    _finish(found.skipped, found.read)
 
 
 @app.command("due")
@@ -123,9 +126,9 @@ def due(
     env = app_state.env
     found = hq.due(_sources(sites, more), env.clock(), env.user, oldest or 0)
     if oldest:
-        render(env, found.items, _columns(hq.ITEM_KEYS, fmt), fmt, bom=bom,
-               empty="Nothing overdue at any site.", alert_key="overdue_for")
-    else:
-        render(env, found.rows, _columns(hq.DUE_KEYS, fmt), fmt, bom=bom,
+        render(env, found.items, _columns(hq.ITEM_KEYS, fmt, ITEM_TABLE), fmt, bom=bom,
                empty="Nothing overdue at any site.")
-    _finish(app_state, found.skipped, found.read)
+    else:
+        render(env, found.rows, _columns(hq.DUE_KEYS, fmt, DUE_TABLE), fmt, bom=bom,
+               empty="Nothing overdue at any site.")
+    _finish(found.skipped, found.read)
