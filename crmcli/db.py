@@ -630,6 +630,15 @@ def _let_python_run() -> int:
     return 0
 
 
+def _setting(conn: sqlite3.Connection, key: str) -> str | None:
+    """The latest recorded value of one policy setting (the connection needs it before any
+    session loads the whole history)."""
+    row = conn.execute("SELECT value FROM policy_settings WHERE key = ? "
+                       "ORDER BY set_at DESC, id DESC LIMIT 1", (key,)).fetchone()
+    return None if row is None else str(row[0])
+
+
+
 def _configure(conn: sqlite3.Connection) -> None:
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
@@ -638,14 +647,6 @@ def _configure(conn: sqlite3.Connection) -> None:
     # callback gives the handler its chance; the KeyboardInterrupt it raises there stops the
     # statement, and the sqlite3 module reports it as OperationalError('interrupted').
     conn.set_progress_handler(_let_python_run, INTERRUPT_STEPS)
-
-
-def _setting(conn: sqlite3.Connection, key: str) -> str | None:
-    """The latest recorded value of one policy setting (the connection needs it before any
-    session loads the whole history)."""
-    row = conn.execute("SELECT value FROM policy_settings WHERE key = ? "
-                       "ORDER BY set_at DESC, id DESC LIMIT 1", (key,)).fetchone()
-    return None if row is None else str(row[0])
 
 
 def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
@@ -704,11 +705,9 @@ def _open(path: Path, *, create: bool) -> sqlite3.Connection:
                 f"{path} was written by a newer crmcli (schema {version}; this one knows "
                 f"{LATEST}); upgrade crmcli to use it."
             )
-        if version < LATEST:
-            if read_only:
-                raise DatabaseProblem(
-                    f"{path} needs an upgrade to schema {LATEST}, and you cannot write to it "
-                    "(or to its folder); run crmcli once as someone who can.")
+        if version < LATEST and read_only:  # read as it would be after the upgrade
+            conn = _upgraded_copy(conn, version)
+        elif version < LATEST:
             if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0] != "wal":
                 raise DatabaseProblem(f"{path}: cannot switch the database to WAL mode.")
             migrate(conn)
@@ -719,7 +718,7 @@ def _open(path: Path, *, create: bool) -> sqlite3.Connection:
         # one, run by whichever crmcli commits past 1000 pages, while Litestream is down)
         # leaves a replica that restores corrupt (Litestream 0.5; tests/test_replicate_crash).
         # With a replica configured, only Litestream checkpoints (README, "Many sites").
-        if version and _setting(conn, "checkpoints") == "litestream":
+        if version and not read_only and _setting(conn, "checkpoints") == "litestream":
             conn.execute("PRAGMA wal_autocheckpoint = 0")
         if not read_only:
             for sidecar in ("-wal", "-shm"):
@@ -740,6 +739,57 @@ def _open(path: Path, *, create: bool) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
+
+
+def _writable(path: Path) -> bool:
+    """Whether SQLite can write the file and make its -wal and -shm files beside it."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
+
+
+def _sqlite_connect(path: Path, *, read_only: bool) -> sqlite3.Connection:
+    if not read_only:
+        return sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    from urllib.parse import quote
+
+    uri = "file:" + quote(str(path.resolve()))
+    conn = sqlite3.connect(uri + "?mode=ro", uri=True, isolation_level=None,
+                           timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError:
+        # A WAL file with no -shm beside it, in a folder where none can be made: nobody can be
+        # writing it (a writer would have made one), so it is read as it stands.
+        conn.close()
+        conn = sqlite3.connect(uri + "?immutable=1", uri=True, isolation_level=None)
+    return conn
+
+
+def _private(path: Path) -> None:
+    """Mode 0600 for a file crmcli made or uses, whatever made it first (a `touch`, the
+    sqlite3 shell under a loose umask); only the owner can change it, so others' are left."""
+    try:
+        info = path.lstat()
+        if (stat.S_ISREG(info.st_mode) and info.st_uid == os.geteuid()
+                and info.st_mode & 0o077):
+            os.chmod(path, 0o600)
+    except OSError:  # gone meanwhile (a -shm removed by the last reader), or not ours
+        pass
+
+
+def os_reason(exc: OSError) -> str:
+    """What went wrong with a file, in words: "the disk is full", "/x is not writable"…"""
+    import errno
+
+    where = f"{exc.filename}" if exc.filename else "a file"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return f"{where}: permission denied (not writable or readable by you)"
+    if exc.errno == errno.EROFS:
+        return f"{where} is on a read-only file system"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "the disk is full"
+    if exc.errno == errno.ENOENT:
+        return f"{where}: no such file or folder"
+    return f"{where}: {exc.strerror or exc}"
 
 
 READ_BUSY_TIMEOUT_MS = 2_000  # a site file locked longer than this is skipped, not waited on
@@ -809,57 +859,6 @@ def _upgraded_copy(conn: sqlite3.Connection, version: int) -> sqlite3.Connection
         raise DatabaseProblem(f"older schema {version}, too large to read in memory; open "
                               "it once with crmcli to upgrade it") from None
     return memory
-
-
-def _writable(path: Path) -> bool:
-    """Whether SQLite can write the file and make its -wal and -shm files beside it."""
-    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
-
-
-def _sqlite_connect(path: Path, *, read_only: bool) -> sqlite3.Connection:
-    if not read_only:
-        return sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
-    from urllib.parse import quote
-
-    uri = "file:" + quote(str(path.resolve()))
-    conn = sqlite3.connect(uri + "?mode=ro", uri=True, isolation_level=None,
-                           timeout=BUSY_TIMEOUT_MS / 1000)
-    try:
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except sqlite3.OperationalError:
-        # A WAL file with no -shm beside it, in a folder where none can be made: nobody can be
-        # writing it (a writer would have made one), so it is read as it stands.
-        conn.close()
-        conn = sqlite3.connect(uri + "?immutable=1", uri=True, isolation_level=None)
-    return conn
-
-
-def _private(path: Path) -> None:
-    """Mode 0600 for a file crmcli made or uses, whatever made it first (a `touch`, the
-    sqlite3 shell under a loose umask); only the owner can change it, so others' are left."""
-    try:
-        info = path.lstat()
-        if (stat.S_ISREG(info.st_mode) and info.st_uid == os.geteuid()
-                and info.st_mode & 0o077):
-            os.chmod(path, 0o600)
-    except OSError:  # gone meanwhile (a -shm removed by the last reader), or not ours
-        pass
-
-
-def os_reason(exc: OSError) -> str:
-    """What went wrong with a file, in words: "the disk is full", "/x is not writable"…"""
-    import errno
-
-    where = f"{exc.filename}" if exc.filename else "a file"
-    if exc.errno in (errno.EACCES, errno.EPERM):
-        return f"{where}: permission denied (not writable or readable by you)"
-    if exc.errno == errno.EROFS:
-        return f"{where} is on a read-only file system"
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return "the disk is full"
-    if exc.errno == errno.ENOENT:
-        return f"{where}: no such file or folder"
-    return f"{where}: {exc.strerror or exc}"
 
 
 def table_counts(conn: sqlite3.Connection) -> dict[str, int]:

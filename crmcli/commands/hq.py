@@ -7,8 +7,15 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli.commands._common import BomOpt, FormatOpt, OutputOpt, handle_errors, state
-from crmcli.render import Column, Format, render
+from crmcli.commands._common import (
+    BomOpt,
+    ListFormatOpt,
+    OutputOpt,
+    PaperFormatOpt,
+    handle_errors,
+    state,
+)
+from crmcli.render import Column, Format, PaperFormat, render
 
 app = typer.Typer(help="The head office's view of many site files: monthly figures, overdue "
                   "work.", no_args_is_help=True)
@@ -77,8 +84,8 @@ def report(
     more: MoreSites = None,
     month: Annotated[str, typer.Option(
         "--month", help="YYYY-MM, 'last' or 'this', in each site's own calendar.")] = "this",
-    fmt: FormatOpt = Format.table,
-    bom: BomOpt = False,
+    fmt: PaperFormatOpt = PaperFormat.table,
+    bom: BomOpt = None,
     output: OutputOpt = None,
 ) -> None:
     """Each site's monthly complaint figures and the company's, from many site files.
@@ -86,6 +93,7 @@ def report(
     A site's row is exactly its own `report monthly`; the company row is worked out from
     the complaints of every site (a median over all of them, percentages from the counts).
     Files that cannot be read are named on stderr and skipped (exit 1 at the end).
+    With --format html, a page to print: the sites side by side, then each site's analysis.
 
     Example: crmcli hq report --sites /srv/replicas --month last --format csv > 2026-10.csv
     """
@@ -93,10 +101,32 @@ def report(
 
     app_state = state(ctx)
     env = app_state.env
+    if fmt is PaperFormat.html:
+        _paper(app_state, _sources(sites, more), month)
+        return
+    table = Format(fmt)
     found = hq.report(_sources(sites, more), month, env.clock(), env.user)
     title = f"Complaint figures {found.rows[-1]['month']}" if found.rows else None
-    render(env, found.rows, _columns(hq.REPORT_KEYS, fmt, REPORT_TABLE), fmt, bom=bom,
+    render(env, found.rows, _columns(hq.REPORT_KEYS, table, REPORT_TABLE), table, bom=bom,
            title=title, empty="No site could be read.")
+    _finish(found.skipped, found.read)
+
+
+def _paper(app_state: Any, sources: list[Path], month: str) -> None:
+    """The head office's printed analysis: each site's, made while its zone is in force."""
+    from crmcli import papers
+    from crmcli.dates import parse_month
+    from crmcli.services import hq, reports
+
+    def section(session: Any, name: str) -> Any:
+        year, number = parse_month(month, session.now)
+        return papers.analysis(name, reports.monthly(session, year, number, screen=True),
+                               reports.missed_by_timer(session, year, number))
+
+    env = app_state.env
+    found = hq.report(sources, month, env.clock(), env.user, each=section)
+    period = found.rows[-1]["month"] if found.rows else month
+    env.stdout.write(papers.head_office(period, found.rows, found.extras, env.clock()))
     _finish(found.skipped, found.read)
 
 
@@ -109,8 +139,8 @@ def due(
     oldest: Annotated[int | None, typer.Option(
         "--oldest", min=1, help="List each site's N most overdue items instead of the counts.")]
     = None,
-    fmt: FormatOpt = Format.table,
-    bom: BomOpt = False,
+    fmt: ListFormatOpt = Format.table,
+    bom: BomOpt = None,
     output: OutputOpt = None,
 ) -> None:
     """Overdue work at each site, by kind, with the oldest item of each; or the oldest items.

@@ -123,6 +123,7 @@ class Report:
     rows: list[dict[str, Any]]
     skipped: list[Skipped]
     read: int
+    extras: list[Any] = field(default_factory=list)  # what ``each`` made of each site read
 
 
 def _site_month(session: Session, month: str) -> Monthly:
@@ -132,9 +133,13 @@ def _site_month(session: Session, month: str) -> Monthly:
     return reports.monthly(session, year, number, detail=False, compare=False)
 
 
-def _report_site(path: Path, month: str, now: datetime, user: str) -> SiteMonth:
+def _report_site(path: Path, month: str, now: datetime, user: str,
+                 each: Callable[[Session, str], Any] | None = None,
+                 extras: list[Any] | None = None) -> SiteMonth:
     with open_site(path, now, user) as (session, name, zone):
         monthly = _site_month(session, month)
+        if each is not None and extras is not None:
+            extras.append(each(session, name))
     return SiteMonth({"scope": "site", "site": name, "file": str(path), "zone": zone,
                       **monthly.figures}, monthly.parts)
 
@@ -176,14 +181,21 @@ def each_site(task: Callable[..., T], paths: list[Path], *args: Any) -> list[T |
     return found
 
 
-def report(sources: list[Path], month: str, now: datetime, user: str) -> Report:
+def report(sources: list[Path], month: str, now: datetime, user: str,
+           each: Callable[[Session, str], Any] | None = None) -> Report:
     """One row per site with its monthly figures (``month`` read in each site's own calendar:
-    ``last`` is each site's last month), then the company's row."""
+    ``last`` is each site's last month), then the company's row. ``each(session, site name)``
+    is called for every site read, in its zone, and what it returns kept in ``extras``."""
     sites = site_files(sources)
     dates.parse_month(month, now)  # bad input is refused before any file is read
     done: list[SiteMonth] = []
+    extras: list[Any] = []
     skipped = list(sites.skipped)
-    for result in each_site(_report_site, sites.files, month, now, user):
+    if each is None:
+        results = each_site(_report_site, sites.files, month, now, user)
+    else:  # a page keeps what ``each`` made of every site: one process, in order
+        results = _chunk(_report_site, sites.files, (month, now, user, each, extras))
+    for result in results:
         if isinstance(result, Skipped):
             skipped.append(result)
         else:
@@ -191,7 +203,7 @@ def report(sources: list[Path], month: str, now: datetime, user: str) -> Report:
     rows = [site.row for site in done]
     if done:
         rows.append(company(done))
-    return Report(rows, skipped, len(done))
+    return Report(rows, skipped, len(done), extras)
 
 
 def company(sites: list[SiteMonth]) -> dict[str, Any]:
