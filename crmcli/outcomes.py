@@ -88,7 +88,7 @@ CREATE INDEX visits_in_person ON visits (method, done_at, customer_id)
 CREATE INDEX visits_rated ON visits (done_at, satisfaction) WHERE satisfaction IS NOT NULL;
 """
 
-# Schema 7: the department's handling plan is a deadline too (the table is rebuilt to widen
+# Schema 9: the department's handling plan is a deadline too (the table is rebuilt to widen
 # the CHECK on its names; SCHEMA above is what schema 3 created).
 TIMERS_WITH_PLAN = """
 CREATE TABLE complaint_timers_new (
