@@ -319,7 +319,7 @@ def yearly_between(month: int, day: int, first: date, last: date) -> list[date]:
 
 class Occasion(NamedTuple):
     day: date
-    kind: str  # birthday | anniversary | holiday
+    kind: str  # birthday | lunar_birthday | anniversary | occasion | holiday
     years: int | None  # age, or years of the relationship; None when unknown
     name: str = ""
 
@@ -336,6 +336,53 @@ def anniversaries(since: date, first: date, last: date) -> list[Occasion]:
     return [Occasion(when, "anniversary", when.year - since.year)
             for when in yearly_between(since.month, since.day, first, last)
             if when.year > since.year]
+
+
+def personal_anniversaries(text: str, first: date, last: date) -> list[Occasion]:
+    """A customer's own anniversaries (``LABEL=MM-DD; …``, seed 003: 業戶周年紀念日) between
+    first and last, each named by its label; years unknown."""
+    found = []
+    for item in text.split("; "):
+        label, _, when = item.rpartition("=")
+        month, day = (int(part) for part in when.split("-"))
+        found += [Occasion(on, "occasion", None, label)
+                  for on in yearly_between(month, day, first, last)]
+    return found
+
+
+def lunar_on(lunar_year: int, month: int, day: int, leap: bool) -> date | None:
+    """The Gregorian day of a lunar birthday in a lunar year (lunardate: 1900-2099, leap
+    months from the published tables). One born in a leap month keeps it in the years that
+    have that leap month, else the ordinary month of that number; a 30th falls on the 29th in
+    a month of 29 days (the month's last day)."""
+    from lunardate import LunarDate
+
+    try:
+        leap = leap and LunarDate.leap_month_for_year(lunar_year) == month
+    except (ValueError, IndexError):  # outside the library's years
+        return None
+    for the_day in (day, 29) if day == 30 else (day,):
+        try:
+            solar: date = LunarDate(lunar_year, month, the_day, leap).to_solar_date()
+            return solar
+        except (ValueError, IndexError):
+            continue
+    return None
+
+
+def lunar_birthdays(text: str, first: date, last: date) -> list[Occasion]:
+    """The Gregorian days a lunar birthday (``MM-DD``, or ``LMM-DD`` born in a leap month)
+    falls on between first and last: a lunar year starts in January or February, so its last
+    months fall in the next Gregorian year."""
+    leap = text.startswith("L")
+    month, day = (int(part) for part in text.lstrip("L").split("-"))
+    found = []
+    for lunar_year in range(first.year - 1, last.year + 1):
+        when = lunar_on(lunar_year, month, day, leap)
+        if when is not None and first <= when <= last:
+            found.append(Occasion(when, "lunar_birthday", None,
+                                  f"{'閏' if leap else ''}{month}月{day}日"))
+    return found
 
 
 def public_holidays(region: str, first: date, last: date) -> list[Occasion]:

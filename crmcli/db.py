@@ -493,6 +493,41 @@ def m007_front_desk(conn: sqlite3.Connection) -> None:
     )
 
 
+def m009_handling_sheet(conn: sqlite3.Connection) -> None:
+    """The whole handling sheet (seed 004 《客戶投訴處置表》).
+
+    - Each complaint names its complainant and their contact (投訴人, 聯繫方式), filled for the
+      complaints on file from the customer's contact person (else its name) and phone.
+    - The department complained about and the validity (有效 / 無理投訴) are kept on the
+      complaint as its history last says them (entries ``assigned`` and ``validity``).
+    - The handling plan is a deadline (``plan``): complaint_timers is rebuilt to accept it.
+    - Indexes: referral letters (《工作聯繫函》, entries ``referred``) by due time.
+    - Customers: their own anniversaries (``LABEL=MM-DD; …``, 業戶周年紀念日) and a lunar
+      birthday (農曆生日 ``MM-DD``, ``LMM-DD`` for a leap month), for `care`.
+    """
+    from crmcli import outcomes
+
+    execute_script(
+        conn,
+        """
+        ALTER TABLE complaints ADD COLUMN complainant TEXT;
+        ALTER TABLE complaints ADD COLUMN contact TEXT;
+        ALTER TABLE complaints ADD COLUMN department TEXT;
+        ALTER TABLE complaints ADD COLUMN validity TEXT
+            CHECK (validity IN ('valid', 'unreasonable'));
+        UPDATE complaints SET complainant = (SELECT coalesce(nullif(c.contact, ''), c.name)
+            FROM customers c WHERE c.id = complaints.customer_id),
+            contact = (SELECT coalesce(nullif(c.phone, ''), nullif(c.email, ''))
+            FROM customers c WHERE c.id = complaints.customer_id);
+        CREATE INDEX complaint_events_letters ON complaint_events (new_value, complaint_id)
+            WHERE action = 'referred';
+        ALTER TABLE customers ADD COLUMN anniversaries TEXT;
+        ALTER TABLE customers ADD COLUMN lunar_birthday TEXT;
+        """
+        + outcomes.TIMERS_WITH_PLAN,
+    )
+
+
 def load_policies(conn: sqlite3.Connection) -> PolicyHistory:
     """The policy history recorded in the file."""
     from crmcli.dates import from_db
@@ -518,7 +553,7 @@ Migration = Callable[[sqlite3.Connection], None]
 MIGRATIONS: list[Migration] = [
     m001_initial, m002_attention_and_indexes, m003_outcomes, m004_covering_indexes,
     m005_site_clock_and_corrections, m006_sensitive_note, m007_front_desk,
-    m008_name_key_folds_chinese_script,
+    m008_name_key_folds_chinese_script, m009_handling_sheet,
 ]
 LATEST = len(MIGRATIONS)
 

@@ -20,6 +20,7 @@ MULTILINE_FIELDS = ("note", "sensitive_note")
 CUSTOMER_FIELDS = (
     "name", "contact", "phone", "email", "address", "site", "unit", "segment", "grade",
     "tags", "since", "birthday", "preferences", "note", "sensitive_note", "confidential",
+    "anniversaries", "lunar_birthday",
 )
 # Whitespace but a line break ([^\S\n]), so that the form also checks a column a line a cell.
 _PHONE_FORM = r"\+?[0-9][0-9 ()\-]{4,24}(?:[^\S\n]*(?:ext\.?|x|轉|转)[^\S\n]*\d{1,6})?"
@@ -150,6 +151,43 @@ def parse_preferences(values: list[str]) -> dict[str, str]:
     return prefs
 
 
+_MONTH_DAY = re.compile(r"^([0-9]{1,2})[-/.]([0-9]{1,2})$")
+_LUNAR = re.compile(r"^(L|閏|闰)?\s*([0-9]{1,2})[-/.]([0-9]{1,2})$", re.IGNORECASE)
+
+
+def clean_anniversaries(values: list[str]) -> str | None:
+    """``LABEL=MM-DD`` pairs (業戶周年紀念日: 結婚紀念日=05-20), repeatable or joined with ``;``,
+    as the stored text ``LABEL=MM-DD; LABEL=MM-DD`` (a later pair of a label replaces it)."""
+    found: dict[str, str] = {}
+    for value in values:
+        for item in value.replace("；", ";").split(";"):
+            if not item.strip():
+                continue
+            label, sep, when = item.partition("=")
+            name = clean_text(label, "anniversary") or ""
+            match = _MONTH_DAY.match(when.strip())
+            if not sep or not name or not match or "=" in name:
+                raise BadInput(f"anniversary: {item.strip()!r} is not LABEL=MM-DD "
+                               "(e.g. 結婚紀念日=05-20).")
+            month, day = int(match[1]), int(match[2])
+            try:
+                date(2000, month, day)  # a leap year: 02-29 is a day
+            except ValueError:
+                raise BadInput(f"anniversary: {when.strip()!r} is not a day of the year.") from None
+            found[name] = f"{month:02d}-{day:02d}"
+    return "; ".join(f"{name}={when}" for name, when in found.items()) or None
+
+
+def clean_lunar_birthday(value: str) -> str:
+    """A lunar birthday (農曆生日) ``MM-DD``, or ``L04-15`` (閏04-15) for one born in a leap
+    month; stored as ``MM-DD`` or ``LMM-DD``."""
+    match = _LUNAR.match(value.strip())
+    if not match or not 1 <= int(match[2]) <= 12 or not 1 <= int(match[3]) <= 30:
+        raise BadInput(f"lunar_birthday: {value.strip()!r} is not a lunar month and day "
+                       "(MM-DD, or L04-15 for a leap month; days 1-30).")
+    return f"{'L' if match[1] else ''}{int(match[2]):02d}-{int(match[3]):02d}"
+
+
 def clean_field(field: str, value: Any, now: datetime) -> Any:
     """Normalise one customer field from text; raises BadInput naming the field."""
     if field == "name":
@@ -170,6 +208,10 @@ def clean_field(field: str, value: Any, now: datetime) -> Any:
         return parse_preferences([value] if isinstance(value, str) else value)
     if field == "confidential":
         return clean_bool(value, field) if isinstance(value, str) else bool(value)
+    if field == "anniversaries":
+        return clean_anniversaries([value] if isinstance(value, str) else value)
+    if field == "lunar_birthday":
+        return clean_lunar_birthday(value) if value.strip() else None
     if field in TEXT_FIELDS:
         return clean_text(value, field, multiline=field in MULTILINE_FIELDS)
     raise BadInput(_("Unknown customer field {field!r}.").format(field=field))

@@ -26,6 +26,7 @@ class Policy:
     response_hours: float = 24
     upgrade_days: float = 10
     report_minutes: float = 10
+    plan_minutes: float = 60
     resolve_hours: float = 12
     followup_hours: float = 24
     service_followup_hours: float = 24
@@ -55,6 +56,8 @@ HELP: dict[str, str] = {
     "response_hours": "minor complaint: first feedback to the customer due (hours after receipt)",
     "upgrade_days": "a minor complaint unresolved this many days becomes major",
     "report_minutes": "major complaint: report to the department head due (minutes)",
+    "plan_minutes": "department complained about: handling plan due (minutes after it is "
+                    "assigned)",
     "resolve_hours": "major complaint: resolution due, else escalated (hours after major)",
     "followup_hours": "complaint follow-up visit due (hours after closing)",
     "service_followup_hours": "repair / paid service follow-up due (hours after completion)",
@@ -86,8 +89,9 @@ HELP: dict[str, str] = {
                          "1mo)",
 }
 
-_FLOAT_KEYS = {"response_hours", "upgrade_days", "report_minutes", "resolve_hours",
-               "followup_hours", "service_followup_hours", "request_reply_hours"}
+_FLOAT_KEYS = {"response_hours", "upgrade_days", "report_minutes", "plan_minutes",
+               "resolve_hours", "followup_hours", "service_followup_hours",
+               "request_reply_hours"}
 _INT_KEYS = {"new_customer_days", "annual_visit_days", "grade_new_customer_days",
              "retention_years", "signoff_days", "meeting_warning_days",
              "meeting_attendance_target_pct"}

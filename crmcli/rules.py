@@ -12,6 +12,11 @@ time meets it, a minute later misses it; once missed it stays missed. Entries an
 kept to the whole minute shown to people: a feedback entered in the minute displayed as its
 deadline is on time.
 
+The department complained about makes its handling plan within ``plan_minutes`` of being
+assigned (seed 004: 被投訴部門接到…後,1小時內…制定處理措施); closing the complaint first meets it
+(the resolution is its handling); assigning another department ends the first one's plan and
+starts the new one's.
+
 The report of a major complaint to the department head (seed 004: 10分鐘內向資產管理部負責人
 匯報) is owed whatever becomes of the complaint: closing it on the spot does not cancel it.
 """
@@ -27,11 +32,18 @@ from crmcli.policy import Policy, PolicyHistory
 
 SEVERITIES = ("minor", "major")
 STATUSES = ("open", "escalated", "closed")
+# The handling sheet (seed 004 《客戶投訴處置表》): the department complained about is assigned,
+# makes its plan (處理方法), hands work on by letter (《工作聯繫函》) and gets it back; the
+# complaint is judged valid or unreasonable; the department head gives an opinion; the result
+# is told to the customer (in writing).
+SHEET_ACTIONS = ("assigned", "planned", "referred", "referral_done", "validity", "opinion",
+                 "notified")
 MANUAL_ACTIONS = ("opened", "responded", "escalated", "reported", "upgraded", "closed",
-                  "reopened", "followed_up", "noted", "edited", "case", "voided")
+                  "reopened", "followed_up", "noted", "edited", "case", "voided",
+                  *SHEET_ACTIONS)
 # Entries a person can void (the opening is corrected with `complaint edit`, not voided).
 VOIDABLE = ("responded", "escalated", "reported", "upgraded", "closed", "reopened",
-            "followed_up", "noted")
+            "followed_up", "noted", *SHEET_ACTIONS)
 
 
 @dataclass(frozen=True)
@@ -45,7 +57,7 @@ class Event:
 
 @dataclass
 class Timer:
-    name: str  # response | report | resolve | followup
+    name: str  # response | report | plan | resolve | followup
     started_at: datetime
     due: datetime
     met_at: datetime | None = None
@@ -228,6 +240,20 @@ class _Replay:
             followup = self._running("followup")
             if followup is not None:
                 followup.met_at = event.at
+        elif action == "assigned":
+            self._assign(event.at)
+        elif action == "planned":
+            plan = self._running("plan")
+            if plan is not None:
+                plan.met_at = event.at
+
+    def _assign(self, at: datetime) -> None:
+        """A department is (re)assigned: its handling plan is due within ``plan_minutes``; a
+        plan still owed by the department before it ends there (missed stays missed)."""
+        previous = self._running("plan")
+        if previous is not None:
+            previous.cancelled_at = at
+        self._start("plan", at, timedelta(minutes=self.policies.at(at).plan_minutes))
 
     def _reported(self, at: datetime) -> None:
         if self.reported_at is None:
@@ -238,7 +264,7 @@ class _Replay:
 
     def _close(self, at: datetime) -> None:
         state = self.state
-        for name in ("response", "resolve"):
+        for name in ("response", "resolve", "plan"):  # the resolution is the handling
             timer = self._running(name)
             if timer is not None:
                 timer.met_at = at
@@ -309,7 +335,8 @@ def check_transition(status: str, action: str) -> str | None:
     """Why an action is not allowed in a status, or None if it is."""
     if action == "reported":  # owed in any status
         return None
-    if status == "closed" and action in ("responded", "escalated", "closed", "upgraded"):
+    if status == "closed" and action in ("responded", "escalated", "closed", "upgraded",
+                                         "assigned"):
         return "is closed"
     if status != "closed" and action == "reopened":
         return "is not closed"

@@ -11,7 +11,7 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from crmcli.dates import local_day, to_db, to_local, to_minute
+from crmcli.dates import local_day, local_midnight, to_db, to_local, to_minute
 from crmcli.db import transaction
 from crmcli.services import Session
 
@@ -50,6 +50,8 @@ class _Builder:
         self.conn = conn
         self.as_of = as_of.astimezone(UTC).replace(microsecond=0)
         self.rng = random.Random(seed)
+        self.sheet_rng = random.Random(seed + 20)  # the handling sheets: the rest as before
+        self.sheets = 0
         self.start = self.as_of - timedelta(days=365)
 
     def session(self, at: datetime, user: str = "陳主任") -> Session:
@@ -165,12 +167,78 @@ class _Builder:
                 steps.append((closed_at + timedelta(days=3), "closed",
                               {"new": "徹底更換配件", "field": "resolution",
                                "note": "徹底更換配件"}))
-        for at, action, extra in steps:
+        for at, action, extra in self._with_sheet(cid, category, opened_at, steps):
             if at >= self.as_of:
+                continue
+            if callable(action):
+                action(self.session(at, receiver), at)
                 continue
             complaints.act(self.session(at, receiver), cid, action, at=at, by=receiver,
                            **extra)
         self._follow_up_complaint(cid, customer["id"])
+
+    def _with_sheet(self, cid: int, category: str, opened_at: datetime,
+                    steps: list[tuple[datetime, Any, dict[str, Any]]]
+                    ) -> list[tuple[datetime, Any, dict[str, Any]]]:
+        """A third of the last two months' complaints get a complete handling sheet (seed 004
+        《客戶投訴處置表》): the department and its plan (one in five late), a referral letter
+        (every other one still unanswered), an unreasonable one now and then, the head's
+        opinion and, for half of them, the written notice. Each entry goes in at its moment
+        among the complaint's other steps, as a team would type it."""
+        from crmcli.services import sheet
+
+        if self.as_of - opened_at > timedelta(days=60):
+            return steps
+        self.sheets += 1
+        number, rng = self.sheets, self.sheet_rng
+        if number % 3:
+            return steps
+        department = DEPARTMENTS.get(category, "工程部")
+        other = "工程部" if department != "工程部" else "保安部"
+        assigned = to_minute(opened_at + timedelta(minutes=rng.randint(5, 20)))
+        planned = to_minute(assigned + timedelta(
+            minutes=rng.randint(61, 150) if number % 5 == 0 else rng.randint(15, 60)))
+        letter: list[int] = []
+
+        def step(call: Any, *args: Any, by: str) -> Any:
+            return lambda session, at: call(session, cid, *args, at=at, by=by)
+
+        def refer(session: Session, at: datetime) -> None:
+            after = sheet.refer(session, cid, other, due, "請協助限期處理", at=at, by="張片區經理")
+            letter.append(max(item["letter"] for item in _letters(session, after.id)))
+
+        def answer(session: Session, at: datetime) -> None:
+            if letter:
+                sheet.refer_done(session, cid, letter[0], "已處理完畢", at=at, by=f"{other}主管")
+
+        extra: list[tuple[datetime, Any, dict[str, Any]]] = [
+            (assigned, step(sheet.assign, department, by="陳主任"), {}),
+            (planned, step(sheet.plan, PLANS[department], by=f"{department}主管"), {}),
+        ]
+        if number % 4 == 0:
+            sent = to_minute(planned + timedelta(minutes=rng.randint(10, 90)))
+            due = local_midnight(local_day(sent) + timedelta(days=rng.choice([1, 2, 3]))) \
+                + timedelta(hours=17)
+            answered = to_minute(due - timedelta(hours=rng.randint(2, 20)))
+            extra += [(sent, refer, {})] + ([(answered, answer, {})] if number % 8 else [])
+        if number % 7 == 0:
+            extra.append((assigned + timedelta(minutes=30), step(
+                sheet.judge, "unreasonable", "要求超出物業服務合同範圍，已耐心解釋",
+                by="陳主任"), {}))
+        closing = next((at for at, action, _ in steps if action == "closed"), None)
+        if closing is not None:
+            extra.append((to_minute(closing + timedelta(minutes=20)), step(
+                sheet.opinion, "同意處理結果，按時回訪", by="資產管理部負責人"), {}))
+            if number % 2 == 0:
+                extra.append((to_minute(closing + timedelta(hours=2)), step(
+                    sheet.notify, True, "書面回覆函已送達", by="李客服"), {}))
+        merged = list(steps)
+        for item in sorted(extra, key=lambda entry: entry[0]):
+            later = next((i for i, (at, _, _) in enumerate(merged)
+                          if at > item[0] and not callable(merged[i][1])), len(merged))
+            merged.insert(later, item)
+        return merged
+
 
     def _follow_up_complaint(self, complaint_id: int, customer_id: int) -> None:
         from crmcli.services import complaints
@@ -263,6 +331,19 @@ class _Builder:
                      to_db(self.as_of - timedelta(days=14))))
 
 
+DEPARTMENTS = {"漏水": "工程部", "噪音": "保安部", "空調": "工程部", "電梯": "工程部",
+               "保安": "保安部", "清潔": "清潔部", "停車": "保安部", "網絡": "IDC運維部",
+               "供電": "工程部"}
+PLANS = {"工程部": "派維修組到場檢查，今日內更換損壞配件", "保安部": "加強巡邏，調閱監控查明原因",
+         "清潔部": "增加清潔頻次，當班主管跟進", "IDC運維部": "值班工程師排查線路與設備告警"}
+
+
+def _letters(session: Session, complaint_id: int) -> list[dict[str, Any]]:
+    from crmcli.services import referrals
+
+    return referrals.letters(session, complaint_id)
+
+
 def build(conn: sqlite3.Connection, as_of: datetime, seed: int = 2026, customers: int = 200
           ) -> None:
     """Fill an empty crmcli database with a sample site as of ``as_of``, in one transaction:
@@ -293,6 +374,12 @@ def _fill(conn: sqlite3.Connection, as_of: datetime, seed: int, customers: int) 
         for _ in range(builder.rng.choice([0, 1, 1, 2])):
             builder.service(builder.rng.choice(present), day)
         day += timedelta(days=1)
+    with transaction(conn):  # a few customers' own days (業戶周年紀念日, 農曆生日) for `care`
+        for customer_id, own, lunar in ((2, "開業紀念日=11-28", None), (5, None, "10-16"),
+                                        (9, "結婚紀念日=12-02; 入伙=11-30", "L06-01"),
+                                        (14, None, "10-20")):
+            conn.execute("UPDATE customers SET anniversaries = ?, lunar_birthday = ? "
+                         "WHERE id = ?", (own, lunar, customer_id))
     from crmcli import sample_desk
 
     sample_desk.build(conn, builder.as_of, builder.start, people, seed)

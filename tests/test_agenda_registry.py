@@ -35,6 +35,9 @@ RULE_TESTS = {
     "meeting": "test_front_desk_rules::test_quarters_and_the_meeting_warning",
     "signoff": "test_front_desk_rules::test_signoff_days",
     "notice": "test_front_desk_rules::test_recurring_notice_due",
+    "plan": "test_handling_sheet::"
+            "test_a_plan_still_owed_is_on_the_agenda_of_the_complaints_owner",
+    "referral": "test_handling_sheet::test_an_open_letter_past_its_due_is_on_the_senders_agenda",
 }
 
 

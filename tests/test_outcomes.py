@@ -29,10 +29,14 @@ POLICIES = {
     # feedback and resolution windows change while complaints run: a deadline keeps the value
     # in force when it started
     "changed": PolicyHistory([(T0 + timedelta(hours=5), "response_hours", "4"),
+                              (T0 + timedelta(hours=2), "plan_minutes", "30"),
                               (T0 + timedelta(days=3), "resolve_hours", "48"),
                               (T0 + timedelta(days=6), "upgrade_days", "3")]),
 }
-ACTIONS = ("responded", "escalated", "upgraded", "closed", "reopened", "followed_up")
+# ``assigned`` hands the complaint to a department (its plan due within plan_minutes);
+# ``planned`` records the plan.
+ACTIONS = ("responded", "escalated", "upgraded", "closed", "reopened", "followed_up",
+           "assigned", "planned")
 
 
 MINUTE = timedelta(minutes=1)
@@ -43,7 +47,8 @@ def _offsets(rng: random.Random) -> timedelta:
     entries are kept to the whole minute."""
     marks = [timedelta(hours=24), timedelta(days=10), timedelta(minutes=10),
              timedelta(hours=12), timedelta(days=10, minutes=10), timedelta(days=10, hours=12),
-             timedelta(hours=4), timedelta(days=3), timedelta(hours=48)]
+             timedelta(hours=4), timedelta(days=3), timedelta(hours=48), timedelta(minutes=60),
+             timedelta(minutes=90), timedelta(minutes=30)]
     if rng.random() < 0.5:
         return rng.choice(marks) + rng.choice((-MINUTE, timedelta(0), MINUTE))
     return timedelta(minutes=rng.randrange(1, 16 * 1440))

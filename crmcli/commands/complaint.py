@@ -63,7 +63,8 @@ def _deadlines(complaint: Any) -> list[str]:
 
     labels = {"response": _("feedback to the customer due"), "report":
               _("report to the department head due"), "resolve": _("resolve by"),
-              "followup": _("follow-up visit due")}
+              "followup": _("follow-up visit due"),
+              "plan": _("handling plan of the department due")}
     lines = []
     for timer in complaint.effective.running_timers():
         extra = gap() + _("(else it becomes major)") if (
@@ -112,11 +113,19 @@ def open_(
     = None,
     owner: Annotated[str | None, typer.Option("--owner", help="Who handles it.")] = None,
     note: NoteOpt = None,
+    complainant: Annotated[str | None, typer.Option(
+        "--complainant", help="Who complained (default: the customer's contact person).")]
+    = None,
+    contact: Annotated[str | None, typer.Option(
+        "--contact", help="How to reach them (default: the customer's phone).")] = None,
+    department: Annotated[str | None, typer.Option(
+        "--department", help="The department complained about (its plan is due in 60 min).")]
+    = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Record a complaint; prints its id and the deadlines now running.
 
-    Example: crmcli complaint open 王小明 "空調不製冷" --category 空調 --at 09:40
+    Example: crmcli complaint open 王小明 "空調不製冷" --complainant 王太 --department 工程部
     """
     from crmcli.dates import short_local
     from crmcli.services import complaints
@@ -126,6 +135,7 @@ def open_(
     opened = complaints.open_complaint(
         session, customer, summary, severity=severity, category=category, channel=channel,
         at=_at(app_state, at, session.now), by=by, owner=owner, note=note,
+        complainant=complainant, contact=contact, department=department,
     )
     complaint = opened.complaint
     eff = complaint.effective
@@ -274,21 +284,34 @@ def edit(
     category: Annotated[str | None, typer.Option("--category", autocompletion=categories)] = None,
     severity: Annotated[str | None, typer.Option("--severity", help="Severity at opening: "
                                                   "minor or major.")] = None,
+    department: Annotated[str | None, typer.Option(
+        "--department", help="Hand it to this department: its plan is due within "
+        "plan_minutes from now (or --at).")] = None,
     reason: Annotated[str | None, typer.Option("--reason", help="Why it is corrected.")]
     = None,
+    at: AtOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Correct what was typed when the complaint was opened; the change (old → new, who,
-    why) is kept in its history and the deadlines follow a corrected severity.
+    """Correct what was typed when the complaint was opened, or name the department
+    complained about; each change (old → new, who, why) is kept in its history and the
+    deadlines follow.
 
     Example: crmcli complaint edit 12 --category 空調 --reason "類別登記錯誤"
     """
-    from crmcli.services import corrections
+    from crmcli.services import corrections, sheet
 
     app_state = state(ctx)
-    complaint, changed = corrections.edit(
-        app_state.session(), complaint_id,
-        corrections.Edit(summary=summary, category=category, severity=severity), reason)
+    session = app_state.session()
+    changed: list[str] = []
+    if department is not None:
+        complaint = sheet.assign(session, complaint_id, department,
+                                 at=_at(app_state, at, session.now), by=None, reason=reason)
+        changed.append("department")
+    if department is None or (summary, category, severity) != (None, None, None):
+        complaint, edited = corrections.edit(
+            session, complaint_id,
+            corrections.Edit(summary=summary, category=category, severity=severity), reason)
+        changed += edited
     eff = complaint.effective
     what = ", ".join(changed) if changed else "nothing (already so)"
     _say(app_state, complaint, fmt, "\n".join([
@@ -316,6 +339,8 @@ def close(
     complaint_id: IdArg,
     resolution: Annotated[str, typer.Option("--resolution", help="How it was resolved.")],
     case: Annotated[bool, typer.Option("--case", help="Mark it for the case library.")] = False,
+    written_notice: Annotated[bool, typer.Option(
+        "--written-notice", help="The result was told to the customer in writing.")] = False,
     at: AtOpt = None,
     by: ByOpt = None,
     fmt: FormatOpt = Format.table,
@@ -331,7 +356,7 @@ def close(
     if not text:
         raise BadInput(_("{option}: say how it was resolved.").format(option="--resolution"))
     _act(ctx, complaint_id, "closed", at, by, fmt, _("closed"), text, case=case,
-         field="resolution", new=text)
+         field="resolution", new=text, written_notice=written_notice)
 
 
 @app.command("reopen")
@@ -465,7 +490,7 @@ def show(ctx: typer.Context, complaint_id: IdArg,
     import json
 
     from crmcli.render import Column, json_value
-    from crmcli.services import complaints
+    from crmcli.services import complaints, referrals
 
     app_state = state(ctx)
     session = app_state.session()
@@ -477,6 +502,7 @@ def show(ctx: typer.Context, complaint_id: IdArg,
             site_name(session), handling_sheet(session, complaint_id), session.now))
         return
     record, timers, events = complaints.detail(session, complaint_id)
+    letters = referrals.letters(session, complaint_id)
     if fmt is PaperFormat.xlsx:
         from crmcli.xlsx import write_workbook
 
@@ -484,11 +510,13 @@ def show(ctx: typer.Context, complaint_id: IdArg,
         write_workbook(app_state.env, [
             (f"Complaint {complaint_id}", [Column("field"), Column("value")], fields),
             ("Timers", complaints.TIMER_COLUMNS, timers),
+            ("Letters", referrals.LETTER_COLUMNS, letters),
             ("History", complaints.EVENT_COLUMNS, events)])
         return
     if fmt in (PaperFormat.json, PaperFormat.jsonl):
         document = {c.key: json_value(record.get(c.key)) for c in complaints.LIST_COLUMNS}
         document["timers"] = [{k: json_value(v) for k, v in t.items()} for t in timers]
+        document["letters"] = [{k: json_value(v) for k, v in t.items()} for t in letters]
         document["events"] = [{k: json_value(v) for k, v in e.items()} for e in events]
         app_state.env.out(json.dumps(document, ensure_ascii=False,
                                      indent=2 if fmt is PaperFormat.json else None))
@@ -509,6 +537,10 @@ def show(ctx: typer.Context, complaint_id: IdArg,
              for t in timers]  # shouted in the table only; json keeps the stable word
     render(app_state.env, shown, complaints.TIMER_COLUMNS, table, title=_("Timers"))
     app_state.env.out("")
+    if letters:
+        render(app_state.env, letters, referrals.LETTER_COLUMNS, table,
+               title="Referral letters (工作聯繫函)")
+        app_state.env.out("")
     render(app_state.env, events, complaints.EVENT_COLUMNS, table, title=_("History"))
 
 
@@ -534,3 +566,12 @@ def sweep(
     columns = [Column("complaint_id", "complaint", justify="right"), Column("customer"),
                Column("action"), Column("at"), Column("note"), Column("recorded")]
     render(app_state.env, rows, columns, fmt, empty=_("Nothing to sweep."))
+
+
+def _register_sheet() -> None:
+    from crmcli.commands import complaint_sheet
+
+    complaint_sheet.register(app)
+
+
+_register_sheet()

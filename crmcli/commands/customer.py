@@ -38,6 +38,7 @@ LIST_COLUMNS = [
     Column("sensitive_note", in_table=False), Column("masked", in_table=False),
     Column("last_contact_at", "last contact"),
     Column("created_at", in_table=False), Column("updated_at", in_table=False),
+    Column("anniversaries", in_table=False), Column("lunar_birthday", in_table=False),
     Column("moved_out_at", in_table=False),
 ]
 
@@ -52,6 +53,15 @@ GradeOpt = Annotated[str | None, typer.Option("--grade", help="Credit grade A, B
 SinceOpt = Annotated[str | None, typer.Option("--since", help="Start of the relationship.")]
 BirthdayOpt = Annotated[
     str | None, typer.Option("--birthday", help="1985-03-12, or 03-12 without the year.")
+]
+AnniversaryOpt = Annotated[
+    list[str] | None,
+    typer.Option("--anniversary", help="LABEL=MM-DD, e.g. 結婚紀念日=05-20 (repeatable; on "
+                 "edit, the list replaces the one on file)."),
+]
+LunarOpt = Annotated[
+    str | None, typer.Option("--lunar-birthday", help="Lunar (農曆) MM-DD, e.g. 08-15; L04-15 "
+                             "for one born in a leap month.")
 ]
 TagOpt = Annotated[list[str] | None, typer.Option("--tag", help="A tag (repeatable).")]
 NoteOpt = Annotated[str | None, typer.Option("--note")]
@@ -74,7 +84,9 @@ def _values(now: Any, **options: Any) -> dict[str, Any]:
         try:
             values[name] = fields.clean_field(name, value, now)
         except BadInput as exc:  # name the option the user typed, not the field
-            option = {"preferences": "--preference", "tags": "--tag"}.get(name, f"--{name}")
+            option = {"preferences": "--preference", "tags": "--tag",
+                      "anniversaries": "--anniversary",
+                      "lunar_birthday": "--lunar-birthday"}.get(name, f"--{name}")
             text = str(exc)
             for prefix in (f"{name}:", f"{option[2:]}:"):
                 if text.startswith(prefix):
@@ -99,6 +111,8 @@ def add(
     grade: GradeOpt = None,
     since: SinceOpt = None,
     birthday: BirthdayOpt = None,
+    anniversary: AnniversaryOpt = None,
+    lunar_birthday: LunarOpt = None,
     tag: TagOpt = None,
     note: NoteOpt = None,
     sensitive_note: SensitiveNoteOpt = None,
@@ -124,7 +138,8 @@ def add(
     values = _values(
         session.now, contact=contact, phone=phone, email=email, address=address, site=site,
         unit=unit, segment=segment, grade=grade, since=since, birthday=birthday, note=note,
-        sensitive_note=sensitive_note, preferences=preference,
+        sensitive_note=sensitive_note, preferences=preference, anniversaries=anniversary,
+        lunar_birthday=lunar_birthday,
     )
     if confidential:
         values["confidential"] = True
@@ -224,6 +239,8 @@ def edit(
     grade: GradeOpt = None,
     since: SinceOpt = None,
     birthday: BirthdayOpt = None,
+    anniversary: AnniversaryOpt = None,
+    lunar_birthday: LunarOpt = None,
     tag: TagOpt = None,
     untag: Annotated[list[str] | None, typer.Option("--untag", help="Remove a tag.")] = None,
     note: NoteOpt = None,
@@ -262,6 +279,7 @@ def edit(
         session.now, name=name, contact=contact, phone=phone, email=email, address=address,
         site=site, unit=unit, segment=segment, grade=grade, since=since, birthday=birthday,
         note=note, sensitive_note=sensitive_note, preferences=preference,
+        anniversaries=anniversary, lunar_birthday=lunar_birthday,
     )
     if confidential is not None:
         changes["confidential"] = confidential

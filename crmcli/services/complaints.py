@@ -23,7 +23,8 @@ CHANNELS = ("phone", "email", "wechat", "visit", "hotline", "web", "letter")
 SYSTEM = "system"
 _ROW = (
     "SELECT p.id, p.customer_id, c.name, p.summary, p.category, p.channel, p.severity_at_open, "
-    "p.status, p.opened_at, p.received_by, p.owner, p.resolution, p.is_case, p.repeat_of "
+    "p.status, p.opened_at, p.received_by, p.owner, p.resolution, p.is_case, p.repeat_of, "
+    "p.complainant, p.contact, p.department, p.validity, c.confidential "
     "FROM complaints p JOIN customers c ON c.id = p.customer_id"
 )
 LIST_COLUMNS = [
@@ -39,6 +40,9 @@ LIST_COLUMNS = [
     Column("breached", in_table=False), Column("owner", in_table=False),
     Column("received_by", in_table=False), Column("repeat_of", in_table=False),
     Column("case", in_table=False), Column("resolution", in_table=False),
+    Column("complainant", in_table=False), Column("contact", in_table=False),
+    Column("department", in_table=False), Column("plan_due", in_table=False),
+    Column("validity", in_table=False),
 ]
 LIST_COLUMNS_SHORT = [c for c in LIST_COLUMNS if c.in_table and c.key != "customer"]
 EVENT_COLUMNS = [Column("id", "entry", justify="right"), Column("at"),
@@ -57,6 +61,7 @@ _FIX = {
     "upgraded": "reopen it first to change its severity",
     "closed": "reopen it first to close it again",
     "reopened": "close it first, or add a note",
+    "assigned": "reopen it first to hand it to another department",
 }
 
 
@@ -76,7 +81,8 @@ class Complaint:
 def _row_dict(row: sqlite3.Row | tuple[Any, ...]) -> dict[str, Any]:
     keys = ("id", "customer_id", "customer", "summary", "category", "channel",
             "severity_at_open", "status", "opened_at", "received_by", "owner", "resolution",
-            "is_case", "repeat_of")
+            "is_case", "repeat_of", "complainant", "contact", "department", "validity",
+            "confidential")
     values = dict(zip(keys, row, strict=True))
     values["opened_at"] = from_db(values["opened_at"])
     return values
@@ -147,6 +153,7 @@ def store_state(session: Session, complaint_id: int) -> Complaint:
         complaint = load(session, complaint_id)
     _note_withdrawn(session, complaint)
     outcomes.store(session.conn, complaint_id, complaint.events, session.policies)
+    _store_sheet(session, complaint_id)
     eff = complaint.effective
     session.conn.execute(
         "UPDATE complaints SET severity = ?, status = ?, major_at = ?, responded_at = ?, "
@@ -156,6 +163,21 @@ def store_state(session: Session, complaint_id: int) -> Complaint:
          _attention(eff), complaint_id),
     )
     return complaint
+
+
+def _latest(session: Session, complaint_id: int, action: str) -> str | None:
+    row = session.conn.execute(
+        "SELECT new_value FROM complaint_events e WHERE complaint_id = ? AND action = ? "
+        f"AND {outcomes.not_voided('e')} ORDER BY at DESC, id DESC LIMIT 1",
+        (complaint_id, action)).fetchone()
+    return row[0] if row else None
+
+
+def _store_sheet(session: Session, complaint_id: int) -> None:
+    """The department and validity as the history (voids left out) last says them."""
+    session.conn.execute("UPDATE complaints SET department = ?, validity = ? WHERE id = ?",
+                         (_latest(session, complaint_id, "assigned"),
+                          _latest(session, complaint_id, "validity"), complaint_id))
 
 
 def _attention(effective: rules.Effective) -> str | None:
@@ -228,8 +250,15 @@ class Opened:
 
 def open_complaint(session: Session, customer_ref: str, summary: str, *, severity: str,
                    category: str | None, channel: str | None, at: datetime | None,
-                   by: str | None, owner: str | None, note: str | None) -> Opened:
+                   by: str | None, owner: str | None, note: str | None,
+                   complainant: str | None = None, contact: str | None = None,
+                   department: str | None = None) -> Opened:
     text = clean_text(summary, "summary", multiline=True)
+    who_complains = clean_text(complainant, "--complainant") if complainant else None
+    reach = clean_text(contact, "--contact") if contact else None
+    dept = clean_text(department, "--department") if department else None
+    if department is not None and not dept:
+        raise BadInput("--department: name the department complained about.")
     if not text:
         raise BadInput(_("summary: say what the complaint is about."))
     if severity not in ("minor", "major", "auto"):
@@ -247,10 +276,12 @@ def open_complaint(session: Session, customer_ref: str, summary: str, *, severit
         chosen = ("major" if repeat_of else "minor") if severity == "auto" else severity
         cursor = session.conn.execute(
             "INSERT INTO complaints (customer_id, summary, category, channel, severity_at_open, "
-            "severity, status, opened_at, received_by, owner, repeat_of, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?)",
+            "severity, status, opened_at, received_by, owner, repeat_of, created_at, "
+            "complainant, contact) VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?)",
             (customer["id"], text, category, channel, chosen, chosen, to_db(when), who,
-             owner or who, repeat_of, to_db(session.now)),
+             owner or who, repeat_of, to_db(session.now),
+             who_complains or customer["contact"] or customer["name"],
+             reach or customer["phone"] or customer["email"]),
         )
         complaint_id = int(cursor.lastrowid or 0)
         remember_category(session, category)
@@ -260,6 +291,9 @@ def open_complaint(session: Session, customer_ref: str, summary: str, *, severit
             insert_event(session, complaint_id, when, "noted", SYSTEM,
                           f"repeat of unresolved complaint #{repeat_of} ({category})",
                           automatic=False)
+        if dept:
+            insert_event(session, complaint_id, when, "assigned", who,
+                          f"department complained about: {dept}", field="department", new=dept)
         complaint = store_state(session, complaint_id)
         contacts.refresh(session, [customer["id"]])
     complaint.entry_at = when
@@ -293,7 +327,12 @@ def act(session: Session, complaint_id: int, action: str, *, at: datetime | None
                 and extra.get("level", 1) == 1):
             extra["to"] = session.policies.at(when).department_head  # whom it was reported to
         referred = extra.pop("referred_to", None)
+        written = extra.pop("written_notice", False)
         insert_event(session, complaint_id, when, action, by or session.user, note, **extra)
+        if written:  # the result told to the customer in writing, with the closing
+            insert_event(session, complaint_id, when, "notified", by or session.user,
+                          "result told to the customer in writing", field="notice",
+                          new="written")
         if action == "closed":
             session.conn.execute("UPDATE complaints SET resolution = ? WHERE id = ?",
                                  (extra.get("new"), complaint_id))
@@ -468,7 +507,20 @@ def summary(complaint: Complaint) -> dict[str, Any]:
         "breached": sorted({t.name for t in eff.breached}), "owner": row["owner"],
         "received_by": row["received_by"], "repeat_of": row["repeat_of"],
         "case": bool(row["is_case"]), "resolution": row["resolution"],
+        "complainant": row["complainant"],
+        "contact": mask_contact(row["contact"]) if row["confidential"] else row["contact"],
+        "department": row["department"], "plan_due": _due(eff.current("plan")),
+        "validity": row["validity"] or "valid",
     }
+
+
+def mask_contact(contact: str | None) -> str | None:
+    """A confidential customer's complainant contact, masked as its own phone or email is."""
+    from crmcli.fields import mask_email, mask_phone
+
+    if not contact:
+        return contact
+    return mask_email(contact) if "@" in contact else mask_phone(contact)
 
 
 def detail(session: Session, complaint_id: int) -> tuple[dict[str, Any], list[dict[str, Any]],
@@ -581,7 +633,8 @@ def deadlines_of(complaint: Complaint) -> list[Deadline]:
     row = complaint.row
     return [Deadline(complaint.id, row["customer_id"], row["customer"], row["summary"],
                      row["owner"] or row["received_by"], complaint.effective.severity, timer)
-            for timer in complaint.effective.running_timers() if timer.name != "followup"]
+            for timer in complaint.effective.running_timers()
+            if timer.name not in ("followup", "plan")]  # the plan: crmcli.services.plans
 
 
 def running_deadlines(session: Session, horizon: datetime) -> list[Deadline]:
@@ -600,7 +653,7 @@ def running_deadlines(session: Session, horizon: datetime) -> list[Deadline]:
         "FROM complaints p JOIN customers c ON c.id = p.customer_id "
         "JOIN complaint_outcomes o ON o.complaint_id = p.id "
         "JOIN complaint_timers t ON t.complaint_id = p.id "
-        "WHERE p.attention_at <= :horizon AND t.name != 'followup' "
+        "WHERE p.attention_at <= :horizon AND t.name NOT IN ('followup', 'plan') "
         f"AND t.due <= :horizon AND {outcomes.RUNNING}",
         {"upto": moment.upto, "past": moment.past, "horizon": to_db(horizon)},
     ):

@@ -23,6 +23,7 @@ COLUMNS = (
     "id", "name", "contact", "phone", "email", "address", "site", "unit", "segment", "grade",
     "since", "birthday", "preferences", "note", "sensitive_note", "confidential",
     "last_contact_at", "last_in_person_at", "created_at", "updated_at", "moved_out_at",
+    "anniversaries", "lunar_birthday",
 )
 _SELECT = (
     "SELECT " + ", ".join(f"c.{name}" for name in COLUMNS) + ", "
@@ -193,7 +194,7 @@ def insert(session: Session, batch: NewCustomers) -> range:
     stamp = "'" + to_db(session.now).replace("'", "''") + "'"
     columns: dict[str, str] = {"id": "?", "name": "?", "name_key": "?"}
     params: list[Iterable[Any]] = [ids, batch.names, batch.keys]
-    for name in (*fields.TEXT_FIELDS, "since", "birthday"):
+    for name in (*fields.TEXT_FIELDS, "since", "birthday", "anniversaries", "lunar_birthday"):
         if name in batch.values:
             columns[name] = "?"
             params.append(batch.values[name])

@@ -30,7 +30,8 @@ SUMMED = ("complaints_opened", "complaints_closed", "complaints_escalated", "com
           "followups_due", "followups_done", "followups_done_on_time", "ratings",
           "visits_done", "visits_scheduled_due", "visits_scheduled_done",
           "customers_contacted", "late_entries", "followups_unsatisfied", "requests_received",
-          "notices_sent", "meetings_held", "archived_complaints")
+          "notices_sent", "meetings_held", "archived_complaints", "complaints_valid",
+          "complaints_unreasonable", "plans_due", "closed_without_written_notice")
 REPORT_KEYS = ("scope", "site", "file", "zone", *FIGURES)
 
 
@@ -228,6 +229,7 @@ def company(sites: list[SiteMonth]) -> dict[str, Any]:
         "p90_resolution_hours": round(p90, 1) if p90 is not None else None,
         "followup_rate_pct": pct(figures["followups_done"], figures["followups_due"]),
         "followup_target_pct": 100,
+        "plans_on_time_pct": pct(total("plans_met", parts), figures["plans_due"]),
         "avg_satisfaction": (round(total("satisfaction_total", parts) / ratings, 2)
                              if ratings else None),
         "cadence_kept_pct": pct(total("customers_kept", parts), total("customers_before", parts)),

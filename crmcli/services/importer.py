@@ -29,7 +29,8 @@ from crmcli.services.customers import NewCustomer, NewCustomers, _record_change,
 from crmcli.text import from_cell, from_cells
 
 ALIASES = {"tag": "tags", "preference": "preferences", "customer": "name", "mobile": "phone",
-           "telephone": "phone", "e-mail": "email", "note": "note", "notes": "note"}
+           "telephone": "phone", "e-mail": "email", "note": "note", "notes": "note",
+           "anniversary": "anniversaries"}
 MAX_ERRORS_SHOWN = 20
 # `customer export` writes each customer's id; this database gives its own, so it is read past.
 # Its `masked` column names the cells of the row that hold masks, not values (see _masks).

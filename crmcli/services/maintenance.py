@@ -120,6 +120,15 @@ def check(conn: sqlite3.Connection) -> list[str]:
         problems.append(f"visit #{vid} is both done and cancelled.")
     for (vid,) in conn.execute("SELECT id FROM visits WHERE done_at IS NULL AND due_at IS NULL"):
         problems.append(f"visit #{vid} has neither a due time nor a done time.")
+    latest = ("(SELECT e.new_value FROM complaint_events e WHERE e.complaint_id = p.id "
+              f"AND e.action = '{{}}' AND {outcomes.not_voided('e')} "
+              "ORDER BY e.at DESC, e.id DESC LIMIT 1)")
+    for (cid,) in conn.execute(
+        f"SELECT id FROM complaints p WHERE p.department IS NOT {latest.format('assigned')} "
+        f"OR p.validity IS NOT {latest.format('validity')}"
+    ):
+        problems.append(f"complaint #{cid}'s department or validity is not what its history "
+                        "last says (entries 'assigned', 'validity').")
     problems += _front_desk_problems(conn)
     stale = outcomes.stale(conn, load_policies(conn))
     if stale:

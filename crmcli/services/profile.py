@@ -15,6 +15,7 @@ PROFILE_FIELDS = (
     "id", "name", "contact", "phone", "email", "address", "site", "unit", "segment", "grade",
     "tags", "since", "birthday", "preferences", "note", "sensitive_note", "confidential",
     "masked", "last_contact_at", "last_in_person_at", "created_at", "updated_at", "moved_out_at",
+    "anniversaries", "lunar_birthday",
 )
 # The profile's labels in a table (the keys stay the keys in csv and json).
 LABELS = {

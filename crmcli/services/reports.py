@@ -17,7 +17,7 @@ from typing import Any
 from crmcli import outcomes
 from crmcli.dates import from_db, local_day, local_midnight, month_bounds, to_db
 from crmcli.policy import Policy
-from crmcli.services import Session, archive
+from crmcli.services import Session, archive, sheet_figures
 
 SPEC_FIELDS = (
     "month", "complaints_opened", "complaints_closed", "complaints_escalated",
@@ -36,6 +36,7 @@ FIGURES = (  # the order of csv rows and json keys
     "yearly_visits_done_pct", "late_entries", "requests_received",
     "requests_replied_on_time_pct", "request_reply_rate_pct", "notices_sent", "meetings_held",
     "archived_complaints", "archived_to",
+    *sheet_figures.FIGURES,
 )
 BREAKDOWNS = ("category", "severity", "channel", "owner", "customer")
 FOLLOWUP_KINDS = ("complaint", "repair", "paid")
@@ -80,7 +81,7 @@ class Monthly:
 
 PARTS = ("responses_met", "responses_decided", "resolved_on_time", "resolution_seconds",
          "satisfaction_total", "customers_before", "customers_kept", "customers_all",
-         "customers_visited")
+         "customers_visited", "plans_met")
 
 
 def _bounds(period: Period) -> dict[str, str]:
@@ -152,20 +153,26 @@ def _mondays(period: Period) -> list[date]:
     return days
 
 
-def _closed(session: Session, bounds: dict[str, str]) -> tuple[int, list[int]]:
-    """Complaints closed in the period (and still closed at its end): how many of them met
-    every resolution deadline, and the seconds each took from opening to closing, sorted."""
+def _closed(session: Session, bounds: dict[str, str]) -> tuple[int, int, list[int]]:
+    """Complaints closed in the period (and still closed at its end): how many; how many of
+    them met every resolution deadline, and the seconds each took from opening to closing,
+    sorted. The first count is of every closing; the others measure service failures and
+    leave out the complaints judged unreasonable (無理投訴)."""
     seconds: list[int] = []
-    on_time = 0
-    for taken, missed in session.conn.execute(
-        "SELECT seconds_to_close, ifnull(resolve_missed_at < :past, 0) FROM complaint_cycles "
+    on_time = closed = 0
+    for taken, missed, unreasonable in session.conn.execute(
+        "SELECT seconds_to_close, ifnull(resolve_missed_at < :past, 0), "
+        f"{sheet_figures.unreasonable('y.complaint_id')} FROM complaint_cycles y "
         "WHERE closed_at >= :start AND closed_at < :end AND closed_at < :upto "
         "AND (reopened_at IS NULL OR reopened_at >= :upto)", bounds,
     ):
+        closed += 1
+        if unreasonable:
+            continue
         seconds.append(taken)
         on_time += not missed
     seconds.sort()
-    return on_time, seconds
+    return closed, on_time, seconds
 
 
 def resolution_hours(seconds: list[int]) -> tuple[float | None, float | None]:
@@ -254,8 +261,7 @@ def _figures(session: Session, period: Period, bounds: dict[str, str],
     """The figures of SPEC's monthly report, and a few more as cheap to count."""
     n_opened, n_major, _, _, _, n_repeat = opened["total"][None]
     n_met, n_decided = _feedback(session, bounds)
-    resolved_ok, seconds = _closed(session, bounds)
-    n_closed = len(seconds)
+    n_closed, resolved_ok, seconds = _closed(session, bounds)
     median, p90 = resolution_hours(seconds)
     escalated, escalations = _escalations(session, bounds)
     due, done, done_on_time = session.conn.execute(
@@ -286,7 +292,7 @@ def _figures(session: Session, period: Period, bounds: dict[str, str],
         "complaints_repeat": n_repeat,
         "escalations": escalations,
         "response_on_time_pct": pct(n_met, n_decided),
-        "resolved_on_time_pct": pct(resolved_ok, n_closed),
+        "resolved_on_time_pct": pct(resolved_ok, len(seconds)),
         "median_resolution_hours": round(median, 1) if median is not None else None,
         "p90_resolution_hours": round(p90, 1) if p90 is not None else None,
         "followups_due": due,
@@ -363,6 +369,7 @@ def _month_extras(session: Session, period: Period, bounds: dict[str, str],
         "late_entries": _late_entries(session, period),
         **_front_desk(session, bounds, parts),
         **archive.archived(session, period.label),
+        **sheet_figures.month(session, bounds, parts),
     }
 
 

@@ -575,7 +575,8 @@ CARE_TABLE_COLUMNS = [
 
 
 def care_rows(session: Session, last_day: date) -> list[dict[str, Any]]:
-    """Birthdays, relationship anniversaries and public holidays from today to ``last_day``."""
+    """Birthdays (Gregorian and lunar), the customer's own and relationship anniversaries and
+    public holidays from today to ``last_day``."""
     import json
 
     today = local_today(session.now)
@@ -592,9 +593,17 @@ def care_rows(session: Session, last_day: date) -> list[dict[str, Any]]:
             "substr(since, 6, 5) IN (SELECT value FROM json_each(?))", (days,)):
         found += [(o, cid, name) for o in cadence.anniversaries(date.fromisoformat(since),
                                                                  today, last_day)]
+    for cid, name, own, lunar in session.conn.execute(
+            "SELECT id, name, anniversaries, lunar_birthday FROM customers "
+            "WHERE anniversaries IS NOT NULL OR lunar_birthday IS NOT NULL"):
+        if own:
+            found += [(o, cid, name) for o in cadence.personal_anniversaries(own, today,
+                                                                             last_day)]
+        if lunar:
+            found += [(o, cid, name) for o in cadence.lunar_birthdays(lunar, today, last_day)]
     region = session.policies.current.region
     found += [(o, None, None) for o in cadence.public_holidays(region, today, last_day)]
-    order = {"holiday": 0, "birthday": 1, "anniversary": 2}
+    order = {"holiday": 0, "birthday": 1, "lunar_birthday": 2, "occasion": 3, "anniversary": 4}
     found.sort(key=lambda item: (item[0].day, order[item[0].kind], item[1] or 0))
     return [_care_row(occasion, cid, name, today) for occasion, cid, name in found]
 
@@ -607,6 +616,10 @@ def _care_row(occasion: cadence.Occasion, customer_id: int | None, name: str | N
     elif occasion.kind == "birthday":
         turns = f", turns {occasion.years}" if occasion.years is not None else ""
         what = f"birthday (生日){turns}"
+    elif occasion.kind == "lunar_birthday":
+        what = f"lunar birthday (農曆生日 {occasion.name})"
+    elif occasion.kind == "occasion":
+        what = occasion.name
     else:
         what = f"{occasion.years} year{'s' if occasion.years != 1 else ''} as a customer"
     return {

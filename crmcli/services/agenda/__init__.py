@@ -18,6 +18,8 @@ from crmcli.services.agenda import (
     meetings,
     notices,
     pending,
+    plans,
+    referrals,
     replies,
     signoffs,
     unsatisfied,
@@ -46,6 +48,8 @@ SOURCES: tuple[Source, ...] = (
     annual.SOURCE,
     deadlines.SOURCE,
     unsatisfied.SOURCE,
+    plans.SOURCE,
+    referrals.SOURCE,
     replies.SOURCE,
     meetings.SOURCE,
     signoffs.SOURCE,
@@ -55,7 +59,7 @@ SOURCES: tuple[Source, ...] = (
 DUE_KINDS: tuple[str, ...] = tuple(kind for source in SOURCES for kind in source.kinds)
 KIND_GROUPS: dict[str, tuple[str, ...]] = {
     "followup": pending.FOLLOWUP_KINDS,
-    "deadline": deadlines.KINDS,
+    "deadline": (*deadlines.KINDS, "plan", "referral"),
 }
 
 
