@@ -6,18 +6,23 @@ import json
 import re
 import unicodedata
 from collections.abc import Sequence
-from datetime import date, datetime
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from crmcli.dates import FIRST_YEAR, LAST_YEAR, parse_birthday, parse_day
 from crmcli.errors import BadInput
+
+if TYPE_CHECKING:
+    from crmcli.policy import Policy
 
 GRADES = ("A", "B", "C")
 TEXT_FIELDS = ("contact", "phone", "email", "address", "site", "unit", "segment", "note")
 CUSTOMER_FIELDS = (
     "name", "contact", "phone", "email", "address", "site", "unit", "segment", "grade",
     "tags", "since", "birthday", "preferences", "note", "confidential",
+    "handover", "renovating", "occupied",
 )
+FLAG_FIELDS = ("renovating", "occupied")
 # Whitespace but a line break ([^\S\n]), so that the form also checks a column a line a cell.
 _PHONE_FORM = r"\+?[0-9][0-9 ()\-]{4,24}(?:[^\S\n]*(?:ext\.?|x|轉|转)[^\S\n]*\d{1,6})?"
 _EMAIL_FORM = r"[^@\s]+@[^@\s]+\.[^@\s]+"
@@ -138,6 +143,10 @@ def clean_field(field: str, value: Any, now: datetime) -> Any:
         return clean_grade(value)
     if field == "since":
         return parse_day(value, now, "since").isoformat() if value.strip() else None
+    if field == "handover":
+        return parse_day(value, now, "handover").isoformat() if value.strip() else None
+    if field in FLAG_FIELDS:
+        return clean_bool(value, field) if isinstance(value, str) else bool(value)
     if field == "birthday":
         return parse_birthday(value, "birthday") if value.strip() else None
     if field == "tags":
@@ -294,9 +303,28 @@ def mask(record: dict[str, Any]) -> dict[str, Any]:
     return masked
 
 
-def is_first_year(since: date, today: date) -> bool:
+def first_year_end(since: date) -> date:
+    """The first day after a customer's first year (29 February's year ends on 1 March)."""
     try:
-        anniversary = since.replace(year=since.year + 1)
+        return since.replace(year=since.year + 1)
     except ValueError:  # 29 February
-        anniversary = date(since.year + 1, 3, 1)
-    return today < anniversary
+        return date(since.year + 1, 3, 1)
+
+
+def is_first_year(since: date, today: date) -> bool:
+    return today < first_year_end(since)
+
+
+def first_year_grade_error(since: date | None, created: date, today: date,
+                           policy: Policy) -> str | None:
+    """Seed 003 (新開發顧客…一年間將其列為c等級): why A or B cannot be given yet, else None.
+
+    The first year counts from ``since``, else the day the customer was entered, for
+    ``grade_new_customer_days`` days.
+    """
+    start = since or created
+    until = start + timedelta(days=policy.grade_new_customer_days)
+    if today < until:
+        return (f"a new customer is graded C for its first year (seed 003); this one can be "
+                f"graded A or B from {until.isoformat()}.")
+    return None
