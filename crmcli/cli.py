@@ -45,7 +45,12 @@ COMMANDS: dict[str, tuple[str, str, str | None, str]] = {
                 "Work done on site: repairs, maintenance, paid services."),
     "care": ("visit", "care_app", "care", "Birthdays, anniversaries and holidays ahead."),
     "report": ("report", "app", None,
-               "Reports: monthly complaint analysis, quarterly evaluation."),
+               "Reports: monthly complaint analysis, quarterly evaluation, credit grades."),
+    "contract": ("money", "contract_app", None,
+                 "Contracts and renewals (續簽): add, renew, end, list."),
+    "invoice": ("money", "invoice_app", None, "Invoices (開發票): issue, list."),
+    "payment": ("money", "payment_app", None,
+                "Payments (收款): record, refuse (拒付), report, list."),
     "policy": ("policy", "app", None, "The site's policy: deadlines, cadence, holiday region."),
     "access-log": ("customer", "access_app", "access-log",
                    "List who revealed confidential customer details, when and why (newest "

@@ -13,7 +13,7 @@ from crmcli.commands._common import BomOpt, LimitOpt, handle_errors, state
 from crmcli.env import Env
 from crmcli.render import Column, Format, json_value, render, table_value
 
-app = typer.Typer(help="Reports: monthly complaint analysis, quarterly evaluation.",
+app = typer.Typer(help="Reports: monthly complaint analysis, quarterly evaluation, credit grades.",
                   no_args_is_help=True)
 
 
@@ -351,3 +351,60 @@ def quarterly(
                for k in reports.QUARTERLY_COLUMNS]
     render(app_state.env, rows[:limit] if limit else rows, columns, fmt, bom=bom,
            title=f"Relationship evaluation {year}Q{number}", empty="No customers.")
+
+
+GRADE_LABELS = {
+    "customers_a": "Customers graded A", "customers_b": "Customers graded B",
+    "customers_c": "Customers graded C", "review_grades": "Grades reviewed this month",
+    "reviews_due": "Reviews due", "reviews_done": "Reviews done",
+    "grade_changes": "Grade changes", "attention_count": "Customers the rules point to",
+    "arrears_c_threshold": "Arrears threshold for grade C",
+}
+
+
+@app.command("grades")
+@handle_errors
+def grades(
+    ctx: typer.Context,
+    month: Annotated[
+        str | None, typer.Option("--month", help="YYYY-MM, 'last' or 'this' (default: this).")
+    ] = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+    bom: BomOpt = False,
+) -> None:
+    """The credit-grade report (顧客情報報告書 定期報告): customers by grade, reviews due and
+    done, grade changes, and the customers seed 003's rules point to. csv/tsv/jsonl list those
+    customers; json is the whole report.
+
+    Example: crmcli report grades --month last
+    """
+    from crmcli.dates import parse_month
+    from crmcli.services import reviews
+
+    app_state = state(ctx)
+    env = app_state.env
+    session = app_state.session()
+    year, number = parse_month(month or "this", session.now)
+    report = reviews.grades_report(session, year, number)
+    if fmt is Format.json:
+        document = {key: json_value(value) for key, value in report.items()
+                    if key not in ("changes", "attention")}
+        document["changes"] = [{k: json_value(v) for k, v in r.items()}
+                               for r in report["changes"]]
+        document["attention"] = [{k: json_value(v) for k, v in r.items()}
+                                 for r in report["attention"]]
+        env.out(_document(document))
+        return
+    if fmt is not Format.table:
+        render(env, report["attention"], reviews.ATTENTION_COLUMNS, fmt, bom=bom)
+        return
+    figures = [{"metric": label, "value": str(report[key])}
+               for key, label in GRADE_LABELS.items()]
+    render(env, figures, [Column("metric"), Column("value", justify="right")], fmt,
+           title=f"Credit grades {report['month']} ({report['currency']})")
+    for title, columns, rows in (
+            ("Grade changes", reviews.REVIEW_COLUMNS, report["changes"]),
+            ("Customers the rules point to", reviews.ATTENTION_COLUMNS, report["attention"])):
+        if rows:
+            env.out("")
+            render(env, rows, columns, fmt, title=title)

@@ -77,7 +77,8 @@ def log(
     method: Annotated[str, typer.Option("--method", "-m",
                                         help="phone, wechat, in-person, email or letter.")],
     kind: Annotated[str | None, typer.Option(
-        "--kind", help="complaint, repair, paid, survey, routine or care (default: the "
+        "--kind", help="complaint, repair, paid, survey, routine, care, residence, inspection "
+        "or invitation (default: the "
         "scheduled visit it answers, else routine).", show_default=False)] = None,
     complaint: Annotated[int | None, typer.Option("--complaint", min=1, max=MAX_ID,
                                                   help="The complaint it follows up.")] = None,
@@ -243,10 +244,15 @@ def due(
     within: WithinOpt = None,
     kind: Annotated[list[str] | None, typer.Option(
         "--kind", help="Only this kind (repeatable): complaint, repair, paid, survey, "
-        "routine, care, cadence, annual, response, report, resolve; followup or deadline.")]
+        "routine, care, cadence, annual, response, report, resolve, residence, inspection, "
+        "invitation, renewal, invoice, refused-payment, review; followup, deadline or "
+        "handover.")]
     = None,
     owner: Annotated[str | None, typer.Option("--owner", help="Only what this person should "
                                               "do.")] = None,
+    show_skipped: Annotated[bool, typer.Option(
+        "--show-skipped", help="Also list the handover visits skipped (major complaint, "
+        "renovating, not living there) with the reason.")] = False,
     fail_on_overdue: Annotated[bool, typer.Option(
         "--fail-on-overdue", help="Exit 3 when anything is overdue (for cron).")] = False,
     fmt: FormatOpt = Format.table,
@@ -255,7 +261,9 @@ def due(
     """What is overdue or due today (for cron).
 
     One list, most overdue first: follow-ups and scheduled visits, contact cadence, yearly
-    in-person visits and running complaint deadlines, due by the end of today (local) or of
+    in-person visits, running complaint deadlines, handover visits and their invitations,
+    contract renewals, unpaid invoices, refused payments to report and credit reviews, due
+    by the end of today (local) or of
     the day --within reaches. Contacts and yearly visits are due on a day and overdue from
     the next; the rest are overdue the minute their time has passed. When nothing is due it
     prints nothing (a line only on a terminal; `[]` in json, the header alone in csv).
@@ -270,6 +278,8 @@ def due(
     chosen = visits.expand_kinds(kind) if kind else None
     last_day = _last_day(within, session.now, 3660)
     rows = visits.due_rows(visits.due_items(session, last_day, chosen, owner), session.now)
+    if show_skipped:
+        rows += visits.skipped_rows(session, last_day, chosen)
     late = [row for row in rows if row["overdue"]]
     if late and fmt is Format.table and app_state.env.rich:
         _alert(app_state, late)

@@ -21,7 +21,7 @@ from crmcli.services import Session
 COLUMNS = (
     "id", "name", "contact", "phone", "email", "address", "site", "unit", "segment", "grade",
     "since", "birthday", "preferences", "note", "confidential", "last_contact_at",
-    "last_in_person_at", "created_at", "updated_at",
+    "last_in_person_at", "created_at", "updated_at", "handover", "renovating", "occupied",
 )
 _SELECT = (
     "SELECT " + ", ".join(f"c.{name}" for name in COLUMNS) + ", "
@@ -39,6 +39,8 @@ def record(row: sqlite3.Row | tuple[Any, ...]) -> dict[str, Any]:
     """A customer as the renderer and json see it (times as datetimes, tags as a list)."""
     values = dict(zip((*COLUMNS, "tags"), row, strict=True))
     values["confidential"] = bool(values["confidential"])
+    values["renovating"] = bool(values["renovating"])
+    values["occupied"] = bool(values["occupied"])
     values["preferences"] = json.loads(values["preferences"] or "{}")
     values["tags"] = sorted(values["tags"].split("\x1f")) if values["tags"] else []
     for name in _TIME_COLUMNS:
@@ -146,7 +148,7 @@ def insert(session: Session, batch: NewCustomers) -> range:
     stamp = "'" + to_db(session.now).replace("'", "''") + "'"
     columns: dict[str, str] = {"id": "?", "name": "?", "name_key": "?"}
     params: list[Iterable[Any]] = [ids, batch.names, batch.keys]
-    for name in (*fields.TEXT_FIELDS, "since", "birthday"):
+    for name in (*fields.TEXT_FIELDS, "since", "birthday", "handover"):
         if name in batch.values:
             columns[name] = "?"
             params.append(batch.values[name])
@@ -159,6 +161,11 @@ def insert(session: Session, batch: NewCustomers) -> range:
     columns["confidential"] = "?" if "confidential" in batch.values else "0"
     if "confidential" in batch.values:
         params.append(map(int, map(bool, batch.values["confidential"])))
+    for name, default in (("renovating", 0), ("occupied", 1)):
+        if name in batch.values:
+            columns[name] = f"coalesce(?, {default})"
+            params.append([None if flag is None else int(bool(flag))
+                           for flag in batch.values[name]])
     columns["created_at"] = columns["updated_at"] = stamp
     with _indexes_built_after(session.conn, "customers", len(batch), first - 1):
         _insert_rows(session.conn, "customers", columns, zip(*params, strict=True), len(batch))
@@ -258,7 +265,7 @@ def edit(session: Session, ref: str, changes: dict[str, Any],
                 continue
             _record_change(session, before["id"], name, old, value)
             stored = json.dumps(value, ensure_ascii=False) if name == "preferences" else value
-            if name == "confidential":
+            if name in ("confidential", *fields.FLAG_FIELDS):
                 stored = int(bool(value))
             session.conn.execute(f"UPDATE customers SET {name} = ? WHERE id = ?",
                                  (stored, before["id"]))

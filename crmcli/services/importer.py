@@ -306,7 +306,7 @@ def _update(session: Session, customer_id: int, new: NewCustomer) -> None:
         stored = value
         if name == "preferences":
             stored = json.dumps(value, ensure_ascii=False)
-        elif name == "confidential":
+        elif name in ("confidential", *fields.FLAG_FIELDS):
             stored = int(bool(value))
         if stored == old:
             continue

@@ -12,12 +12,16 @@ from crmcli.services import Session
 TABLE_ROWS = 10
 PROFILE_FIELDS = (
     "id", "name", "contact", "phone", "email", "address", "site", "unit", "segment", "grade",
-    "tags", "since", "birthday", "preferences", "note", "confidential", "last_contact_at",
-    "last_in_person_at", "created_at", "updated_at",
+    "tags", "since", "birthday", "preferences", "note", "confidential", "handover",
+    "renovating", "occupied", "last_contact_at", "last_in_person_at", "created_at",
+    "updated_at", "balance", "credit", "oldest_unpaid", "currency",
 )
 
 
 def render_profile(env: Env, session: Session, customer: dict[str, Any], fmt: Format) -> None:
+    from crmcli.services import billing
+
+    customer = {**customer, **billing.summary(session, customer["id"])}
     sections = _sections(session, customer)
     if fmt in (Format.json, Format.jsonl):
         document = {key: json_value(customer.get(key)) for key in PROFILE_FIELDS}
@@ -47,9 +51,15 @@ def render_profile(env: Env, session: Session, customer: dict[str, Any], fmt: Fo
 
 def _sections(session: Session, customer: dict[str, Any]
               ) -> dict[str, tuple[list[Column], list[dict[str, Any]]]]:
-    from crmcli.services import complaints, visits
+    from crmcli.services import billing, complaints, contracts, reviews, visits
 
+    cid = customer["id"]
     return {
+        "contracts": (contracts.COLUMNS, contracts.iter_contracts(session, str(cid))),
+        "invoices": (billing.INVOICE_TABLE_COLUMNS,
+                     billing.iter_invoices(session, str(cid))),
+        "payments": (billing.PAYMENT_COLUMNS, billing.iter_payments(session, str(cid))),
+        "reviews": (reviews.REVIEW_COLUMNS, reviews.iter_reviews(session, str(cid))),
         "complaints": (complaints.LIST_COLUMNS_SHORT,
                        list(complaints.for_customer(session, customer["id"]))),
         "visits": (visits.VISIT_COLUMNS_SHORT, list(visits.for_customer(session, customer["id"]))),

@@ -36,12 +36,15 @@ if TYPE_CHECKING:
     from crmcli.services.complaints import Deadline
 
 METHODS = ("phone", "wechat", "in-person", "email", "letter")
-VISIT_KINDS = ("complaint", "repair", "paid", "survey", "routine", "care")
+VISIT_KINDS = ("complaint", "repair", "paid", "survey", "routine", "care", "residence",
+               "inspection", "invitation")
 FOLLOWUP_KINDS = ("complaint", "repair", "paid")
 SCHEDULED_KINDS = ("survey", "routine", "care")
 DEADLINE_KINDS = ("response", "report", "resolve")
-DUE_KINDS = (*VISIT_KINDS, "cadence", "annual", *DEADLINE_KINDS)
-KIND_GROUPS = {"followup": FOLLOWUP_KINDS, "deadline": DEADLINE_KINDS}
+PROPERTY_KINDS = ("renewal", "invoice", "refused-payment", "review")
+DUE_KINDS = (*VISIT_KINDS, "cadence", "annual", *DEADLINE_KINDS, *PROPERTY_KINDS)
+KIND_GROUPS = {"followup": FOLLOWUP_KINDS, "deadline": DEADLINE_KINDS,
+               "handover": ("residence", "inspection", "invitation")}
 SERVICE_VISIT_KIND = {"repair": "repair", "paid": "paid", "maintenance": "routine"}
 MATCH_DAYS = 7
 MAX_ROWS = 2**63 - 1  # SQLite's LIMIT is a 64-bit integer
@@ -186,6 +189,12 @@ def _check(given: VisitInput) -> VisitInput:
              given.complaint_id), ("--service", given.service_id)) if value is not None]
     if len(named) > 1:
         raise BadInput(f"{' and '.join(named)}: name one pending visit, complaint or service.")
+    from crmcli.handover import METHODS as HANDOVER_METHODS
+
+    allowed = HANDOVER_METHODS.get(given.kind or "")
+    if allowed and given.method not in allowed:
+        raise BadInput(f"--method {given.method}: a {given.kind} visit is made "
+                       f"{' or '.join(allowed)} (seed 002).")
     if given.complaint_id is not None and given.kind not in (None, "complaint"):
         raise BadInput(f"--kind {given.kind}: a visit about a complaint is of kind complaint.")
     return VisitInput(
@@ -601,6 +610,13 @@ def due_items(session: Session, last_day: date, kinds: set[str] | None = None,
         items += [_deadline_item(session, deadline)
                   for deadline in complaints.running_deadlines(session, horizon)
                   if deadline.timer.name in wanted]
+    if wanted & {*PROPERTY_KINDS, "residence", "inspection", "invitation"}:
+        from crmcli.services.agenda.context import Context, property_sources
+
+        ctx = Context(session, last_day)
+        for source in property_sources():
+            if wanted & set(source.KINDS):
+                items += [item for item in source.items(ctx) if item.kind in wanted]
     if owner is not None:
         key = owner.strip().casefold()
         items = [item for item in items if (item.owner or "").casefold() == key]
@@ -777,6 +793,20 @@ def _deadline_item(session: Session, deadline: Deadline) -> DueItem:
     return DueItem(deadline.customer_id, deadline.customer, timer.name, timer.due,
                    f"complaint #{deadline.complaint_id} ({deadline.severity}): {label} — "
                    f"{summary}", owner, complaint_id=deadline.complaint_id)
+
+
+def skipped_rows(session: Session, last_day: date, kinds: set[str] | None = None
+                 ) -> list[dict[str, Any]]:
+    """Handover visits not arranged because of seed 002's skip rules (``--show-skipped``)."""
+    from crmcli.services.agenda import handover
+    from crmcli.services.agenda.context import Context
+
+    wanted = kinds or set(DUE_KINDS)
+    rows = due_rows(in_order([item for item in handover.skipped(Context(session, last_day))
+                              if item.kind in wanted]), session.now)
+    for row in rows:
+        row["overdue"], row["state"] = False, "skipped"
+    return rows
 
 
 def due_for_customer(session: Session, customer: dict[str, Any]) -> list[dict[str, Any]]:

@@ -1,0 +1,1 @@
+"""What is due: one source module per obligation, each with ``KINDS`` and ``items(ctx)``."""
