@@ -102,7 +102,8 @@ def test_a_rating_outside_1_to_5_is_exit_2_and_writes_nothing(cli: Cli, option: 
     (("--method", "fax"), 2,
      "Error: --method: 'fax' is not one of phone, wechat, in-person, email, letter.\n"),
     (("--method", "phone", "--kind", "party"), 2,
-     "Error: --kind: 'party' is not one of complaint, repair, paid, survey, routine, care.\n"),
+     "Error: --kind: 'party' is not one of complaint, repair, paid, survey, routine, care, "
+         "residence, inspection, invitation.\n"),
     (("--method", "phone", "--at", "12:00"), 2,
      "Error: --at 2026-11-20 12:00 is in the future.\n"),
     (("--method", "phone", "--complaint", "7"), 1,

@@ -109,8 +109,9 @@ def backup(
 def check(
     ctx: typer.Context,
     repair: Annotated[bool, typer.Option(
-        "--repair", help="First rewrite the stored complaint outcomes that do not follow from "
-        "the recorded history (the history is never changed).")] = False,
+        "--repair", help="First rewrite the stored complaint outcomes and payment figures "
+        "that do not follow from the recorded history (the history is never changed).")]
+    = False,
 ) -> None:
     """Check the database: SQLite integrity, foreign keys and crmcli's own invariants.
 
@@ -124,8 +125,12 @@ def check(
     if repair:
         with _working(app_state, "Rewriting stored outcomes from the history…"):
             rewritten = maintenance.repair(conn)
+            balances = maintenance.repair_balances(conn)
         app_state.env.out(f"Rewrote the stored outcome of {rewritten} complaint(s) from their "
                           "history.")
+        if balances:
+            app_state.env.out(f"Rewrote the payment figures of {balances} customer(s) from "
+                              "their invoices and payments.")
     with _working(app_state, "Checking the file and replaying every complaint's history…"):
         problems = maintenance.check(conn)
     if problems:

@@ -32,7 +32,7 @@ FIGURES = (  # the order of csv rows and json keys
     "p90_resolution_hours", "followups_due", "followups_done", "followups_done_on_time",
     "followup_rate_pct", "followup_target_pct", "avg_satisfaction", "ratings", "visits_done",
     "visits_scheduled_due", "visits_scheduled_done", "customers_contacted", "cadence_kept_pct",
-    "yearly_visits_done_pct", "late_entries",
+    "yearly_visits_done_pct", "handover_visits_due", "handover_visits_done", "late_entries",
 )
 BREAKDOWNS = ("category", "severity", "channel", "owner", "customer")
 FOLLOWUP_KINDS = ("complaint", "repair", "paid")
@@ -290,8 +290,44 @@ def _month_extras(session: Session, period: Period, bounds: dict[str, str]) -> d
         "customers_contacted": contacted,
         "cadence_kept_pct": pct(min(contacted, customers), customers),
         "yearly_visits_done_pct": pct(visited, all_customers),
+        **_handover_visits(session, period, bounds),
         "late_entries": _late_entries(session, period),
     }
+
+
+def _handover_visits(session: Session, period: Period, bounds: dict[str, str]
+                     ) -> dict[str, int]:
+    """Residence visits and house inspections (seed 002) due in the month, and how many of
+    them were made by its end. Customers the skip rules leave out now are not counted."""
+    from crmcli import handover
+    from crmcli.services.agenda import handover as source
+
+    policy = session.policies.at(period.as_of)
+    year, month = (int(part) for part in period.label.split("-"))
+    first = date(year, month, 1)
+    last = (date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)) - timedelta(days=1)
+    longest = max(policy.residence_visit_months, policy.inspection_visit_months)
+    shortest = min(policy.residence_visit_months, policy.inspection_visit_months)
+    due = done = 0
+    for handed, made, had_major, renovating, occupied in session.conn.execute(
+            "SELECT c.handover, (SELECT group_concat(v.kind || ' ' || v.done_at, char(31)) "
+            "FROM visits v WHERE v.customer_id = c.id AND v.kind IN ('residence', "
+            "'inspection') AND v.done_at < :upto AND v.done_at < :end), "
+            + source.HAD_MAJOR + ", c.renovating, c.occupied FROM customers c "
+            "INDEXED BY customers_handover WHERE c.handover >= :from AND c.handover <= :to",
+            {**bounds, "now": to_db(session.now),
+             "from": (first - timedelta(days=31 * longest + 1)).isoformat(),
+             "to": (last - timedelta(days=28 * shortest - 1)).isoformat()}):
+        if handover.skip_reasons(had_major=bool(had_major), renovating=bool(renovating),
+                                 occupied=bool(occupied)):
+            continue
+        start = date.fromisoformat(handed)
+        kinds = {entry.split(" ")[0] for entry in made.split("\x1f")} if made else set()
+        for visit in handover.plan(start, policy):
+            if first <= visit.due <= last:
+                due += 1
+                done += visit.kind in kinds
+    return {"handover_visits_due": due, "handover_visits_done": done}
 
 
 def _late_entries(session: Session, period: Period) -> int:

@@ -14,23 +14,28 @@ from crmcli.services.visits import DueItem
 
 KINDS = handover.KINDS
 METHODS = {"residence": "in-person/phone", "inspection": "in-person", "invitation": None}
+# Seed 002 ①: a customer who has had a major complaint by now (``:now``), including one a
+# minor complaint became by its automatic upgrade (the stored outcome knows when).
+HAD_MAJOR = (
+    "EXISTS (SELECT 1 FROM complaints k WHERE k.customer_id = c.id AND "
+    "(k.severity = 'major' OR EXISTS (SELECT 1 FROM complaint_outcomes o WHERE "
+    "o.opened_at = k.opened_at AND o.complaint_id = k.id AND o.major_at <= :now)))"
+)
 
 
 def _candidates(ctx: Context) -> list[Any]:
     """Customers whose handover can owe something by the last day, with what they had done."""
     policy = ctx.policy
     return ctx.session.conn.execute(
-        "SELECT c.id, c.name, c.handover, c.renovating, c.occupied, "
-        "EXISTS (SELECT 1 FROM complaints k WHERE k.customer_id = c.id AND "
-        "(k.severity = 'major' OR EXISTS (SELECT 1 FROM complaint_outcomes o WHERE "
-        "o.opened_at = k.opened_at AND o.complaint_id = k.id AND o.major_at <= ?))), "
+        "SELECT c.id, c.name, c.handover, c.renovating, c.occupied, " + HAD_MAJOR + ", "
         "(SELECT group_concat(v.kind || ' ' || v.done_at, char(31)) FROM visits v "
         "WHERE v.customer_id = c.id AND v.done_at >= date(c.handover, '-1 day') AND "
         "v.kind IN ('residence', 'inspection', 'invitation')) "
         "FROM customers c INDEXED BY customers_handover "
-        "WHERE c.handover > ? AND c.handover <= ? ORDER BY c.id",
-        (to_db(ctx.session.now), handover.latest_lapsed(ctx.today, policy).isoformat(),
-         handover.earliest_handover(ctx.last_day, policy).isoformat()),
+        "WHERE c.handover > :lapsed AND c.handover <= :latest ORDER BY c.id",
+        {"now": to_db(ctx.session.now),
+         "lapsed": handover.latest_lapsed(ctx.today, policy).isoformat(),
+         "latest": handover.earliest_handover(ctx.last_day, policy).isoformat()},
     ).fetchall()
 
 
