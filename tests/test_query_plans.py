@@ -16,6 +16,7 @@ import pytest
 from conftest import Cli
 
 from crmcli import db
+from crmcli.services import agenda
 
 BIG = {"complaints", "p", "complaint_events", "e", "visits", "v", "f", "complaint_timers", "t",
        "d", "complaint_cycles", "y", "complaint_outcomes", "o"}
@@ -113,3 +114,13 @@ def test_pending_visits_are_listed_from_their_own_index(site: Cli, db_path: Path
     plan = _plan_of(_plans(site, db_path, monkeypatch, "visit", "list", status, "--limit", "5"),
                     "visits v")
     assert "visits_pending" in plan
+
+
+AGENDA_KINDS = [kind for source in agenda.SOURCES for kind in source.kinds]
+
+
+@pytest.mark.parametrize("kind", AGENDA_KINDS)
+def test_each_agenda_kind_keeps_off_full_scans(site: Cli, db_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
+    for args in ((), ("--within", "30d")):
+        assert _scans(site, db_path, monkeypatch, "visit", "due", "--kind", kind, *args) == []

@@ -18,7 +18,7 @@ from conftest import Cli
 from crmcli import cadence
 from crmcli.dates import to_db
 from crmcli.db import connect
-from crmcli.services import Session, visits
+from crmcli.services import Session, agenda, visits
 
 # CliRunner reads csv's CRLF line ends as "\n"; the cron test checks the bytes themselves.
 DUE_HEADER = "customer_id,customer,kind,due,overdue,complaint_id,reason,owner,method,visit_id," \
@@ -585,6 +585,8 @@ def test_customer_show_lists_visits_and_what_is_due_next(cli: Cli) -> None:
         ("cadence", "2026-11-25", "due in 5d",
          "contact every 1w (new customer); last 2026-11-18"),
         ("survey", "2026-11-30T10:00:00+08:00", "due in 10d", "scheduled survey visit"),
+        ("review", "2026-12-31", "due in 41d",
+         "credit review (顧客情報報告書), grade C, 2026-12"),
         ("annual", "2027-11-18", "due in 363d", "yearly in-person visit (年拜訪); last 2026-11-18"),
     ]
     table = cli.ok("customer", "show", "王小明")
@@ -750,7 +752,7 @@ def test_the_prefilter_finds_exactly_the_customers_the_rules_say_are_due(
     for ahead in (0, 3, 10, 12, 40, 41, 100):  # 10, 41, 100: the ends of Nov, Dec, Feb
         last_day = date(2026, 11, 20) + timedelta(days=ahead)
         found = {(item.customer_id, item.kind, item.due)
-                 for item in visits.due_items(session, last_day, {"cadence", "annual"})}
+                 for item in agenda.due_items(session, last_day, {"cadence", "annual"})}
         expected = {(cid, kind, due.due) for cid, who in people
                     for kind, due in (("cadence", cadence.next_contact(who, policy)),
                                       ("annual", cadence.next_in_person(who, policy)))
@@ -771,17 +773,17 @@ def test_due_items_in_bulk_sort_and_read_as_one_at_a_time(
         due: date | datetime = (start + timedelta(minutes=rng.randrange(0, 400 * 24 * 60))
                                 if rng.random() < 0.5
                                 else date(2026, 3, 1) + timedelta(days=rng.randrange(400)))
-        items.append(visits.DueItem(rng.randrange(20), "x", rng.choice(["cadence", "annual",
+        items.append(agenda.DueItem(rng.randrange(20), "x", rng.choice(["cadence", "annual",
                                     "complaint", "resolve"]), due, "r",
                                     visit_id=rng.choice([None, number]),
                                     complaint_id=rng.choice([None, number])))
-    assert visits.in_order(items) == sorted(items, key=lambda i: (
+    assert agenda.in_order(items) == sorted(items, key=lambda i: (
         cadence.deadline(i.due), i.customer_id, i.kind, i.visit_id or 0, i.complaint_id or 0))
     for now in (datetime(2026, 11, 1, 6, 30, tzinfo=UTC), datetime(2026, 4, 5, 15, 59, tzinfo=UTC)):
-        rows = visits.due_rows(items, now)
+        rows = agenda.due_rows(items, now)
         for item, row in zip(items, rows, strict=True):
             assert row["overdue"] is cadence.is_overdue(item.due, now)
             assert row["state"] == cadence.due_words(item.due, now)
-            assert [row[c.key] for c in visits.DUE_COLUMNS] == [
+            assert [row[c.key] for c in agenda.DUE_COLUMNS] == [
                 getattr(item, c.key) if c.key != "overdue" else row["overdue"]
-                for c in visits.DUE_COLUMNS]
+                for c in agenda.DUE_COLUMNS]

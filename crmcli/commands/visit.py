@@ -245,8 +245,8 @@ def due(
     kind: Annotated[list[str] | None, typer.Option(
         "--kind", help="Only this kind (repeatable): complaint, repair, paid, survey, "
         "routine, care, cadence, annual, response, report, resolve, residence, inspection, "
-        "invitation, renewal, invoice, refused-payment, review; followup, deadline or "
-        "handover.")]
+        "invitation, renewal, invoice, refused-payment, review (`crmcli visit kinds`); "
+        "followup, deadline or handover.")]
     = None,
     owner: Annotated[str | None, typer.Option("--owner", help="Only what this person should "
                                               "do.")] = None,
@@ -271,23 +271,37 @@ def due(
     Example: crmcli visit due --within 3d --fail-on-overdue
     """
     from crmcli.errors import ExitCode
-    from crmcli.services import visits
+    from crmcli.services import agenda
 
     app_state = state(ctx)
     session = app_state.session()
-    chosen = visits.expand_kinds(kind) if kind else None
+    chosen = agenda.expand_kinds(kind) if kind else None
     last_day = _last_day(within, session.now, 3660)
-    rows = visits.due_rows(visits.due_items(session, last_day, chosen, owner), session.now)
+    rows = agenda.due_rows(agenda.due_items(session, last_day, chosen, owner), session.now)
     if show_skipped:
-        rows += visits.skipped_rows(session, last_day, chosen)
+        rows += agenda.skipped_rows(session, last_day, chosen)
     late = [row for row in rows if row["overdue"]]
     if late and fmt is Format.table and app_state.env.rich:
         _alert(app_state, late)
-    render(app_state.env, rows, _data_or_table(fmt, visits.DUE_COLUMNS,
-                                               visits.DUE_TABLE_COLUMNS), fmt,
+    render(app_state.env, rows, _data_or_table(fmt, agenda.DUE_COLUMNS,
+                                               agenda.DUE_TABLE_COLUMNS), fmt,
            bom=bom, empty="Nothing due.", alert_key="overdue")
     if late and fail_on_overdue:
         raise typer.Exit(int(ExitCode.OVERDUE))
+
+
+@app.command("kinds")
+@handle_errors
+def kinds(ctx: typer.Context, fmt: FormatOpt = Format.table, bom: BomOpt = False) -> None:
+    """The kinds of item `visit due` lists: what each means and who owes it.
+
+    Example: crmcli visit kinds --format csv
+    """
+    from crmcli.services import agenda
+
+    app_state = state(ctx)
+    render(app_state.env, agenda.kind_help(),
+           [Column("kind"), Column("group"), Column("source"), Column("help")], fmt, bom=bom)
 
 
 def _alert(app_state: AppState, late: list[dict[str, Any]]) -> None:

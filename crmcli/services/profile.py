@@ -51,7 +51,7 @@ def render_profile(env: Env, session: Session, customer: dict[str, Any], fmt: Fo
 
 def _sections(session: Session, customer: dict[str, Any]
               ) -> dict[str, tuple[list[Column], list[dict[str, Any]]]]:
-    from crmcli.services import billing, complaints, contracts, reviews, visits
+    from crmcli.services import agenda, billing, complaints, contracts, reviews, visits
 
     cid = customer["id"]
     return {
@@ -63,5 +63,5 @@ def _sections(session: Session, customer: dict[str, Any]
         "complaints": (complaints.LIST_COLUMNS_SHORT,
                        list(complaints.for_customer(session, customer["id"]))),
         "visits": (visits.VISIT_COLUMNS_SHORT, list(visits.for_customer(session, customer["id"]))),
-        "due": (visits.DUE_COLUMNS_SHORT, visits.due_for_customer(session, customer)),
+        "due": (agenda.DUE_COLUMNS_SHORT, agenda.for_customer(session, customer["id"])),
     }

@@ -93,7 +93,8 @@ def iter_reviews(session: Session, customer_ref: str | None = None,
     return [_record(row) for row in session.conn.execute(sql, params)]
 
 
-def owed(session: Session, year: int, month: int) -> list[tuple[int, str, str]]:
+def owed(session: Session, year: int, month: int, customer_id: int | None = None
+         ) -> list[tuple[int, str, str]]:
     """Customers owed a review in the month and without one in it: (id, name, grade)."""
     policy = session.policies.current
     grades = [g for g in ("A", "B", "C") if credit.review_due_in(g, year, month, policy)]
@@ -104,8 +105,9 @@ def owed(session: Session, year: int, month: int) -> list[tuple[int, str, str]]:
     return [(cid, name, grade) for cid, name, grade in session.conn.execute(
         f"SELECT c.id, c.name, c.grade FROM customers c WHERE c.grade IN ({marks}) "
         "AND c.created_at < ? AND NOT EXISTS (SELECT 1 FROM customer_reviews r "
-        "WHERE r.customer_id = c.id AND r.at >= ? AND r.at < ?) ORDER BY c.id",
-        (*grades, to_db(start), to_db(start), to_db(end)))]
+        "WHERE r.customer_id = c.id AND r.at >= ? AND r.at < ?) AND (? IS NULL OR c.id = ?) "
+        "ORDER BY c.id", (*grades, to_db(start), to_db(start), to_db(end), customer_id,
+                          customer_id))]
 
 
 def grades_report(session: Session, year: int, month: int) -> dict[str, Any]:

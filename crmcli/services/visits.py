@@ -19,32 +19,26 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, NamedTuple
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from crmcli import cadence
 from crmcli.dates import from_db, local_midnight, local_today, month_bounds, to_db
 from crmcli.db import transaction
 from crmcli.errors import BadInput, IllegalTransition, NotFound
 from crmcli.fields import clean_text
-from crmcli.policy import CADENCE_OVERRIDE, Policy
 from crmcli.render import Column
 from crmcli.services import Session
 from crmcli.services.customers import find as find_customer
 
 if TYPE_CHECKING:
-    from crmcli.services.complaints import Deadline
+    pass
 
 METHODS = ("phone", "wechat", "in-person", "email", "letter")
 VISIT_KINDS = ("complaint", "repair", "paid", "survey", "routine", "care", "residence",
                "inspection", "invitation")
 FOLLOWUP_KINDS = ("complaint", "repair", "paid")
 SCHEDULED_KINDS = ("survey", "routine", "care")
-DEADLINE_KINDS = ("response", "report", "resolve")
-PROPERTY_KINDS = ("renewal", "invoice", "refused-payment", "review")
-DUE_KINDS = (*VISIT_KINDS, "cadence", "annual", *DEADLINE_KINDS, *PROPERTY_KINDS)
-KIND_GROUPS = {"followup": FOLLOWUP_KINDS, "deadline": DEADLINE_KINDS,
-               "handover": ("residence", "inspection", "invitation")}
 SERVICE_VISIT_KIND = {"repair": "repair", "paid": "paid", "maintenance": "routine"}
 MATCH_DAYS = 7
 MAX_ROWS = 2**63 - 1  # SQLite's LIMIT is a 64-bit integer
@@ -63,16 +57,6 @@ VISIT_TABLE_COLUMNS = [
     Column("satisfaction", "sat.", justify="right"), Column("note"),
 ]
 VISIT_COLUMNS_SHORT = [c for c in VISIT_TABLE_COLUMNS if c.key != "customer"]
-DUE_COLUMNS = [
-    Column("customer_id"), Column("customer"), Column("kind"), Column("due"),
-    Column("overdue"), Column("complaint_id"), Column("reason"), Column("owner"),
-    Column("method"), Column("visit_id"), Column("service_id"),
-]
-DUE_TABLE_COLUMNS = [
-    Column("customer"), Column("kind"), Column("due"), Column("state", "status"),
-    Column("owner"), Column("method"), Column("reason"),
-]
-DUE_COLUMNS_SHORT = [c for c in DUE_TABLE_COLUMNS if c.key != "customer"]
 
 
 def _visit_select(index: str | None = None) -> str:
@@ -513,138 +497,7 @@ def iter_visits(session: Session, filters: Filters, limit: int | None = None
         yield visit
 
 
-# --- what is due ------------------------------------------------------------------------------
-
-class DueItem(NamedTuple):
-    """One thing due. A named tuple: ``visit due`` makes one per row, thousands at a site."""
-
-    customer_id: int
-    customer: str
-    kind: str
-    due: date | datetime  # a date for day obligations (cadence, yearly visit)
-    reason: str
-    owner: str | None = None
-    method: str | None = None
-    complaint_id: int | None = None
-    visit_id: int | None = None
-    service_id: int | None = None
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def in_order(items: list[DueItem]) -> list[DueItem]:
-    """Sorted by the last moment still in time (``cadence.deadline``), then customer, kind,
-    visit and complaint; each day's deadline worked out once rather than once an item, and
-    compared as a span from the epoch (cheaper than zone-aware times)."""
-    ends: dict[date, timedelta] = {}
-
-    def key(item: DueItem) -> tuple[timedelta, int, str, int, int]:
-        due = item.due
-        if isinstance(due, datetime):
-            moment = due - _EPOCH
-        else:
-            found = ends.get(due)
-            moment = found if found is not None else ends.setdefault(
-                due, cadence.deadline(due) - _EPOCH)
-        return moment, item.customer_id, item.kind, item.visit_id or 0, item.complaint_id or 0
-
-    return sorted(items, key=key)
-
-
-def due_rows(items: list[DueItem], now: datetime) -> list[dict[str, Any]]:
-    """The rows of `visit due` (``DUE_COLUMNS``, plus ``state`` in words for the table)."""
-    today = now.astimezone().date()
-    days: dict[date, tuple[bool, str]] = {}  # day obligations share a few hundred days
-    rows = []
-    for (customer_id, customer, kind, due, reason, owner, method, complaint_id, visit_id,
-         service_id) in items:
-        if type(due) is date:
-            overdue, state = days.get(due) or days.setdefault(
-                due, cadence.due_state(due, now, today))
-        else:
-            overdue, state = cadence.due_state(due, now, today)
-        rows.append({
-            "customer_id": customer_id, "customer": customer, "kind": kind, "due": due,
-            "overdue": overdue, "state": state, "complaint_id": complaint_id,
-            "reason": reason, "owner": owner, "method": method, "visit_id": visit_id,
-            "service_id": service_id,
-        })
-    return rows
-
-
-def expand_kinds(kinds: list[str]) -> set[str]:
-    """``--kind`` values (repeatable; ``followup`` and ``deadline`` name groups)."""
-    chosen: set[str] = set()
-    for kind in kinds:
-        if kind in KIND_GROUPS:
-            chosen.update(KIND_GROUPS[kind])
-        elif kind in DUE_KINDS:
-            chosen.add(kind)
-        else:
-            raise BadInput(f"--kind: {kind!r} is not one of {', '.join(DUE_KINDS)}, followup "
-                           "or deadline.")
-    return chosen
-
-
-def due_items(session: Session, last_day: date, kinds: set[str] | None = None,
-              owner: str | None = None) -> list[DueItem]:
-    """Everything overdue or due by the end of ``last_day`` (local), most overdue first."""
-    wanted = kinds or set(DUE_KINDS)
-    policy = session.policies.current
-    horizon = cadence.deadline(last_day)
-    items: list[DueItem] = []
-    if wanted & set(VISIT_KINDS):
-        # Without ANALYZE statistics SQLite prefers visits_due, which holds every visit ever
-        # scheduled; the partial index of pending visits is the small one.
-        items += [item for item in _pending_items(session, "v.due_at <= ?", (to_db(horizon),),
-                                                  "INDEXED BY visits_pending")
-                  if item.kind in wanted]
-    if "cadence" in wanted:
-        items += _cadence_items(session, policy, last_day)
-    if "annual" in wanted:
-        items += _annual_items(session, policy, last_day)
-    if wanted & set(DEADLINE_KINDS):
-        from crmcli.services import complaints
-
-        items += [_deadline_item(session, deadline)
-                  for deadline in complaints.running_deadlines(session, horizon)
-                  if deadline.timer.name in wanted]
-    if wanted & {*PROPERTY_KINDS, "residence", "inspection", "invitation"}:
-        from crmcli.services.agenda.context import Context, property_sources
-
-        ctx = Context(session, last_day)
-        for source in property_sources():
-            if wanted & set(source.KINDS):
-                items += [item for item in source.items(ctx) if item.kind in wanted]
-    if owner is not None:
-        key = owner.strip().casefold()
-        items = [item for item in items if (item.owner or "").casefold() == key]
-    return in_order(items)
-
-
-def _pending_items(session: Session, where: str, params: tuple[Any, ...],
-                   index: str = "") -> list[DueItem]:
-    rows = session.conn.execute(
-        "SELECT v.id, v.customer_id, c.name, v.kind, v.due_at, v.assigned_to, "
-        "v.expected_method, v.complaint_id, v.service_id, v.note, s.type, s.description "
-        f"FROM visits v {index} JOIN customers c ON c.id = v.customer_id "
-        "LEFT JOIN services s ON s.id = v.service_id "
-        "WHERE v.done_at IS NULL AND v.cancelled_at IS NULL AND " + where, params,
-    ).fetchall()
-    items = []
-    for (visit_id, customer_id, name, kind, due_at, assigned, method, complaint_id, service_id,
-         note, service_type, description) in rows:
-        if complaint_id is not None and kind == "complaint":
-            reason = f"follow-up (回訪) of complaint #{complaint_id}"
-        elif service_id is not None:
-            reason = f"follow-up (回訪) of {service_type} #{service_id}: {description}"
-        else:
-            reason = f"scheduled {kind} visit" + (f": {note}" if note else "")
-        items.append(DueItem(customer_id, name, kind, from_db(due_at), reason, assigned,
-                             method, complaint_id, visit_id, service_id))
-    return items
-
+# --- contact counting ---------------------------------------------------------------------
 
 def _local_day(text: str | None) -> date | None:
     return from_db(text).astimezone().date() if text else None
@@ -658,178 +511,6 @@ def contactee(since: str | None, created_at: str | datetime, last_contact: str |
     start = date.fromisoformat(since) if since else entered
     return cadence.Contactee(start, _local_day(last_contact), _local_day(last_in_person),
                              tags, segment, entered)
-
-
-def _before(column: str, day: date) -> tuple[str, str]:
-    """``column`` (a UTC time) falls on a local day before ``day``."""
-    return f"c.{column} < ?", to_db(local_midnight(day))
-
-
-def _reaching(last_day: date, *cadences: str) -> date:
-    """The first day from which a contact is too recent for the next one (by the shortest of
-    ``cadences``) to fall due by ``last_day``."""
-    return max(cadence.latest_anchor(last_day, every) for every in cadences) + timedelta(days=1)
-
-
-def _cadence_candidates(session: Session, policy: Policy, last_day: date) -> list[Any]:
-    """Customers whose next contact may be due by ``last_day``: a conservative SQL prefilter.
-
-    Exact dates come from ``cadence.ContactRules`` in Python; this only keeps the candidates
-    few. A customer can be due only (1) by the established cadence, if its last contact is at
-    least that long before the horizon; (2) by the new-customer cadence, if its relationship
-    started recently enough to be new at its last contact; (3) by a tag/segment override it
-    matches; or (4) never contacted, if it was entered at least the shortest cadence ago.
-    """
-    est_cut = _reaching(last_day, policy.cadence_established)
-    recent = est_cut - timedelta(days=policy.new_customer_days)
-    clauses = [_before("last_contact_at", est_cut),
-               _before("last_contact_at", _reaching(last_day, policy.cadence_new))]
-    where = [clauses[0][0],
-             # start = since, else the UTC day of creation (a day early at most: conservative)
-             f"({clauses[1][0]} AND coalesce(c.since, substr(c.created_at, 1, 10)) >= ?)"]
-    params: list[Any] = [clauses[0][1], clauses[1][1], recent.isoformat()]
-    overrides = [CADENCE_OVERRIDE.match(key) for key in policy.cadence_overrides]
-    tags = [m[2] for m in overrides if m and m[1] == "tag"]
-    segments = [m[2] for m in overrides if m and m[1] == "segment"]
-    if overrides:
-        import json
-
-        sql, moment = _before("last_contact_at", _reaching(
-            last_day, *policy.cadence_overrides.values()))
-        # IN (a list the subquery makes once) rather than a correlated EXISTS for every row
-        where.append(
-            f"({sql} AND (c.segment IN (SELECT value FROM json_each(?)) OR c.id IN (SELECT "
-            "t.customer_id FROM customer_tags t WHERE t.tag IN (SELECT value FROM "
-            "json_each(?)))))")
-        params += [moment, json.dumps(segments), json.dumps(tags)]
-    sql, moment = _before("created_at", last_day - timedelta(
-        days=cadence.shortest_cadence_days(policy) - 1))
-    where.append(f"(c.last_contact_at IS NULL AND {sql})")
-    params.append(moment)
-    tag_column = ("(SELECT group_concat(tag, char(31)) FROM customer_tags t "
-                  "WHERE t.customer_id = c.id)") if tags else "NULL"
-    # (2) has no index to go by (since), so every plan reads every customer: one pass over the
-    # table is the cheapest. (A UNION of one SELECT a case, with an index on each customer's
-    # start, read 30 ms instead of 37 at 100 000 customers; the index cost customer import
-    # ~60 ms more at that size.) Without ANALYZE statistics SQLite may rather pick a multi-index OR
-    # that fetches most customers one by one through customers_last_contact, four times
-    # slower at 100 000 customers.
-    return session.conn.execute(
-        "SELECT c.id, c.name, c.since, c.created_at, c.last_contact_at, c.segment, "
-        f"{tag_column} FROM customers c NOT INDEXED WHERE " + " OR ".join(where), params,
-    ).fetchall()
-
-
-def _annual_candidates(session: Session, policy: Policy, last_day: date) -> list[Any]:
-    """Customers whose yearly visit may be due by ``last_day`` (exact but for the
-    never-visited, whose start may be later than their entry)."""
-    cut = to_db(local_midnight(last_day - timedelta(days=policy.annual_visit_days - 1)))
-    return session.conn.execute(
-        "SELECT c.id, c.name, c.since, c.created_at, c.last_in_person_at "
-        "FROM customers c WHERE c.last_in_person_at < ? OR (c.last_in_person_at IS NULL AND "
-        "c.created_at < ?)", (cut, cut),
-    ).fetchall()
-
-
-def _cadence_reason(due: cadence.Due, what: str) -> str:
-    if due.contacted:
-        return f"{what}; last {due.counted_from.isoformat()}"
-    return f"{what}; none on record since {due.counted_from.isoformat()}"
-
-
-def _cadence_item(customer_id: int, name: str, due: cadence.Due, policy: Policy) -> DueItem:
-    return DueItem(customer_id, name, "cadence", due.due,
-                   _cadence_reason(due, f"contact every {due.every} ({due.rule})"),
-                   policy.area_manager)
-
-
-def _annual_item(customer_id: int, name: str, due: cadence.Due, policy: Policy) -> DueItem:
-    return DueItem(customer_id, name, "annual", due.due,
-                   _cadence_reason(due, "yearly in-person visit (年拜訪)"),
-                   policy.area_manager, "in-person")
-
-
-def _cadence_items(session: Session, policy: Policy, last_day: date) -> list[DueItem]:
-    rules = cadence.ContactRules(policy)
-    items = []
-    for cid, name, since, created, last, segment, tags in _cadence_candidates(
-            session, policy, last_day):
-        entered: date | None = None  # matters only without a since or a contact (most have both)
-        if since and last:
-            start = date.fromisoformat(since)
-        else:
-            entered = from_db(created).astimezone().date()
-            start = date.fromisoformat(since) if since else entered
-        due = rules.next_contact(start, _local_day(last), entered,
-                                 tags.split("\x1f") if tags else (), segment)
-        if due.due <= last_day:
-            items.append(_cadence_item(cid, name, due, policy))
-    return items
-
-
-def _annual_items(session: Session, policy: Policy, last_day: date) -> list[DueItem]:
-    items = []
-    for cid, name, since, created, last_visit in _annual_candidates(session, policy, last_day):
-        due = cadence.next_in_person(contactee(since, created, None, last_visit), policy)
-        if due.due <= last_day:
-            items.append(_annual_item(cid, name, due, policy))
-    return items
-
-
-_DEADLINE_LABELS = {"response": "feedback to the customer", "resolve": "resolve"}
-
-
-def _deadline_item(session: Session, deadline: Deadline) -> DueItem:
-    timer = deadline.timer
-    policy = session.policies.at(timer.started_at)
-    if timer.name == "report":
-        label, owner = f"report to {policy.department_head}", policy.area_manager
-    elif timer.name == "resolve" and deadline.severity == "major":
-        label, owner = "resolve (major)", policy.area_manager
-    else:
-        label, owner = _DEADLINE_LABELS[timer.name], deadline.handler
-    summary = deadline.summary
-    summary = summary if len(summary) <= 24 else summary[:23] + "…"
-    return DueItem(deadline.customer_id, deadline.customer, timer.name, timer.due,
-                   f"complaint #{deadline.complaint_id} ({deadline.severity}): {label} — "
-                   f"{summary}", owner, complaint_id=deadline.complaint_id)
-
-
-def skipped_rows(session: Session, last_day: date, kinds: set[str] | None = None
-                 ) -> list[dict[str, Any]]:
-    """Handover visits not arranged because of seed 002's skip rules (``--show-skipped``)."""
-    from crmcli.services.agenda import handover
-    from crmcli.services.agenda.context import Context
-
-    wanted = kinds or set(DUE_KINDS)
-    rows = due_rows(in_order([item for item in handover.skipped(Context(session, last_day))
-                              if item.kind in wanted]), session.now)
-    for row in rows:
-        row["overdue"], row["state"] = False, "skipped"
-    return rows
-
-
-def due_for_customer(session: Session, customer: dict[str, Any]) -> list[dict[str, Any]]:
-    """What the customer is owed next, whenever it is due (for `customer show`)."""
-    from crmcli.services import complaints
-
-    policy = session.policies.current
-    cid, name = customer["id"], customer["name"]
-    items = _pending_items(session, "v.customer_id = ? AND v.due_at IS NOT NULL", (cid,))
-    last = customer.get("last_contact_at")
-    last_visit = customer.get("last_in_person_at")
-    who = contactee(customer.get("since"), customer["created_at"],
-                    to_db(last) if last else None, to_db(last_visit) if last_visit else None,
-                    tuple(customer.get("tags") or ()), customer.get("segment"))
-    items += [_cadence_item(cid, name, cadence.next_contact(who, policy), policy),
-              _annual_item(cid, name, cadence.next_in_person(who, policy), policy)]
-    for (complaint_id,) in session.conn.execute(
-            "SELECT id FROM complaints WHERE customer_id = ? AND status != 'closed'", (cid,)
-    ).fetchall():
-        items += [_deadline_item(session, deadline)
-                  for deadline in complaints.deadlines_of(complaints.load(session, complaint_id))
-                  if deadline.timer.name in DEADLINE_KINDS]
-    return due_rows(in_order(items), session.now)
 
 
 # --- care ---------------------------------------------------------------------------------------

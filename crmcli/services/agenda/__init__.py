@@ -1,1 +1,109 @@
-"""What is due: one source module per obligation, each with ``KINDS`` and ``items(ctx)``."""
+"""The agenda (`visit due`): one registry of sources, one source per kind of obligation.
+
+Adding a kind of obligation is adding a module with a ``SOURCE`` (its kinds, their help, the
+SQL that finds them) to ``SOURCES`` below, and its tests (tests/test_agenda_registry.py walks
+the registry and names the rule and query-plan tests every kind needs).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from crmcli.errors import BadInput
+from crmcli.services.agenda import (
+    annual,
+    contact,
+    deadlines,
+    handover,
+    invoice,
+    pending,
+    refused_payment,
+    renewal,
+    review,
+)
+from crmcli.services.agenda.base import (
+    DUE_COLUMNS,
+    DUE_COLUMNS_SHORT,
+    DUE_TABLE_COLUMNS,
+    AgendaContext,
+    DueItem,
+    Source,
+    due_rows,
+    in_order,
+)
+
+if TYPE_CHECKING:
+    from crmcli.services import Session
+
+__all__ = ["DUE_COLUMNS", "DUE_COLUMNS_SHORT", "DUE_KINDS", "DUE_TABLE_COLUMNS", "KIND_GROUPS",
+           "SOURCES", "AgendaContext", "DueItem", "Source", "due_items", "due_rows",
+           "expand_kinds", "for_customer", "in_order", "kind_help", "skipped_rows"]
+
+SOURCES: tuple[Source, ...] = (
+    pending.SOURCE,
+    contact.SOURCE,
+    annual.SOURCE,
+    deadlines.SOURCE,
+    handover.SOURCE,
+    renewal.SOURCE,
+    invoice.SOURCE,
+    refused_payment.SOURCE,
+    review.SOURCE,
+)
+
+DUE_KINDS: tuple[str, ...] = tuple(kind for source in SOURCES for kind in source.kinds)
+KIND_GROUPS: dict[str, tuple[str, ...]] = {
+    "followup": pending.FOLLOWUP_KINDS,
+    "deadline": deadlines.KINDS,
+    "handover": handover.KINDS,
+}
+skipped_rows = handover.skipped_rows
+
+
+def kind_help() -> list[dict[str, Any]]:
+    """Every kind `visit due` can list, with what it means (for `visit kinds`)."""
+    groups = {kind: group for group, kinds in KIND_GROUPS.items() for kind in kinds}
+    return [{"kind": kind, "source": source.name, "group": groups.get(kind), "help": text}
+            for source in SOURCES for kind, text in source.help.items()]
+
+
+def expand_kinds(kinds: list[str]) -> set[str]:
+    """``--kind`` values (repeatable; ``followup`` and ``deadline`` name groups)."""
+    chosen: set[str] = set()
+    for kind in kinds:
+        if kind in KIND_GROUPS:
+            chosen.update(KIND_GROUPS[kind])
+        elif kind in DUE_KINDS:
+            chosen.add(kind)
+        else:
+            raise BadInput(f"--kind: {kind!r} is not one of {', '.join(DUE_KINDS)}, "
+                           f"{' or '.join(KIND_GROUPS)}.")
+    return chosen
+
+
+def due_items(session: Session, last_day: date, kinds: set[str] | None = None,
+              owner: str | None = None) -> list[DueItem]:
+    """Everything overdue or due by the end of ``last_day`` (local), most overdue first."""
+    ctx = AgendaContext(session, session.now, last_day, session.policies.current,
+                        frozenset(kinds or DUE_KINDS))
+    items: list[DueItem] = []
+    for source in SOURCES:
+        if ctx.kinds.intersection(source.help):
+            items += source.items(ctx)
+    if owner is not None:
+        key = owner.strip().casefold()
+        items = [item for item in items if (item.owner or "").casefold() == key]
+    return in_order(items)
+
+
+def for_customer(session: Session, customer_id: int) -> list[dict[str, Any]]:
+    """What the customer is owed next, whenever it is due (for `customer show`)."""
+    from crmcli.dates import local_today
+
+    ctx = AgendaContext(session, session.now, local_today(session.now),
+                        session.policies.current, frozenset(DUE_KINDS), customer_id)
+    items: list[DueItem] = []
+    for source in SOURCES:
+        items += source.items(ctx)
+    return due_rows(in_order(items), session.now)

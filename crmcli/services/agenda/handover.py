@@ -4,13 +4,15 @@ The rules are ``crmcli.handover``; this finds the candidates."""
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
 
 from crmcli import handover
-from crmcli.dates import from_db, to_db
-from crmcli.services.agenda.context import Context
-from crmcli.services.visits import DueItem
+from crmcli.dates import from_db, local_today, to_db
+from crmcli.services.agenda.base import AgendaContext, DueItem, Source, due_rows, in_order
+
+if TYPE_CHECKING:
+    from crmcli.services import Session
 
 KINDS = handover.KINDS
 METHODS = {"residence": "in-person/phone", "inspection": "in-person", "invitation": None}
@@ -21,57 +23,87 @@ HAD_MAJOR = (
     "(k.severity = 'major' OR EXISTS (SELECT 1 FROM complaint_outcomes o WHERE "
     "o.opened_at = k.opened_at AND o.complaint_id = k.id AND o.major_at <= :now)))"
 )
+_SELECT = (
+    "SELECT c.id, c.name, c.handover, c.renovating, c.occupied, " + HAD_MAJOR + ", "
+    "(SELECT group_concat(v.kind || ' ' || v.done_at, char(31)) FROM visits v "
+    "WHERE v.customer_id = c.id AND v.done_at >= date(c.handover, '-1 day') AND "
+    "v.kind IN ('residence', 'inspection', 'invitation')) "
+)
 
 
-def _candidates(ctx: Context) -> list[Any]:
+def _last_day(ctx: AgendaContext) -> date:
+    """One customer's next items whenever due: everything its handover can still owe."""
+    if ctx.customer_id is None:
+        return ctx.last_day
+    months = 2 * max(ctx.policy.inspection_visit_months, ctx.policy.residence_visit_months)
+    return local_today(ctx.now) + timedelta(days=31 * months)
+
+
+def _candidates(ctx: AgendaContext, last_day: date) -> list[Any]:
     """Customers whose handover can owe something by the last day, with what they had done."""
-    policy = ctx.policy
+    params = {"now": to_db(ctx.now)}
+    if ctx.customer_id is not None:
+        return ctx.session.conn.execute(
+            _SELECT + "FROM customers c WHERE c.id = :id AND c.handover IS NOT NULL",
+            {**params, "id": ctx.customer_id}).fetchall()
     return ctx.session.conn.execute(
-        "SELECT c.id, c.name, c.handover, c.renovating, c.occupied, " + HAD_MAJOR + ", "
-        "(SELECT group_concat(v.kind || ' ' || v.done_at, char(31)) FROM visits v "
-        "WHERE v.customer_id = c.id AND v.done_at >= date(c.handover, '-1 day') AND "
-        "v.kind IN ('residence', 'inspection', 'invitation')) "
-        "FROM customers c INDEXED BY customers_handover "
+        _SELECT + "FROM customers c INDEXED BY customers_handover "
         "WHERE c.handover > :lapsed AND c.handover <= :latest ORDER BY c.id",
-        {"now": to_db(ctx.session.now),
-         "lapsed": handover.latest_lapsed(ctx.today, policy).isoformat(),
-         "latest": handover.earliest_handover(ctx.last_day, policy).isoformat()},
+        {**params,
+         "lapsed": handover.latest_lapsed(local_today(ctx.now), ctx.policy).isoformat(),
+         "latest": handover.earliest_handover(last_day, ctx.policy).isoformat()},
     ).fetchall()
 
 
-def _owed(ctx: Context, handed: str, done: str | None) -> list[handover.Owed]:
+def _owed(ctx: AgendaContext, handed: str, done: str | None, last_day: date
+          ) -> list[handover.Owed]:
     visits: dict[str, list[date]] = {"residence": [], "inspection": []}
     invited: list[date] = []
     for entry in done.split("\x1f") if done else ():
         kind, _, at = entry.partition(" ")
         day = from_db(at).astimezone().date()
         (invited if kind == "invitation" else visits[kind]).append(day)
-    return handover.owed(date.fromisoformat(handed), visits, invited, ctx.today, ctx.last_day,
-                         ctx.policy)
+    return [item for item in handover.owed(date.fromisoformat(handed), visits, invited,
+                                           local_today(ctx.now), last_day, ctx.policy)
+            if ctx.wants(item.kind)]
 
 
-def items(ctx: Context) -> list[DueItem]:
+def _found(ctx: AgendaContext, *, skipped: bool) -> list[DueItem]:
     found = []
     owner = ctx.policy.area_manager
-    for cid, name, handed, renovating, occupied, had_major, done in _candidates(ctx):
-        if handover.skip_reasons(had_major=bool(had_major), renovating=bool(renovating),
-                                 occupied=bool(occupied)):
-            continue
-        found += [DueItem(cid, name, item.kind, item.due, item.reason, owner,
-                          METHODS[item.kind]) for item in _owed(ctx, handed, done)]
-    return found
-
-
-def skipped(ctx: Context) -> list[DueItem]:
-    """What would be due but for seed 002's skip rules, each with its reasons."""
-    found = []
-    owner = ctx.policy.area_manager
-    for cid, name, handed, renovating, occupied, had_major, done in _candidates(ctx):
+    last_day = _last_day(ctx)
+    for cid, name, handed, renovating, occupied, had_major, done in _candidates(ctx, last_day):
         reasons = handover.skip_reasons(had_major=bool(had_major), renovating=bool(renovating),
                                         occupied=bool(occupied))
-        if not reasons:
+        if bool(reasons) != skipped:
             continue
-        found += [DueItem(cid, name, item.kind, item.due,
-                          f"skipped ({'; '.join(reasons)}): {item.reason}", owner,
-                          METHODS[item.kind]) for item in _owed(ctx, handed, done)]
+        prefix = f"skipped ({'; '.join(reasons)}): " if skipped else ""
+        found += [DueItem(cid, name, item.kind, item.due, prefix + item.reason, owner,
+                          METHODS[item.kind]) for item in _owed(ctx, handed, done, last_day)]
     return found
+
+
+def items(ctx: AgendaContext) -> list[DueItem]:
+    return _found(ctx, skipped=False)
+
+
+def skipped_rows(session: Session, last_day: date, kinds: set[str] | None = None
+                 ) -> list[dict[str, Any]]:
+    """Handover visits not arranged because of seed 002's skip rules (``--show-skipped``),
+    each with its reasons; never overdue."""
+    ctx = AgendaContext(session, session.now, last_day, session.policies.current,
+                        frozenset(kinds or KINDS))
+    rows = due_rows(in_order(_found(ctx, skipped=True)), session.now)
+    for row in rows:
+        row["overdue"], row["state"] = False, "skipped"
+    return rows
+
+
+SOURCE = Source("handover", {
+    "residence": "residence-experience visit (居住感受回訪, in person or by phone) 3 months "
+                 "after handover; owed by the area manager (seed 002)",
+    "inspection": "house inspection (房屋檢查, in person) 1 year after handover; owed by the "
+                  "area manager (seed 002)",
+    "invitation": "invitation to a handover visit (回訪通知和邀請), a week before it; owed by "
+                  "the area manager (seed 002)",
+}, items)

@@ -3,33 +3,45 @@ neither renewed nor ended, due on its last day (``crmcli.handover.renewal_owed``
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from crmcli import handover
-from crmcli.services.agenda.context import Context
-from crmcli.services.visits import DueItem
+from crmcli.dates import local_today
+from crmcli.services.agenda.base import AgendaContext, DueItem, Source
 
 KINDS = ("renewal",)
+_SELECT = ("SELECT k.id, k.customer_id, c.name, k.end_on FROM contracts k {index} "
+           "JOIN customers c ON c.id = k.customer_id WHERE k.ended_on IS NULL AND {where} "
+           "AND NOT EXISTS (SELECT 1 FROM contracts r WHERE r.renews = k.id)")
 
 
-def items(ctx: Context) -> list[DueItem]:
+def items(ctx: AgendaContext) -> list[DueItem]:
     policy = ctx.policy
-    latest_end = ctx.last_day.toordinal() + policy.renewal_notice_days
+    today = local_today(ctx.now)
+    if ctx.customer_id is not None:
+        rows = ctx.session.conn.execute(
+            _SELECT.format(index="", where="k.customer_id = ?"), (ctx.customer_id,))
+    else:
+        latest_end = ctx.last_day + timedelta(days=policy.renewal_notice_days)
+        rows = ctx.session.conn.execute(
+            _SELECT.format(index="INDEXED BY contracts_running", where="k.end_on <= ?"),
+            (latest_end.isoformat(),))
     found = []
-    for contract_id, cid, name, end_on in ctx.session.conn.execute(
-            "SELECT k.id, k.customer_id, c.name, k.end_on FROM contracts k "
-            "INDEXED BY contracts_running JOIN customers c ON c.id = k.customer_id "
-            "WHERE k.ended_on IS NULL AND k.end_on <= ? AND NOT EXISTS "
-            "(SELECT 1 FROM contracts r WHERE r.renews = k.id)",
-            (date.fromordinal(latest_end).isoformat(),)):
+    for contract_id, cid, name, end_on in rows:
         end = date.fromisoformat(end_on)
-        if not handover.renewal_owed(end, ctx.last_day, renewed=False, ended=False,
-                                     policy=policy):
+        if ctx.customer_id is None and not handover.renewal_owed(
+                end, ctx.last_day, renewed=False, ended=False, policy=policy):
             continue
-        if end < ctx.today:
+        if end < today:
             reason = (f"contract #{contract_id} ended {end_on} without renewal (續簽): renew "
                       f"it, or end it (`contract end {contract_id}`, --moved-out if they left)")
         else:
             reason = f"contract #{contract_id} ends {end_on}: renewal (續簽)"
         found.append(DueItem(cid, name, "renewal", end, reason, policy.area_manager))
     return found
+
+
+SOURCE = Source("renewal", {
+    "renewal": "contract renewal (續簽), on the agenda 60 days (renewal_notice_days) before "
+               "the contract ends, due on its last day; owed by the area manager (seed 004)",
+}, items)

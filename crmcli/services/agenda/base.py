@@ -1,0 +1,127 @@
+"""What every source of the agenda shares: the question asked, the item, the source itself.
+
+The agenda (`visit due`) is the registry ``crmcli.services.agenda.SOURCES``: one source per
+kind of obligation, each a small module with its help text and the SQL that finds what is
+due. A source answers one question, ``items(ctx)``: everything of its kinds overdue or due by
+the end of ``ctx.last_day`` (local), or, with ``ctx.customer_id`` set, that customer's next
+items whenever they fall due (for `customer show`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from crmcli import cadence
+from crmcli.render import Column
+
+if TYPE_CHECKING:
+    from crmcli.policy import Policy
+    from crmcli.services import Session
+
+DUE_COLUMNS = [
+    Column("customer_id"), Column("customer"), Column("kind"), Column("due"),
+    Column("overdue"), Column("complaint_id"), Column("reason"), Column("owner"),
+    Column("method"), Column("visit_id"), Column("service_id"),
+]
+DUE_TABLE_COLUMNS = [
+    Column("customer"), Column("kind"), Column("due"), Column("state", "status"),
+    Column("owner"), Column("method"), Column("reason"),
+]
+DUE_COLUMNS_SHORT = [c for c in DUE_TABLE_COLUMNS if c.key != "customer"]
+
+
+class DueItem(NamedTuple):
+    """One thing due. A named tuple: ``visit due`` makes one per row, thousands at a site."""
+
+    customer_id: int
+    customer: str
+    kind: str
+    due: date | datetime  # a date for day obligations (cadence, yearly visit)
+    reason: str
+    owner: str | None = None
+    method: str | None = None
+    complaint_id: int | None = None
+    visit_id: int | None = None
+    service_id: int | None = None
+
+
+@dataclass(frozen=True)
+class AgendaContext:
+    """The question every source answers: what is due by the end of ``last_day``."""
+
+    session: Session
+    now: datetime
+    last_day: date  # local; the horizon is the end of this day
+    policy: Policy  # in force now
+    kinds: frozenset[str]  # the kinds asked for (a source may skip work for the others)
+    customer_id: int | None = None  # one customer's next items, whenever due
+
+    @property
+    def horizon(self) -> datetime:
+        return cadence.deadline(self.last_day)
+
+    def wants(self, kind: str) -> bool:
+        return kind in self.kinds
+
+
+@dataclass(frozen=True)
+class Source:
+    """One kind (or a family of kinds) of obligation on the agenda.
+
+    ``help`` says, for every kind the source gives, what it means and who owes it (shown by
+    `crmcli visit kinds`); ``items`` finds them.
+    """
+
+    name: str
+    help: dict[str, str]
+    items: Callable[[AgendaContext], list[DueItem]]
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return tuple(self.help)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def in_order(items: list[DueItem]) -> list[DueItem]:
+    """Sorted by the last moment still in time (``cadence.deadline``), then customer, kind,
+    visit and complaint; each day's deadline worked out once rather than once an item, and
+    compared as a span from the epoch (cheaper than zone-aware times)."""
+    ends: dict[date, timedelta] = {}
+
+    def key(item: DueItem) -> tuple[timedelta, int, str, int, int]:
+        due = item.due
+        if isinstance(due, datetime):
+            moment = due - _EPOCH
+        else:
+            found = ends.get(due)
+            moment = found if found is not None else ends.setdefault(
+                due, cadence.deadline(due) - _EPOCH)
+        return moment, item.customer_id, item.kind, item.visit_id or 0, item.complaint_id or 0
+
+    return sorted(items, key=key)
+
+
+def due_rows(items: list[DueItem], now: datetime) -> list[dict[str, Any]]:
+    """The rows of `visit due` (``DUE_COLUMNS``, plus ``state`` in words for the table)."""
+    today = now.astimezone().date()
+    days: dict[date, tuple[bool, str]] = {}  # day obligations share a few hundred days
+    rows = []
+    for (customer_id, customer, kind, due, reason, owner, method, complaint_id, visit_id,
+         service_id) in items:
+        if type(due) is date:
+            overdue, state = days.get(due) or days.setdefault(
+                due, cadence.due_state(due, now, today))
+        else:
+            overdue, state = cadence.due_state(due, now, today)
+        rows.append({
+            "customer_id": customer_id, "customer": customer, "kind": kind, "due": due,
+            "overdue": overdue, "state": state, "complaint_id": complaint_id,
+            "reason": reason, "owner": owner, "method": method, "visit_id": visit_id,
+            "service_id": service_id,
+        })
+    return rows

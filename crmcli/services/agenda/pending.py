@@ -1,0 +1,58 @@
+"""Scheduled visits and follow-ups (回訪) not yet made: owed by their assignee."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crmcli.dates import from_db, to_db
+from crmcli.services.agenda.base import AgendaContext, DueItem, Source
+from crmcli.services.visits import FOLLOWUP_KINDS
+
+__all__ = ["FOLLOWUP_KINDS", "SOURCE", "items", "pending_items"]
+
+
+def pending_items(ctx: AgendaContext, where: str, params: tuple[Any, ...],
+                  index: str = "") -> list[DueItem]:
+    rows = ctx.session.conn.execute(
+        "SELECT v.id, v.customer_id, c.name, v.kind, v.due_at, v.assigned_to, "
+        "v.expected_method, v.complaint_id, v.service_id, v.note, s.type, s.description "
+        f"FROM visits v {index} JOIN customers c ON c.id = v.customer_id "
+        "LEFT JOIN services s ON s.id = v.service_id "
+        "WHERE v.done_at IS NULL AND v.cancelled_at IS NULL AND " + where, params,
+    ).fetchall()
+    items = []
+    for (visit_id, customer_id, name, kind, due_at, assigned, method, complaint_id, service_id,
+         note, service_type, description) in rows:
+        if complaint_id is not None and kind == "complaint":
+            reason = f"follow-up (回訪) of complaint #{complaint_id}"
+        elif service_id is not None:
+            reason = f"follow-up (回訪) of {service_type} #{service_id}: {description}"
+        else:
+            reason = f"scheduled {kind} visit" + (f": {note}" if note else "")
+        items.append(DueItem(customer_id, name, kind, from_db(due_at), reason, assigned,
+                             method, complaint_id, visit_id, service_id))
+    return items
+
+
+def items(ctx: AgendaContext) -> list[DueItem]:
+    if ctx.customer_id is not None:
+        return pending_items(ctx, "v.customer_id = ? AND v.due_at IS NOT NULL",
+                             (ctx.customer_id,))
+    # Without ANALYZE statistics SQLite prefers visits_due, which holds every visit ever
+    # scheduled; the partial index of pending visits is the small one.
+    return [item for item in pending_items(ctx, "v.due_at <= ?", (to_db(ctx.horizon),),
+                                           "INDEXED BY visits_pending")
+            if ctx.wants(item.kind)]
+
+
+SOURCE = Source("pending", {
+    "complaint": "follow-up visit (回訪) of a closed complaint, 24 h after closing; owed by "
+                 "whoever received it (minor, by phone/WeChat) or the area manager (major, in "
+                 "person)",
+    "repair": "follow-up of a repair, 24 h after it was done; owed by whoever took the order",
+    "paid": "follow-up of a paid service, 24 h after it was done; owed by whoever took the "
+            "order",
+    "survey": "a scheduled survey visit (調查); owed by its assignee",
+    "routine": "a scheduled routine visit or maintenance follow-up; owed by its assignee",
+    "care": "a scheduled care visit (greeting); owed by its assignee",
+}, items)
