@@ -55,7 +55,7 @@ def record_review(session: Session, customer_ref: str, *, grade: str | None, not
     with transaction(session.conn):
         customer = find_customer(session, customer_ref)
         after = new_grade or customer["grade"]
-        if after in ("A", "B"):
+        if new_grade in ("A", "B"):  # giving A or B; a grade kept is not a new grading
             since = date.fromisoformat(customer["since"]) if customer["since"] else None
             error = first_year_grade_error(since, customer["created_at"].astimezone().date(),
                                            when.astimezone().date(), policy)
