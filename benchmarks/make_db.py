@@ -48,6 +48,8 @@ from crmcli.fields import name_key
 from crmcli.policy import PolicyHistory
 from crmcli.sample import CATEGORIES, NOTES, REPAIRS, SUMMARIES
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # make_money.py, beside this file
+
 DEFAULT_AS_OF = "2026-11-20T08:00:00+08:00"
 DAY = 86_400
 HOUR = 3_600
@@ -639,7 +641,8 @@ def write(conn: sqlite3.Connection, built: Built, policy_at: int, started: float
 
 
 def build(path: Path, *, customers: int, complaints: int, visits: int, seed: int, as_of: str,
-          tz: str, years: int, csv_path: Path | None, analyze: bool) -> dict[str, Any]:
+          tz: str, years: int, csv_path: Path | None, analyze: bool,
+          money_months: int = 6) -> dict[str, Any]:
     started = time.perf_counter()
     gc.disable()  # millions of long-lived tuples: the cyclic collector would rescan them all
     moment = datetime.fromisoformat(as_of)
@@ -678,6 +681,13 @@ def build(path: Path, *, customers: int, complaints: int, visits: int, seed: int
     conn.execute("PRAGMA foreign_keys = OFF")
     conn.execute("PRAGMA cache_size = -1000000")
     write(conn, built, policy_at, started)
+    money: dict[str, int] = {}
+    if money_months and customers:
+        from make_money import write as write_money
+
+        money = write_money(conn, built.customers, today=site.local_date(as_of_ts), offset=offset,
+                            months=money_months, seed=seed, ts_text=ts_text)
+        _log(started, f"wrote property and money {json.dumps(money)}")
     if analyze:
         conn.execute("ANALYZE")
     conn.execute("PRAGMA journal_mode = WAL")
@@ -687,7 +697,7 @@ def build(path: Path, *, customers: int, complaints: int, visits: int, seed: int
     partial.replace(path)
     counts = {"customers": customers, "complaints": len(built.complaints),
               "complaint_events": len(built.events), "services": len(built.services),
-              "visits": len(built.visits)}
+              "visits": len(built.visits), **money}
     _log(started, f"done: {path} ({path.stat().st_size / 1e6:,.0f} MB) {json.dumps(counts)}")
     return {"as_of": ts_text(as_of_ts), "tz": tz, "counts": counts,
             "seconds": round(time.perf_counter() - started, 1)}
@@ -707,6 +717,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tz", default="Asia/Shanghai", help="the site's time zone")
     parser.add_argument("--years", type=int, default=3, help="years of history before --as-of")
     parser.add_argument("--csv", type=Path, help="also write a customer import CSV here")
+    parser.add_argument("--money-months", type=int, default=6,
+                        help="months of invoices, payments and reviews (handover dates, "
+                        "contracts and their visits come with any value but 0)")
     parser.add_argument("--analyze", action="store_true",
                         help="run ANALYZE at the end (crmcli itself does not)")
     args = parser.parse_args(argv)
@@ -716,7 +729,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("complaints and visits need customers")
     result = build(args.path, customers=args.customers, complaints=args.complaints,
                    visits=args.visits, seed=args.seed, as_of=args.as_of, tz=args.tz,
-                   years=args.years, csv_path=args.csv, analyze=args.analyze)
+                   years=args.years, csv_path=args.csv, analyze=args.analyze,
+                   money_months=args.money_months)
     print(json.dumps(result, ensure_ascii=False))
     return 0
 
