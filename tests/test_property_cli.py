@@ -276,3 +276,13 @@ def test_handover_fields_export_and_import(cli: Cli, tmp_path: Path) -> None:
     again = json.loads(cli.ok("--db", str(target), "customer", "list", "--format", "json"))
     assert [(c["handover"], c["renovating"], c["occupied"]) for c in again] == [
         ("2026-08-20", True, True), ("2026-09-01", False, False)]
+
+
+def test_one_currency_per_site(cli: Cli) -> None:
+    cli.ok("policy", "set", "currency", "hkd")
+    cli.ok("customer", "add", "王小明")
+    assert "HKD" in cli.ok("invoice", "issue", "王小明", "100", "--due", "2026-12-01")
+    assert cli("policy", "set", "currency", "CNY") == (
+        1, "", "Error: Money is already recorded in HKD; a site keeps one currency, so policy "
+        "currency cannot change now.\n")
+    cli.ok("policy", "set", "currency", "HKD")  # the same one is fine
