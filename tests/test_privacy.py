@@ -124,6 +124,7 @@ CASES: dict[str, list[list[str]]] = {
     "payment report": [["payment", "report", "1", "--format", "json"]],
     "payment list": each_format("payment", "list"),
     "report grades": each_format("report", "grades"),
+    "visit kinds": each_format("visit", "kinds"),
 }
 
 

@@ -219,6 +219,7 @@ COMMANDS: dict[str, tuple[list[str], list[st.SearchStrategy[Any]], Options, list
     "payment list": (["payment", "list"], [], {"--customer": customer, "--month": month,
                                                "--format": fmt}, ["--refused"]),
     "report grades": (["report", "grades"], [], {"--month": month, "--format": fmt}, []),
+    "visit kinds": (["visit", "kinds"], [], {"--format": fmt}, []),
 }
 # After a command changed the file, these must still work on it.
 PROBES = [["complaint", "list"], ["visit", "due"], ["report", "monthly"], ["care"],
