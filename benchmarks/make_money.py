@@ -41,7 +41,7 @@ def write(conn: sqlite3.Connection, customers: list[Any], *, today: date, offset
         conn.execute(f'DROP INDEX "{name}"')
     handovers: list[tuple[str, int, int, int]] = []
     visits: list[tuple[Any, ...]] = []
-    contracts: list[tuple[Any, ...]] = []
+    contracts: list[list[Any]] = []
     invoices: list[tuple[Any, ...]] = []
     payments: list[tuple[Any, ...]] = []
     applications: list[tuple[int, int, int]] = []
@@ -72,8 +72,10 @@ def write(conn: sqlite3.Connection, customers: list[Any], *, today: date, offset
             while True:
                 end = add_span(start, "12mo") - timedelta(days=1)
                 contract_id = len(contracts) + 1
-                contracts.append((contract_id, cid, start.isoformat(), end.isoformat(), amount,
-                                  billing, renews, ts_text(_ts(start, 9, offset)), "陳主任"))
+                contracts.append([contract_id, cid, start.isoformat(), end.isoformat(), amount,
+                                  billing, renews, None, ts_text(_ts(start, 9, offset)), "陳主任"])
+                if renews is not None:
+                    contracts[renews - 1][7] = contract_id
                 if end >= first_month:
                     _bill(rng, contract_id, cid, start, end, amount, billing, first_month,
                           today, offset, invoices, payments, applications, ts_text)
@@ -98,8 +100,8 @@ def write(conn: sqlite3.Connection, customers: list[Any], *, today: date, offset
         "(?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', ?3, 'unixepoch'), ?, ?, "
         "strftime('%Y-%m-%dT%H:%M:%SZ', ?3, 'unixepoch'))", visits)
     conn.executemany("INSERT INTO contracts (id, customer_id, start_on, end_on, amount, "
-                     "billing, renews, created_at, created_by) VALUES "
-                     "(?, ?, ?, ?, ?, ?, ?, ?, ?)", contracts)
+                     "billing, renews, renewed_by, created_at, created_by) VALUES "
+                     "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", contracts)
     conn.executemany("INSERT INTO invoices (id, customer_id, contract_id, amount, currency, "
                      "due_on, issued_at, for_text, period, issued_by, created_at, paid, "
                      "settled_at) VALUES (?, ?, ?, ?, 'CNY', ?, ?, ?, ?, '李客服', ?7, ?, ?)",
@@ -134,8 +136,8 @@ def _bill(rng: random.Random, contract_id: int, cid: int, start: date, end: date
             roll = rng.random()
             paid_on = due + timedelta(days=rng.randint(-8, 3))
             paid, settled = 0, None
-            if paid_on < today and roll >= 0.015:
-                part = roll < 0.05
+            if paid_on < today and roll >= 0.005:
+                part = roll < 0.03
                 first = amount // 2 if part else amount
                 at = _ts(paid_on, 16, offset)
                 refused = roll > 0.9995 and rng.random() < 0.5

@@ -257,7 +257,9 @@ def m004_covering_indexes(conn: sqlite3.Connection) -> None:
 def m005_property_and_money(conn: sqlite3.Connection) -> None:
     """Handover dates and occupancy, contracts, invoices, payments and credit reviews.
 
-    Money is integer minor units (分 for CNY) with the site's currency on every row.
+    Money is integer minor units (分 for CNY) with the site's currency on every row. A renewal
+    is a new contract naming the one it ``renews``; the renewed one gets ``renewed_by`` once,
+    so the contracts still running and unrenewed are one partial index (the renewal agenda).
     ``payment_applications`` and ``invoices.paid`` / ``settled_at`` are derived: which
     payment went to which invoice is recomputed from the invoices and payments on every
     money write (``crmcli.money.allocate``) and checked by `crmcli check`.
@@ -282,6 +284,7 @@ def m005_property_and_money(conn: sqlite3.Connection) -> None:
                 CHECK (billing IN ('monthly', 'quarterly', 'yearly', 'once')),
             note TEXT,
             renews INTEGER UNIQUE REFERENCES contracts (id),
+            renewed_by INTEGER UNIQUE REFERENCES contracts (id),
             created_at TEXT NOT NULL,
             created_by TEXT NOT NULL,
             ended_on TEXT,
@@ -290,7 +293,8 @@ def m005_property_and_money(conn: sqlite3.Connection) -> None:
             moved_out INTEGER NOT NULL DEFAULT 0 CHECK (moved_out IN (0, 1))
         );
         CREATE INDEX contracts_customer ON contracts (customer_id, end_on);
-        CREATE INDEX contracts_running ON contracts (end_on) WHERE ended_on IS NULL;
+        CREATE INDEX contracts_running ON contracts (end_on)
+            WHERE ended_on IS NULL AND renewed_by IS NULL;
 
         CREATE TABLE invoices (
             id INTEGER PRIMARY KEY,

@@ -30,7 +30,7 @@ COLUMNS = [
 ]
 _SELECT = (
     "SELECT k.id, k.customer_id, c.name, k.start_on, k.end_on, k.amount, k.billing, k.renews, "
-    "(SELECT r.id FROM contracts r WHERE r.renews = k.id), k.ended_on, k.moved_out, k.note, "
+    "k.renewed_by, k.ended_on, k.moved_out, k.note, "
     "k.created_at, k.created_by FROM contracts k JOIN customers c ON c.id = k.customer_id"
 )
 
@@ -118,7 +118,10 @@ def renew(session: Session, contract_id: int, end: date, *, amount: str | None,
             (old["customer_id"], start.isoformat(), end.isoformat(),
              minor if minor is not None else old["amount_minor"], old["billing"], text,
              contract_id, to_db(session.now), session.user))
-        return get(session, int(cursor.lastrowid or 0))
+        renewal_id = int(cursor.lastrowid or 0)
+        session.conn.execute("UPDATE contracts SET renewed_by = ? WHERE id = ?",
+                             (renewal_id, contract_id))
+        return get(session, renewal_id)
 
 
 def end(session: Session, contract_id: int, on: date | None, *, moved_out: bool
@@ -162,8 +165,7 @@ def iter_contracts(session: Session, customer_ref: str | None = None,
         where.append("k.customer_id = ?")
         params.append(find_customer(session, customer_ref)["id"])
     if expiring_by is not None:
-        where.append("k.ended_on IS NULL AND k.end_on <= ? AND NOT EXISTS "
-                     "(SELECT 1 FROM contracts r WHERE r.renews = k.id)")
+        where.append("k.ended_on IS NULL AND k.renewed_by IS NULL AND k.end_on <= ?")
         params.append(expiring_by.isoformat())
     sql = _SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY k.end_on, k.id"
     if limit is not None:

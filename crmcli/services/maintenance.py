@@ -107,6 +107,9 @@ def _money_problems(conn: sqlite3.Connection) -> list[str]:
                  "ends." for cid, old in conn.execute(
                      "SELECT k.id, k.renews FROM contracts k JOIN contracts o ON o.id = k.renews "
                      "WHERE k.start_on != date(o.end_on, '+1 day')")]
+    problems += [f"contract #{cid} and its renewal do not name each other." for (cid,) in
+                 conn.execute("SELECT o.id FROM contracts o LEFT JOIN contracts k ON "
+                              "k.renews = o.id WHERE o.renewed_by IS NOT k.id")]
     stale = billing.stale_customers(conn)
     if stale:
         shown = ", ".join(f"#{cid}" for cid in stale[:10]) + (", …" if len(stale) > 10 else "")

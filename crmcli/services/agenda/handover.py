@@ -24,7 +24,7 @@ HAD_MAJOR = (
     "o.opened_at = k.opened_at AND o.complaint_id = k.id AND o.major_at <= :now)))"
 )
 _SELECT = (
-    "SELECT c.id, c.name, c.handover, c.renovating, c.occupied, " + HAD_MAJOR + ", "
+    "SELECT c.id, c.name, c.handover, c.renovating, c.occupied, "
     "(SELECT group_concat(v.kind || ' ' || v.done_at, char(31)) FROM visits v "
     "WHERE v.customer_id = c.id AND v.done_at >= date(c.handover, '-1 day') AND "
     "v.kind IN ('residence', 'inspection', 'invitation')) "
@@ -41,16 +41,14 @@ def _last_day(ctx: AgendaContext) -> date:
 
 def _candidates(ctx: AgendaContext, last_day: date) -> list[Any]:
     """Customers whose handover can owe something by the last day, with what they had done."""
-    params = {"now": to_db(ctx.now)}
     if ctx.customer_id is not None:
         return ctx.session.conn.execute(
             _SELECT + "FROM customers c WHERE c.id = :id AND c.handover IS NOT NULL",
-            {**params, "id": ctx.customer_id}).fetchall()
+            {"id": ctx.customer_id}).fetchall()
     return ctx.session.conn.execute(
         _SELECT + "FROM customers c INDEXED BY customers_handover "
-        "WHERE c.handover > :lapsed AND c.handover <= :latest ORDER BY c.id",
-        {**params,
-         "lapsed": handover.latest_lapsed(local_today(ctx.now), ctx.policy).isoformat(),
+        "WHERE c.handover > :lapsed AND c.handover <= :latest",
+        {"lapsed": handover.latest_lapsed(local_today(ctx.now), ctx.policy).isoformat(),
          "latest": handover.earliest_handover(last_day, ctx.policy).isoformat()},
     ).fetchall()
 
@@ -68,18 +66,34 @@ def _owed(ctx: AgendaContext, handed: str, done: str | None, last_day: date
             if ctx.wants(item.kind)]
 
 
+def _had_major(ctx: AgendaContext, customer_ids: list[int]) -> set[int]:
+    """Which of these customers have had a major complaint (asked only of those owed
+    something: most handovers have had their visits)."""
+    import json
+
+    return {row[0] for row in ctx.session.conn.execute(
+        "SELECT c.id FROM customers c WHERE c.id IN (SELECT value FROM json_each(:ids)) AND "
+        + HAD_MAJOR, {"ids": json.dumps(customer_ids), "now": to_db(ctx.now)})}
+
+
 def _found(ctx: AgendaContext, *, skipped: bool) -> list[DueItem]:
-    found = []
     owner = ctx.policy.area_manager
     last_day = _last_day(ctx)
-    for cid, name, handed, renovating, occupied, had_major, done in _candidates(ctx, last_day):
-        reasons = handover.skip_reasons(had_major=bool(had_major), renovating=bool(renovating),
-                                        occupied=bool(occupied))
+    owing = []
+    for cid, name, handed, renovating, occupied, done in _candidates(ctx, last_day):
+        items = _owed(ctx, handed, done, last_day)
+        if items:
+            owing.append((cid, name, bool(renovating), bool(occupied), items))
+    majors = _had_major(ctx, [row[0] for row in owing]) if owing else set()
+    found = []
+    for cid, name, renovating, occupied, items in owing:
+        reasons = handover.skip_reasons(had_major=cid in majors, renovating=renovating,
+                                        occupied=occupied)
         if bool(reasons) != skipped:
             continue
         prefix = f"skipped ({'; '.join(reasons)}): " if skipped else ""
         found += [DueItem(cid, name, item.kind, item.due, prefix + item.reason, owner,
-                          METHODS[item.kind]) for item in _owed(ctx, handed, done, last_day)]
+                          METHODS[item.kind]) for item in items]
     return found
 
 

@@ -11,8 +11,8 @@ from crmcli.services.agenda.base import AgendaContext, DueItem, Source
 
 KINDS = ("renewal",)
 _SELECT = ("SELECT k.id, k.customer_id, c.name, k.end_on FROM contracts k {index} "
-           "JOIN customers c ON c.id = k.customer_id WHERE k.ended_on IS NULL AND {where} "
-           "AND NOT EXISTS (SELECT 1 FROM contracts r WHERE r.renews = k.id)")
+           "JOIN customers c ON c.id = k.customer_id WHERE k.ended_on IS NULL "
+           "AND k.renewed_by IS NULL AND {where}")
 
 
 def items(ctx: AgendaContext) -> list[DueItem]:
