@@ -308,25 +308,26 @@ def _handover_visits(session: Session, period: Period, bounds: dict[str, str]
     last = (date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)) - timedelta(days=1)
     longest = max(policy.residence_visit_months, policy.inspection_visit_months)
     shortest = min(policy.residence_visit_months, policy.inspection_visit_months)
-    due = done = 0
-    for handed, made, had_major, renovating, occupied in session.conn.execute(
-            "SELECT c.handover, (SELECT group_concat(v.kind || ' ' || v.done_at, char(31)) "
-            "FROM visits v WHERE v.customer_id = c.id AND v.kind IN ('residence', "
-            "'inspection') AND v.done_at < :upto AND v.done_at < :end), "
-            + source.HAD_MAJOR + ", c.renovating, c.occupied FROM customers c "
-            "INDEXED BY customers_handover WHERE c.handover >= :from AND c.handover <= :to",
-            {**bounds, "now": to_db(session.now),
-             "from": (first - timedelta(days=31 * longest + 1)).isoformat(),
+    owed: list[tuple[int, int, int, int]] = []  # (customer, renovating, occupied, done)
+    for cid, handed, made, renovating, occupied in session.conn.execute(
+            "SELECT c.id, c.handover, (SELECT group_concat(v.kind, char(31)) FROM visits v "
+            "WHERE v.customer_id = c.id AND v.kind IN ('residence', 'inspection') "
+            "AND v.done_at < :upto AND v.done_at < :end), c.renovating, c.occupied "
+            "FROM customers c INDEXED BY customers_handover "
+            "WHERE c.handover >= :from AND c.handover <= :to",
+            {**bounds, "from": (first - timedelta(days=31 * longest + 1)).isoformat(),
              "to": (last - timedelta(days=28 * shortest - 1)).isoformat()}):
-        if handover.skip_reasons(had_major=bool(had_major), renovating=bool(renovating),
-                                 occupied=bool(occupied)):
-            continue
-        start = date.fromisoformat(handed)
-        kinds = {entry.split(" ")[0] for entry in made.split("\x1f")} if made else set()
-        for visit in handover.plan(start, policy):
+        kinds = set(made.split("\x1f")) if made else set()
+        for visit in handover.plan(date.fromisoformat(handed), policy):
             if first <= visit.due <= last:
-                due += 1
-                done += visit.kind in kinds
+                owed.append((cid, renovating, occupied, int(visit.kind in kinds)))
+    majors = source.had_major(session.conn, sorted({row[0] for row in owed}), session.now)
+    due = done = 0
+    for cid, renovating, occupied, made_it in owed:
+        if not handover.skip_reasons(had_major=cid in majors, renovating=bool(renovating),
+                                     occupied=bool(occupied)):
+            due += 1
+            done += made_it
     return {"handover_visits_due": due, "handover_visits_done": done}
 
 

@@ -4,7 +4,8 @@ The rules are ``crmcli.handover``; this finds the candidates."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import sqlite3
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from crmcli import handover
@@ -66,14 +67,16 @@ def _owed(ctx: AgendaContext, handed: str, done: str | None, last_day: date
             if ctx.wants(item.kind)]
 
 
-def _had_major(ctx: AgendaContext, customer_ids: list[int]) -> set[int]:
-    """Which of these customers have had a major complaint (asked only of those owed
-    something: most handovers have had their visits)."""
+def had_major(conn: sqlite3.Connection, customer_ids: list[int], now: datetime) -> set[int]:
+    """Which of these customers have had a major complaint by ``now`` (asked only of those
+    owed something: most handovers have had their visits)."""
     import json
 
-    return {row[0] for row in ctx.session.conn.execute(
+    if not customer_ids:
+        return set()
+    return {row[0] for row in conn.execute(
         "SELECT c.id FROM customers c WHERE c.id IN (SELECT value FROM json_each(:ids)) AND "
-        + HAD_MAJOR, {"ids": json.dumps(customer_ids), "now": to_db(ctx.now)})}
+        + HAD_MAJOR, {"ids": json.dumps(customer_ids), "now": to_db(now)})}
 
 
 def _found(ctx: AgendaContext, *, skipped: bool) -> list[DueItem]:
@@ -84,7 +87,7 @@ def _found(ctx: AgendaContext, *, skipped: bool) -> list[DueItem]:
         items = _owed(ctx, handed, done, last_day)
         if items:
             owing.append((cid, name, bool(renovating), bool(occupied), items))
-    majors = _had_major(ctx, [row[0] for row in owing]) if owing else set()
+    majors = had_major(ctx.session.conn, [row[0] for row in owing], ctx.now)
     found = []
     for cid, name, renovating, occupied, items in owing:
         reasons = handover.skip_reasons(had_major=cid in majors, renovating=renovating,
