@@ -273,6 +273,8 @@ def m005_property_and_money(conn: sqlite3.Connection) -> None:
         ALTER TABLE customers ADD COLUMN occupied INTEGER NOT NULL DEFAULT 1
             CHECK (occupied IN (0, 1));
         CREATE INDEX customers_handover ON customers (handover) WHERE handover IS NOT NULL;
+        CREATE INDEX visits_handover ON visits (customer_id, kind, done_at)
+            WHERE kind IN ('residence', 'inspection', 'invitation') AND done_at IS NOT NULL;
 
         CREATE TABLE contracts (
             id INTEGER PRIMARY KEY,

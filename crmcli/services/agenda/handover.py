@@ -27,8 +27,9 @@ HAD_MAJOR = (
 _SELECT = (
     "SELECT c.id, c.name, c.handover, c.renovating, c.occupied, "
     "(SELECT group_concat(v.kind || ' ' || v.done_at, char(31)) FROM visits v "
-    "WHERE v.customer_id = c.id AND v.done_at >= date(c.handover, '-1 day') AND "
-    "v.kind IN ('residence', 'inspection', 'invitation')) "
+    "INDEXED BY visits_handover WHERE v.customer_id = c.id "
+    "AND v.kind IN ('residence', 'inspection', 'invitation') AND v.done_at IS NOT NULL "
+    "AND v.done_at >= date(c.handover, '-1 day')) "
 )
 
 
