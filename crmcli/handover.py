@@ -116,6 +116,13 @@ def earliest_handover(last_day: date, policy: Policy) -> date:
     return last_day + timedelta(days=policy.invitation_days) - timedelta(days=28 * first)
 
 
+def inspection_not_yet(last_day: date, policy: Policy) -> date:
+    """A handover after this day owes nothing for its inspection by ``last_day`` (not even the
+    invitation): with the residence visit made, it owes nothing at all (an SQL prefilter)."""
+    first = policy.inspection_visit_months * 28  # a month is at least 28 days: conservative
+    return last_day + timedelta(days=policy.invitation_days) - timedelta(days=first)
+
+
 def latest_lapsed(today: date, policy: Policy) -> date:
     """Every handover before this day has nothing owed any more (for an SQL prefilter)."""
     # 2 × the inspection interval, each month at most 31 days: conservative.

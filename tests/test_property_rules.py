@@ -293,3 +293,11 @@ def test_may_leave_c() -> None:
     assert credit.may_leave_c("C", D("2025-11-20"), None, D("2026-11-20"))
     assert not credit.may_leave_c("C", D("2025-11-20"), D("2026-11-20"), D("2026-11-25"))
     assert not credit.may_leave_c("B", D("2025-11-20"), None, D("2026-11-20"))
+
+
+@pytest.mark.parametrize("handed", ["2025-11-27", "2025-12-31", "2026-02-28", "2026-03-31"])
+def test_inspection_prefilter_is_conservative(handed: str) -> None:
+    # a handover after inspection_not_yet(last_day) has its inspection invitation after last_day
+    last_day = D("2026-11-20")
+    if D(handed) > handover.inspection_not_yet(last_day, P):
+        assert handover.plan(D(handed), P)[1].invite_on > last_day

@@ -33,6 +33,11 @@ _SELECT = (
 )
 
 
+_MADE = ("EXISTS (SELECT 1 FROM visits m INDEXED BY visits_handover WHERE m.customer_id = c.id "
+         "AND m.kind IN ('residence', 'inspection', 'invitation') AND m.done_at IS NOT NULL "
+         "AND m.kind = '{kind}' AND m.done_at >= date(c.handover, '-1 day'))")
+
+
 def _last_day(ctx: AgendaContext) -> date:
     """One customer's next items whenever due: everything its handover can still owe."""
     if ctx.customer_id is None:
@@ -47,11 +52,16 @@ def _candidates(ctx: AgendaContext, last_day: date) -> list[Any]:
         return ctx.session.conn.execute(
             _SELECT + "FROM customers c WHERE c.id = :id AND c.handover IS NOT NULL",
             {"id": ctx.customer_id}).fetchall()
+    # Most handovers in the window owe nothing: the inspection made, or the residence visit
+    # made and the inspection's invitation not yet due. The index of handover visits says so.
     return ctx.session.conn.execute(
         _SELECT + "FROM customers c INDEXED BY customers_handover "
-        "WHERE c.handover > :lapsed AND c.handover <= :latest",
+        "WHERE c.handover > :lapsed AND c.handover <= :latest "
+        "AND NOT " + _MADE.format(kind="inspection") + " AND NOT (c.handover > :quiet AND "
+        + _MADE.format(kind="residence") + ")",
         {"lapsed": handover.latest_lapsed(local_today(ctx.now), ctx.policy).isoformat(),
-         "latest": handover.earliest_handover(last_day, ctx.policy).isoformat()},
+         "latest": handover.earliest_handover(last_day, ctx.policy).isoformat(),
+         "quiet": handover.inspection_not_yet(last_day, ctx.policy).isoformat()},
     ).fetchall()
 
 
