@@ -11,6 +11,7 @@ do not follow.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -149,17 +150,37 @@ def reallocate(conn: sqlite3.Connection, customer_id: int) -> money.Allocation:
 
 
 def stale_customers(conn: sqlite3.Connection) -> list[int]:
-    """Customers whose stored applications do not follow from their invoices and payments."""
+    """Customers whose stored applications do not follow from their invoices and payments.
+
+    One pass over each table in customer order (grouped here), not three queries a customer:
+    a large site has tens of thousands of customers with invoices."""
+    from itertools import groupby
+
+    def by_customer(sql: str) -> Iterator[tuple[int, list[tuple[Any, ...]]]]:
+        rows = conn.execute(sql)
+        for customer_id, group in groupby(rows, key=lambda row: row[0]):
+            yield customer_id, [row[1:] for row in group]
+
+    invoices = dict(by_customer(
+        "SELECT customer_id, id, amount, due_on, issued_at, paid FROM invoices "
+        "ORDER BY customer_id"))
+    payments = dict(by_customer(
+        "SELECT customer_id, id, amount, invoice_id, paid_at, refused_at FROM payments "
+        "ORDER BY customer_id"))
+    stored = dict(by_customer(
+        "SELECT p.customer_id, a.payment_id, a.invoice_id, a.amount FROM payment_applications a "
+        "JOIN payments p ON p.id = a.payment_id ORDER BY p.customer_id"))
     stale = []
-    for (customer_id,) in conn.execute(
-            "SELECT customer_id FROM invoices UNION SELECT customer_id FROM payments"):
-        expected = allocation(conn, customer_id)
-        stored = sorted(conn.execute(
-            "SELECT a.payment_id, a.invoice_id, a.amount FROM payment_applications a "
-            "JOIN payments p ON p.id = a.payment_id WHERE p.customer_id = ?", (customer_id,)))
-        paid = dict(conn.execute("SELECT id, paid FROM invoices WHERE customer_id = ?",
-                                 (customer_id,)).fetchall())
-        if stored != sorted(expected.applications) or paid != expected.paid:
+    for customer_id in sorted(invoices.keys() | payments.keys()):
+        bills = invoices.get(customer_id, [])
+        expected = money.allocate(
+            [money.Invoice(i, amount, date.fromisoformat(due), from_db(issued))
+             for i, amount, due, issued, _ in bills],
+            [money.Payment(p, amount, invoice, from_db(at), refused is not None)
+             for p, amount, invoice, at, refused in payments.get(customer_id, [])])
+        paid = {i: paid for i, _, _, _, paid in bills}
+        if (sorted(stored.get(customer_id, [])) != sorted(expected.applications)
+                or paid != expected.paid):
             stale.append(customer_id)
     return stale
 
