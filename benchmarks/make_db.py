@@ -27,13 +27,16 @@ is left in WAL mode like any crmcli database.
 from __future__ import annotations
 
 import argparse
+import atexit
 import bisect
 import csv
 import gc
 import json
 import random
+import shutil
 import sqlite3
 import sys
+import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -43,7 +46,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from crmcli import outcomes, rules
-from crmcli.db import connect
+from crmcli.db import connect, remember_categories
 from crmcli.fields import name_key
 from crmcli.policy import PolicyHistory
 from crmcli.sample import CATEGORIES, NOTES, REPAIRS, SUMMARIES
@@ -284,12 +287,17 @@ def _steps(site: Site, opened: int, severity: str) -> list[tuple[int, str]]:
     if severity == "major":
         if rng.random() < 0.85:
             steps.append((opened + rng.randint(3, 25) * 60, "escalated"))
-        close_after = int(rng.uniform(2, 20) * HOUR)
+        elif rng.random() < 0.97:  # reported to the head without escalating it
+            steps.append((opened + rng.randint(4, 14) * 60, "reported"))
+        close_after = int(rng.uniform(2, 20) * HOUR) // 60 * 60
     else:
-        steps.append((opened + int(rng.uniform(0.5, 30) * HOUR), "responded"))
-        close_after = int(rng.choice((0.3, 1, 2, 3, 4, 6, 9, 12)) * DAY)
+        steps.append((opened + int(rng.uniform(0.5, 30) * HOUR) // 60 * 60, "responded"))
+        close_after = int(rng.choice((0.3, 1, 2, 3, 4, 6, 9, 12)) * DAY) // 60 * 60
     recent = site.as_of - opened < 20 * DAY
-    if not recent or rng.random() >= BACKLOG:
+    closing = not recent or rng.random() >= BACKLOG
+    if severity == "minor" and (close_after > 10 * DAY or not closing) and rng.random() < 0.97:
+        steps.append((opened + 10 * DAY + rng.randint(3, 40) * 60, "reported"))  # once major
+    if closing:
         closed = opened + close_after
         steps.append((closed, "closed"))
         if rng.random() < 0.06:
@@ -369,6 +377,9 @@ def _complaint(site: Site, built: Built, policies: PolicyHistory, cid: int, open
         if action == "escalated":
             events.append((at, action, receiver, "已電話匯報", 1, "重大投訴，向部門負責人匯報",
                            DEPARTMENT_HEAD, None, None, 0))
+        elif action == "reported":
+            events.append((at, action, receiver, "已電話匯報", None, None, DEPARTMENT_HEAD, None,
+                           None, 0))
         elif action == "responded":
             events.append((at, action, receiver, "已回覆客戶處理安排", None, None, None, None,
                            None, 0))
@@ -400,7 +411,7 @@ def _complaint(site: Site, built: Built, policies: PolicyHistory, cid: int, open
         done: int | None = None
         if cancelled is None and effective.status == "closed":
             owed = site.as_of - due < 10 * DAY and rng.random() < 0.25
-            candidate = due - int(rng.uniform(-6, 20) * HOUR)
+            candidate = (due - int(rng.uniform(-6, 20) * HOUR)) // 60 * 60
             done = None if owed or candidate >= site.as_of else candidate
         done_method = None
         satisfaction = quality = attitude = None
@@ -591,7 +602,8 @@ def _insert(conn: sqlite3.Connection, table: str, columns: str, rows: Iterable[t
     conn.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
 
 
-def write(conn: sqlite3.Connection, built: Built, policy_at: int, started: float) -> None:
+def write(conn: sqlite3.Connection, built: Built, policy_at: int, started: float,
+          settings: list[tuple[str, str]]) -> None:
     indexes = conn.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
         "AND tbl_name IN ('customers', 'customer_tags', 'complaints', 'complaint_events', "
@@ -604,8 +616,7 @@ def write(conn: sqlite3.Connection, built: Built, policy_at: int, started: float
     stamp = ts_text(policy_at)
     conn.executemany(
         "INSERT INTO policy_settings (key, value, set_at, set_by) VALUES (?, ?, ?, '陳主任')",
-        [("cadence.tag.VIP", "2w", stamp), ("area_manager", AREA_MANAGER, stamp),
-         ("department_head", DEPARTMENT_HEAD, stamp)])
+        [(key, value, stamp) for key, value in settings])
     _insert(conn, "customers", "id, name, name_key, contact, phone, email, address, site, unit, "
             "segment, grade, since, birthday, preferences, note, confidential, last_contact_at, "
             "last_in_person_at, created_at, updated_at", _customer_rows(built))
@@ -625,6 +636,8 @@ def write(conn: sqlite3.Connection, built: Built, policy_at: int, started: float
     conn.executemany(outcomes.INSERT_TIMERS, built.timers)
     conn.executemany(outcomes.INSERT_CYCLES, built.cycles)
     conn.executemany(outcomes.INSERT_SUMMARY, built.summaries)
+    outcomes.reset_attention(conn)
+    remember_categories(conn)
     _log(started, f"wrote {len(built.timers):,} deadlines and {len(built.cycles):,} cycles")
     _insert(conn, "services", "id, customer_id, type, description, done_at, by, fee, created_at",
             built.services)
@@ -640,9 +653,25 @@ def write(conn: sqlite3.Connection, built: Built, policy_at: int, started: float
     _log(started, f"rebuilt {len(indexes)} indexes")
 
 
+_TEMPLATE: list[Path] = []
+
+
+def _empty_schema() -> Path:
+    """An empty database of the current schema, made once per process (through crmcli's own
+    migrations) and copied for each site: the migrations' commits are most of a small site's
+    build time."""
+    if not _TEMPLATE:
+        folder = Path(tempfile.mkdtemp(prefix="crmcli-make-db-"))
+        atexit.register(shutil.rmtree, folder, True)
+        template = folder / "empty.db"
+        connect(template, create=True).close()
+        _TEMPLATE.append(template)
+    return _TEMPLATE[0]
+
+
 def build(path: Path, *, customers: int, complaints: int, visits: int, seed: int, as_of: str,
-          tz: str, years: int, csv_path: Path | None, analyze: bool,
-          money_months: int = 6) -> dict[str, Any]:
+          tz: str, years: int, csv_path: Path | None = None, analyze: bool = False,
+          site_name: str | None = None, money_months: int = 0) -> dict[str, Any]:
     started = time.perf_counter()
     gc.disable()  # millions of long-lived tuples: the cyclic collector would rescan them all
     moment = datetime.fromisoformat(as_of)
@@ -653,9 +682,9 @@ def build(path: Path, *, customers: int, complaints: int, visits: int, seed: int
     start = as_of_ts - years * 365 * DAY
     site = Site(random.Random(seed), as_of_ts, start, offset)
     policy_at = start - DAY
-    policies = PolicyHistory([(to_dt(policy_at), "cadence.tag.VIP", "2w"),
-                              (to_dt(policy_at), "area_manager", AREA_MANAGER),
-                              (to_dt(policy_at), "department_head", DEPARTMENT_HEAD)])
+    settings = [("cadence.tag.VIP", "2w"), ("area_manager", AREA_MANAGER),
+                ("department_head", DEPARTMENT_HEAD), ("site_name", site_name or path.stem)]
+    policies = PolicyHistory([(to_dt(policy_at), key, value) for key, value in settings])
     built = Built()
     built.customers = make_customers(site, customers)
     _log(started, f"planned {customers:,} customers")
@@ -675,12 +704,14 @@ def build(path: Path, *, customers: int, complaints: int, visits: int, seed: int
     partial = path.with_name(path.name + ".partial")
     for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
         leftover.unlink(missing_ok=True)
-    conn = connect(partial, create=True)
+    shutil.copyfile(_empty_schema(), partial)
+    partial.chmod(0o600)
+    conn = connect(partial)
     conn.execute("PRAGMA journal_mode = OFF")
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("PRAGMA foreign_keys = OFF")
     conn.execute("PRAGMA cache_size = -1000000")
-    write(conn, built, policy_at, started)
+    write(conn, built, policy_at, started, settings)
     money: dict[str, int] = {}
     if money_months and customers:
         from make_money import write as write_money
@@ -715,6 +746,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--as-of", default=DEFAULT_AS_OF,
                         help=f"the moment the history ends (ISO 8601; default {DEFAULT_AS_OF})")
     parser.add_argument("--tz", default="Asia/Shanghai", help="the site's time zone")
+    parser.add_argument("--site-name", help="policy site_name (default: the file's name)")
     parser.add_argument("--years", type=int, default=3, help="years of history before --as-of")
     parser.add_argument("--csv", type=Path, help="also write a customer import CSV here")
     parser.add_argument("--money-months", type=int, default=6,
@@ -730,7 +762,7 @@ def main(argv: list[str] | None = None) -> int:
     result = build(args.path, customers=args.customers, complaints=args.complaints,
                    visits=args.visits, seed=args.seed, as_of=args.as_of, tz=args.tz,
                    years=args.years, csv_path=args.csv, analyze=args.analyze,
-                   money_months=args.money_months)
+                   site_name=args.site_name, money_months=args.money_months)
     print(json.dumps(result, ensure_ascii=False))
     return 0
 

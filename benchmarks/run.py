@@ -42,6 +42,12 @@ SIZES: dict[str, tuple[int, int, int]] = {  # customers, complaints, visits
     "large": (100_000, 1_000_000, 1_000_000),
 }
 LIST_ROWS = 10_000
+# The head office: 100 site files of 2 000 customers (the large site's proportions), in four
+# zones. Four sites are built and each copied 25 times under its own site_name: the report reads
+# every file whole either way, and building 100 takes 15 minutes where four take half of one.
+SITES = 100
+SITE_SIZE = (2_000, 20_000, 20_000)  # customers, complaints, visits
+SITE_ZONES = ("Asia/Shanghai", "Asia/Hong_Kong", "Asia/Taipei", "Asia/Singapore")
 
 
 @dataclass
@@ -289,7 +295,66 @@ def memory(bench: Bench, counts: dict[str, int]) -> None:
         "reference: the same on the empty db", unit="MB"))
 
 
+def many_sites(bench: Bench, folder: Path) -> None:
+    """`hq report` and `hq due` over every site file, against one site's own command."""
+    one = folder / "site000.db"
+    for label, args, reference, limit_ms in (
+            ("hq report", ["hq", "report", "--month", "last"], ["report", "monthly",
+                                                               "--month", "last"], 2000),
+            ("hq due", ["hq", "due"], ["visit", "due"], None)):
+        if not exists(bench, *args[:2]):
+            bench.figures.append(missing(f"many sites: {label}", f"crmcli {label}", "",
+                                         "≤ 2,000 ms"))
+            continue
+        ours = [bench.tools.crmcli, *args, "--sites", str(folder), "--format", "csv"]
+        theirs = crm(bench, one, *reference, "--format", "csv")
+        a, b = side_by_side(bench, ours, theirs)
+        figure = ratio_figure(f"many sites: {label}, {SITES} sites of {SITE_SIZE[0]:,} "
+                              "customers vs one site's own", ours, theirs, a, b, None)
+        if limit_ms is not None:
+            figure.target, figure.passed = f"≤ {limit_ms:,} ms", a <= limit_ms
+        size = sum(path.stat().st_size for path in folder.glob("*.db"))
+        figure.note = f"{SITES} files, {size / 1e9:.1f} GB"
+        bench.figures.append(figure)
+
+
 # --- databases -------------------------------------------------------------------------------
+
+def ensure_sites(python: str, rebuild: bool) -> Path:
+    """bench-data/sites/: SITES site files (see SITES above), built once and reused."""
+    folder, meta_path = DATA / "sites", DATA / "sites.json"
+    customers, complaints, visits = SITE_SIZE
+    digest = hashlib.sha256((HERE / "make_db.py").read_bytes()).hexdigest()[:16]
+    wanted = {"sites": SITES, "size": list(SITE_SIZE), "zones": list(SITE_ZONES),
+              "make_db": digest}
+    if (meta_path.exists() and not rebuild and len(list(folder.glob("*.db"))) == SITES
+            and json.loads(meta_path.read_text(encoding="utf-8")) == wanted):
+        print(f"reusing {folder.relative_to(ROOT)}", file=sys.stderr)
+        return folder
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    bases = []
+    for number, zone in enumerate(SITE_ZONES):
+        base = DATA / f"site-base-{number}.db"
+        print(f"building {base.relative_to(ROOT)} ({zone})", file=sys.stderr, flush=True)
+        subprocess.run([python, str(HERE / "make_db.py"), "--customers", str(customers),
+                        "--complaints", str(complaints), "--visits", str(visits),
+                        "--seed", str(100 + number), "--tz", zone, str(base)],
+                       check=True, stdout=subprocess.DEVNULL)
+        bases.append(base)
+    for number in range(SITES):
+        target = folder / f"site{number:03d}.db"
+        shutil.copyfile(bases[number % len(bases)], target)
+        conn = sqlite3.connect(target)
+        conn.execute("UPDATE policy_settings SET value = ? WHERE key = 'site_name'",
+                     (f"site {number:03d}",))
+        conn.commit()
+        conn.close()
+    for base in bases:
+        base.unlink()
+    meta_path.write_text(json.dumps(wanted), encoding="utf-8")
+    return folder
+
 
 def ensure_large(python: str, size: str, rebuild: bool) -> tuple[Path, Path, dict[str, Any]]:
     customers, complaints, visits = SIZES[size]
@@ -452,7 +517,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", choices=sorted(SIZES), default="small")
     parser.add_argument("--runs", type=int, default=5, help="timed runs per command (median)")
     parser.add_argument("--only", action="append", default=[],
-                        choices=["startup", "growth", "import", "lists", "memory"],
+                        choices=["startup", "growth", "import", "lists", "memory", "sites"],
                         help="run only these groups of figures (repeatable)")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the large database")
     parser.add_argument("--json", type=Path, help="also write the figures here as JSON")
@@ -474,7 +539,7 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir()
     bench = Bench(tools, env, args.runs, make_empty(tools.crmcli, env), large, csv_path, work)
-    groups = args.only or ["startup", "growth", "import", "lists", "memory"]
+    groups = args.only or ["startup", "growth", "import", "lists", "memory", "sites"]
     counts = meta["counts"]
     load_before = os.getloadavg()
     try:
@@ -484,6 +549,7 @@ def main(argv: list[str] | None = None) -> int:
             "import": lambda: import_figure(bench, counts["customers"]),
             "lists": lambda: lists(bench),
             "memory": lambda: memory(bench, counts),
+            "sites": lambda: many_sites(bench, ensure_sites(tools.python, args.rebuild)),
         }
         for group in groups:
             print(f"timing {group} …", file=sys.stderr, flush=True)

@@ -31,7 +31,7 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from typing import NamedTuple
 
-from crmcli.dates import humanize_delta, local_midnight
+from crmcli.dates import humanize_delta, local_day, local_midnight
 from crmcli.errors import BadInput
 from crmcli.policy import CADENCE_OVERRIDE, Policy
 
@@ -217,7 +217,7 @@ def is_overdue(due: date | datetime, now: datetime) -> bool:
     """A timed obligation is overdue once its moment has passed; a day one from the next day."""
     if isinstance(due, datetime):
         return now > due
-    return now.astimezone().date() > due
+    return local_day(now) > due
 
 
 def deadline(due: date | datetime) -> datetime:
@@ -229,7 +229,7 @@ def deadline(due: date | datetime) -> datetime:
 
 def due_words(due: date | datetime, now: datetime) -> str:
     """How overdue, or how soon, in words: ``OVERDUE 2d 3h``, ``due today``, ``due in 3d``."""
-    return due_state(due, now, now.astimezone().date())[1]
+    return due_state(due, now, local_day(now))[1]
 
 
 def due_state(due: date | datetime, now: datetime, today: date) -> tuple[bool, str]:
@@ -239,7 +239,7 @@ def due_state(due: date | datetime, now: datetime, today: date) -> tuple[bool, s
         if now > due:
             late = now - due
             return True, "OVERDUE <1m" if late < _MINUTE else f"OVERDUE {humanize_delta(late)}"
-        day = due.astimezone().date()
+        day = local_day(due)
     elif today > due:
         return True, f"OVERDUE {(today - due).days}d"
     else:

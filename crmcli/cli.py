@@ -58,6 +58,12 @@ COMMANDS: dict[str, tuple[str, str, str | None, str]] = {
     "backup": ("database", "init_app", "backup",
                "Make a consistent copy of the database while others may be writing (mode "
                "0600)."),
+    "replicate": ("replicate", "app", None,
+                  "Continuous replication of the site file off the machine (Litestream)."),
+    "restore": ("replicate", "restore_app", "restore",
+                "Restore a site file from its replica, checked, into a new file (mode 0600)."),
+    "hq": ("hq", "app", None,
+           "The head office's view of many site files: monthly figures, overdue work."),
     "check": ("database", "init_app", "check",
               "Check the database: SQLite integrity, foreign keys and crmcli's own "
               "invariants."),
@@ -166,7 +172,9 @@ class CrmGroup(TyperGroup):
             context = getattr(exc, "ctx", None)
             hint = f" (see `{context.command_path} --help`)" if context is not None else ""
             message = exc.format_message()  # type: ignore[attr-defined]
-            sys.stderr.write(f"Error: {message}{hint}\n")
+            from crmcli.text import inert  # the message may quote what was typed
+
+            sys.stderr.write(inert(f"Error: {message}{hint}") + "\n")
             sys.exit(exc.exit_code)  # type: ignore[attr-defined]
         except typer.Abort:
             sys.stderr.write("Aborted.\n")

@@ -17,7 +17,14 @@ def system_clock() -> datetime:
     fixed = os.environ.get("CRMCLI_NOW")
     if fixed:
         return parse_fixed(fixed)
-    return datetime.now(UTC)
+    return _in_range(datetime.now(UTC), "The system clock")
+
+
+def _in_range(moment: datetime, source: str) -> datetime:
+    # Every deadline is a step of days or years from now: the clock must leave room for them.
+    if not 1900 <= moment.year <= 9998:
+        raise BadInput(f"{source} is out of range (years 1900-9998); set the clock right.")
+    return moment
 
 
 def parse_fixed(text: str) -> datetime:
@@ -26,9 +33,13 @@ def parse_fixed(text: str) -> datetime:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
         raise BadInput(f"CRMCLI_NOW={text!r} is not an ISO 8601 time.") from None
-    if moment.tzinfo is None:
-        moment = moment.astimezone()
-    return moment.astimezone(UTC)
+    try:
+        if moment.tzinfo is None:
+            moment = moment.astimezone()
+        moment = moment.astimezone(UTC)
+    except (OverflowError, ValueError, OSError):
+        moment = datetime.max.replace(tzinfo=UTC)  # past the end of the calendar: refused below
+    return _in_range(moment, f"CRMCLI_NOW={text!r}")
 
 
 def fixed_clock(moment: datetime) -> Clock:

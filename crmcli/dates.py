@@ -1,14 +1,18 @@
-"""Parsing what people type for times, dates and spans; converting between UTC and local time.
+"""Parsing what people type for times, dates and spans; converting between UTC and site time.
 
-Times are stored as UTC text (``2026-11-20T01:40:00Z``) and shown in the local zone (``TZ``).
-Nothing here reads the clock: callers pass ``now``.
+Times are stored as UTC text (``2026-11-20T01:40:00Z``), to the whole minute for entries, and
+shown, grouped into days and months, and read from what people type in the **site's zone**
+(policy ``timezone``), whatever ``TZ`` the command runs under: opening a database sets it
+(``use_site``). Nothing here reads the clock: callers pass ``now``.
 """
 
 from __future__ import annotations
 
+import os
 import re
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from crmcli.errors import BadInput
 
@@ -31,6 +35,71 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 FIRST_YEAR, LAST_YEAR = 1900, 9998
 
 
+def zone_named(name: str) -> ZoneInfo:
+    """The IANA zone of that name (``Asia/Shanghai``), or BadInput."""
+    try:
+        if not name or name.startswith("/") or ".." in name:
+            raise ValueError(name)
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise BadInput(f"{name!r} is not a time zone name (e.g. Asia/Shanghai, Asia/Hong_Kong, "
+                       "Asia/Taipei, UTC).") from None
+
+
+def process_zone_name() -> str:
+    """The IANA name of the zone this process runs in (``TZ``, else the system's), or UTC.
+
+    Used once, to record a new site's zone; from then on the site's policy decides.
+    """
+    candidates = [os.environ.get("TZ", "").lstrip(":")]
+    try:
+        target = os.path.realpath("/etc/localtime")
+        if "zoneinfo/" in target:
+            candidates.append(target.split("zoneinfo/", 1)[1])
+    except OSError:
+        pass
+    try:
+        with open("/etc/timezone", encoding="utf-8") as handle:
+            candidates.append(handle.read().strip())
+    except OSError:
+        pass
+    for name in candidates:
+        try:
+            zone_named(name)
+        except BadInput:
+            continue
+        return name
+    return "UTC"
+
+
+DATE_ORDERS = ("dmy", "mdy")
+_site_zone: tzinfo = UTC
+_date_order: str | None = None
+
+
+def use_site(zone: str, date_order: str | None = None) -> None:
+    """Days, months, shown times and typed times follow this zone from now on (set when a
+    database is opened, from its policy); ``date_order`` reads ``1/12`` as the site writes it."""
+    global _site_zone, _date_order
+    _site_zone = zone_named(zone)
+    _date_order = date_order if date_order in DATE_ORDERS else None
+
+
+def site_zone() -> tzinfo:
+    return _site_zone
+
+
+def set_site_zone(name: str) -> None:
+    """Set the site's zone alone (keeps the date order)."""
+    use_site(name, _date_order)
+
+
+def to_minute(moment: datetime) -> datetime:
+    """An entry's time as kept and shown: the whole minute (a deadline shown as 09:40 is met
+    by anything entered at 09:40)."""
+    return moment.replace(second=0, microsecond=0)
+
+
 def to_db(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime(DB_FORMAT)
 
@@ -40,30 +109,51 @@ def from_db(text: str) -> datetime:
 
 
 def to_local(moment: datetime) -> datetime:
-    return moment.astimezone()
+    return moment.astimezone(_site_zone)
+
+
+def local_day(moment: datetime) -> date:
+    """The site's calendar day of a moment."""
+    return moment.astimezone(_site_zone).date()
 
 
 def iso_local(moment: datetime) -> str:
-    """ISO 8601 in the local zone with its offset, as csv and json carry times."""
-    return moment.astimezone().isoformat(timespec="seconds")
+    """ISO 8601 in the site's zone with its offset, as csv and json carry times."""
+    return moment.astimezone(_site_zone).isoformat(timespec="seconds")
 
 
 def short_local(moment: datetime) -> str:
     """A time as a person reads it in a table: ``2026-11-20 09:40``."""
-    # The local wall-clock time as astimezone() gives it (both ask the C library), about
-    # twice as fast: a large `visit due` table shows thousands of times.
-    local = datetime.fromtimestamp(moment.timestamp())
-    if local.year < 1000:  # strftime does not pad the year to four digits
-        return moment.astimezone().strftime("%Y-%m-%d %H:%M")
-    return local.isoformat(" ", "minutes")
+    local = moment.astimezone(_site_zone)
+    if local.year < 1000:  # isoformat pads the year, strftime may not: keep one form
+        return f"{local.year:04d}" + local.strftime("-%m-%d %H:%M")
+    return local.isoformat(" ", "minutes")[:16]
 
 
 def local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time()).astimezone()
+    return _localize(datetime.combine(day, time()))
 
 
 def local_today(now: datetime) -> date:
-    return now.astimezone().date()
+    return now.astimezone(_site_zone).date()
+
+
+def _localize(naive: datetime) -> datetime:
+    """A wall-clock time in the site's zone. A time skipped by a daylight-saving change is
+    moved past the gap (midnight rarely is; typed times are refused by ``_site_time``)."""
+    aware = naive.replace(tzinfo=_site_zone)
+    back = aware.astimezone(UTC).astimezone(_site_zone)
+    return aware if back.replace(tzinfo=None) == naive else back
+
+
+def _site_time(naive: datetime, option: str, original: str) -> datetime:
+    """A typed wall-clock time in the site's zone, refused when the zone skips it."""
+    aware = naive.replace(tzinfo=_site_zone)
+    if aware.astimezone(UTC).astimezone(_site_zone).replace(tzinfo=None) != naive:
+        raise BadInput(f"{option}: {original.strip()!r} does not exist in {_site_zone} "
+                       "(the clocks skip it for daylight saving); give a time outside the gap "
+                       "or with its offset, e.g. 2026-03-08T03:30-04:00.")
+    return aware
 
 
 def end_of_local_day(now: datetime) -> datetime:
@@ -86,17 +176,19 @@ def _unit_delta(n: int, unit: str) -> timedelta:
 def parse_when(text: str, now: datetime, option: str = "--at") -> datetime:
     """Parse an event time: ISO, ``09:40``, ``yesterday 15:00``, ``+3d``, ``2h ago``, ``now``.
 
-    A time without a zone is local time. Returns an aware UTC datetime.
+    A time without a zone is the site's time; a form that reads two ways (``1/12``, ``9.40``)
+    is refused unless the site declared its date order. Returns an aware UTC datetime on the
+    whole minute.
     """
     try:
         moment = _parse_when(text, now, option)
-        in_range = FIRST_YEAR <= moment.astimezone().year <= LAST_YEAR
+        in_range = FIRST_YEAR <= moment.astimezone(_site_zone).year <= LAST_YEAR
     except (OverflowError, ValueError, OSError):  # +99999999999d, 0001-01-01 east of UTC
         in_range = False
     if not in_range:
         raise BadInput(f"{option}: {text.strip()!r} is out of range "
                        f"(years {FIRST_YEAR}-{LAST_YEAR}).")
-    return moment
+    return to_minute(moment)
 
 
 def _parse_when(text: str, now: datetime, option: str) -> datetime:
@@ -118,7 +210,38 @@ def _parse_when(text: str, now: datetime, option: str) -> datetime:
         if not rest.strip():
             return local_midnight(day).astimezone(UTC)
         return _parse_general(rest.strip(), day, option, raw)
+    numeric = _NUMERIC_DATE.match(first)
+    if numeric:
+        day = _numeric_date(numeric, today, option, raw)
+        if not rest.strip():
+            return local_midnight(day).astimezone(UTC)
+        return _parse_general(rest.strip(), day, option, raw)
     return _parse_general(raw, today, option, raw)
+
+
+# ``1/12``, ``12.1``, ``9.40``, ``1/12/2026``: day and month in an order only the site knows.
+_NUMERIC_DATE = re.compile(r"^(\d{1,2})([./])(\d{1,2})(?:\2(\d{2}|\d{4}))?$")
+_ORDER_WORDS = {"dmy": "day/month", "mdy": "month/day"}
+
+
+def _numeric_date(match: re.Match[str], today: date, option: str, original: str) -> date:
+    first, second, year_text = int(match[1]), int(match[3]), match[4]
+    shown = original.strip()
+    if _date_order is None:
+        raise BadInput(
+            f"{option}: {shown!r} reads two ways (day/month, month/day or a time); write the "
+            f"date as YYYY-MM-DD (e.g. {today.isoformat()}) and a time as 09:40, or declare "
+            "the site's habit: crmcli policy set date_order dmy|mdy.")
+    day, month = (first, second) if _date_order == "dmy" else (second, first)
+    year = today.year
+    if year_text is not None:
+        year = int(year_text) + (2000 if len(year_text) == 2 else 0)
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise BadInput(
+            f"{option}: {shown!r} is not a date in {_ORDER_WORDS[_date_order]} order (the "
+            f"site's date_order); write it as YYYY-MM-DD, and a time as 09:40.") from None
 
 
 def _parse_general(text: str, default_day: date, option: str, original: str) -> datetime:
@@ -127,10 +250,25 @@ def _parse_general(text: str, default_day: date, option: str, original: str) -> 
     except ValueError:
         if text.isdigit():  # dateutil would read 0940 as the year 940 and 10 as the 10th
             return _digits_time(text, default_day, option, original)
+        dotted = next((word for word in text.split() if _NUMERIC_DATE.match(word)), None)
+        if dotted is not None:  # a date where a time belongs, or 9.40 for 09:40
+            raise BadInput(f"{option}: {dotted!r} in {original.strip()!r} reads two ways (a date "
+                           "or a time); write a time as 09:40 and a date as YYYY-MM-DD.") from None
+        import warnings
+
         from dateutil import parser
 
         try:
-            moment = parser.parse(text, default=datetime.combine(default_day, time()))
+            with warnings.catch_warnings():
+                # "10:00 PST": dateutil ignores a zone name it cannot resolve and reads the time
+                # as local, hours off; refuse it instead (an offset, +08:00, is unambiguous).
+                warnings.simplefilter("error", parser.UnknownTimezoneWarning)
+                moment = parser.parse(text, default=datetime.combine(default_day, time()))
+        except parser.UnknownTimezoneWarning:
+            raise BadInput(
+                f"{option}: {original!r} names a time zone crmcli cannot resolve; write the "
+                "time without it (site time) or with an offset, e.g. 2026-11-20 10:00-08:00."
+            ) from None
         except (ValueError, OverflowError):
             raise BadInput(
                 f"{option}: cannot read {original!r} as a date or time "
@@ -138,7 +276,7 @@ def _parse_general(text: str, default_day: date, option: str, original: str) -> 
             ) from None
     if moment.tzinfo is None:
         try:
-            moment = moment.astimezone()
+            moment = _site_time(moment, option, original)
         except (OverflowError, ValueError, OSError):
             raise BadInput(f"{option}: {original!r} is out of range.") from None
     return moment.astimezone(UTC)
@@ -149,7 +287,8 @@ def _digits_time(text: str, day: date, option: str, original: str) -> datetime:
     if len(text) in (3, 4):
         hour, minute = int(text[:-2]), int(text[-2:])
         if hour < 24 and minute < 60:
-            return datetime.combine(day, time(hour, minute)).astimezone().astimezone(UTC)
+            return _site_time(datetime.combine(day, time(hour, minute)), option,
+                              original).astimezone(UTC)
     raise BadInput(f"{option}: cannot read {original!r} as a date or time "
                    "(write a time as 09:40, a day as 2026-11-20).")
 
@@ -160,7 +299,7 @@ def parse_day(text: str, now: datetime, option: str) -> date:
     try:
         day = date.fromisoformat(raw)
     except ValueError:
-        return parse_when(raw, now, option).astimezone().date()
+        return local_day(parse_when(raw, now, option))
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
         raise BadInput(f"{option}: {raw!r} is out of range (years {FIRST_YEAR}-{LAST_YEAR}).")
     return day

@@ -7,8 +7,10 @@ transaction together with its version bump. Never edit a released migration: add
 
 from __future__ import annotations
 
+import itertools
 import os
 import sqlite3
+import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -254,7 +256,94 @@ def m004_covering_indexes(conn: sqlite3.Connection) -> None:
     )
 
 
-def m005_property_and_money(conn: sqlite3.Connection) -> None:
+def m005_site_clock_and_corrections(conn: sqlite3.Connection) -> None:
+    """The site's time zone, corrections, and the figures the seeds ask for.
+
+    - The zone is recorded once from the local zone (``TZ``, else the system's): from now on
+      days, months and shown times follow it, whatever zone a command runs under.
+    - Visits and services can be voided (who, when, why; the row stays), services name who
+      took the order (接單人: the follow-up is theirs), a follow-up can be marked unresolved.
+    - Indexes: unclosed complaints *and* closed ones whose report to the head is still owed
+      (``attention_at``); feedback deadlines by their due time (the month counts each once);
+      the voids of complaint entries. ``complaint_categories`` keeps the spelling each
+      category was first entered in (空調 and 空调 are one category, shown as first typed).
+    """
+    from crmcli.dates import process_zone_name
+
+    if not conn.execute("SELECT 1 FROM policy_settings WHERE key = 'timezone'").fetchone():
+        conn.execute("INSERT INTO policy_settings (key, value, set_at, set_by) "
+                     "VALUES ('timezone', ?, '1970-01-01T00:00:00Z', 'crmcli')",
+                     (process_zone_name(),))
+    execute_script(
+        conn,
+        """
+        ALTER TABLE visits ADD COLUMN voided_at TEXT;
+        ALTER TABLE visits ADD COLUMN voided_by TEXT;
+        ALTER TABLE visits ADD COLUMN void_reason TEXT;
+        ALTER TABLE visits ADD COLUMN unresolved INTEGER NOT NULL DEFAULT 0
+            CHECK (unresolved IN (0, 1));
+        ALTER TABLE visits ADD COLUMN cleared_at TEXT;
+        ALTER TABLE visits ADD COLUMN cleared_by TEXT;
+        ALTER TABLE visits ADD COLUMN cleared_how TEXT;
+        ALTER TABLE services ADD COLUMN received_by TEXT;
+        ALTER TABLE services ADD COLUMN voided_at TEXT;
+        ALTER TABLE services ADD COLUMN voided_by TEXT;
+        ALTER TABLE services ADD COLUMN void_reason TEXT;
+        UPDATE services SET received_by = by;
+        CREATE INDEX complaints_owed ON complaints (attention_at, customer_id, owner,
+            received_by, summary, status) WHERE attention_at IS NOT NULL;
+        CREATE INDEX complaint_outcomes_response ON complaint_outcomes
+            (response_due, response_met_at, response_missed) WHERE response_due IS NOT NULL;
+        CREATE INDEX complaints_category ON complaints (category, opened_at)
+            WHERE category IS NOT NULL;
+        CREATE INDEX complaint_events_voids ON complaint_events (complaint_id, old_value)
+            WHERE action = 'voided';
+        CREATE INDEX visits_unsatisfied ON visits (done_at)
+            WHERE (satisfaction <= 2 OR quality <= 2 OR attitude <= 2 OR unresolved = 1)
+            AND voided_at IS NULL AND cleared_at IS NULL;
+        DROP INDEX complaints_attention;
+        CREATE TABLE complaint_categories (
+            key TEXT PRIMARY KEY,
+            label TEXT NOT NULL
+        ) WITHOUT ROWID;
+        """,
+    )
+    remember_categories(conn)
+    # The rules changed (the report to the head outlives closing; deadlines on the minute):
+    # every stored outcome is worked out again, and a closed complaint whose report is still
+    # owed needs attention; unclosed ones are looked at afresh by the next sweep.
+    from crmcli import outcomes
+
+    outcomes.rebuild(conn, load_policies(conn))
+    outcomes.reset_attention(conn)
+
+
+def remember_categories(conn: sqlite3.Connection) -> None:
+    """Record the first spelling of every category in use (for files written in bulk)."""
+    from crmcli.textfold import fold
+
+    for (category,) in conn.execute(
+            "SELECT category FROM complaints WHERE category IS NOT NULL GROUP BY category "
+            "ORDER BY min(opened_at)").fetchall():
+        conn.execute("INSERT OR IGNORE INTO complaint_categories VALUES (?, ?)",
+                     (fold(category), category))
+
+
+def site_settings(conn: sqlite3.Connection) -> tuple[str, str]:
+    """The site's zone and date order as last set (``policy set timezone|date_order``)."""
+    found = dict(conn.execute(
+        "SELECT key, value FROM policy_settings WHERE key IN ('timezone', 'date_order') "
+        "ORDER BY set_at, id").fetchall())
+    return found.get("timezone", "UTC"), found.get("date_order", "")
+
+
+def m006_sensitive_note(conn: sqlite3.Connection) -> None:
+    """A note about a customer that is masked for everyone unless revealed (seed 003's 健康信息,
+    physical handicap, dietary needs…), beside the ordinary note."""
+    conn.execute("ALTER TABLE customers ADD COLUMN sensitive_note TEXT")
+
+
+def m007_property_and_money(conn: sqlite3.Connection) -> None:
     """Handover dates and occupancy, contracts, invoices, payments and credit reviews.
 
     Money is integer minor units (分 for CNY) with the site's currency on every row. A renewal
@@ -376,32 +465,75 @@ def load_policies(conn: sqlite3.Connection) -> PolicyHistory:
 Migration = Callable[[sqlite3.Connection], None]
 MIGRATIONS: list[Migration] = [
     m001_initial, m002_attention_and_indexes, m003_outcomes, m004_covering_indexes,
-    m005_property_and_money,
+    m005_site_clock_and_corrections,
+    m006_sensitive_note,
+    m007_property_and_money,
 ]
 LATEST = len(MIGRATIONS)
 
 
+ROLLBACKS = [0]  # transactions rolled back in this process (an interrupt says whether one was)
+
+
 @contextmanager
 def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """One write transaction, taken at once so a second writer waits instead of failing."""
+    """One write transaction, taken at once so a second writer waits instead of failing.
+
+    Inside another (a command whose steps are each a service's transaction, as `complaint
+    close --case` or `init --sample`), it is a savepoint of the outer one: the command is
+    still one transaction, committed or rolled back whole.
+    """
+    if conn.in_transaction:
+        name = f"step{next(_SAVEPOINTS)}"
+        conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute(f"ROLLBACK TO {name}")
+            conn.execute(f"RELEASE {name}")
+            raise
+        conn.execute(f"RELEASE {name}")
+        return
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield conn
     except BaseException:
         conn.execute("ROLLBACK")
+        ROLLBACKS[0] += 1
         raise
     conn.execute("COMMIT")
+
+
+_SAVEPOINTS = itertools.count(1)
 
 
 def schema_version(conn: sqlite3.Connection) -> int:
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
+MIGRATION_WAITS = 90  # busy timeouts (15 min in all) to wait for another process's upgrade
+
+
+def _begin_upgrade(conn: sqlite3.Connection) -> None:
+    """Take the write lock for an upgrade, waiting as long as another process's upgrade may
+    take (a million complaints: about two minutes), not just one busy timeout: cron's `visit
+    due` started while someone's first run of a new release upgrades the file waits for it."""
+    for attempt in range(MIGRATION_WAITS):
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            if attempt == MIGRATION_WAITS - 1:
+                raise
+
+
 def migrate(conn: sqlite3.Connection) -> int:
     """Apply every migration the file lacks; returns how many ran."""
     applied = 0
     while (version := schema_version(conn)) < LATEST:
-        conn.execute("BEGIN IMMEDIATE")
+        _begin_upgrade(conn)
         try:
             if schema_version(conn) != version:  # another process migrated meanwhile
                 conn.execute("ROLLBACK")
@@ -411,6 +543,7 @@ def migrate(conn: sqlite3.Connection) -> int:
             conn.execute(f"PRAGMA user_version = {version + 1}")
         except BaseException:
             conn.execute("ROLLBACK")
+            ROLLBACKS[0] += 1
             raise
         conn.execute("COMMIT")
         applied += 1
@@ -434,19 +567,57 @@ def _configure(conn: sqlite3.Connection) -> None:
     conn.set_progress_handler(_let_python_run, INTERRUPT_STEPS)
 
 
+def _setting(conn: sqlite3.Connection, key: str) -> str | None:
+    """The latest recorded value of one policy setting (the connection needs it before any
+    session loads the whole history)."""
+    row = conn.execute("SELECT value FROM policy_settings WHERE key = ? "
+                       "ORDER BY set_at DESC, id DESC LIMIT 1", (key,)).fetchone()
+    return None if row is None else str(row[0])
+
+
 def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
-    """Open a crmcli database, upgrading its schema; ``create`` makes a new one (mode 0600)."""
+    """Open a crmcli database, upgrading its schema; ``create`` makes a new one (mode 0600).
+
+    A file the user may read but not write (or in a folder they cannot write, where SQLite
+    cannot make its -wal/-shm files) is opened read-only: lists, reports and `visit due`
+    work, and a command that writes is told why it cannot.
+    """
+    made = False
     if not path.exists():
         if not create:
             raise DatabaseProblem(
                 f"No database at {path}; create it with `crmcli --db {path} init` "
                 "(or check --db / CRMCLI_DB)."
             )
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except OSError as exc:
+            import errno
+
+            why = (f"the folder {path.parent} is not writable by you"
+                   if exc.errno in (errno.EACCES, errno.EPERM) else os_reason(exc))
+            raise DatabaseProblem(f"Cannot create {path}: {why}.") from None
+        made = True
     elif path.is_dir():
         raise DatabaseProblem(f"{path} is a directory, not a crmcli database.")
-    conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    elif not path.is_file():
+        raise DatabaseProblem(f"{path} is not a regular file (a device or a pipe), not a crmcli "
+                              "database.")
+    elif create and path.stat().st_size == 0:
+        _private(path)  # an empty file is made into a database now: private, like a new one
+    try:
+        conn = _open(path, create=create)
+    except BaseException:
+        if made:  # a failed init (a full disk) leaves no empty file behind
+            path.unlink(missing_ok=True)
+        raise
+    return conn
+
+
+def _open(path: Path, *, create: bool) -> sqlite3.Connection:
+    read_only = not create and not _writable(path)
+    conn = _sqlite_connect(path, read_only=read_only)
     try:
         _configure(conn)
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
@@ -461,16 +632,157 @@ def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
                 f"{LATEST}); upgrade crmcli to use it."
             )
         if version < LATEST:
+            if read_only:
+                raise DatabaseProblem(
+                    f"{path} needs an upgrade to schema {LATEST}, and you cannot write to it "
+                    "(or to its folder); run crmcli once as someone who can.")
             if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0] != "wal":
                 raise DatabaseProblem(f"{path}: cannot switch the database to WAL mode.")
             migrate(conn)
+        from crmcli.dates import use_site
+
+        use_site(*site_settings(conn))
+        # Litestream replicates the WAL: a checkpoint it does not see (SQLite's automatic
+        # one, run by whichever crmcli commits past 1000 pages, while Litestream is down)
+        # leaves a replica that restores corrupt (Litestream 0.5; tests/test_replicate_crash).
+        # With a replica configured, only Litestream checkpoints (README, "Many sites").
+        if version and _setting(conn, "checkpoints") == "litestream":
+            conn.execute("PRAGMA wal_autocheckpoint = 0")
+        if not read_only:
+            for sidecar in ("-wal", "-shm"):
+                _private(path.with_name(path.name + sidecar))
     except sqlite3.DatabaseError as exc:
         conn.close()
+        text = str(exc)
+        if "full" in text:
+            raise DatabaseProblem(f"The disk is full; {path} was left as it was.") from None
+        if "locked" in text or "busy" in text:
+            raise DatabaseProblem(f"{path} is busy (another crmcli holds it); try again in a "
+                                  "moment.") from None
+        if "readonly" in text or "unable to open" in text:
+            raise DatabaseProblem(f"Cannot write {path} or its folder (permissions, or a "
+                                  "read-only file system).") from None
         raise DatabaseProblem(f"{path} is not a usable SQLite database ({exc}).") from None
     except BaseException:
         conn.close()
         raise
     return conn
+
+
+READ_BUSY_TIMEOUT_MS = 2_000  # a site file locked longer than this is skipped, not waited on
+
+
+def connect_readonly(path: Path) -> sqlite3.Connection:
+    """Open a crmcli database without changing it: the head office reads site files this way.
+
+    The file is opened read-only (``mode=ro``) and never migrated. A file of an older schema
+    is copied into memory and the copy brought up to date there (about a second per 100 000
+    complaints of an older schema 1 or 2, which lack the stored outcomes); the file itself is
+    left as it is. Raises DatabaseProblem with the reason the file cannot be read.
+    """
+    if not path.exists():
+        raise DatabaseProblem("no such file")
+    if path.is_dir():
+        raise DatabaseProblem("a directory, not a database file")
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
+                               isolation_level=None, timeout=READ_BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.Error as exc:
+        raise DatabaseProblem(f"cannot be opened read-only ({exc})") from None
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {READ_BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA query_only = ON")
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        version = schema_version(conn)
+        if app_id != APPLICATION_ID:
+            raise DatabaseProblem("not a crmcli database")
+        if version > LATEST:
+            raise DatabaseProblem(f"written by a newer crmcli (schema {version}; this one "
+                                  f"reads up to {LATEST}); upgrade crmcli at the head office")
+        if version < LATEST:
+            conn = _upgraded_copy(conn, version)
+    except sqlite3.DatabaseError as exc:
+        conn.close()  # the copy's failures are DatabaseProblem already
+        text = str(exc)
+        if "locked" in text or "busy" in text:
+            raise DatabaseProblem("locked by another program; try again later") from None
+        raise DatabaseProblem(f"not a usable SQLite database ({text})") from None
+    except BaseException:
+        conn.close()
+        raise
+    conn.set_progress_handler(_let_python_run, INTERRUPT_STEPS)
+    return conn
+
+
+def _upgraded_copy(conn: sqlite3.Connection, version: int) -> sqlite3.Connection:
+    """An in-memory copy of an older file, migrated; the file is closed untouched."""
+    memory = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        conn.backup(memory)
+        conn.close()
+        memory.execute("PRAGMA foreign_keys = ON")
+        migrate(memory)
+    except sqlite3.DatabaseError as exc:
+        memory.close()
+        raise DatabaseProblem(
+            f"older schema {version} that could not be read in memory ({exc}); open it "
+            "once with crmcli to upgrade it") from None
+    except MemoryError:
+        memory.close()
+        raise DatabaseProblem(f"older schema {version}, too large to read in memory; open "
+                              "it once with crmcli to upgrade it") from None
+    return memory
+
+
+def _writable(path: Path) -> bool:
+    """Whether SQLite can write the file and make its -wal and -shm files beside it."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
+
+
+def _sqlite_connect(path: Path, *, read_only: bool) -> sqlite3.Connection:
+    if not read_only:
+        return sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    from urllib.parse import quote
+
+    uri = "file:" + quote(str(path.resolve()))
+    conn = sqlite3.connect(uri + "?mode=ro", uri=True, isolation_level=None,
+                           timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError:
+        # A WAL file with no -shm beside it, in a folder where none can be made: nobody can be
+        # writing it (a writer would have made one), so it is read as it stands.
+        conn.close()
+        conn = sqlite3.connect(uri + "?immutable=1", uri=True, isolation_level=None)
+    return conn
+
+
+def _private(path: Path) -> None:
+    """Mode 0600 for a file crmcli made or uses, whatever made it first (a `touch`, the
+    sqlite3 shell under a loose umask); only the owner can change it, so others' are left."""
+    try:
+        info = path.lstat()
+        if (stat.S_ISREG(info.st_mode) and info.st_uid == os.geteuid()
+                and info.st_mode & 0o077):
+            os.chmod(path, 0o600)
+    except OSError:  # gone meanwhile (a -shm removed by the last reader), or not ours
+        pass
+
+
+def os_reason(exc: OSError) -> str:
+    """What went wrong with a file, in words: "the disk is full", "/x is not writable"…"""
+    import errno
+
+    where = f"{exc.filename}" if exc.filename else "a file"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return f"{where}: permission denied (not writable or readable by you)"
+    if exc.errno == errno.EROFS:
+        return f"{where} is on a read-only file system"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "the disk is full"
+    if exc.errno == errno.ENOENT:
+        return f"{where}: no such file or folder"
+    return f"{where}: {exc.strerror or exc}"
 
 
 def table_counts(conn: sqlite3.Connection) -> dict[str, int]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TextIO
 
 from crmcli.clock import Clock, system_clock
@@ -36,6 +37,8 @@ class Env:
     clock: Clock = system_clock
     user: str = field(default_factory=_user)
     stdout_isatty: bool | None = None
+    # Where a binary format (xlsx) writes: the file --output is filling (None: standard output).
+    file: Path | None = None
 
     def __post_init__(self) -> None:
         if self.stdout_isatty is None:

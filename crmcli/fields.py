@@ -7,19 +7,19 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from crmcli.dates import FIRST_YEAR, LAST_YEAR, parse_birthday, parse_day
 from crmcli.errors import BadInput
-
-if TYPE_CHECKING:
-    from crmcli.policy import Policy
+from crmcli.text import has_control, is_blank, refuse_control
 
 GRADES = ("A", "B", "C")
-TEXT_FIELDS = ("contact", "phone", "email", "address", "site", "unit", "segment", "note")
+TEXT_FIELDS = ("contact", "phone", "email", "address", "site", "unit", "segment", "note",
+               "sensitive_note")
+MULTILINE_FIELDS = ("note", "sensitive_note")
 CUSTOMER_FIELDS = (
     "name", "contact", "phone", "email", "address", "site", "unit", "segment", "grade",
-    "tags", "since", "birthday", "preferences", "note", "confidential",
+    "tags", "since", "birthday", "preferences", "note", "sensitive_note", "confidential",
     "handover", "renovating", "occupied",
 )
 FLAG_FIELDS = ("renovating", "occupied")
@@ -32,7 +32,6 @@ _EMAIL = re.compile(f"^{_EMAIL_FORM}$")
 _FORMS = {name: (pattern, re.compile(f"(?:(?:{form})?\n)*+"))
           for name, pattern, form in (("phone", _PHONE, _PHONE_FORM),
                                       ("email", _EMAIL, _EMAIL_FORM))}
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _ISO_DAYS = re.compile(r"(?:[0-9]{4}-[0-9]{2}-[0-9]{2}\n)*+")
 MAX_TEXT = 2000
@@ -46,15 +45,18 @@ def name_key(name: str) -> str:
 
 
 def clean_text(value: str, field: str, *, multiline: bool = False) -> str | None:
+    """Text as stored: trimmed, on one line unless ``multiline``; None if nothing visible.
+
+    Control characters are refused before any whitespace is folded, so that a CR or an escape
+    code cannot pass as a space. Windows line ends (a cell typed in Excel, a pasted note) are
+    line ends, not control codes.
+    """
+    refuse_control(value, field)
     text = value.strip()
-    # Windows line ends (a cell typed in Excel, a pasted note) are line ends, not control codes.
-    text = (text.replace("\r\n", "\n").replace("\r", "\n") if multiline
-            else " ".join(text.split()))
-    if _CONTROL.search(text):
-        raise BadInput(f"{field}: control characters are not allowed.")
+    text = text.replace("\r\n", "\n") if multiline else " ".join(text.split())
     if len(text) > MAX_TEXT:
         raise BadInput(f"{field}: too long ({len(text)} characters; at most {MAX_TEXT}).")
-    return text or None
+    return None if is_blank(text) else text
 
 
 def clean_name(value: str) -> str:
@@ -118,7 +120,10 @@ def parse_preferences(values: list[str]) -> dict[str, str]:
                 raise BadInput(f"preference: {text!r} is not a JSON object.") from None
             if not isinstance(loaded, dict):
                 raise BadInput(f"preference: {text!r} is not a JSON object.")
-            prefs.update({str(k): str(v) for k, v in loaded.items()})
+            # Each key and value is text like any other: a JSON escape (\u001b) must not
+            # bring in what the option or cell could not.
+            prefs.update({clean_text(str(k), "preference") or "":
+                          clean_text(str(v), "preference") or "" for k, v in loaded.items()})
             continue
         for pair in re.split(r"[;；]", text):
             if not pair.strip():
@@ -156,7 +161,7 @@ def clean_field(field: str, value: Any, now: datetime) -> Any:
     if field == "confidential":
         return clean_bool(value, field) if isinstance(value, str) else bool(value)
     if field in TEXT_FIELDS:
-        return clean_text(value, field, multiline=field == "note")
+        return clean_text(value, field, multiline=field in MULTILINE_FIELDS)
     raise BadInput(f"Unknown customer field {field!r}.")
 
 
@@ -165,13 +170,14 @@ class ColumnCleaner:
 
     Gives what ``clean_field`` gives cell by cell — the same values, the same messages —
     except that a blank cell (empty, or only whitespace) is not a value: it gives None,
-    unchecked, in every column but the name, which every row needs. The speed comes from not
-    asking per cell what can be answered per column: text already clean (printable, so
-    without control characters or whitespace but the space; no leading, trailing or double
-    space; not too long; for phones and emails, of their form) is exactly what ``clean_text``
-    returns for it, and a few passes over the whole column find the cells that are not; only
-    those go through ``clean_field``. A column with few distinct texts (site, grade, dates,
-    tags…) is cleaned once per distinct text.
+    unchecked, in every column but the name, which every row needs (a control character is
+    refused even there: a CR or an escape code is not whitespace to a terminal). The speed
+    comes from not asking per cell what can be answered per column: text already clean
+    (printable, so without control characters or whitespace but the space; no leading,
+    trailing or double space; not too long; for phones and emails, of their form) is exactly
+    what ``clean_text`` returns for it, and a few passes over the whole column find the cells
+    that are not; only those go through ``clean_field``. A column with few distinct texts
+    (site, grade, dates, tags…) is cleaned once per distinct text.
     """
 
     def __init__(self, field: str, now: datetime) -> None:
@@ -243,7 +249,8 @@ class ColumnCleaner:
         errors: dict[int, str] = {}
         for i, text in enumerate(texts):
             try:
-                values.append(self._clean_one(text) if text.strip() else None)
+                values.append(self._clean_one(text) if text.strip() or has_control(text)
+                              else None)
             except BadInput as exc:
                 values.append(None)
                 errors[i] = str(exc)
@@ -277,30 +284,107 @@ def _usual_days(texts: list[str], *, bounded: bool) -> bool:
                                         and max(texts) < f"{LAST_YEAR + 1:04d}")
 
 
+# Privacy (seed 003): a confidential customer's 房號、電話… are masked; preferences about health,
+# allergies, handicap or diet (客情 that seed 003 lists: 身體殘疾, 過敏, 飲食需求, 健康信息) and
+# the sensitive note are masked for every customer. A preference key is sensitive when it holds
+# one of these words (compared case-folded; 繁 and 简 both listed).
+CONFIDENTIAL_FIELDS = ("phone", "email", "address", "unit")
+SENSITIVE_FIELDS = ("preferences", "sensitive_note")
+MASKABLE_FIELDS = (*CONFIDENTIAL_FIELDS, *SENSITIVE_FIELDS)
+SENSITIVE_KEY_WORDS = (
+    "health", "allerg", "disab", "handicap", "diet", "medic", "illness", "disease",
+    "pregnan", "wheelchair", "mobility", "medical",
+    "健康", "過敏", "过敏", "殘疾", "残疾", "殘障", "残障", "傷殘", "伤残", "飲食", "饮食",
+    "忌口", "病", "藥", "药", "醫", "医", "孕", "輪椅", "轮椅", "行動不便", "行动不便",
+)
+MASK = "****"  # what stands for a hidden value; every mask holds it (an email's: "***@")
+
+
+def is_sensitive_key(key: str) -> bool:
+    folded = key.casefold()
+    return any(word in folded for word in SENSITIVE_KEY_WORDS)
+
+
+def looks_masked(value: str) -> bool:
+    """Whether a text is what ``mask`` writes in place of a value (for files that do not say
+    which cells are masks: a text with three stars in a row is taken for one)."""
+    return "***" in value
+
+
+def _shown(text: str, head: int, tail: int) -> str:
+    """The first ``head`` and last ``tail`` characters around the mask, fewer if they would
+    be half the text or more: a mask never shows most of a value."""
+    half = len(text) // 2
+    tail = min(tail, half // 2)
+    head = min(head, half - tail)
+    return text[:head] + MASK + (text[-tail:] if tail else "")
+
+
 def mask_phone(phone: str) -> str:
-    digits = len(phone)
-    if digits >= 8:
-        return phone[:3] + "****" + phone[-4:]
-    return phone[:1] + "*" * max(digits - 1, 1)
+    return _shown(phone, 3, 4)
 
 
 def mask_email(email: str) -> str:
     local, _, domain = email.partition("@")
-    return (local[:1] + "***@" + domain) if domain else "***"
+    if not domain:
+        return _shown(email, 1, 0)
+    shown = local[:1] + "***@" + domain
+    if 1 + len(domain) <= len(email) // 2:
+        return shown
+    suffix = domain[domain.rfind("."):] if "." in domain else ""
+    if 1 + len(suffix) > len(email) // 2:
+        return "***@***"
+    return local[:1] + "***@***" + suffix
 
 
 def mask_address(address: str) -> str:
-    return address[:3] + "****"
+    return _shown(address, 3, 0)
 
 
 def mask(record: dict[str, Any]) -> dict[str, Any]:
-    """A confidential customer's record with phone, email and address masked (seed 003)."""
+    """A customer's record as shown unrevealed (seed 003), with ``masked`` naming the fields
+    that hold masks: a confidential customer's phone, email, address and unit; for everyone,
+    the values of sensitive preferences and the sensitive note."""
     masked = dict(record)
-    for field, masker in (("phone", mask_phone), ("email", mask_email),
-                          ("address", mask_address)):
-        if masked.get(field):
-            masked[field] = masker(masked[field])
+    hidden: list[str] = []
+    if record.get("confidential"):
+        for field, masker in (("phone", mask_phone), ("email", mask_email),
+                              ("address", mask_address), ("unit", mask_address)):
+            if masked.get(field):
+                masked[field] = masker(masked[field])
+                hidden.append(field)
+    preferences = record.get("preferences") or {}
+    if any(map(is_sensitive_key, preferences)):
+        masked["preferences"] = {key: MASK if is_sensitive_key(key) else value
+                                 for key, value in preferences.items()}
+        hidden.append("preferences")
+    if record.get("sensitive_note"):
+        masked["sensitive_note"] = MASK
+        hidden.append("sensitive_note")
+    masked["masked"] = hidden
     return masked
+
+
+def needs_reveal(record: dict[str, Any]) -> bool:
+    """Whether showing the record in clear shows something masked (a reveal, logged)."""
+    return bool(mask(record)["masked"])
+
+
+def mask_change(field: str, text: str | None, confidential: bool) -> str | None:
+    """One side of a change in a customer's edit history, as shown unrevealed."""
+    if text is None or not text:
+        return text
+    if field == "sensitive_note" or (confidential and field in CONFIDENTIAL_FIELDS):
+        return MASK
+    if field == "preferences":
+        try:
+            values = json.loads(text)
+        except json.JSONDecodeError:
+            return MASK
+        if isinstance(values, dict) and any(map(is_sensitive_key, values)):
+            return json.dumps({key: MASK if is_sensitive_key(key) else value
+                               for key, value in values.items()}, ensure_ascii=False)
+    return text
 
 
 def first_year_end(since: date) -> date:
@@ -315,16 +399,16 @@ def is_first_year(since: date, today: date) -> bool:
     return today < first_year_end(since)
 
 
-def first_year_grade_error(since: date | None, created: date, today: date,
-                           policy: Policy) -> str | None:
-    """Seed 003 (新開發顧客…一年間將其列為c等級): why A or B cannot be given yet, else None.
-
-    The first year counts from ``since``, else the day the customer was entered, for
-    ``grade_new_customer_days`` days.
-    """
-    start = since or created
-    until = start + timedelta(days=policy.grade_new_customer_days)
-    if today < until:
-        return (f"a new customer is graded C for its first year (seed 003); this one can be "
-                f"graded A or B from {until.isoformat()}.")
-    return None
+def first_year_grade(grade: str | None, since: date | None, entered: date, today: date,
+                     days: int) -> str | None:
+    """Why ``grade`` cannot be given yet, or None: a new customer is graded C for its first
+    year whatever its size (seed 003: 不問其規模如何,一年間將其列為c等級). The year counts from
+    the start of the relationship (``since``), else from the day the customer was entered."""
+    if grade not in ("A", "B"):
+        return None
+    start = since or entered
+    until = start + timedelta(days=days)
+    if today >= until:
+        return None
+    return (f"a customer in its first year (since {start.isoformat()}) is graded C until "
+            f"{until.isoformat()}, whatever its size; it may change from then.")

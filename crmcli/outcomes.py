@@ -88,14 +88,26 @@ CREATE INDEX visits_in_person ON visits (method, done_at, customer_id)
 CREATE INDEX visits_rated ON visits (done_at, satisfaction) WHERE satisfaction IS NOT NULL;
 """
 
-_EVENT_COLUMNS = "at, action, automatic, new_value, by"
+_EVENT_COLUMNS = "at, action, automatic, new_value, by, field"
 
 
-def _to_event(at: str, action: str, automatic: int, new_value: str | None, by: str
-             ) -> rules.Event:
-    """A recorded ``complaint_events`` row (``_EVENT_COLUMNS``) as the rules read it."""
-    return rules.Event(from_db(at), action, bool(automatic),
-                       new_value if action == "opened" else None, by)
+def not_voided(alias: str) -> str:
+    """SQL: the entry ``alias`` (complaint_events) has not been voided. A void is an entry of
+    its own (action ``voided``, ``old_value`` the voided entry's id, with who and why)."""
+    return (f"NOT EXISTS (SELECT 1 FROM complaint_events v WHERE v.action = 'voided' "
+            f"AND v.complaint_id = {alias}.complaint_id AND v.old_value = "
+            f"CAST({alias}.id AS TEXT))")
+
+
+def _to_events(rows: Iterable[tuple[Any, ...]]) -> list[rules.Event]:
+    """Recorded ``complaint_events`` rows (``_EVENT_COLUMNS``, voided ones left out) as the
+    rules read them: the opening with its severity as last corrected (``complaint edit``)."""
+    rows = list(rows)
+    severity = next((new for _, action, _, new, _, field in reversed(rows)
+                     if action == "edited" and field == "severity_at_open"), None)
+    return [rules.Event(from_db(at), action, bool(automatic),
+                        (severity or new_value) if action == "opened" else None, by)
+            for at, action, automatic, new_value, by, _ in rows]
 
 
 def _text(moment: datetime | None) -> str | None:
@@ -164,10 +176,10 @@ def store(conn: sqlite3.Connection, complaint_id: int, events: Iterable[rules.Ev
 def _histories(conn: sqlite3.Connection, where: str, params: Iterable[Any]
                ) -> Iterator[tuple[int, list[rules.Event]]]:
     rows = conn.execute(
-        f"SELECT complaint_id, {_EVENT_COLUMNS} FROM complaint_events WHERE {where} "
-        "ORDER BY complaint_id, at, id", tuple(params))
+        f"SELECT complaint_id, {_EVENT_COLUMNS} FROM complaint_events e WHERE ({where}) "
+        f"AND {not_voided('e')} ORDER BY complaint_id, at, id", tuple(params))
     for complaint_id, group in groupby(rows, key=lambda row: int(row[0])):
-        yield complaint_id, [_to_event(*row[1:]) for row in group]
+        yield complaint_id, _to_events(row[1:] for row in group)
 
 
 def _store_all(conn: sqlite3.Connection, policies: PolicyHistory,
@@ -193,6 +205,17 @@ def refresh_after(conn: sqlite3.Connection, policies: PolicyHistory, moment: dat
     return repair(conn, policies, [cid for (cid,) in conn.execute(
         "SELECT DISTINCT complaint_id FROM complaint_timers WHERE started_at >= ?",
         (to_db(moment),))])
+
+
+def reset_attention(conn: sqlite3.Connection) -> None:
+    """Work ``complaints.attention_at`` out from the stored outcomes, for files written in bulk:
+    a closed complaint needs attention only while its report to the head is owed; an unclosed
+    one is looked at afresh ('') by the next `visit due` or sweep."""
+    execute = conn.execute
+    execute("UPDATE complaints SET attention_at = (SELECT min(t.due) FROM complaint_timers t "
+            "WHERE t.complaint_id = complaints.id AND t.name = 'report' AND t.met_at IS NULL "
+            "AND t.cancelled_at IS NULL) WHERE status = 'closed'")
+    execute("UPDATE complaints SET attention_at = '' WHERE status != 'closed'")
 
 
 def _expected(conn: sqlite3.Connection, complaint_id: int, events: list[rules.Event],
@@ -282,7 +305,7 @@ _CYCLE_START = (
 _ESCALATED_SINCE_REOPENING = (
     "EXISTS (SELECT 1 FROM complaint_events e WHERE e.complaint_id = o.complaint_id "
     f"AND e.at >= {_CYCLE_START} AND e.at < :upto AND e.action = 'escalated' "
-    "AND e.automatic = 0) OR EXISTS (SELECT 1 FROM complaint_timers t "
+    f"AND e.automatic = 0 AND {not_voided('e')}) OR EXISTS (SELECT 1 FROM complaint_timers t "
     "WHERE t.complaint_id = o.complaint_id AND t.fires = 'escalated' AND t.breached "
     f"AND t.due < :past AND t.due >= {_CYCLE_START})"
 )

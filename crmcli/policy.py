@@ -36,6 +36,10 @@ class Policy:
     region: str = "CN"
     area_manager: str = "area manager"
     department_head: str = "department head"
+    timezone: str = "UTC"
+    date_order: str = ""
+    site_name: str = ""
+    checkpoints: str = "sqlite"
     currency: str = "CNY"
     renewal_notice_days: int = 60
     residence_visit_months: int = 3
@@ -64,6 +68,12 @@ HELP: dict[str, str] = {
     "region": "holiday calendar for care reminders (ISO country code, e.g. CN, HK, TW)",
     "area_manager": "who makes in-person follow-ups of major complaints (片區經理)",
     "department_head": "to whom a major complaint is reported and escalated (部門負責人)",
+    "timezone": "the site's time zone: days, months and shown times (e.g. Asia/Shanghai)",
+    "date_order": "how the site writes 1/12: dmy (1 December) or mdy (January 12); "
+                  "empty: such forms are refused as ambiguous",
+    "site_name": "the site's name in the head office's reports (`hq report`); set at init",
+    "checkpoints": "who copies the WAL into the file: sqlite (each crmcli, every 1000 pages) "
+                   "or litestream (set by `replicate config`)",
     "currency": "the site's one currency (ISO 4217 code); money is kept in its minor units",
     "renewal_notice_days": "renewal (續簽) on the agenda this many days before a contract ends",
     "residence_visit_months": "residence visit (居住感受回訪) due this many months after handover",
@@ -83,6 +93,7 @@ _INT_KEYS = {"new_customer_days", "annual_visit_days", "grade_new_customer_days"
              "inspection_visit_months", "invitation_days"}
 _MONTH_LIST_KEYS = {"review_months_a", "review_months_b", "review_months_c"}
 _SPAN_KEYS = {"cadence_new", "cadence_established"}
+CHECKPOINTERS = ("sqlite", "litestream")
 KEYS = [f.name for f in fields(Policy) if f.name != "cadence_overrides"]
 # 100 years in each setting's unit: beyond it the date arithmetic of every timer overflows.
 _UNIT_MAX = {"minutes": 52_560_000, "hours": 876_000, "days": 36_500, "months": 1_200,
@@ -139,7 +150,22 @@ def normalize(key: str, value: str) -> tuple[str, str]:
             raise BadInput(f"policy region: {value!r} is not a country code (e.g. CN, HK, TW).")
         _check_region(value)
         return key, value.upper()
-    if key in ("area_manager", "department_head"):
+    if key == "timezone":
+        from crmcli.dates import zone_named
+
+        zone_named(value)
+        return key, value
+    if key == "date_order":
+        value = value.lower()
+        if value not in ("dmy", "mdy", ""):
+            raise BadInput(f"policy date_order: {value!r} is not dmy or mdy.")
+        return key, value
+    if key == "checkpoints":
+        if value not in CHECKPOINTERS:
+            raise BadInput(f"policy checkpoints: {value!r} is not one of "
+                           f"{', '.join(CHECKPOINTERS)}.")
+        return key, value
+    if key in ("area_manager", "department_head", "site_name"):
         from crmcli.fields import clean_text
 
         name = clean_text(value, f"policy {key}")

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 
 from crmcli.dates import iso_local, short_local
 from crmcli.env import Env
+from crmcli.text import has_control, inert, to_cells
 
 
 class Format(StrEnum):
@@ -25,6 +26,19 @@ class Format(StrEnum):
     tsv = "tsv"
     json = "json"
     jsonl = "jsonl"
+    xlsx = "xlsx"
+
+
+class PaperFormat(StrEnum):
+    """The formats of a list that is also a printed paper (``html``: crmcli.papers)."""
+
+    table = "table"
+    csv = "csv"
+    tsv = "tsv"
+    json = "json"
+    jsonl = "jsonl"
+    xlsx = "xlsx"
+    html = "html"
 
 
 class Column(NamedTuple):
@@ -73,9 +87,10 @@ def text_value(value: Any) -> str:
 def table_value(value: Any) -> str:
     """A value in a table cell, shaped for a person reading a terminal."""
     if type(value) is str:  # most cells: checked first
-        if "\n" in value or "\t" in value:
-            return value.replace("\r\n", " ").replace("\n", " ").replace("\t", " ")
-        return value
+        shown = inert(value)
+        if "\n" in shown or "\t" in shown:
+            return shown.replace("\n", " ").replace("\t", " ")
+        return shown
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -91,7 +106,7 @@ def table_value(value: Any) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{k}={v}" for k, v in value.items())
     # A tab or line break inside a cell would break the table's columns.
-    return str(value).replace("\r\n", " ").replace("\n", " ").replace("\t", " ")
+    return inert(str(value)).replace("\n", " ").replace("\t", " ")
 
 
 def render(
@@ -100,7 +115,7 @@ def render(
     columns: list[Column],
     fmt: Format = Format.table,
     *,
-    bom: bool = False,
+    bom: bool | None = False,
     title: str | None = None,
     empty: str | None = None,
     alert_key: str | None = None,
@@ -110,6 +125,10 @@ def render(
     ``empty`` is said only on a terminal when there are no rows (cron mails stay empty);
     ``alert_key`` names a field whose truthy value marks a row for attention (drawn red).
     """
+    if fmt is Format.xlsx:
+        from crmcli.xlsx import write_workbook
+
+        return write_workbook(env, [(title or "Sheet1", columns, rows)])
     out = env.stdout
     if bom and fmt in (Format.csv, Format.tsv):
         out.write("\ufeff")
@@ -173,7 +192,7 @@ def _delimited(env: Env, rows: Iterable[Row], columns: list[Column], delimiter: 
         cells = [text_value(row.get(c.key)) for c in columns]
         if delimiter == "\t":
             cells = [cell.replace("\t", " ").replace("\n", " ") for cell in cells]
-        writer.writerow(cells)
+        writer.writerow(to_cells(cells))
         count += 1
     return count
 
@@ -221,10 +240,10 @@ def _texts(values: list[Any]) -> list[str]:
     """A column's values as table cells (``table_value``), the common cases without a call."""
     if set(map(type, values)) == {str}:
         joined = "".join(values)
-        if "\n" not in joined and "\t" not in joined:
+        if "\n" not in joined and "\t" not in joined and not has_control(joined):
             return values
     return [value if type(value) is str and "\n" not in value and "\t" not in value
-            else value.isoformat() if type(value) is date
+            and not has_control(value) else value.isoformat() if type(value) is date
             else table_value(value) for value in values]
 
 
@@ -275,6 +294,9 @@ def _width(text: str) -> int:
     return width if width >= 0 else len(text)
 
 
+display_width = _width  # for the other writers that size columns (xlsx, the papers' charts)
+
+
 def _rich_table(
     env: Env,
     rows: Iterable[Row],
@@ -303,8 +325,9 @@ def _rich_table(
 def console(env: Env) -> Any:
     from rich.console import Console
 
+    # Text from users is data: no markup (a customer named "[/x]" or "[link=…]"), no emoji codes.
     return Console(file=env.stdout, force_terminal=env.rich, no_color=not env.rich,
-                   highlight=False, soft_wrap=not env.rich)
+                   highlight=False, soft_wrap=not env.rich, markup=False, emoji=False)
 
 
 def stderr_console(env: Env) -> Any:
@@ -314,4 +337,4 @@ def stderr_console(env: Env) -> Any:
         return None
     from rich.console import Console
 
-    return Console(file=env.stderr)
+    return Console(file=env.stderr, markup=False, emoji=False)

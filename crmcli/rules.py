@@ -8,7 +8,12 @@ is escalated — at the moment their deadline passed. Automatic events that a sw
 not inputs: they are what the replay derives, written down once.
 
 A deadline is missed when the moment passes with the timer unmet: an event exactly at the due
-time meets it, a minute later misses it; once missed it stays missed.
+time meets it, a minute later misses it; once missed it stays missed. Entries and deadlines are
+kept to the whole minute shown to people: a feedback entered in the minute displayed as its
+deadline is on time.
+
+The report of a major complaint to the department head (seed 004: 10分鐘內向資產管理部負責人
+匯報) is owed whatever becomes of the complaint: closing it on the spot does not cancel it.
 """
 
 from __future__ import annotations
@@ -21,8 +26,11 @@ from crmcli.policy import Policy, PolicyHistory
 
 SEVERITIES = ("minor", "major")
 STATUSES = ("open", "escalated", "closed")
-MANUAL_ACTIONS = ("opened", "responded", "escalated", "upgraded", "closed", "reopened",
-                  "followed_up", "noted", "edited", "case")
+MANUAL_ACTIONS = ("opened", "responded", "escalated", "reported", "upgraded", "closed",
+                  "reopened", "followed_up", "noted", "edited", "case", "voided")
+# Entries a person can void (the opening is corrected with `complaint edit`, not voided).
+VOIDABLE = ("responded", "escalated", "reported", "upgraded", "closed", "reopened",
+            "followed_up", "noted")
 
 
 @dataclass(frozen=True)
@@ -121,6 +129,11 @@ def _hours(value: float) -> timedelta:
     return timedelta(hours=value)
 
 
+def minute(moment: datetime) -> datetime:
+    """The whole minute a time is shown as."""
+    return moment.replace(second=0, microsecond=0)
+
+
 class _Replay:
     def __init__(self, opened: Event, policies: PolicyHistory) -> None:
         self.policies = policies
@@ -137,7 +150,7 @@ class _Replay:
 
     def _start(self, name: str, at: datetime, span: timedelta, due: datetime | None = None,
                automatic: bool = False) -> Timer:
-        timer = Timer(name, at, due or at + span, automatic=automatic)
+        timer = Timer(name, at, minute(due or at + span), automatic=automatic)
         self.state.timers.append(timer)
         return timer
 
@@ -200,11 +213,9 @@ class _Replay:
                 state.responded_at = event.at
         elif action == "escalated":
             self._escalate(event.at)
-            if self.reported_at is None:
-                self.reported_at = event.at
-            report = self._running("report")
-            if report is not None:
-                report.met_at = event.at
+            self._reported(event.at)
+        elif action == "reported":
+            self._reported(event.at)
         elif action == "upgraded":
             if state.severity == "minor":
                 self._become_major(event.at)
@@ -217,15 +228,19 @@ class _Replay:
             if followup is not None:
                 followup.met_at = event.at
 
+    def _reported(self, at: datetime) -> None:
+        if self.reported_at is None:
+            self.reported_at = at
+        report = self._running("report")
+        if report is not None:
+            report.met_at = at
+
     def _close(self, at: datetime) -> None:
         state = self.state
         for name in ("response", "resolve"):
             timer = self._running(name)
             if timer is not None:
                 timer.met_at = at
-        report = self._running("report")
-        if report is not None:  # no longer owed once resolved; a miss stays a miss
-            report.cancelled_at = at
         if state.responded_at is None:
             state.responded_at = at
         state.status = "closed"
@@ -253,8 +268,10 @@ class _Replay:
 
 
 def evaluate(events: Iterable[Event], policies: PolicyHistory, now: datetime) -> Effective:
-    """The complaint's state at ``now`` from its recorded events (any order)."""
-    ordered = sorted((e for e in events if not e.automatic), key=lambda e: e.at)
+    """The complaint's state at ``now`` from its recorded events (any order), each on the
+    whole minute it is shown as."""
+    ordered = sorted((Event(minute(e.at), e.action, False, e.severity, e.by)
+                      for e in events if not e.automatic), key=lambda e: e.at)
     opened = next((e for e in ordered if e.action == "opened"), None)
     if opened is None:
         raise ValueError("a complaint's history starts with 'opened'")
@@ -283,12 +300,14 @@ def outcome(events: Iterable[Event], policies: PolicyHistory) -> Effective:
 
 def pending_automatic(effective: Effective, recorded: Iterable[Event]) -> list[Automatic]:
     """Automatic events the rules produced that are not yet in the history."""
-    done = {(e.action, e.at) for e in recorded if e.automatic}
+    done = {(e.action, minute(e.at)) for e in recorded if e.automatic}
     return [a for a in effective.automatic if (a.action, a.at) not in done]
 
 
 def check_transition(status: str, action: str) -> str | None:
     """Why an action is not allowed in a status, or None if it is."""
+    if action == "reported":  # owed in any status
+        return None
     if status == "closed" and action in ("responded", "escalated", "closed", "upgraded"):
         return "is closed"
     if status != "closed" and action == "reopened":
@@ -304,5 +323,26 @@ def followup_assignment(severity: str, received_by: str, policy: Policy) -> tupl
 
 
 def is_repeat(category: str | None, unresolved_categories: Iterable[str | None]) -> bool:
-    """A repeated complaint: the customer has an unresolved one in the same category."""
-    return category is not None and category in set(unresolved_categories)
+    """A repeated complaint: the customer has an unresolved one in the same category, the
+    spelling folded (空調 = 空调, AC = ac)."""
+    from crmcli.textfold import fold
+
+    if category is None:
+        return False
+    key = fold(category)
+    return any(other is not None and fold(other) == key for other in unresolved_categories)
+
+
+def followup_meets(severity: str, method: str) -> bool:
+    """Whether a follow-up made this way meets the complaint's follow-up (seed 004 3.1):
+    a major complaint's is a face-to-face visit (上門面談回訪); a call is only a contact."""
+    return severity != "major" or method == "in-person"
+
+
+UNSATISFACTORY_AT_MOST = 2  # ratings of 1-2 on any scale are 不合格 (seed 004 (2) 5)
+
+
+def unsatisfactory(ratings: Iterable[int | None], unresolved: bool) -> bool:
+    """A follow-up whose result is not acceptable: rated 1-2 on any scale, or the problem is
+    still there; the area manager reports it upward (seed 004: 反饋不合格的事件應上報)."""
+    return unresolved or any(r is not None and r <= UNSATISFACTORY_AT_MOST for r in ratings)

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import random
 import sqlite3
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from crmcli.dates import from_db, to_db
+from crmcli.dates import from_db, local_day, local_midnight, to_db, to_local, to_minute
 from crmcli.db import transaction
 from crmcli.services import Session
 
@@ -36,6 +36,7 @@ SUMMARIES = {
     "供電": ["UPS 告警", "單位停電", "配電箱跳閘"],
 }
 STAFF = ["陳主任", "李客服", "王工程師", "張片區經理", "黃客服"]
+WORKERS = ["王工程師", "劉師傅", "趙師傅"]  # who does the work on site
 REPAIRS = ["更換水龍頭", "修理門鎖", "空調清洗", "UPS 電池更換", "機櫃風扇更換", "燈具維修",
            "疏通下水道"]
 NOTES = ["客戶較注重隱私", "喜歡電話聯繫", "週末不在家", "偏好微信溝通", "家中有長者，注意安全",
@@ -55,7 +56,7 @@ class _Builder:
         return Session(self.conn, at, user)
 
     def moment(self, day: datetime, hour_from: int = 8, hour_to: int = 20) -> datetime:
-        local = day.astimezone()
+        local = to_local(day)
         hour = self.rng.randint(hour_from, hour_to - 1)
         return local.replace(hour=hour, minute=self.rng.choice((0, 10, 15, 20, 30, 40, 45, 50)),
                              second=0, microsecond=0).astimezone(UTC)
@@ -76,7 +77,7 @@ class _Builder:
                 name = rng.choice(SURNAMES) + rng.choice(GIVEN)
                 segment, contact = rng.choice(["tenant", "tenant", "owner"]), None
             since_days = rng.choice([rng.randint(5, 85), *[rng.randint(100, 1400)] * 6])
-            since = (self.as_of - timedelta(days=since_days)).astimezone().date()
+            since = local_day(self.as_of - timedelta(days=since_days))
             grade = "C" if since_days < 365 else rng.choice("AABBBC")
             tags = [t for t, p in (("VIP", 0.12), ("長者", 0.08), ("裝修中", 0.05),
                                    ("不在住", 0.04)) if rng.random() < p]
@@ -140,13 +141,21 @@ class _Builder:
                 steps.append((opened_at + timedelta(minutes=rng.randint(3, 25)), "escalated",
                               {"reason": "重大投訴，向部門負責人匯報", "to": "資產管理部負責人",
                                "level": 1, "note": "已電話匯報"}))
+            elif rng.random() < 0.97:  # reported without escalating it
+                steps.append((opened_at + timedelta(minutes=rng.randint(4, 14)), "reported",
+                              {"to": "資產管理部負責人", "note": "已電話匯報"}))
             close_after = timedelta(hours=rng.uniform(2, 20))
         else:
             steps.append((opened_at + timedelta(hours=rng.uniform(0.5, 30)), "responded",
                           {"note": "已回覆客戶處理安排"}))
             close_after = timedelta(days=rng.choice([0.3, 1, 2, 3, 4, 6, 9, 12]))
         recent = self.as_of - opened_at < timedelta(days=20)
-        if not recent or rng.random() < 0.6:
+        closing = not recent or rng.random() < 0.6
+        window = timedelta(days=10)  # a minor complaint unresolved this long becomes major
+        if severity == "minor" and (close_after > window or not closing) and rng.random() < 0.97:
+            steps.append((opened_at + window + timedelta(minutes=rng.randint(3, 40)),
+                          "reported", {"to": "資產管理部負責人", "note": "升級為重大投訴，已匯報"}))
+        if closing:
             closed_at = opened_at + close_after
             steps.append((closed_at, "closed", {"new": "已處理完畢，客戶確認", "field":
                                                 "resolution", "note": "已處理完畢，客戶確認"}))
@@ -158,7 +167,7 @@ class _Builder:
                                "note": "徹底更換配件"}))
         for at, action, extra in steps:
             if at >= self.as_of:
-                break
+                continue
             complaints.act(self.session(at, receiver), cid, action, at=at, by=receiver,
                            **extra)
         self._follow_up_complaint(cid, customer["id"])
@@ -175,7 +184,7 @@ class _Builder:
         due = datetime.fromisoformat(due_at)
         if self.as_of - due < timedelta(days=10) and self.rng.random() < 0.25:
             return  # recently missed: still owed
-        done = due - timedelta(hours=self.rng.uniform(-6, 20))
+        done = to_minute(due - timedelta(hours=self.rng.uniform(-6, 20)))
         if done >= self.as_of:
             return
         method = "in-person" if expected == "in-person" else self.rng.choice(["phone", "wechat"])
@@ -195,17 +204,20 @@ class _Builder:
         if at >= self.as_of:
             return
         kind = rng.choice(["repair", "repair", "maintenance", "paid"])
-        by = rng.choice(STAFF)
+        by = rng.choice(WORKERS)
+        taker = rng.choice(STAFF)  # 接單人: the follow-up is theirs
         with transaction(self.conn):
             cursor = self.conn.execute(
                 "INSERT INTO services (customer_id, type, description, done_at, by, fee, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "created_at, received_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (customer["id"], kind, rng.choice(REPAIRS), to_db(at), by,
-                 rng.choice([80.0, 150.0, 300.0]) if kind == "paid" else None, to_db(at)))
+                 rng.choice([80.0, 150.0, 300.0]) if kind == "paid" else None, to_db(at),
+                 taker))
+            self._touch(customer["id"], at, "service")
             if kind == "maintenance":
                 return
             due = at + timedelta(hours=24)
-            done = due - timedelta(hours=rng.uniform(-8, 22))
+            done = to_minute(due - timedelta(hours=rng.uniform(-8, 22)))
             fulfilled = done < self.as_of and (self.as_of - due > timedelta(days=10)
                                                or rng.random() < 0.7)
             self.conn.execute(
@@ -213,7 +225,7 @@ class _Builder:
                 "by, service_id, satisfaction, price_ok, note, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (customer["id"], kind, to_db(due), to_db(done) if fulfilled else None,
-                 "phone" if fulfilled else None, by, by if fulfilled else None,
+                 "phone" if fulfilled else None, taker, taker if fulfilled else None,
                  cursor.lastrowid, rng.choice([4, 5, 5]) if fulfilled else None,
                  1 if fulfilled and kind == "paid" else None,
                  f"{kind} follow-up", to_db(at)))
@@ -253,7 +265,15 @@ class _Builder:
 
 def build(conn: sqlite3.Connection, as_of: datetime, seed: int = 2026, customers: int = 200
           ) -> None:
-    """Fill an empty crmcli database with a sample site as of ``as_of``."""
+    """Fill an empty crmcli database with a sample site as of ``as_of``, in one transaction:
+    an interrupted `init --sample` leaves an empty database, which it can fill again."""
+    with transaction(conn):
+        _fill(conn, as_of, seed, customers)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.execute("VACUUM")
+
+
+def _fill(conn: sqlite3.Connection, as_of: datetime, seed: int, customers: int) -> None:
     from crmcli.services import complaints
 
     builder = _Builder(conn, as_of, seed)
@@ -266,8 +286,8 @@ def build(conn: sqlite3.Connection, as_of: datetime, seed: int = 2026, customers
         builder.contacts(customer)
     day = builder.start
     while day < builder.as_of:
-        local_day = day.astimezone().date()
-        present = [p for p in people if p["since"] <= local_day]
+        today = local_day(day)
+        present = [p for p in people if p["since"] <= today]
         for _ in range(builder.rng.choice([0, 0, 1, 1, 1, 2])):
             builder.complaint_life(builder.rng.choice(present), day)
         for _ in range(builder.rng.choice([0, 1, 1, 2])):
@@ -275,12 +295,11 @@ def build(conn: sqlite3.Connection, as_of: datetime, seed: int = 2026, customers
         day += timedelta(days=1)
     complaints.sweep(Session(conn, builder.as_of, "system"), dry_run=False)
     property_and_money(conn, people, builder.as_of, seed)
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.execute("VACUUM")
 
 
 def _local(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute)).astimezone().astimezone(UTC)
+    """That time of the day at the site, as UTC."""
+    return (local_midnight(day) + timedelta(hours=hour, minutes=minute)).astimezone(UTC)
 
 
 def property_and_money(conn: sqlite3.Connection, people: list[dict[str, Any]],
@@ -294,7 +313,7 @@ def property_and_money(conn: sqlite3.Connection, people: list[dict[str, Any]],
     from crmcli.services import billing, contracts, reviews
 
     rng = random.Random(seed + 15)
-    today = as_of.astimezone().date()
+    today = local_day(as_of)
     policy = Policy()
     # Handover (交付/入伙): flats handed over in the last 14 months; visits mostly made.
     for person in people:

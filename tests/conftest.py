@@ -13,6 +13,7 @@ import typer.main
 import typer.testing
 from typer.testing import CliRunner
 
+from crmcli import dates
 from crmcli.cli import app
 
 FIXED_NOW = "2026-11-20T10:00:00+08:00"
@@ -44,16 +45,21 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.delenv("CRMCLI_DEBUG", raising=False)
     monkeypatch.setenv("NO_COLOR", "1")
     time.tzset()
+    dates.use_site("Asia/Shanghai")  # what a database made here records; opening one sets it
     yield db
     monkeypatch.undo()
     time.tzset()
+    dates.use_site("UTC")
 
 
 @pytest.fixture
 def set_tz(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
+    """Run under another ``TZ``; the pure date functions follow the site zone, set alike."""
+
     def setter(zone: str) -> None:
         monkeypatch.setenv("TZ", zone)
         time.tzset()
+        dates.use_site(zone)
 
     return setter
 

@@ -29,6 +29,8 @@ RULE_TESTS = {
     "response": "test_rules_complaints::test_timer",
     "report": "test_rules_complaints::test_timer",
     "resolve": "test_rules_complaints::test_timer",
+    "unsatisfied": "test_site_rules::"
+                   "test_a_follow_up_rated_1_to_2_or_unresolved_goes_to_the_area_manager",
     "residence": "test_property_rules::test_handover_owed",
     "inspection": "test_property_rules::test_handover_plan_in_calendar_months",
     "invitation": "test_property_rules::test_handover_owed",

@@ -45,8 +45,10 @@ def visits(db: Path) -> list[tuple[Any, ...]]:
 
 
 @pytest.fixture(params=list(ZONES))
-def zone(request: pytest.FixtureRequest, set_tz: Callable[[str], None]) -> str:
+def zone(request: pytest.FixtureRequest, set_tz: Callable[[str], None], cli: Cli) -> str:
+    """A site in that zone (its policy), run under that TZ too."""
     set_tz(request.param)
+    cli.ok("policy", "set", "timezone", str(request.param))
     return str(request.param)
 
 
@@ -65,16 +67,16 @@ def test_a_minor_complaint_answered_and_closed_in_time(wang: Cli, zone: str,
     out = wang.ok("complaint", "open", "王小明", "空調不製冷", "--category", "空調",
                   "--channel", "phone", "--at", "09:40", "--by", "李客服",
                   now="2026-11-20T10:00")
-    assert out == ("Opened complaint #1 (minor) for 王小明.\n"
+    assert out == ("Opened complaint #1 (minor) for 王小明 at 2026-11-20 09:40.\n"
                    "  feedback to the customer due 2026-11-21 09:40\n"
                    "  resolve by 2026-11-30 09:40 (else it becomes major)\n")
     out = wang.ok("complaint", "respond", "1", "--at", "15:00", "--note", "已致電說明維修安排",
                   now="2026-11-20T15:05")
-    assert out == ("Complaint #1 responded (now minor, open).\n"
+    assert out == ("Complaint #1 responded at 2026-11-20 15:00 (now minor, open).\n"
                    "  resolve by 2026-11-30 09:40 (else it becomes major)\n")
     out = wang.ok("complaint", "close", "1", "--resolution", "更換壓縮機，已恢復製冷",
                   "--at", "17:30", now="2026-11-21T18:00")
-    assert out == ("Complaint #1 closed (now minor, closed).\n"
+    assert out == ("Complaint #1 closed at 2026-11-21 17:30 (now minor, closed).\n"
                    "  follow-up visit due 2026-11-22 17:30\n")
 
     doc = show(wang, now="2026-11-21T18:00")
@@ -110,16 +112,20 @@ def test_a_minor_complaint_answered_and_closed_in_time(wang: Cli, zone: str,
     assert late[0]["late"].startswith("OVERDUE")
 
 
-def test_times_are_stored_in_utc_and_shown_in_the_zone_of_the_reader(
-        wang: Cli, set_tz: Callable[[str], None]) -> None:
+def test_times_are_stored_in_utc_and_shown_in_the_site_zone_whatever_tz(
+        wang: Cli, set_tz: Callable[[str], None], db_path: Path) -> None:
     set_tz("Asia/Shanghai")
-    wang.ok("complaint", "open", "王小明", "漏水", "--at", "09:40", now="2026-11-20T10:00")
-    set_tz("UTC")
+    wang.ok("complaint", "open", "王小明", "漏水", "--at", "09:40", now="2026-11-20T10:00+08:00")
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT opened_at FROM complaints").fetchone()[0] == (
+            "2026-11-20T01:40:00Z")
+    set_tz("UTC")  # cron on a UTC server sees the site's time
     doc = show(wang)
-    assert doc["opened_at"] == "2026-11-20T01:40:00+00:00"
-    assert doc["response_due"] == "2026-11-21T01:40:00+00:00"
-    table = wang.ok("complaint", "list")
-    assert "2026-11-20 01:40" in table
+    assert doc["opened_at"] == "2026-11-20T09:40:00+08:00"
+    assert doc["response_due"] == "2026-11-21T09:40:00+08:00"
+    assert "2026-11-20 09:40" in wang.ok("complaint", "list")
+    wang.ok("policy", "set", "timezone", "UTC")  # the site itself moves: shown in its zone
+    assert show(wang)["opened_at"] == "2026-11-20T01:40:00+00:00"
 
 
 # --- A minor complaint that goes wrong: late, upgraded, escalated, closed late ----------------
@@ -158,7 +164,7 @@ def test_a_neglected_minor_complaint_is_upgraded_escalated_and_keeps_its_misses(
 
     out = wang.ok("complaint", "escalate", "1", "--reason", "客戶要求賠償", "--to", "張部長",
                   "--at", "09:20", now="2026-11-11T09:30")
-    assert out == ("Complaint #1 escalated (now major, escalated).\n"
+    assert out == ("Complaint #1 escalated at 2026-11-11 09:20 (now major, escalated).\n"
                    "  resolve by 2026-11-11 21:00 (else escalated)\n")
 
     # 12 h after it became major, unresolved: escalated automatically at 21:00
@@ -170,7 +176,7 @@ def test_a_neglected_minor_complaint_is_upgraded_escalated_and_keeps_its_misses(
 
     out = wang.ok("complaint", "close", "1", "--resolution", "更換導軌，已恢復正常",
                   "--at", "08:00", now="2026-11-12T08:05")
-    assert out == ("Complaint #1 closed (now major, closed).\n"
+    assert out == ("Complaint #1 closed at 2026-11-12 08:00 (now major, closed).\n"
                    "  follow-up visit due 2026-11-13 08:00\n")
     doc = show(wang, now="2026-11-12T08:05")
     assert (doc["severity"], doc["status"], doc["overdue"]) == ("major", "closed", False)
@@ -208,7 +214,7 @@ def test_timers_table_shows_each_deadline_and_its_outcome(wang: Cli) -> None:
         ["resolve", "2026-11-01", "09:00", "2026-11-11", "09:00", "pending"],
     ]
     history = out.split("\nHistory\n")[1].splitlines()
-    assert [line.split()[2:4] for line in history[2:]] == [["opened", "tester"],
+    assert [line.split()[3:5] for line in history[2:]] == [["opened", "tester"],
                                                            ["responded", "tester"]]
 
 
@@ -220,7 +226,7 @@ def test_a_major_complaint_reported_in_10_minutes_and_resolved_in_12_hours(
     out = wang.ok("complaint", "open", "王小明", "天花板塌落", "--severity", "major",
                   "--category", "結構", "--at", "09:40", now="2026-11-20T09:41")
     assert out == ("MAJOR complaint #1: report to the department head by 2026-11-20 09:50.\n"
-                   "Opened complaint #1 (major) for 王小明.\n"
+                   "Opened complaint #1 (major) for 王小明 at 2026-11-20 09:40.\n"
                    "  report to the department head due 2026-11-20 09:50\n"
                    "  resolve by 2026-11-20 21:40 (else escalated)\n")
     wang.ok("complaint", "escalate", "1", "--reason", "重大投訴", "--to", "張部長",
@@ -391,7 +397,7 @@ def test_reopen_cancels_the_followup_and_runs_the_resolution_clock_again(
     wang.ok("complaint", "escalate", "1", "--reason", "重大", now="2026-11-20T09:05")
     wang.ok("complaint", "close", "1", "--resolution", "已修", now="2026-11-20T15:00")
     out = wang.ok("complaint", "reopen", "1", "--reason", "再次漏水", now="2026-11-21T08:00")
-    assert out == ("Complaint #1 reopened (now major, open).\n"
+    assert out == ("Complaint #1 reopened at 2026-11-21 08:00 (now major, open).\n"
                    "  resolve by 2026-11-21 20:00 (else escalated)\n")
     doc = show(wang, now="2026-11-21T08:00")
     assert (doc["status"], doc["closed_at"], doc["resolve_due"]) == (
@@ -408,7 +414,7 @@ def test_reopen_cancels_the_followup_and_runs_the_resolution_clock_again(
 
 def test_notes_go_into_the_history_in_any_status(closed: Cli) -> None:
     out = closed.ok("complaint", "note", "1", "客戶來電致謝")
-    assert out.startswith("Complaint #1 noted (now minor, closed).")
+    assert out.startswith("Complaint #1 noted at 2026-11-20 10:00 (now minor, closed).")
     last = show(closed)["events"][-1]
     assert (last["action"], last["note"], last["by"]) == ("noted", "客戶來電致謝", "tester")
 
@@ -417,7 +423,8 @@ def test_manual_upgrade_starts_the_major_deadlines(wang: Cli) -> None:
     wang.ok("complaint", "open", "王小明", "漏水", "--at", "08:00", now="2026-11-20T08:00")
     out = wang.ok("complaint", "upgrade", "1", "--reason", "同一問題第三次投訴",
                   now="2026-11-20T10:00")
-    assert out.startswith("Complaint #1 upgraded to major (now major, open).\n")
+    assert out.startswith("Complaint #1 upgraded to major at 2026-11-20 10:00 (now major, "
+                          "open).\n")
     assert "  report to the department head due 2026-11-20 10:10\n" in out
     assert "  resolve by 2026-11-20 22:00 (else escalated)\n" in out
     event = show(wang)["events"][-1]
@@ -432,7 +439,7 @@ def test_a_repeated_complaint_is_flagged_and_auto_opens_as_major(wang: Cli) -> N
     wang.ok("complaint", "open", "王小明", "漏水", "--category", "漏水", "--at", "08:00")
     out = wang.ok("complaint", "open", "王小明", "又漏水", "--category", "漏水",
                   "--severity", "auto", "--at", "09:00")
-    assert "Opened complaint #2 (major) for 王小明." in out
+    assert "Opened complaint #2 (major) for 王小明 at 2026-11-20 09:00." in out
     assert ("Repeat: complaint #1 of this customer in the same category is still unresolved"
             in out)
     out = wang.ok("complaint", "open", "王小明", "還是漏水", "--category", "漏水", "--at", "09:30")

@@ -49,7 +49,8 @@ def test_add_with_every_option_round_trips_exactly(cli: Cli) -> None:
         "email": "chan@example.com", "address": "香港九龍彌敦道1號", "segment": "owner",
         "grade": "C", "tags": ["VIP", "長租"], "since": "2025-03-01", "birthday": "1985-03-12",
         "confidential": False, "site": "A座", "unit": "1201", "note": "怕吵，請勿早上來電",
-        "preferences": {"language": "粵語", "dietary": "素食"}}
+        # dietary needs are sensitive (seed 003): masked unless revealed
+        "preferences": {"language": "粵語", "dietary": "****"}}
 
 
 def test_add_defaults_and_json_confirmation(cli: Cli) -> None:
@@ -65,11 +66,43 @@ def test_birthday_without_a_year_and_since_in_human_form(cli: Cli) -> None:
     assert (row["birthday"], row["since"]) == ("--03-12", "2026-11-19")
 
 
-def test_a_new_customer_graded_above_c_gets_a_note_but_keeps_the_grade(cli: Cli) -> None:
-    code, out, err = cli("customer", "add", "李四", "--grade", "A")
-    assert (code, out) == (0, "Added customer #1 李四.\n")
-    assert "first year" in err and "C" in err
-    assert customers(cli)[0]["grade"] == "A"
+# Seed 003: 對新顧客,不問其規模如何,一年間將其列為c等級 — today is 2026-11-20 (conftest).
+@pytest.mark.parametrize(("since", "grade", "allowed"), [
+    (None, "A", False),  # entered today: its first year has just begun
+    (None, "C", True),
+    ("2025-11-21", "B", False),  # the year ends tomorrow
+    ("2025-11-20", "B", True),  # 365 days ago today: the year is over
+    ("2025-11-20", "A", True),
+    ("2020-01-01", "A", True),
+])
+def test_a_new_customer_is_grade_c_for_its_first_year(cli: Cli, since: str | None, grade: str,
+                                                     allowed: bool) -> None:
+    args = ["--grade", grade] + (["--since", since] if since else [])
+    code, out, err = cli("customer", "add", "李四", *args)
+    if allowed:
+        assert (code, out) == (0, "Added customer #1 李四.\n")
+        assert customers(cli)[0]["grade"] == grade
+    else:
+        assert (code, out) == (2, "")
+        until = "2027-11-20" if since is None else "2026-11-21"
+        assert f"graded C until {until}" in err
+        assert customers(cli) == []
+
+
+def test_edit_and_import_keep_a_new_customer_at_grade_c(cli: Cli, tmp_path: Path) -> None:
+    cli.ok("customer", "add", "李四", "--since", "2026-06-01")
+    code, _, err = cli("customer", "edit", "李四", "--grade", "A")
+    assert code == 2 and "graded C until 2027-06-01" in err
+    code, _, err = cli("customer", "edit", "李四", "--since", "2025-01-01", "--grade", "A")
+    assert code == 0, err
+    code, _, err = cli("customer", "edit", "李四", "--since", "2026-10-01")
+    assert code == 2 and "graded C until 2027-10-01" in err  # A and a first year do not mix
+    table = tmp_path / "new.csv"
+    table.write_text("name,grade,since\n王五,B,2026-03-01\n趙六,B,2024-03-01\n", "utf-8")
+    code, _, err = cli("customer", "import", str(table))
+    assert code == 2
+    assert "line 2, column grade: B: a customer in its first year (since 2026-03-01)" in err
+    assert "line 3" not in err
 
 
 @pytest.mark.parametrize("again", ["王小明", "王小明 ", " 王 小明", "王小明\t"])
@@ -254,8 +287,9 @@ def test_confidential_details_are_masked_in_lists_exports_and_json(secret: Cli) 
         for detail in hidden:
             assert detail not in out, (args, detail)
     row = customers(secret)[0]
-    assert (row["phone"], row["confidential"]) == ("138****8000", True)
-    assert row["email"] != "zhou@example.com" and row["email"].endswith("@example.com")
+    assert (row["phone"], row["confidential"]) == ("138****00", True)
+    # the domain would be most of the address: only its last part is shown
+    assert row["email"] == "z***@***.com"
     assert customers(secret)[1]["phone"] == "13700137000"  # others are not masked
 
 
@@ -286,7 +320,8 @@ def test_export_of_confidential_details_needs_reveal_with_reason(secret: Cli) ->
 
 
 def test_history_of_a_confidential_customer_hides_old_and_new_details(secret: Cli) -> None:
-    secret.ok("customer", "edit", "周先生", "--phone", "13900139000", "--grade", "B")
+    secret.ok("customer", "edit", "周先生", "--phone", "13900139000", "--grade", "B",
+              "--since", "2020-01-01")
     history = secret.ok("customer", "history", "周先生", "-f", "json")
     assert "13800138000" not in history and "13900139000" not in history
     assert '"grade"' in history
@@ -341,8 +376,8 @@ def test_import_is_all_or_nothing_and_names_every_bad_cell(cli: Cli, db_path: Pa
                  "name,phone,grade,since\n"
                  "王小明,13800138000,A,2024-01-01\n"
                  '李四,"not a phone",D,2024-01-01\n'
-                 "張三,,B,不知道\n"
-                 ",13700137000,B,\n"
+                 "張三,,C,不知道\n"
+                 ",13700137000,C,\n"
                  "陳大文,,C,2024-01-01\n")
     code, out, err = cli("customer", "import", str(path))
     assert (code, out) == (2, "")
@@ -411,7 +446,7 @@ def test_import_a_missing_file(cli: Cli, tmp_path: Path) -> None:
 
 
 def test_import_dry_run_writes_nothing(cli: Cli, db_path: Path, csv_dir: Path) -> None:
-    path = write(csv_dir / "ok.csv", "name,grade\n王小明,A\n李四,B\n")
+    path = write(csv_dir / "ok.csv", "name,grade,since\n王小明,A,2020-01-01\n李四,B,2019-05-01\n")
     assert cli.ok("customer", "import", str(path), "--dry-run") == (
         f"Checked {path}: all rows are good (2 new, 0 updated, 0 skipped of 2 rows); "
         "nothing written.\n")
@@ -423,8 +458,10 @@ def test_import_dry_run_writes_nothing(cli: Cli, db_path: Path, csv_dir: Path) -
 
 def test_import_names_already_on_file(cli: Cli, db_path: Path, csv_dir: Path,
                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    cli.ok("customer", "add", "王小明", "--grade", "C", "--phone", "13800138000")
-    path = write(csv_dir / "again.csv", "name,grade,tags\n王 小明,A,VIP\n李四,B,\n")
+    cli.ok("customer", "add", "王小明", "--grade", "C", "--phone", "13800138000",
+           "--since", "2021-04-01")
+    path = write(csv_dir / "again.csv",
+                 "name,grade,since,tags\n王 小明,A,2020-01-01,VIP\n李四,B,2020-01-01,\n")
     code, _, err = cli("customer", "import", str(path))
     assert code == 2
     assert ("  line 2, column name: '王 小明' is already customer #1 "
@@ -508,7 +545,7 @@ def test_list_reveal_shows_details_and_logs_each_confidential_customer(cli: Cli)
     cli.ok("customer", "add", "王小明", "--phone", "13800138000")
     cli.ok("customer", "add", "李秘密", "--phone", "13912345678", "--confidential")
     masked = cli.ok("customer", "list", "-f", "csv")
-    assert "13912345678" not in masked and "139****5678" in masked
+    assert "13912345678" not in masked and "139****78" in masked
     code, out, err = cli("customer", "list", "--reveal")
     assert (code, out) == (2, "") and "--reason" in err
     shown = cli.ok("customer", "list", "-f", "csv", "--reveal", "--reason", "回訪電話")

@@ -141,8 +141,10 @@ def test_a_group_builds_only_the_command_named_but_lists_them_all() -> None:
     from crmcli.cli import COMMANDS, _build
 
     group = _build(*COMMANDS["visit"][:3])
-    assert group.list_commands(None) == ["log", "schedule", "cancel", "list", "due", "kinds"]
+    assert group.list_commands(None) == ["log", "schedule", "cancel", "void", "refer", "list",
+                                         "due", "kinds"]
     assert group.get_command(None, "due").name == "due"
     assert list(group.commands) == ["due"]
     assert group.get_command(None, "duee") is None
-    assert sorted(group.commands) == ["cancel", "due", "kinds", "list", "log", "schedule"]
+    assert sorted(group.commands) == ["cancel", "due", "kinds", "list", "log", "refer",
+                                      "schedule", "void"]

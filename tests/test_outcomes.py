@@ -35,14 +35,18 @@ POLICIES = {
 ACTIONS = ("responded", "escalated", "upgraded", "closed", "reopened", "followed_up")
 
 
+MINUTE = timedelta(minutes=1)
+
+
 def _offsets(rng: random.Random) -> timedelta:
-    """A moment after opening, often exactly on (or a second off) a deadline of SPEC §2."""
+    """A moment after opening, often exactly on (or a minute off) a deadline of SPEC §2;
+    entries are kept to the whole minute."""
     marks = [timedelta(hours=24), timedelta(days=10), timedelta(minutes=10),
              timedelta(hours=12), timedelta(days=10, minutes=10), timedelta(days=10, hours=12),
              timedelta(hours=4), timedelta(days=3), timedelta(hours=48)]
     if rng.random() < 0.5:
-        return rng.choice(marks) + rng.choice((-SECOND, timedelta(0), SECOND))
-    return timedelta(seconds=rng.randrange(1, 16 * 86400))
+        return rng.choice(marks) + rng.choice((-MINUTE, timedelta(0), MINUTE))
+    return timedelta(minutes=rng.randrange(1, 16 * 1440))
 
 
 def history(rng: random.Random, policies: PolicyHistory) -> list[rules.Event]:

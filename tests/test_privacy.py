@@ -19,13 +19,26 @@ from pathlib import Path
 
 import pytest
 from conftest import Cli
-from fixtures.make_fixtures import SECRET_ADDRESS, SECRET_EMAIL, SECRET_NAME, SECRET_PHONE, build
+from fixtures.make_fixtures import (
+    SECRET_ADDRESS,
+    SECRET_ALLERGY,
+    SECRET_EMAIL,
+    SECRET_HEALTH,
+    SECRET_NAME,
+    SECRET_PHONE,
+    SECRET_UNIT,
+    build,
+)
 from test_reliability_input import command_paths
 
+from crmcli import fields
+
 SCRIPT = Path(sys.executable).parent / "crmcli"
-# The details, and the parts of them a mask must hide: 139****5678, s***@example.com, 深圳市****.
-LEAKS = [SECRET_PHONE, SECRET_PHONE[3:], SECRET_PHONE[:7], SECRET_EMAIL, SECRET_EMAIL[:9],
-         SECRET_ADDRESS, SECRET_ADDRESS[3:], "保密路"]
+# The details, and the parts of them a mask must hide: 139****78, s***@***.com, 深圳市****,
+# 保密苑****; the sensitive preference and note (of another customer) wholly.
+LEAKS = [SECRET_PHONE, SECRET_PHONE[3:], SECRET_PHONE[:7], SECRET_PHONE[-4:], SECRET_EMAIL,
+         SECRET_EMAIL[:9], "ecret", SECRET_ADDRESS, SECRET_ADDRESS[3:], "保密路",
+         SECRET_UNIT, "2301", SECRET_ALLERGY, "花生", SECRET_HEALTH, "起搏器"]
 FORMATS = ["table", "csv", "tsv", "json", "jsonl"]
 
 
@@ -80,6 +93,15 @@ CASES: dict[str, list[list[str]]] = {
     "complaint reopen": [["complaint", "reopen", "1", "--reason", "x"]],
     "complaint note": [["complaint", "note", "1", "備註", "--format", "json"]],
     "complaint case": [["complaint", "case", "1"]],
+    "complaint report": [["complaint", "report", "1", "--format", "json"],
+                         ["complaint", "report", "1"]],
+    "complaint void-event": [["complaint", "void-event", "1", "2", "--reason", "記錯",
+                              "--format", "json"]],
+    "complaint edit": [["complaint", "edit", "1", "--category", "噪聲", "--reason", "更正",
+                        "--format", "json"], ["complaint", "edit", "1", "--summary", "x"]],
+    "visit void": [["visit", "void", "1", "--reason", "記錯", "--format", "json"]],
+    "visit refer": [["visit", "refer", "1", "--to", "工程部", "--format", "json"]],
+    "service void": [["service", "void", "1", "--reason", "重複", "--format", "json"]],
     "complaint list": [*each_format("complaint", "list"),
                        ["complaint", "list", "--customer", SECRET_NAME, "--format", "json"]],
     "complaint show": each_format("complaint", "show", "1"),
@@ -125,6 +147,12 @@ CASES: dict[str, list[list[str]]] = {
     "payment list": each_format("payment", "list"),
     "report grades": each_format("report", "grades"),
     "visit kinds": each_format("visit", "kinds"),
+    "hq report": each_format("hq", "report", "--sites", "{tmp}"),
+    "hq due": [*each_format("hq", "due", "--sites", "{tmp}"),
+               ["hq", "due", "--sites", "{tmp}", "--oldest", "5", "--format", "json"]],
+    "replicate config": [["replicate", "config", "--to", "file://{tmp}/replica"]],
+    "replicate status": each_format("replicate", "status"),
+    "restore": [["restore", "--from", "file://{tmp}/replica", "--to", "{tmp}/restored.db"]],
 }
 
 
@@ -161,7 +189,7 @@ def masked_phone(cli: Cli, path: Path) -> str:
     listed = json.loads(cli.ok("--db", str(path), "customer", "list", "--confidential",
                                "--format", "json"))
     assert [c["name"] for c in listed] == [SECRET_NAME]
-    assert listed[0]["phone"] == SECRET_PHONE[:3] + "****" + SECRET_PHONE[-4:]
+    assert listed[0]["phone"] == fields.mask_phone(SECRET_PHONE) == "139****78"
     return str(listed[0]["phone"])
 
 
@@ -195,10 +223,12 @@ def test_reveal_with_a_reason_shows_the_details_and_logs_who_when_why(cli: Cli, 
         SECRET_PHONE, SECRET_EMAIL, SECRET_ADDRESS)
     exported = cli.ok("--db", str(copy), "customer", "export", "--reveal", "--reason", "年度核對")
     assert SECRET_PHONE in exported
+    assert SECRET_HEALTH in exported  # another customer's sensitive note: revealed, logged
     log = json.loads(cli.ok("--db", str(copy), "access-log", "--format", "json"))
-    assert [(e["by"], e["customer"], e["action"], e["reason"]) for e in log[:2]] == [
+    assert sorted((e["by"], e["customer"], e["action"], e["reason"]) for e in log[:3]) == [
         ("tester", SECRET_NAME, "export", "年度核對"),
-        ("tester", SECRET_NAME, "show", "客戶來電核對")]
+        ("tester", SECRET_NAME, "show", "客戶來電核對"),
+        ("tester", "王小明", "export", "年度核對")]
     assert all(e["at"] for e in log)
 
 
@@ -212,14 +242,26 @@ def test_the_history_of_a_confidential_customer_keeps_details_masked(cli: Cli, c
         assert "羅湖區新址" not in out
 
 
-def test_unmarking_a_customer_is_kept_with_who_and_when(cli: Cli, copy: Path) -> None:
-    """Un-marking shows the details from then on (that is its point); it is not a reveal, so it
-    is not in the access log, but the customer's history keeps who did it and when."""
-    cli.ok("--db", str(copy), "customer", "edit", SECRET_NAME, "--not-confidential")
+def test_unmarking_a_customer_needs_a_reason_and_is_logged_like_a_reveal(cli: Cli, copy: Path
+                                                                         ) -> None:
+    """Un-marking shows the details from then on to everyone (that is its point): it needs a
+    reason, is written to the access log, and the customer's history keeps who and when."""
+    logged = access_count(copy)
+    for missing in ([], ["--reason", ""], ["--reason", "\u200b"]):
+        code, out, err = cli("--db", str(copy), "customer", "edit", SECRET_NAME,
+                             "--not-confidential", *missing)
+        assert code == 2 and "--reason" in err and leaked(out + err) == []
+    assert access_count(copy) == logged
+    assert masked_phone(cli, copy)
+    cli.ok("--db", str(copy), "customer", "edit", SECRET_NAME, "--not-confidential",
+           "--reason", "業主書面同意")
     history = json.loads(cli.ok("--db", str(copy), "customer", "history", SECRET_NAME,
                                 "--format", "json"))
     assert [(h["field"], h["old"], h["new"], h["by"]) for h in history][-1] == (
         "confidential", "1", "0", "tester")
+    log = json.loads(cli.ok("--db", str(copy), "access-log", "--format", "json"))
+    assert (log[0]["customer"], log[0]["action"], log[0]["reason"]) == (
+        SECRET_NAME, "unmark", "業主書面同意")
 
 
 def debug_run(db: Path, *args: str, **env: str) -> str:

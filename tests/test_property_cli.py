@@ -30,7 +30,7 @@ def test_handover_visits_invitation_a_week_before_then_the_visit(cli: Cli) -> No
         ("王小明", "invitation", "2026-11-13", True), ("王小明", "residence", "2026-11-20", False)]
     out = cli.ok("visit", "log", "王小明", "--kind", "invitation", "--method", "letter",
                  "--at", "2026-11-14 09:00")
-    assert out.startswith("Logged visit #1 to 王小明 (invitation, letter).")
+    assert out.startswith("Logged visit #1 to 王小明 (invitation, letter) at 2026-11-14 09:00.")
     assert due(cli, "--kind", "handover") == [("王小明", "residence", "2026-11-20", False)]
     cli.ok("visit", "log", "王小明", "--kind", "residence", "--method", "in-person")
     assert due(cli, "--kind", "handover") == []
@@ -226,7 +226,7 @@ def test_reviews_due_by_grade_at_month_end(cli: Cli) -> None:
 def test_review_changes_the_grade_and_keeps_the_first_year_rule(cli: Cli) -> None:
     cli.ok("customer", "add", "新客", "--since", "2026-03-01")
     code, _, err = cli("customer", "review", "新客", "--grade", "A", "--note", "大公司")
-    assert code == 2 and "can be graded A or B from 2027-03-01" in err
+    assert code == 2 and "is graded C until 2027-03-01" in err
     cli.ok("customer", "add", "老客", "--since", "2020-03-01")
     out = cli.ok("customer", "review", "老客", "--grade", "B", "--note", "付款準時")
     assert out.startswith("Recorded review #1 of 老客 (grade C → B) at 2026-11-20 10:00.")

@@ -13,7 +13,7 @@ import pytest
 
 from crmcli import credit, handover, money
 from crmcli.errors import BadInput
-from crmcli.fields import first_year_grade_error
+from crmcli.fields import first_year_grade
 from crmcli.policy import Policy, normalize
 
 D = date.fromisoformat
@@ -284,7 +284,8 @@ def test_arrears_threshold_policy_in_major_units() -> None:
     (None, "2026-11-20", False),
 ])
 def test_first_year_grade(since: str | None, today: str, allowed: bool) -> None:
-    error = first_year_grade_error(D(since) if since else None, D("2026-01-05"), D(today), P)
+    error = first_year_grade("B", D(since) if since else None, D("2026-01-05"), D(today),
+                             P.grade_new_customer_days)
     assert (error is None) is allowed
 
 

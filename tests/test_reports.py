@@ -19,8 +19,11 @@ except complaint #3's feedback, typed on 2 November):
 
 Hand counts for October:
 opened #2 #3 #4 #5 #6 = 5; closed #1 #2 #3 #4 = 4; escalated #4 #5 = 2; of those opened, major
-#4 #5 = 2, minor #2 #3 #6 = 3; repeats #2 #5 = 2. Feedback decided for those opened: #2 met,
-#3 late, #5 met (#6 still running, #4 has none) → 2 of 3 = 66.7 %. Resolved within deadline:
+#4 #5 = 2, minor #2 #3 #6 = 3; repeats #2 #5 = 2. Feedback deadlines that fell due in October
+(each complaint counted once, in the month its deadline fell due): #1 (due 1 Oct 23:30, late),
+#2 met, #3 late, #5 met; #6 falls due in November, #4 has none → 2 of 4 = 50.0 %. (Counted by
+opening month, #1 would enter no month at all: opened in September, decided in October.)
+Resolved within deadline:
 4 of 4 = 100.0 %. Resolution hours 6, 24, 60, 72 → median 42.0, 90th percentile (nearest rank) 72.0.
 Follow-ups due in October: #1, #2, #3, #4 = 4, done #2 #4 = 2 → 50.0 %. Satisfaction (5 + 3) / 2 =
 4.0. Deadlines missed in October: #1 response, #1 followup, #3 response, #3 followup, #5 resolve
@@ -77,7 +80,7 @@ def test_october_figures_match_the_hand_counts(cli: Cli) -> None:
     expected = {
         "month": "2026-10", "complaints_opened": 5, "complaints_closed": 4,
         "complaints_escalated": 2, "complaints_major": 2, "complaints_minor": 3,
-        "complaints_repeat": 2, "response_on_time_pct": 66.7, "resolved_on_time_pct": 100.0,
+        "complaints_repeat": 2, "response_on_time_pct": 50.0, "resolved_on_time_pct": 100.0,
         "median_resolution_hours": 42.0, "p90_resolution_hours": 72.0, "followups_due": 4,
         "followups_done": 2, "followup_rate_pct": 50.0, "avg_satisfaction": 4.0,
         "late_entries": 1, "complaints_open_at_end": 2,  # #5 and #6

@@ -275,14 +275,28 @@ def test_missed_feedback_stays_missed_after_closing_and_years_later() -> None:
         assert eff.status == "closed"
 
 
-def test_missed_report_stays_missed_after_closing_but_is_no_longer_owed() -> None:
+def test_the_report_to_the_head_is_owed_even_after_closing() -> None:
+    """Seed 004: 片區經理在接到客戶的重大投訴時…於10分鐘內向資產管理部負責人匯報 — owed for every
+    major complaint, also one closed on the spot: closing does not cancel it."""
     eff = replay([(h(3), "closed"), (h(4), "followed_up")], d(30), severity="major")
     report = timer(eff, "report")
     assert report.breached
-    assert report.state == "missed"
-    assert not report.overdue
+    assert report.state == "overdue"
+    assert report.overdue
     assert "report" in {t.name for t in eff.breached}
-    assert eff.overdue is False
+    assert eff.overdue is True
+
+
+@pytest.mark.parametrize(("reported", "state"), [
+    (timedelta(minutes=10), "met"),  # at its due minute: on time
+    (timedelta(minutes=11), "late"),  # a minute later: missed, kept as missed
+])
+def test_a_report_made_after_closing_meets_or_misses_its_10_minutes(reported: timedelta,
+                                                                    state: str) -> None:
+    eff = replay([(timedelta(minutes=2), "closed"), (reported, "reported")], d(1),
+                 severity="major")
+    assert timer(eff, "report").state == state
+    assert eff.status == "closed"
 
 
 def test_a_met_deadline_stays_met_whenever_anyone_looks() -> None:

@@ -40,8 +40,8 @@ def site(cli: Cli, db_path: Path) -> Path:
     cli.ok("complaint", "open", "王小明", "空調不製冷", "--at", "2026-11-18 09:40")
     cli.ok("complaint", "close", "1", "--resolution", "更換壓縮機", "--at", "2026-11-19 17:30")
     cli.ok("customer", "add", "李四")
-    cli.ok("service", "log", "李四", "更換UPS電池", "--type", "repair", "--by", "張三",
-           "--at", "2026-11-20 08:00")
+    cli.ok("service", "log", "李四", "更換UPS電池", "--type", "repair", "--by", "王師傅",
+           "--received-by", "張三", "--at", "2026-11-20 08:00")
     return db_path
 
 

@@ -46,13 +46,14 @@ def test_logging_a_call_records_a_done_visit_and_the_last_contact(cli: Cli) -> N
     cli.ok("customer", "add", "王小明")
     out = cli.ok("visit", "log", "王小明", "--method", "phone", "--note", "問候近況",
                  "--at", "09:15")
-    assert out == "Logged visit #1 to 王小明 (routine, phone).\n"
+    assert out == "Logged visit #1 to 王小明 (routine, phone) at 2026-11-20 09:15.\n"
     assert csv_lines(cli.ok("visit", "list", "--format", "csv")) == [
         "id,customer_id,customer,kind,method,due,done_at,status,overdue,on_time,complaint_id,"
         "service_id,satisfaction,quality,attitude,price_ok,shortcomings,suggestion,by,"
-        "assigned_to,expected_method,note,cancelled_at",
+        "assigned_to,expected_method,note,cancelled_at,unresolved,voided_at,voided_by,"
+        "void_reason",
         "1,1,王小明,routine,phone,,2026-11-20T09:15:00+08:00,done,false,,,,,,,,,,tester,,,"
-        "問候近況,",
+        "問候近況,,false,,,",
     ]
     customer = profile(cli, "王小明")
     assert customer["last_contact_at"] == "2026-11-20T09:15:00+08:00"
@@ -155,8 +156,9 @@ def test_the_follow_up_of_a_closed_complaint_is_due_24h_later_and_answered_by_th
     out = cli.ok("visit", "log", "王小明", "--complaint", "1", "--method", "phone",
                  "--satisfaction", "5", "--quality", "4", "--attitude", "5", "--price-ok",
                  "--at", "09:30")
-    assert out == ("Logged visit #1 to 王小明 (complaint, phone). It fulfils the follow-up of "
-                   "complaint #1 (due 2026-11-20 09:00): done 30m late.\n")
+    assert out == ("Logged visit #1 to 王小明 (complaint, phone) at 2026-11-20 09:30. It "
+                   "fulfils the follow-up of complaint #1 (due 2026-11-20 09:00): done 30m "
+                   "late.\n")
     assert cli.ok("visit", "due", "--kind", "complaint", "--format", "csv") == DUE_HEADER
     shown = json.loads(cli.ok("complaint", "show", "1", "--format", "json"))
     followup = [t for t in shown["timers"] if t["timer"] == "followup"]
@@ -176,24 +178,33 @@ def test_a_visit_without_kind_does_not_answer_a_follow_up_but_says_one_is_pendin
         cli: Cli) -> None:
     _closed_complaint(cli)
     assert cli("visit", "log", "王小明", "--method", "phone") == (
-        0, "Logged visit #2 to 王小明 (routine, phone).\n",
+        0, "Logged visit #2 to 王小明 (routine, phone) at 2026-11-20 10:00.\n",
         "Note: the follow-up of complaint #1 (visit #1, due 2026-11-20 09:00) is still pending; "
         "to record it, log the visit with --complaint 1.\n")
     out = cli.ok("visit", "log", "王小明", "--kind", "complaint", "--method", "wechat")
-    assert out == ("Logged visit #1 to 王小明 (complaint, wechat). It fulfils the follow-up of "
-                   "complaint #1 (due 2026-11-20 09:00): done 1h late.\n")
+    assert out == ("Logged visit #1 to 王小明 (complaint, wechat) at 2026-11-20 10:00. It "
+                   "fulfils the follow-up of complaint #1 (due 2026-11-20 09:00): done 1h "
+                   "late.\n")
 
 
 def test_a_major_complaint_is_followed_up_in_person_by_the_area_manager(cli: Cli) -> None:
+    """Seed 004: 重大投訴在投訴事件解決後24小時內由片區經理進行上門面談回訪 — a call is a contact,
+    not the follow-up, which stays owed until a visit in person."""
     _closed_complaint(cli, "major")
     [row] = json.loads(cli.ok("visit", "due", "--kind", "complaint", "--format", "json"))
     assert (row["owner"], row["method"]) == ("area manager", "in-person")
     code, out, err = cli("visit", "log", "王小明", "--complaint", "1", "--method", "phone",
                          "--at", "08:00")
     assert code == 0
-    assert out == ("Logged visit #1 to 王小明 (complaint, phone). It fulfils the follow-up of "
-                   "complaint #1 (due 2026-11-20 09:00): done on time.\n")
-    assert err == "Note: this follow-up was expected by in-person (seed 004).\n"
+    assert out == "Logged visit #2 to 王小明 (complaint, phone) at 2026-11-20 08:00.\n"
+    assert "in-person follow-up (visit #1, due 2026-11-20 09:00) is still owed" in err
+    [still] = json.loads(cli.ok("visit", "due", "--kind", "complaint", "--format", "json"))
+    assert (still["visit_id"], still["method"]) == (1, "in-person")
+    assert profile(cli, "王小明")["last_contact_at"] == "2026-11-20T08:00:00+08:00"
+    out = cli.ok("visit", "log", "王小明", "--complaint", "1", "--method", "in-person",
+                 "--at", "08:50")
+    assert "It fulfils the follow-up of complaint #1 (due 2026-11-20 09:00): done on time" in out
+    assert cli.ok("visit", "due", "--kind", "complaint", "--format", "json") == "[]\n"
 
 
 def test_a_follow_up_cannot_be_dated_before_the_complaint_was_closed(cli: Cli) -> None:
@@ -224,36 +235,38 @@ def test_a_complaint_follow_up_cannot_be_cancelled(cli: Cli) -> None:
 
 def test_repairs_and_paid_services_schedule_their_follow_up(cli: Cli) -> None:
     cli.ok("customer", "add", "李四")
+    # seed 004: 維修、有償服務的回訪由接單人負責 — whoever took the order, not the worker
     assert cli.ok("service", "log", "李四", "更換UPS電池", "--type", "repair", "--by", "張三",
-                  "--at", "2026-11-19 15:30", "--fee", "0") == (
-        "Logged repair #1 for 李四. Follow-up visit #1 due 2026-11-20 15:30, assigned to "
-        "張三.\n")
+                  "--received-by", "李客服", "--at", "2026-11-19 15:30", "--fee", "0") == (
+        "Logged repair #1 for 李四 at 2026-11-19 15:30. Follow-up visit #1 due 2026-11-20 15:30, "
+        "assigned to 李客服.\n")
     assert cli.ok("service", "log", "李四", "空調濾網清洗", "--type", "maintenance",
-                  "--at", "08:30") == "Logged maintenance #2 for 李四.\n"
+                  "--at", "08:30") == "Logged maintenance #2 for 李四 at 2026-11-20 08:30.\n"
     assert cli.ok("service", "log", "李四", "會議室布置", "--type", "paid", "--fee", "300",
-                  "--at", "09:00") == (
-        "Logged paid #3 for 李四. Follow-up visit #2 due 2026-11-21 09:00, assigned to "
-        "tester.\n")
+                  "--by", "張三", "--at", "09:00") == (
+        "Logged paid #3 for 李四 at 2026-11-20 09:00. Follow-up visit #2 due 2026-11-21 09:00, "
+        "assigned to tester.\n")
     assert csv_lines(cli.ok("visit", "due", "--kind", "followup", "--within", "1d",
                             "--format", "csv")) == [
         DUE_HEADER.rstrip("\n"),
         "1,李四,repair,2026-11-20T15:30:00+08:00,false,,follow-up (回訪) of repair #1: "
-        "更換UPS電池,張三,,1,1",
+        "更換UPS電池,李客服,,1,1",
         "1,李四,paid,2026-11-21T09:00:00+08:00,false,,follow-up (回訪) of paid #3: 會議室布置,"
         "tester,,2,3",
     ]
     assert cli.ok("visit", "log", "李四", "--service", "1", "--method", "phone",
                   "--satisfaction", "4") == (
-        "Logged visit #1 to 李四 (repair, phone). It fulfils the follow-up of service #1 "
-        "(due 2026-11-20 15:30): done on time.\n")
+        "Logged visit #1 to 李四 (repair, phone) at 2026-11-20 10:00. It fulfils the follow-up "
+        "of service #1 (due 2026-11-20 15:30): done on time.\n")
     assert csv_lines(cli.ok("service", "list", "--format", "csv")) == [
         "id,customer_id,customer,type,description,done_at,by,fee,followup_visit_id,"
-        "followup_due,followup_done_at,followup_overdue",
+        "followup_due,followup_done_at,followup_overdue,received_by,voided_at,voided_by,"
+        "void_reason",
         "1,1,李四,repair,更換UPS電池,2026-11-19T15:30:00+08:00,張三,0.0,1,"
-        "2026-11-20T15:30:00+08:00,2026-11-20T10:00:00+08:00,false",
-        "2,1,李四,maintenance,空調濾網清洗,2026-11-20T08:30:00+08:00,tester,,,,,false",
-        "3,1,李四,paid,會議室布置,2026-11-20T09:00:00+08:00,tester,300.0,2,"
-        "2026-11-21T09:00:00+08:00,,false",
+        "2026-11-20T15:30:00+08:00,2026-11-20T10:00:00+08:00,false,李客服,,,",
+        "2,1,李四,maintenance,空調濾網清洗,2026-11-20T08:30:00+08:00,tester,,,,,false,tester,,,",
+        "3,1,李四,paid,會議室布置,2026-11-20T09:00:00+08:00,張三,300.0,2,"
+        "2026-11-21T09:00:00+08:00,,false,tester,,,",
     ]
     assert cli.ok("service", "list") == (
         "  id  customer    type         description    done              by        fee  "
@@ -262,7 +275,7 @@ def test_repairs_and_paid_services_schedule_their_follow_up(cli: Cli) -> None:
         "------------\n"
         "   1  李四        repair       更換UPS電池    2026-11-19 15:30  張三        0  done\n"
         "   2  李四        maintenance  空調濾網清洗   2026-11-20 08:30  tester\n"
-        "   3  李四        paid         會議室布置     2026-11-20 09:00  tester    300  "
+        "   3  李四        paid         會議室布置     2026-11-20 09:00  張三      300  "
         "due tomorrow\n"
     )
 
@@ -290,10 +303,10 @@ def test_a_visit_answers_the_scheduled_one_due_within_the_week(cli: Cli) -> None
     assert cli.ok("visit", "schedule", "陳大文", "--due", "2026-12-30 10:00") == (
         "Scheduled visit #2 (routine) to 陳大文, due 2026-12-30 10:00, assigned to tester.\n")
     assert cli.ok("visit", "log", "陳大文", "--method", "phone", "--satisfaction", "4") == (
-        "Logged visit #1 to 陳大文 (survey, phone). It fulfils the scheduled survey visit "
-        "(due 2026-11-23 23:59): done on time.\n")
+        "Logged visit #1 to 陳大文 (survey, phone) at 2026-11-20 10:00. It fulfils the "
+        "scheduled survey visit (due 2026-11-23 23:59): done on time.\n")
     assert cli.ok("visit", "log", "陳大文", "--method", "wechat") == (
-        "Logged visit #3 to 陳大文 (routine, wechat).\n")
+        "Logged visit #3 to 陳大文 (routine, wechat) at 2026-11-20 10:00.\n")
     assert ids(cli, "--pending") == [2]
 
 
@@ -312,7 +325,7 @@ def test_the_week_window_for_answering_a_scheduled_visit(cli: Cli, due: str,
 
 @pytest.mark.parametrize(("due", "message"), [
     ("9999-12-31", "Error: --due: '9999-12-31' is out of range.\n"),
-    ("0001-01-01 10:00", "Error: --due: '0001-01-01 10:00' is out of range.\n"),
+    ("0001-01-01 10:00", "Error: --due: '0001-01-01 10:00' is out of range (years 1900-9998).\n"),
     ("2026-02-30", "Error: --due: '2026-02-30' is not a date.\n"),
     ("someday", "Error: --due: cannot read 'someday' as a date or time"),
 ])
@@ -395,8 +408,8 @@ def _day_of_work(cli: Cli) -> None:
     cli.ok("visit", "log", "李四", "--method", "phone", "--at", "2026-10-15 10:00")
     cli.ok("customer", "add", "陳大文", "--since", "2024-05-01")
     cli.ok("complaint", "open", "陳大文", "電梯噪音", "--at", "2026-11-19 09:00")
-    cli.ok("service", "log", "陳大文", "更換UPS電池", "--type", "repair", "--by", "張三",
-           "--at", "2026-11-19 14:00")
+    cli.ok("service", "log", "陳大文", "更換UPS電池", "--type", "repair", "--by", "王師傅",
+           "--received-by", "張三", "--at", "2026-11-19 14:00")
     cli.ok("customer", "add", "趙六")
     cli.ok("complaint", "open", "趙六", "停車場漏水", "--severity", "major", "--at", "09:55")
 
@@ -642,7 +655,8 @@ def test_schedule_and_service_log_print_the_record_in_json_and_csv(cli: Cli) -> 
         "id": 1, "customer_id": 1, "customer": "李四", "type": "paid", "description": "修門鎖",
         "done_at": "2026-11-20T09:00:00+08:00", "by": "tester", "fee": 80.0,
         "followup_visit_id": 2, "followup_due": "2026-11-21T09:00:00+08:00",
-        "followup_done_at": None, "followup_overdue": False}
+        "followup_done_at": None, "followup_overdue": False, "received_by": "tester",
+        "voided_at": None, "voided_by": None, "void_reason": None}
     assert csv_lines(cli.ok("visit", "cancel", "1", "--format", "csv"))[1].startswith(
         "1,1,李四,routine,,2026-11-21T15:00:00+08:00,,cancelled,false,")
 
@@ -653,11 +667,11 @@ def test_the_service_follow_up_delay_is_the_policy_in_force_when_the_work_was_do
     cli.ok("policy", "set", "service_followup_hours", "4", now="2026-11-20T08:00:00+08:00")
     assert cli.ok("service", "log", "李四", "修門鎖", "--type", "repair", "--at", "09:00",
                   now="2026-11-20T10:00:00+08:00") == (
-        "Logged repair #1 for 李四. Follow-up visit #1 due 2026-11-20 13:00, assigned to "
-        "tester.\n")
+        "Logged repair #1 for 李四 at 2026-11-20 09:00. Follow-up visit #1 due 2026-11-20 13:00, "
+        "assigned to tester.\n")
     assert cli.ok("service", "log", "李四", "換燈管", "--type", "repair", "--at", "07:00") == (
-        "Logged repair #2 for 李四. Follow-up visit #2 due 2026-11-21 07:00, assigned to "
-        "tester.\n")
+        "Logged repair #2 for 李四 at 2026-11-20 07:00. Follow-up visit #2 due 2026-11-21 07:00, "
+        "assigned to tester.\n")
 
 
 # --- care ----------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import typer
 
 from crmcli.env import Env
 from crmcli.errors import CrmError, ExitCode
-from crmcli.render import Format
+from crmcli.render import Format, PaperFormat
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -44,6 +44,9 @@ class AppState:
         from crmcli.services import Session
 
         if self._session is None:
+            from crmcli.text import refuse_control
+
+            refuse_control(self.env.user, "CRMCLI_USER")
             conn = connect(self.db_path, create=create)
             self._session = Session(conn, self.env.clock(), self.env.user)
         return self._session
@@ -66,28 +69,35 @@ def _message(exc: sqlite3.Error) -> str:
     if "locked" in text or "busy" in text:
         return "The database is busy (another crmcli is writing); try again in a moment."
     if "readonly" in text or "read-only" in text:
-        return "The database file is read-only; check its permissions."
+        return ("The database is open read-only (you cannot write the file or its folder); "
+                "this command needs to write: ask whoever owns it, or check its permissions.")
     if "disk" in text and "full" in text:
         return "The disk is full; nothing was written."
     return f"Database error: {text}."
 
 
 def _check_encoding(ctx: Any, params: dict[str, Any]) -> None:
-    """Bytes that are not UTF-8 (a GBK terminal, a Latin-1 script) reach Python as lone
-    surrogates, which SQLite and the output cannot take: refuse them as bad input."""
+    """Every text a command is given is checked here, whatever the command does with it.
+
+    Bytes that are not UTF-8 (a GBK terminal, a Latin-1 script) reach Python as lone
+    surrogates, which SQLite and the output cannot take; control characters (an escape code,
+    a CR, a bidi override) would act on the terminal or the cron mail that shows them again:
+    refuse both as bad input, naming the option and never echoing the text."""
     from crmcli.errors import BadInput
+    from crmcli.text import refuse_control
 
     declared = getattr(getattr(ctx, "command", None), "params", [])
     for name, value in params.items():
         for item in value if isinstance(value, list | tuple) else [value]:
             if isinstance(item, str):
+                label = next((p.opts[0] for p in declared
+                              if p.name == name and p.param_type_name == "option"), name)
                 try:
                     item.encode("utf-8")
                 except UnicodeEncodeError:
-                    label = next((p.opts[0] for p in declared
-                                  if p.name == name and p.param_type_name == "option"), name)
                     raise BadInput(f"{label}: not UTF-8 text; set the terminal to UTF-8 "
                                    "(e.g. LANG=zh_CN.UTF-8).") from None
+                refuse_control(item, label)
 
 
 def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
@@ -99,8 +109,20 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
         ctx: Any = kwargs.get("ctx")
         app_state = state(ctx) if hasattr(ctx, "find_root") else AppState()
         debug = app_state.debug or os.environ.get("CRMCLI_DEBUG") == "1"
+        from crmcli.db import ROLLBACKS
+
+        rollbacks = ROLLBACKS[0]
+
+        def interrupted() -> typer.Exit:
+            rolled_back = ROLLBACKS[0] != rollbacks
+            app_state.env.err("Interrupted; the unfinished change was rolled back." if rolled_back
+                              else "Interrupted.")
+            return typer.Exit(int(ExitCode.INTERRUPTED))
+
         try:
             _check_encoding(ctx, kwargs)
+            if "output" in kwargs or "fmt" in kwargs:
+                return _with_output(app_state, fn, *args, **kwargs)
             return fn(*args, **kwargs)
         except CrmError as exc:
             if debug:
@@ -108,18 +130,23 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
             app_state.env.err(f"Error: {exc}")
             raise typer.Exit(int(exc.exit_code)) from None
         except KeyboardInterrupt:
-            app_state.env.err("Interrupted; the unfinished change was rolled back.")
-            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+            raise interrupted() from None
         except sqlite3.Error as exc:
             if str(exc) == "interrupted":  # Ctrl-C inside a statement (see db._configure)
-                app_state.env.err("Interrupted; the unfinished change was rolled back.")
-                raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+                raise interrupted() from None
             if debug:
                 raise
             app_state.env.err(f"Error: {_message(exc)}")
             raise typer.Exit(int(ExitCode.FAILED)) from None
         except (typer.Exit, typer.Abort, BrokenPipeError):
             raise
+        except OSError as exc:  # a file crmcli writes or reads beside the database
+            if debug:
+                raise
+            from crmcli.db import os_reason
+
+            app_state.env.err(f"Error: {os_reason(exc)}; nothing was changed.")
+            raise typer.Exit(int(ExitCode.FAILED)) from None
         except Exception as exc:
             if debug:
                 raise
@@ -132,6 +159,57 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+def _with_output(app_state: AppState, fn: Callable[P, R], *args: P.args,
+                 **kwargs: P.kwargs) -> R:
+    """``--output FILE`` for every list and report, decided here once: the command writes to
+    its Env as always, and that Env's output is a file renamed into place when it succeeds."""
+    from crmcli.errors import BadInput
+
+    fmt, output = str(kwargs.get("fmt", "")), kwargs.get("output")
+    if fmt in FILE_FORMATS and "output" not in kwargs:
+        raise BadInput(f"--format {fmt} is for lists and reports; use table or json here.")
+    if fmt in FILE_FORMATS and output is None:
+        raise BadInput(f"--format {fmt} writes a file: add --output FILE.{fmt}.")
+    if "bom" in kwargs and kwargs["bom"] is None:  # csv to a file is most often for Excel
+        kwargs["bom"] = output is not None and fmt == "csv"
+    if not isinstance(output, Path):
+        return fn(*args, **kwargs)
+    from crmcli.output import to_file
+
+    env = app_state.env
+    finished: typer.Exit | None = None
+    with to_file(env, output) as file_env:
+        app_state.env = file_env
+        try:
+            result = fn(*args, **kwargs)
+        except typer.Exit as exc:  # exit 3 of --fail-on-overdue still wrote its list
+            if exc.exit_code not in (ExitCode.OK, ExitCode.OVERDUE):
+                raise
+            finished = exc
+        finally:
+            app_state.env = env
+    if env.stderr_rich:
+        env.err(f"Wrote {output}.")
+    if finished is not None:
+        raise finished
+    return result
+
+
+FILE_FORMATS = ("xlsx",)  # binary: only ever written to a file
+
+ListFormatOpt = Annotated[
+    Format, typer.Option("--format", "-f", help="Output format: table, csv, tsv, json, jsonl "
+                         "or xlsx (with --output).")
+]
+PaperFormatOpt = Annotated[
+    PaperFormat, typer.Option("--format", "-f", help="Output format: table, csv, tsv, json, "
+                              "jsonl, xlsx (with --output) or html (a page to print on A4).")
+]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", dir_okay=False,
+                 help="Write to this file (0600, replaced whole) instead of the screen.")
+]
 FormatOpt = Annotated[
     Format, typer.Option("--format", "-f", help="Output format: table, csv, tsv, json or jsonl.")
 ]
@@ -142,7 +220,9 @@ AtOpt = Annotated[
 ]
 ByOpt = Annotated[str | None, typer.Option("--by", help="Who did it (default: $CRMCLI_USER).")]
 BomOpt = Annotated[
-    bool, typer.Option("--bom", help="Start csv/tsv with a UTF-8 BOM so Excel reads Chinese text.")
+    bool | None,
+    typer.Option("--bom/--no-bom", help="Start csv/tsv with a UTF-8 BOM so Excel reads Chinese "
+                 "text (default: csv written with --output has one).", show_default=False)
 ]
 RevealOpt = Annotated[
     bool, typer.Option("--reveal", help="Show confidential details (needs --reason; logged).")

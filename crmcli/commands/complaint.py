@@ -14,10 +14,12 @@ from crmcli.commands._common import (
     ByOpt,
     FormatOpt,
     LimitOpt,
+    OutputOpt,
+    PaperFormatOpt,
     handle_errors,
     state,
 )
-from crmcli.render import Format, render
+from crmcli.render import Format, PaperFormat, render
 
 app = typer.Typer(help="Complaints: open, respond, escalate, close, reopen, list, sweep.",
                   no_args_is_help=True)
@@ -41,6 +43,12 @@ def _say(app_state: AppState, complaint: Any, fmt: Format, text: str) -> None:
         record(app_state.env, complaints.summary(complaint), complaints.LIST_COLUMNS, fmt)
     else:
         app_state.env.out(text)
+
+
+def _stamp(moment: datetime | None) -> str:
+    from crmcli.dates import short_local
+
+    return short_local(moment) if moment is not None else "?"
 
 
 def _deadlines(complaint: Any) -> list[str]:
@@ -97,7 +105,8 @@ def open_(
     complaint = opened.complaint
     eff = complaint.effective
     lines = [f"Opened complaint #{complaint.id} ({eff.severity}) for "
-             f"{complaint.row['customer']}.", *_deadlines(complaint)]
+             f"{complaint.row['customer']} at {_stamp(complaint.entry_at)}.",
+             *_deadlines(complaint)]
     if opened.repeat_of:
         lines.append(
             f"Repeat: complaint #{opened.repeat_of} of this customer in the same category is "
@@ -130,12 +139,10 @@ def _act(ctx: typer.Context, complaint_id: int, action: str, at: str | None, by:
     app_state = state(ctx)
     session = app_state.session()
     complaint = complaints.act(session, complaint_id, action, at=_at(app_state, at, session.now),
-                               by=by, note=note, **extra)
-    if case:  # before the confirmation, so a json record shows it
-        complaint = complaints.set_case(session, complaint_id, True, by)
+                               by=by, note=note, case=case, **extra)
     eff = complaint.effective
-    lines = [f"Complaint #{complaint_id} {verb} (now {eff.severity}, {eff.status}).",
-             *_deadlines(complaint)]
+    lines = [f"Complaint #{complaint_id} {verb} at {_stamp(complaint.entry_at)} "
+             f"(now {eff.severity}, {eff.status}).", *_deadlines(complaint)]
     if case:
         lines.append("Added to the case library.")
     _say(app_state, complaint, fmt, "\n".join(lines))
@@ -177,6 +184,85 @@ def escalate(
         raise BadInput("--reason: say why it is escalated.")
     _act(ctx, complaint_id, "escalated", at, by, fmt, "escalated", why, reason=why,
          to=clean_text(to, "--to") if to else None, level=level)
+
+
+@app.command("report")
+@handle_errors
+def report(
+    ctx: typer.Context,
+    complaint_id: IdArg,
+    to: Annotated[str | None, typer.Option("--to", help="Whom it was reported to (default: "
+                                           "the department head of the policy).")] = None,
+    note: NoteOpt = None,
+    at: AtOpt = None,
+    by: ByOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Record the report of a major complaint to the department head, in any status (owed
+    within 10 minutes, even when the complaint was closed on the spot).
+
+    Example: crmcli complaint report 12 --to 李部長 --at 09:48
+    """
+    from crmcli.fields import clean_text
+
+    _act(ctx, complaint_id, "reported", at, by, fmt, "reported", note,
+         to=clean_text(to, "--to") if to else None)
+
+
+@app.command("void-event")
+@handle_errors
+def void_event(
+    ctx: typer.Context,
+    complaint_id: IdArg,
+    entry: Annotated[int, typer.Argument(help="The entry's number (`complaint show` lists "
+                                         "them).", min=1, max=2**63 - 1, metavar="ENTRY")],
+    reason: Annotated[str, typer.Option("--reason", help="Why it is voided.")],
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Void an entry typed by mistake; it stays in the history, marked, and every deadline
+    and figure is worked out again without it.
+
+    Example: crmcli complaint void-event 12 57 --reason "回覆記錯了投訴單"
+    """
+    from crmcli.services import corrections
+
+    app_state = state(ctx)
+    complaint = corrections.void_event(app_state.session(), complaint_id, entry, reason)
+    eff = complaint.effective
+    _say(app_state, complaint, fmt, "\n".join([
+        f"Voided entry #{entry} of complaint #{complaint_id} (now {eff.severity}, "
+        f"{eff.status}).", *_deadlines(complaint)]))
+
+
+@app.command("edit")
+@handle_errors
+def edit(
+    ctx: typer.Context,
+    complaint_id: IdArg,
+    summary: Annotated[str | None, typer.Option("--summary", help="What it is about.")] = None,
+    category: Annotated[str | None, typer.Option("--category")] = None,
+    severity: Annotated[str | None, typer.Option("--severity", help="Severity at opening: "
+                                                  "minor or major.")] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why it is corrected.")]
+    = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Correct what was typed when the complaint was opened; the change (old → new, who,
+    why) is kept in its history and the deadlines follow a corrected severity.
+
+    Example: crmcli complaint edit 12 --category 空調 --reason "類別登記錯誤"
+    """
+    from crmcli.services import corrections
+
+    app_state = state(ctx)
+    complaint, changed = corrections.edit(
+        app_state.session(), complaint_id,
+        corrections.Edit(summary=summary, category=category, severity=severity), reason)
+    eff = complaint.effective
+    what = ", ".join(changed) if changed else "nothing (already so)"
+    _say(app_state, complaint, fmt, "\n".join([
+        f"Complaint #{complaint_id}: corrected {what} (now {eff.severity}, {eff.status}).",
+        *_deadlines(complaint)]))
 
 
 @app.command("upgrade")
@@ -239,10 +325,13 @@ def reopen(ctx: typer.Context, complaint_id: IdArg,
 @handle_errors
 def note_(ctx: typer.Context, complaint_id: IdArg,
           text: Annotated[str, typer.Argument(help="The note.")],
+          referred_to: Annotated[str | None, typer.Option(
+              "--referred-to", help="The department it was referred to (《工作聯繫函》); "
+              "clears an unsatisfactory follow-up from the agenda.")] = None,
           at: AtOpt = None, by: ByOpt = None, fmt: FormatOpt = Format.table) -> None:
     """Add a note to a complaint's history (any status).
 
-    Example: crmcli complaint note 12 "已聯繫工程部，明早上門"
+    Example: crmcli complaint note 12 "已聯繫工程部，明早上門" --referred-to 工程部
     """
     from crmcli.errors import BadInput
     from crmcli.fields import clean_text
@@ -250,7 +339,12 @@ def note_(ctx: typer.Context, complaint_id: IdArg,
     body = clean_text(text, "note", multiline=True)
     if not body:
         raise BadInput("note: the note is empty.")
-    _act(ctx, complaint_id, "noted", at, by, fmt, "noted", body)
+    department = clean_text(referred_to, "--referred-to") if referred_to else None
+    if referred_to is not None and not department:
+        raise BadInput("--referred-to: name the department.")
+    extra: dict[str, Any] = {"field": "referred_to", "new": department} if department else {}
+    _act(ctx, complaint_id, "noted", at, by, fmt, "noted", body, referred_to=department,
+         **extra)
 
 
 @app.command("case")
@@ -286,10 +380,13 @@ def list_(
     cases: Annotated[bool, typer.Option("--cases", help="Only the case library.")] = False,
     repeats: Annotated[bool, typer.Option("--repeats", help="Only repeat complaints.")] = False,
     limit: LimitOpt = None,
-    fmt: FormatOpt = Format.table,
-    bom: BomOpt = False,
+    fmt: PaperFormatOpt = PaperFormat.table,
+    bom: BomOpt = None,
+    output: OutputOpt = None,
 ) -> None:
     """List complaints with their state as of now (the complaint register, 投訴記錄表).
+
+    With --format html, the register to print (客戶投訴記錄表).
 
     Example: crmcli complaint list --month 2026-11 --format csv --bom > 2026-11-complaints.csv
     """
@@ -307,14 +404,26 @@ def list_(
     filters = complaints.Filters(status, severity, customer, category, overdue, bounds, cases,
                                  repeats)
     rows = complaints.iter_complaints(session, filters, limit)
-    render(app_state.env, rows, complaints.LIST_COLUMNS, fmt, bom=bom,
+    if fmt is PaperFormat.html:
+        from crmcli import papers
+        from crmcli.services.papers import site_name
+
+        period = "{:04d}-{:02d}".format(*parse_month(month, session.now)) if month else \
+            papers.when(session.now)
+        app_state.env.stdout.write(papers.register(site_name(session), period, list(rows),
+                                                   session.now))
+        return
+    render(app_state.env, rows, complaints.LIST_COLUMNS, Format(fmt), bom=bom,
            empty="No complaints match.", alert_key="overdue")
 
 
 @app.command("show")
 @handle_errors
-def show(ctx: typer.Context, complaint_id: IdArg, fmt: FormatOpt = Format.table) -> None:
+def show(ctx: typer.Context, complaint_id: IdArg,
+         fmt: PaperFormatOpt = PaperFormat.table, output: OutputOpt = None) -> None:
     """Show a complaint: the record, its timers and its whole history.
+
+    With --format html, its handling sheet to print and sign (客戶投訴處置表).
 
     Example: crmcli complaint show 12 --format json
     """
@@ -324,29 +433,47 @@ def show(ctx: typer.Context, complaint_id: IdArg, fmt: FormatOpt = Format.table)
     from crmcli.services import complaints
 
     app_state = state(ctx)
-    record, timers, events = complaints.detail(app_state.session(), complaint_id)
-    if fmt in (Format.json, Format.jsonl):
+    session = app_state.session()
+    if fmt is PaperFormat.html:
+        from crmcli import papers
+        from crmcli.services.papers import handling_sheet, site_name
+
+        app_state.env.stdout.write(papers.handling_sheet(
+            site_name(session), handling_sheet(session, complaint_id), session.now))
+        return
+    record, timers, events = complaints.detail(session, complaint_id)
+    if fmt is PaperFormat.xlsx:
+        from crmcli.xlsx import write_workbook
+
+        fields = [{"field": c.key, "value": record.get(c.key)} for c in complaints.LIST_COLUMNS]
+        write_workbook(app_state.env, [
+            (f"Complaint {complaint_id}", [Column("field"), Column("value")], fields),
+            ("Timers", complaints.TIMER_COLUMNS, timers),
+            ("History", complaints.EVENT_COLUMNS, events)])
+        return
+    if fmt in (PaperFormat.json, PaperFormat.jsonl):
         document = {c.key: json_value(record.get(c.key)) for c in complaints.LIST_COLUMNS}
         document["timers"] = [{k: json_value(v) for k, v in t.items()} for t in timers]
         document["events"] = [{k: json_value(v) for k, v in e.items()} for e in events]
         app_state.env.out(json.dumps(document, ensure_ascii=False,
-                                     indent=2 if fmt is Format.json else None))
+                                     indent=2 if fmt is PaperFormat.json else None))
         return
-    if fmt in (Format.csv, Format.tsv):
-        render(app_state.env, events, complaints.EVENT_COLUMNS, fmt)
+    table = Format(fmt)
+    if table in (Format.csv, Format.tsv):
+        render(app_state.env, events, complaints.EVENT_COLUMNS, table)
         return
     from crmcli.render import table_value
 
     fields = [{"field": c.key, "value": table_value(record.get(c.key))}
               for c in complaints.LIST_COLUMNS if record.get(c.key) not in (None, "", [], False)]
-    render(app_state.env, fields, [Column("field"), Column("value")], fmt,
+    render(app_state.env, fields, [Column("field"), Column("value")], table,
            title=f"Complaint #{complaint_id} — {record['customer']}")
     app_state.env.out("")
     shown = [{**t, "state": t["state"].upper() if t["state"] == "overdue" else t["state"]}
              for t in timers]  # shouted in the table only; json keeps the stable word
-    render(app_state.env, shown, complaints.TIMER_COLUMNS, fmt, title="Timers")
+    render(app_state.env, shown, complaints.TIMER_COLUMNS, table, title="Timers")
     app_state.env.out("")
-    render(app_state.env, events, complaints.EVENT_COLUMNS, fmt, title="History")
+    render(app_state.env, events, complaints.EVENT_COLUMNS, table, title="History")
 
 
 @app.command("sweep")

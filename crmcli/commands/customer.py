@@ -11,6 +11,8 @@ from crmcli.commands._common import (
     BomOpt,
     FormatOpt,
     LimitOpt,
+    ListFormatOpt,
+    OutputOpt,
     ReasonOpt,
     RevealOpt,
     handle_errors,
@@ -29,6 +31,7 @@ LIST_COLUMNS = [
     Column("tags"), Column("since"), Column("birthday", in_table=False),
     Column("confidential", "conf."),
     Column("preferences", in_table=False), Column("note", in_table=False),
+    Column("sensitive_note", in_table=False), Column("masked", in_table=False),
     Column("handover", in_table=False), Column("renovating", in_table=False),
     Column("occupied", in_table=False),
     Column("last_contact_at", "last contact"),
@@ -49,6 +52,8 @@ BirthdayOpt = Annotated[
 ]
 TagOpt = Annotated[list[str] | None, typer.Option("--tag", help="A tag (repeatable).")]
 NoteOpt = Annotated[str | None, typer.Option("--note")]
+SensitiveNoteOpt = Annotated[str | None, typer.Option(
+    "--sensitive-note", help="Health, handicap, diet…: masked for everyone unless revealed.")]
 HandoverOpt = Annotated[str | None, typer.Option(
     "--handover", help="Handover (交付/入伙) date: visits follow at +3 months and +1 year.")]
 RenovatingOpt = Annotated[bool | None, typer.Option(
@@ -101,12 +106,14 @@ def add(
     birthday: BirthdayOpt = None,
     tag: TagOpt = None,
     note: NoteOpt = None,
+    sensitive_note: SensitiveNoteOpt = None,
     preference: PrefOpt = None,
     handover: HandoverOpt = None,
     renovating: RenovatingOpt = None,
     occupied: OccupiedOpt = None,
     confidential: Annotated[
-        bool, typer.Option("--confidential", help="Mask phone, email and address in output.")
+        bool, typer.Option("--confidential",
+                           help="Mask phone, email, address and unit in output.")
     ] = False,
     allow_duplicate: Annotated[
         bool, typer.Option("--allow-duplicate", help="Add even if the name is already on file.")
@@ -125,15 +132,13 @@ def add(
     values = _values(
         session.now, contact=contact, phone=phone, email=email, address=address, site=site,
         unit=unit, segment=segment, grade=grade, since=since, birthday=birthday, note=note,
-        preferences=preference, handover=handover, renovating=renovating, occupied=occupied,
+        sensitive_note=sensitive_note, preferences=preference, handover=handover,
+        renovating=renovating, occupied=occupied,
     )
     if confidential:
         values["confidential"] = True
     new = customers.NewCustomer(fields.clean_name(name), values, fields.clean_tags(tag or []))
-    notice = customers.new_customer_grade_note(values, customers.today(session))
     customer = customers.add(session, new, allow_duplicate=allow_duplicate)
-    if notice:
-        app_state.env.err(notice)
     _confirm(app_state, customer, fmt, f"Added customer #{customer['id']} {customer['name']}.")
 
 
@@ -163,8 +168,9 @@ def list_(
     limit: LimitOpt = None,
     reveal: RevealOpt = False,
     reason: ReasonOpt = None,
-    fmt: FormatOpt = Format.table,
-    bom: BomOpt = False,
+    fmt: ListFormatOpt = Format.table,
+    bom: BomOpt = None,
+    output: OutputOpt = None,
 ) -> None:
     """List customers (confidential details masked unless revealed, which is logged).
 
@@ -200,7 +206,8 @@ def show(
     found = customers.find(session, customer)
     if reveal:
         customers.log_access(session, [found["id"]], "show", reason or "")
-    elif found["confidential"]:
+        found = customers.revealed(found)
+    else:
         found = customers.public(found)
     profile.render_profile(app_state.env, session, found, fmt)
 
@@ -224,19 +231,25 @@ def edit(
     tag: TagOpt = None,
     untag: Annotated[list[str] | None, typer.Option("--untag", help="Remove a tag.")] = None,
     note: NoteOpt = None,
+    sensitive_note: SensitiveNoteOpt = None,
     preference: PrefOpt = None,
     handover: HandoverOpt = None,
     renovating: RenovatingOpt = None,
     occupied: OccupiedOpt = None,
     confidential: Annotated[
-        bool | None, typer.Option("--confidential/--not-confidential", show_default=False)
+        bool | None, typer.Option("--confidential/--not-confidential", show_default=False,
+                                  help="--not-confidential needs --reason (logged).")
     ] = None,
+    reason: Annotated[str | None, typer.Option(
+        "--reason", help="Why confidentiality is lifted (written to the access log).")] = None,
     allow_duplicate: Annotated[bool, typer.Option("--allow-duplicate")] = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Change a customer's details; every change is kept with who and when.
 
     Example: crmcli customer edit 王小明 --grade B --tag VIP --phone 13900139000
+
+    Example: crmcli customer edit 李秘密 --not-confidential --reason "業主書面同意公開"
     """
     from crmcli import fields
     from crmcli.services import customers
@@ -246,15 +259,15 @@ def edit(
     changes = _values(
         session.now, name=name, contact=contact, phone=phone, email=email, address=address,
         site=site, unit=unit, segment=segment, grade=grade, since=since, birthday=birthday,
-        note=note, preferences=preference, handover=handover, renovating=renovating,
-        occupied=occupied,
+        note=note, sensitive_note=sensitive_note, preferences=preference, handover=handover,
+        renovating=renovating, occupied=occupied,
     )
     if confidential is not None:
         changes["confidential"] = confidential
     changes["_allow_duplicate"] = allow_duplicate
     updated, changed = customers.edit(
         session, customer, changes, add_tags=fields.clean_tags(tag or []),
-        remove_tags=fields.clean_tags(untag or []),
+        remove_tags=fields.clean_tags(untag or []), reason=reason,
     )
     text = (f"Updated customer #{updated['id']} {updated['name']}: {', '.join(changed)}."
             if changed else f"Customer #{updated['id']} {updated['name']}: nothing to change.")
@@ -302,7 +315,7 @@ def review(
 def history(
     ctx: typer.Context,
     customer: Annotated[str, typer.Argument(help="Customer id or exact name.")],
-    fmt: FormatOpt = Format.table,
+    fmt: ListFormatOpt = Format.table, output: OutputOpt = None,
 ) -> None:
     """List every change made to a customer's record: field, old and new value, who, when.
 
@@ -321,7 +334,8 @@ def history(
 @handle_errors
 def import_(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="A UTF-8 CSV whose header uses the field names.")],
+    file: Annotated[Path, typer.Argument(
+        help="A UTF-8 CSV, or an Excel .xlsx (first sheet), whose header uses the field names.")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check every row; write nothing.")]
     = False,
     skip_existing: Annotated[
@@ -334,10 +348,12 @@ def import_(
         bool, typer.Option("--allow-duplicate", help="Add rows even if the name is on file.")
     ] = False,
 ) -> None:
-    """Import customers from CSV: every row is checked first; nothing is written unless all good.
+    """Import customers from CSV or xlsx: every row is checked first; nothing is written unless
+    all are good.
 
     Columns: name, contact, phone, email, address, site, unit, segment, grade, tags, since,
-    birthday, preferences, note, confidential, handover, renovating, occupied.
+    birthday, preferences, note, sensitive_note, confidential, handover, renovating, occupied
+    (and masked, as export writes it: masked values never replace what is stored).
 
     Example: crmcli customer import tenants.csv --dry-run
     """
@@ -357,8 +373,12 @@ def import_(
               f"of {plan.rows} rows")
     if dry_run:
         app_state.env.out(f"Checked {file}: all rows are good ({counts}); nothing written.")
-        return
-    app_state.env.out(f"Imported {file}: {counts}.")
+    else:
+        app_state.env.out(f"Imported {file}: {counts}.")
+    verb = "would keep" if dry_run else "kept"
+    for line, customer_id, names in plan.kept:
+        app_state.env.out(f"  line {line}: customer #{customer_id}: {verb} the stored "
+                          f"{', '.join(names)} (masked in the file).")
 
 
 def _progress(app_state: Any, label: str) -> Any:
@@ -390,9 +410,11 @@ def export(
     segment: SegmentOpt = None,
     reveal: RevealOpt = False,
     reason: ReasonOpt = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="csv (default), tsv, json, jsonl.")]
-    = Format.csv,
-    bom: BomOpt = False,
+    fmt: Annotated[Format, typer.Option("--format", "-f",
+                                        help="csv (default), tsv, json, jsonl, xlsx.")
+                   ] = Format.csv,
+    bom: BomOpt = None,
+    output: OutputOpt = None,
 ) -> None:
     """Export the customer file as CSV; confidential details need --reveal.
 
@@ -418,7 +440,7 @@ def access_log(
     ctx: typer.Context,
     customer: Annotated[str | None, typer.Option("--customer", help="Only this customer.")] = None,
     limit: LimitOpt = None,
-    fmt: FormatOpt = Format.table,
+    fmt: ListFormatOpt = Format.table, output: OutputOpt = None,
 ) -> None:
     """List who revealed confidential customer details, when and why (newest first).
 

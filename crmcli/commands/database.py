@@ -22,28 +22,38 @@ def init(
         bool, typer.Option("--sample", help="Fill it with a realistic sample site as of today.")
     ] = False,
     seed: Annotated[int, typer.Option("--seed", help="Random seed of the sample.")] = 2026,
+    site_name: Annotated[str | None, typer.Option(
+        "--site-name", help="The site's name in the head office's reports (default: the "
+        "file's name without .db).")] = None,
 ) -> None:
     """Create the database (mode 0600), or bring an existing one up to the current schema.
 
-    Example: crmcli --db site.db init --sample
+    Example: crmcli --db site.db init --sample --site-name 華信大廈
     """
-    from crmcli.db import LATEST, connect, migrate
+    from crmcli.dates import short_local
+    from crmcli.db import LATEST, migrate
     from crmcli.errors import Conflict
+    from crmcli.services import policy as policy_service
 
     app_state = state(ctx)
     path = app_state.db_path
     existed = path.exists() and path.stat().st_size > 0  # an empty file is made, not checked
-    conn = connect(path, create=True)
+    session = app_state.session(create=True)  # closed when the command ends
+    conn = session.conn
     if sample:
         from crmcli import sample as sample_data
 
         if conn.execute("SELECT count(*) FROM customers").fetchone()[0]:
             raise Conflict(f"{path} already has customers; --sample needs a new database.")
         sample_data.build(conn, app_state.env.clock(), seed=seed)
+    else:
+        migrate(conn)
+    if site_name is not None or not existed:
+        policy_service.set_value(session, "site_name", site_name or path.stem or path.name)
+    if sample:
         app_state.env.out(f"Created {path} with a sample site as of "
-                          f"{app_state.env.clock().astimezone():%Y-%m-%d %H:%M}.")
+                          f"{short_local(app_state.env.clock())}.")
         return
-    migrate(conn)
     verb = "Checked" if existed else "Created"
     app_state.env.out(f"{verb} {path} (schema {LATEST}).")
 

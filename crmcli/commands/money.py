@@ -11,6 +11,8 @@ from crmcli.commands._common import (
     ByOpt,
     FormatOpt,
     LimitOpt,
+    ListFormatOpt,
+    OutputOpt,
     handle_errors,
     state,
 )
@@ -155,8 +157,9 @@ def contract_list(
         "--expiring", help="Only contracts ending within this span and not renewed (60d).")]
     = None,
     limit: LimitOpt = None,
-    fmt: FormatOpt = Format.table,
-    bom: BomOpt = False,
+    fmt: ListFormatOpt = Format.table,
+    bom: BomOpt = None,
+    output: OutputOpt = None,
 ) -> None:
     """List contracts by end date, with whether each is running, renewed, ended or expired.
 
@@ -242,8 +245,9 @@ def invoice_list(
     overdue: Annotated[bool, typer.Option("--overdue", help="Only unpaid past their due date.")]
     = False,
     limit: LimitOpt = None,
-    fmt: FormatOpt = Format.table,
-    bom: BomOpt = False,
+    fmt: ListFormatOpt = Format.table,
+    bom: BomOpt = None,
+    output: OutputOpt = None,
 ) -> None:
     """List invoices by due date, with what is paid and outstanding.
 
@@ -356,8 +360,9 @@ def payment_list(
     month: Annotated[str | None, typer.Option("--month", help="YYYY-MM, this or last.")]
     = None,
     limit: LimitOpt = None,
-    fmt: FormatOpt = Format.table,
-    bom: BomOpt = False,
+    fmt: ListFormatOpt = Format.table,
+    bom: BomOpt = None,
+    output: OutputOpt = None,
 ) -> None:
     """List payments received, oldest first, with how much of each is applied to invoices.
 

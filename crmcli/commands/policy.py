@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from crmcli.commands._common import FormatOpt, handle_errors, state
+from crmcli.commands._common import ListFormatOpt, OutputOpt, handle_errors, state
 from crmcli.render import Column, Format, render
 
 app = typer.Typer(help="The site's policy: deadlines, cadence, holiday region.",
@@ -15,7 +15,7 @@ app = typer.Typer(help="The site's policy: deadlines, cadence, holiday region.",
 
 @app.command("show")
 @handle_errors
-def show(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
+def show(ctx: typer.Context, fmt: ListFormatOpt = Format.table, output: OutputOpt = None) -> None:
     """Show every policy setting in force, with what it means.
 
     Example: crmcli policy show

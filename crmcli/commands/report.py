@@ -9,9 +9,17 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli.commands._common import BomOpt, LimitOpt, handle_errors, state
+from crmcli.commands._common import (
+    BomOpt,
+    LimitOpt,
+    ListFormatOpt,
+    OutputOpt,
+    PaperFormatOpt,
+    handle_errors,
+    state,
+)
 from crmcli.env import Env
-from crmcli.render import Column, Format, json_value, render, table_value
+from crmcli.render import Column, Format, PaperFormat, json_value, render, table_value
 
 app = typer.Typer(help="Reports: monthly complaint analysis, quarterly evaluation, credit grades.",
                   no_args_is_help=True)
@@ -24,11 +32,14 @@ class ReportFormat(StrEnum):
     json = "json"
     jsonl = "jsonl"
     markdown = "markdown"
+    xlsx = "xlsx"
+    html = "html"
 
 
 ReportFormatOpt = Annotated[
     ReportFormat,
-    typer.Option("--format", "-f", help="table, csv, tsv, json, jsonl or markdown (for a mail)."),
+    typer.Option("--format", "-f", help="table, csv, tsv, json, jsonl, markdown (for a mail), "
+                 "xlsx (with --output) or html (a page to print on A4)."),
 ]
 
 LABELS = {
@@ -182,12 +193,13 @@ def _print_text(env: Env, report: Any, fmt: ReportFormat) -> None:
 def _print_rich(env: Env, report: Any) -> None:
     from rich.panel import Panel
     from rich.table import Table
+    from rich.text import Text
 
     from crmcli.render import console
 
     out = console(env)
     figures = report.figures
-    out.print(f"[bold]{_heading(report)}[/bold]")
+    out.print(Text(_heading(report), style="bold"))
     if not figures["complaints_opened"] and not figures["followups_due"]:
         out.print("No complaints and no follow-ups recorded this month; every figure is zero.")
     callouts = _callouts(report)
@@ -218,9 +230,13 @@ def monthly(
                      "or customer."),
     ] = None,
     fmt: ReportFormatOpt = ReportFormat.table,
-    bom: BomOpt = False,
+    bom: BomOpt = None,
+    output: OutputOpt = None,
 ) -> None:
     """The monthly complaint and follow-up analysis (投訴分析報告) for a calendar month.
+
+    With --format html, the analysis to print (客戶投訴分析報告表): the figures beside the
+    previous month, charts and the missed deadlines.
 
     Example: crmcli report monthly --month last --format csv > 2026-10.csv
     """
@@ -238,8 +254,19 @@ def monthly(
     report = reports.monthly(
         session, year, number, detail=by is not None or not tabular,
         compare=by is None and not tabular,
-        screen=by is None and fmt in (ReportFormat.table, ReportFormat.markdown))
+        screen=by is None and fmt in (ReportFormat.table, ReportFormat.markdown,
+                                      ReportFormat.html))
+    if fmt is ReportFormat.html and by is None:
+        from crmcli import papers
+        from crmcli.services.papers import site_name
+
+        env.stdout.write(papers.monthly(site_name(session), report,
+                                        reports.missed_by_timer(session, year, number),
+                                        session.now))
+        return
     if by is not None:
+        if fmt is ReportFormat.html:
+            raise BadInput("--format html prints the whole analysis; leave out --by.")
         rows = report.breakdowns[by]
         columns = [Column(by), *(Column(k, justify="right") for k in
                                  ("opened", "major", "escalated", "closed", "breached",
@@ -267,6 +294,10 @@ def monthly(
         document["previous"] = {key: report.previous.get(key) for key in reports.SPEC_FIELDS}
         env.out(_document(document) if fmt is ReportFormat.json
                 else json.dumps(document, ensure_ascii=False))
+    elif fmt is ReportFormat.xlsx:
+        from crmcli.xlsx import write_workbook
+
+        write_workbook(env, _workbook_sheets(report))
     elif fmt in (ReportFormat.csv, ReportFormat.tsv):
         rows = [{"metric": key, "value": value} for key, value in report.figures.items()]
         render(env, rows, [Column("metric"), Column("value")], Format(fmt.value), bom=bom)
@@ -274,6 +305,36 @@ def monthly(
         _print_rich(env, report)
     else:
         _print_text(env, report, fmt)
+
+
+def _workbook_sheets(report: Any) -> list[tuple[str, list[Column], list[dict[str, Any]]]]:
+    """The monthly report as a workbook: one sheet per section, values typed (numbers as
+    numbers, times as times), the figures under their json keys beside the previous month."""
+    from crmcli.services import reports
+
+    figures = [{"metric": key, "label": LABELS.get(key, ""), "value": value,
+                "previous": report.previous.get(key) if key in reports.SPEC_FIELDS else None}
+               for key, value in report.figures.items()]
+    counts = [Column(k) for k in ("opened", "major", "escalated", "closed", "breached",
+                                  "repeat")]
+    missed = [{**row, "due": _moment(row["due"]), "met_at": _moment(row["met_at"])}
+              for row in report.breached]
+    return [
+        ("Figures", [Column("metric"), Column("label"), Column("value"), Column("previous")],
+         figures),
+        ("Opened per week", [Column("week"), Column("opened")], report.weekly),
+        *((f"By {by}", [Column(by), *counts], report.breakdowns[by])
+          for by in reports.BREAKDOWNS),
+        ("Deadlines missed", [Column(k) for k in ("complaint_id", "customer", "timer", "due",
+                                                  "met_at", "outcome", "severity", "status")],
+         missed),
+    ]
+
+
+def _moment(value: Any) -> Any:
+    from datetime import datetime
+
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _document(document: dict[str, Any]) -> str:
@@ -309,10 +370,14 @@ def quarterly(
         str, typer.Option("--sort", help="Sort customers by a column (prefix - for descending).")
     ] = "-complaints",
     limit: LimitOpt = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
-    bom: BomOpt = False,
+    fmt: PaperFormatOpt = PaperFormat.table,
+    bom: BomOpt = None,
+    output: OutputOpt = None,
 ) -> None:
     """The quarterly relationship evaluation (客戶關係評估) per customer, or by segment/grade.
+
+    With --format html, a page to print: the summaries by segment and grade, then each
+    customer.
 
     Example: crmcli report quarterly --quarter 2026Q4 --by segment
     """
@@ -337,10 +402,13 @@ def quarterly(
     if by is not None:
         if by not in ("segment", "grade"):
             raise BadInput(f"--by: {by!r} is not segment or grade.")
+        if fmt is PaperFormat.html:
+            raise BadInput("--format html prints both summaries and every customer; "
+                           "leave out --by.")
         summary = reports.quarterly_summary(rows, by)
         columns = [Column(key, justify="left" if key == by else "right") for key in summary[0]
                    ] if summary else [Column(by)]
-        render(app_state.env, summary, columns, fmt, bom=bom, empty="No customers.")
+        render(app_state.env, summary, columns, Format(fmt), bom=bom, empty="No customers.")
         return
     key = sort.lstrip("-")
     if key not in reports.QUARTERLY_COLUMNS:
@@ -349,9 +417,19 @@ def quarterly(
               reverse=sort.startswith("-"))
     if sort.startswith("-"):
         rows.sort(key=lambda r: r[key] is None)
+    if fmt is PaperFormat.html:
+        from crmcli import papers
+        from crmcli.services.papers import site_name
+
+        summaries = {group: reports.quarterly_summary(rows, group)
+                     for group in ("segment", "grade")}
+        app_state.env.stdout.write(papers.quarterly(
+            site_name(session), f"{year}Q{number}", rows[:limit] if limit else rows, summaries,
+            reports.QUARTERLY_COLUMNS, session.now))
+        return
     columns = [Column(k, justify="right" if k not in ("customer", "segment", "grade") else "left")
                for k in reports.QUARTERLY_COLUMNS]
-    render(app_state.env, rows[:limit] if limit else rows, columns, fmt, bom=bom,
+    render(app_state.env, rows[:limit] if limit else rows, columns, Format(fmt), bom=bom,
            title=f"Relationship evaluation {year}Q{number}", empty="No customers.")
 
 
@@ -371,8 +449,9 @@ def grades(
     month: Annotated[
         str | None, typer.Option("--month", help="YYYY-MM, 'last' or 'this' (default: this).")
     ] = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
-    bom: BomOpt = False,
+    fmt: ListFormatOpt = Format.table,
+    bom: BomOpt = None,
+    output: OutputOpt = None,
 ) -> None:
     """The credit-grade report (顧客情報報告書 定期報告): customers by grade, reviews due and
     done, grade changes, and the customers seed 003's rules point to. csv/tsv/jsonl list those
@@ -397,11 +476,19 @@ def grades(
                                  for r in report["attention"]]
         env.out(_document(document))
         return
+    figures = [{"metric": label, "value": str(report[key])}
+               for key, label in GRADE_LABELS.items()]
+    if fmt is Format.xlsx:  # a sheet each: the figures, the changes, the customers pointed to
+        from crmcli.xlsx import write_workbook
+
+        write_workbook(env, [
+            ("Credit grades", [Column("metric"), Column("value")], figures),
+            ("Grade changes", reviews.REVIEW_COLUMNS, report["changes"]),
+            ("Customers the rules point to", reviews.ATTENTION_COLUMNS, report["attention"])])
+        return
     if fmt is not Format.table:
         render(env, report["attention"], reviews.ATTENTION_COLUMNS, fmt, bom=bom)
         return
-    figures = [{"metric": label, "value": str(report[key])}
-               for key, label in GRADE_LABELS.items()]
     render(env, figures, [Column("metric"), Column("value", justify="right")], fmt,
            title=f"Credit grades {report['month']} ({report['currency']})")
     for title, columns, rows in (

@@ -12,6 +12,8 @@ from crmcli.commands._common import (
     ByOpt,
     FormatOpt,
     LimitOpt,
+    ListFormatOpt,
+    OutputOpt,
     handle_errors,
     state,
 )
@@ -44,10 +46,10 @@ def _last_day(within: str | None, now: datetime, most_days: int) -> date:
     """The end of today, or of the day ``within`` from now (whole local days)."""
     from datetime import timedelta
 
-    from crmcli.dates import parse_span
+    from crmcli.dates import parse_span, to_local
     from crmcli.errors import BadInput
 
-    today = now.astimezone()
+    today = to_local(now)
     if not within:
         return today.date()
     try:
@@ -101,6 +103,9 @@ def log(
     = None,
     suggestion: Annotated[str | None, typer.Option("--suggestion",
                                                    help="The customer's suggestion.")] = None,
+    unresolved: Annotated[bool, typer.Option(
+        "--unresolved", help="The problem is still there: the follow-up is unsatisfactory "
+        "(不合格) and goes to the area manager.")] = False,
     note: NoteOpt = None,
     at: AtOpt = None,
     by: ByOpt = None,
@@ -109,7 +114,9 @@ def log(
     """Record a visit or call done.
 
     It fulfils the pending follow-up it answers: the one named by --visit, --complaint or
-    --service, else the customer's scheduled visit of that kind due within the week.
+    --service, else the customer's scheduled visit of that kind due within the week. A major
+    complaint's follow-up is met only in person; a follow-up rated 1–2 or --unresolved puts
+    an `unsatisfied` item on the area manager's agenda.
 
     Example: crmcli visit log 王小明 --complaint 12 --method phone --satisfaction 5 --at 16:20
     """
@@ -121,7 +128,7 @@ def log(
         method=method, kind=kind, complaint_id=complaint, service_id=service, visit_id=visit,
         satisfaction=satisfaction, quality=quality, attitude=attitude, price_ok=price_ok,
         shortcomings=shortcomings, suggestion=suggestion, note=note,
-        at=_at(at, session.now), by=by,
+        at=_at(at, session.now), by=by, unresolved=unresolved,
     ))
     for line in logged.notes:
         app_state.env.err(line)
@@ -196,6 +203,58 @@ def cancel(
         record(app_state.env, visit, visits.VISIT_COLUMNS, fmt)
 
 
+@app.command("void")
+@handle_errors
+def void(
+    ctx: typer.Context,
+    visit_id: Annotated[int, typer.Argument(help="Visit id.", min=1, max=MAX_ID)],
+    reason: Annotated[str, typer.Option("--reason", help="Why it is voided (kept).")],
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Void a logged visit entered by mistake: it stays in the register, marked voided, and
+    stops counting; a follow-up it answered is owed again.
+
+    Example: crmcli visit void 31 --reason "記錯了客戶"
+    """
+    from crmcli.services import corrections, visits
+
+    app_state = state(ctx)
+    visit = corrections.void_visit(app_state.session(), visit_id, reason)
+    if fmt is Format.table:
+        app_state.env.out(f"Voided visit #{visit_id} ({visit['kind']}) to {visit['customer']}.")
+    else:
+        record(app_state.env, visit, visits.VISIT_COLUMNS, fmt)
+
+
+@app.command("refer")
+@handle_errors
+def refer(
+    ctx: typer.Context,
+    visit_id: Annotated[int, typer.Argument(help="The unsatisfactory follow-up's visit id.",
+                                            min=1, max=MAX_ID)],
+    to: Annotated[str, typer.Option("--to", help="The department responsible.")],
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Refer an unsatisfactory follow-up to the department responsible (《工作聯繫函》);
+    clears it from the area manager's agenda.
+
+    Example: crmcli visit refer 31 --to 工程部
+    """
+    from crmcli.errors import BadInput
+    from crmcli.fields import clean_text
+    from crmcli.services import followups, visits
+
+    department = clean_text(to, "--to")
+    if not department:
+        raise BadInput("--to: name the department.")
+    app_state = state(ctx)
+    visit = followups.refer(app_state.session(), visit_id, department)
+    if fmt is Format.table:
+        app_state.env.out(f"Visit #{visit_id}: referred to {department}.")
+    else:
+        record(app_state.env, visit, visits.VISIT_COLUMNS, fmt)
+
+
 @app.command("list")
 @handle_errors
 def list_(
@@ -212,8 +271,9 @@ def list_(
     = False,
     month: MonthOpt = None,
     limit: LimitOpt = None,
-    fmt: FormatOpt = Format.table,
-    bom: BomOpt = False,
+    fmt: ListFormatOpt = Format.table,
+    bom: BomOpt = None,
+    output: OutputOpt = None,
 ) -> None:
     """List visits: the follow-up register (回訪記錄).
 
@@ -255,8 +315,9 @@ def due(
         "renovating, not living there) with the reason.")] = False,
     fail_on_overdue: Annotated[bool, typer.Option(
         "--fail-on-overdue", help="Exit 3 when anything is overdue (for cron).")] = False,
-    fmt: FormatOpt = Format.table,
-    bom: BomOpt = False,
+    fmt: ListFormatOpt = Format.table,
+    bom: BomOpt = None,
+    output: OutputOpt = None,
 ) -> None:
     """What is overdue or due today (for cron).
 
@@ -292,7 +353,8 @@ def due(
 
 @app.command("kinds")
 @handle_errors
-def kinds(ctx: typer.Context, fmt: FormatOpt = Format.table, bom: BomOpt = False) -> None:
+def kinds(ctx: typer.Context, fmt: ListFormatOpt = Format.table, bom: BomOpt = None,
+          output: OutputOpt = None) -> None:
     """The kinds of item `visit due` lists: what each means and who owes it.
 
     Example: crmcli visit kinds --format csv
@@ -321,7 +383,8 @@ def _alert(app_state: AppState, late: list[dict[str, Any]]) -> None:
 @handle_errors
 def care(ctx: typer.Context, within: Annotated[str, typer.Option(
         "--within", help="Look this far ahead (7d, 2w, 1mo), to the end of that day.")] = "7d",
-         fmt: FormatOpt = Format.table, bom: BomOpt = False) -> None:
+         fmt: ListFormatOpt = Format.table, bom: BomOpt = None,
+    output: OutputOpt = None) -> None:
     """Birthdays, anniversaries and holidays ahead.
 
     For greetings in time (生日祝福、節日問候): customers' birthdays (with or without a year),
@@ -348,16 +411,19 @@ def service_log(
     kind: Annotated[str, typer.Option("--type", help="repair, maintenance or paid.")],
     fee: Annotated[float | None, typer.Option("--fee", help="What was charged.")] = None,
     at: AtOpt = None,
-    by: Annotated[str | None, typer.Option("--by", help="Who did it (default: you); "
-                                           "they follow it up.")] = None,
+    by: Annotated[str | None, typer.Option("--by", help="Who did the work (default: you).")]
+    = None,
+    received_by: Annotated[str | None, typer.Option(
+        "--received-by", help="Who took the order (接單人; default: you); they follow it up.")]
+    = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Record work done for a customer.
 
     A repair or paid service schedules its follow-up visit (回訪) 24 h later (policy
-    service_followup_hours), assigned to whoever did the work.
+    service_followup_hours), assigned to whoever took the order, not to the worker.
 
-    Example: crmcli service log 王小明 "更換UPS電池" --type repair --by 李四 --at 15:30
+    Example: crmcli service log 王小明 "更換UPS電池" --type repair --by 李四 --received-by 陳主任
     """
     from crmcli.dates import short_local
     from crmcli.services import services_log
@@ -365,17 +431,42 @@ def service_log(
     app_state = state(ctx)
     session = app_state.session()
     logged = services_log.log_service(session, customer, description, kind=kind,
-                                      at=_at(at, session.now), by=by, fee=fee)
+                                      at=_at(at, session.now), by=by, fee=fee,
+                                      received_by=received_by)
     service = logged.service
     if fmt is not Format.table:
         record(app_state.env, service, services_log.SERVICE_COLUMNS, fmt)
         return
-    text = f"Logged {service['type']} #{service['id']} for {service['customer']}."
+    text = (f"Logged {service['type']} #{service['id']} for {service['customer']} at "
+            f"{short_local(service['done_at'])}.")
     if logged.followup is not None:
         text += (f" Follow-up visit #{logged.followup['id']} due "
                  f"{short_local(logged.followup['due'])}, assigned to "
                  f"{logged.followup['assigned_to']}.")
     app_state.env.out(text)
+
+
+@service_app.command("void")
+@handle_errors
+def service_void(
+    ctx: typer.Context,
+    service_id: Annotated[int, typer.Argument(help="Service id.", min=1, max=MAX_ID)],
+    reason: Annotated[str, typer.Option("--reason", help="Why it is voided (kept).")],
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Void work entered by mistake: it stays in the log, marked voided, and stops counting;
+    its pending follow-up is no longer owed.
+
+    Example: crmcli service void 8 --reason "重複登記"
+    """
+    from crmcli.services import corrections, services_log
+
+    app_state = state(ctx)
+    service = corrections.void_service(app_state.session(), service_id, reason)
+    if fmt is Format.table:
+        app_state.env.out(f"Voided {service['type']} #{service_id} for {service['customer']}.")
+    else:
+        record(app_state.env, service, services_log.SERVICE_COLUMNS, fmt)
 
 
 @service_app.command("list")
@@ -389,8 +480,9 @@ def service_list(
     = None,
     month: MonthOpt = None,
     limit: LimitOpt = None,
-    fmt: FormatOpt = Format.table,
-    bom: BomOpt = False,
+    fmt: ListFormatOpt = Format.table,
+    bom: BomOpt = None,
+    output: OutputOpt = None,
 ) -> None:
     """List the work log.
 

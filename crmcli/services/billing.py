@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from crmcli import handover, money
-from crmcli.dates import from_db, local_today, month_bounds, to_db
+from crmcli.dates import from_db, local_today, month_bounds, short_local, to_db, to_minute
 from crmcli.db import transaction
 from crmcli.errors import BadInput, Conflict, IllegalTransition, NotFound
 from crmcli.fields import clean_text
@@ -111,9 +111,9 @@ def get_payment(session: Session, payment_id: int) -> dict[str, Any]:
 
 
 def _when(session: Session, at: datetime | None) -> datetime:
-    moment = at or session.now
+    moment = to_minute(at or session.now)
     if moment > session.now + timedelta(minutes=1):
-        raise BadInput(f"--at {moment.astimezone():%Y-%m-%d %H:%M} is in the future.")
+        raise BadInput(f"--at {short_local(moment)} is in the future.")
     return moment
 
 
@@ -351,7 +351,7 @@ def refuse(session: Session, payment_id: int, reason: str, at: datetime | None
         payment = get_payment(session, payment_id)
         if payment["refused_at"] is not None:
             raise IllegalTransition(f"Payment #{payment_id} was already refused on "
-                                    f"{payment['refused_at'].astimezone():%Y-%m-%d %H:%M}.")
+                                    f"{short_local(payment['refused_at'])}.")
         if when < payment["paid_at"]:
             raise BadInput(f"--at is before payment #{payment_id} was received.")
         session.conn.execute(

@@ -9,12 +9,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from crmcli import outcomes, rules
-from crmcli.dates import from_db, to_db
+from crmcli.dates import from_db, short_local, to_db, to_minute
 from crmcli.db import transaction
 from crmcli.errors import BadInput, IllegalTransition, NotFound
 from crmcli.fields import clean_text
 from crmcli.render import Column
-from crmcli.services import Session
+from crmcli.services import Session, contacts, followups
 from crmcli.services.customers import find as find_customer
 
 CHANNELS = ("phone", "email", "wechat", "visit", "hotline", "web", "letter")
@@ -38,12 +38,16 @@ LIST_COLUMNS = [
     Column("case", in_table=False), Column("resolution", in_table=False),
 ]
 LIST_COLUMNS_SHORT = [c for c in LIST_COLUMNS if c.in_table and c.key != "customer"]
-EVENT_COLUMNS = [Column("at"), Column("action"), Column("by"), Column("note"),
-                 Column("level", in_table=False), Column("reason", in_table=False),
-                 Column("to", in_table=False), Column("automatic", in_table=False)]
+EVENT_COLUMNS = [Column("id", "entry", justify="right"), Column("at"), Column("action"),
+                 Column("by"), Column("note"), Column("level", in_table=False),
+                 Column("reason", in_table=False), Column("to", in_table=False),
+                 Column("automatic", in_table=False), Column("voided", in_table=False),
+                 Column("field", in_table=False), Column("old", in_table=False),
+                 Column("new", in_table=False)]
 TIMER_COLUMNS = [Column("timer"), Column("started_at", "started"), Column("due"),
                  Column("met_at", "met"), Column("state")]
 _FIX = {
+    "reported": "",
     "responded": "reopen it first (crmcli complaint reopen {id} --reason …)",
     "escalated": "reopen it first to escalate it",
     "upgraded": "reopen it first to change its severity",
@@ -58,6 +62,7 @@ class Complaint:
     events: list[rules.Event]
     effective: rules.Effective
     as_of: datetime
+    entry_at: datetime | None = None  # the time of the entry just recorded, as stored
 
     @property
     def id(self) -> int:
@@ -94,16 +99,16 @@ def load(session: Session, complaint_id: int, now: datetime | None = None) -> Co
 
 
 def _when(session: Session, at: datetime | None, floor: datetime | None = None) -> datetime:
-    moment = at or session.now
+    moment = to_minute(at or session.now)
     if moment > session.now + timedelta(minutes=1):
-        raise BadInput(f"--at {moment.astimezone():%Y-%m-%d %H:%M} is in the future.")
+        raise BadInput(f"--at {short_local(moment)} is in the future.")
     if floor is not None and moment < floor:
-        raise BadInput(f"--at {moment.astimezone():%Y-%m-%d %H:%M} is before the complaint "
-                       f"was opened ({floor.astimezone():%Y-%m-%d %H:%M}).")
+        raise BadInput(f"--at {short_local(moment)} is before the complaint "
+                       f"was opened ({short_local(floor)}).")
     return moment
 
 
-def _insert_event(session: Session, complaint_id: int, at: datetime, action: str, by: str,
+def insert_event(session: Session, complaint_id: int, at: datetime, action: str, by: str,
                   note: str | None = None, **extra: Any) -> None:
     session.conn.execute(
         "INSERT INTO complaint_events (complaint_id, at, action, by, note, level, reason, "
@@ -120,14 +125,14 @@ def _record_automatic(session: Session, complaint: Complaint, until: datetime | 
     pending = [a for a in rules.pending_automatic(complaint.effective, complaint.events)
                if until is None or a.at <= until]
     for auto in pending:
-        _insert_event(session, complaint.id, auto.at, auto.action, SYSTEM, auto.note,
+        insert_event(session, complaint.id, auto.at, auto.action, SYSTEM, auto.note,
                       level=auto.level, reason=auto.note if auto.action == "escalated" else None,
                       to=session.policies.at(auto.at).department_head
                       if auto.action == "escalated" else None, automatic=True)
     return pending
 
 
-def _store_state(session: Session, complaint_id: int) -> Complaint:
+def store_state(session: Session, complaint_id: int) -> Complaint:
     """Record pending automatic events and refresh the cached columns from the replay."""
     complaint = load(session, complaint_id)
     if _record_automatic(session, complaint):
@@ -146,9 +151,11 @@ def _store_state(session: Session, complaint_id: int) -> Complaint:
 
 
 def _attention(effective: rules.Effective) -> str | None:
-    """The earliest running complaint deadline (in the past while one is overdue)."""
-    dues = [t.due for t in effective.running_timers() if t.name != "followup"]
-    return to_db(min(dues)) if dues and effective.status != "closed" else None
+    """The earliest running complaint deadline (in the past while one is overdue): a closed
+    complaint's report to the head may still be owed."""
+    dues = [t.due for t in effective.running_timers()
+            if t.name != "followup" and (effective.status != "closed" or t.name == "report")]
+    return to_db(min(dues)) if dues else None
 
 
 def _note_withdrawn(session: Session, complaint: Complaint) -> None:
@@ -166,12 +173,43 @@ def _note_withdrawn(session: Session, complaint: Complaint) -> None:
         "ORDER BY id", (complaint.id,)
     ).fetchall():
         moment = from_db(at)
-        if (action, moment) in derived or str(event_id) in noted:
+        if (action, rules.minute(moment)) in derived or str(event_id) in noted:
             continue
-        _insert_event(session, complaint.id, session.now, "noted", SYSTEM,
-                      f"the automatic {action} of {moment.astimezone():%Y-%m-%d %H:%M} no longer "
+        insert_event(session, complaint.id, session.now, "noted", SYSTEM,
+                      f"the automatic {action} of {short_local(moment)} no longer "
                       "holds: an entry made later shows it did not happen",
                       field="withdrawn", old=str(event_id))
+
+
+def find_repeat(session: Session, customer_id: int, category: str | None, when: datetime,
+                exclude: int | None = None) -> int | None:
+    """The customer's complaint in the same category (spelling folded) still unresolved at
+    ``when``, if any: the new one repeats it."""
+    unresolved = session.conn.execute(
+        "SELECT id, category FROM complaints WHERE customer_id = ? AND opened_at <= ? "
+        "AND (status != 'closed' OR closed_at > ?) AND id IS NOT ? ORDER BY id",
+        (customer_id, to_db(when), to_db(when), exclude),
+    ).fetchall()
+    return next((cid for cid, cat in unresolved if rules.is_repeat(category, [cat])), None)
+
+
+def remember_category(session: Session, category: str | None) -> None:
+    """Keep the spelling a category was first entered in (reports show it)."""
+    if category:
+        from crmcli.textfold import fold
+
+        session.conn.execute("INSERT OR IGNORE INTO complaint_categories VALUES (?, ?)",
+                             (fold(category), category))
+
+
+def category_spellings(session: Session, category: str) -> list[str]:
+    """Every spelling on record of the category, folded as people mean it."""
+    from crmcli.textfold import fold
+
+    key = fold(category)
+    return [found for (found,) in session.conn.execute(
+        "SELECT DISTINCT category FROM complaints WHERE category IS NOT NULL")
+        if fold(found) == key] or [category]
 
 
 @dataclass
@@ -195,13 +233,7 @@ def open_complaint(session: Session, customer_ref: str, summary: str, *, severit
     who = by or session.user
     with transaction(session.conn):
         customer = find_customer(session, customer_ref)
-        unresolved = session.conn.execute(
-            "SELECT id, category FROM complaints WHERE customer_id = ? AND opened_at <= ? "
-            "AND (status != 'closed' OR closed_at > ?) ORDER BY id",
-            (customer["id"], to_db(when), to_db(when)),
-        ).fetchall()
-        repeat_of = next((cid for cid, cat in unresolved if rules.is_repeat(category, [cat])),
-                         None)
+        repeat_of = find_repeat(session, customer["id"], category, when)
         chosen = ("major" if repeat_of else "minor") if severity == "auto" else severity
         cursor = session.conn.execute(
             "INSERT INTO complaints (customer_id, summary, category, channel, severity_at_open, "
@@ -211,20 +243,28 @@ def open_complaint(session: Session, customer_ref: str, summary: str, *, severit
              owner or who, repeat_of, to_db(session.now)),
         )
         complaint_id = int(cursor.lastrowid or 0)
-        _insert_event(session, complaint_id, when, "opened", who, note, field="severity",
+        remember_category(session, category)
+        insert_event(session, complaint_id, when, "opened", who, note, field="severity",
                       new=chosen)
         if repeat_of:
-            _insert_event(session, complaint_id, when, "noted", SYSTEM,
+            insert_event(session, complaint_id, when, "noted", SYSTEM,
                           f"repeat of unresolved complaint #{repeat_of} ({category})",
                           automatic=False)
-        complaint = _store_state(session, complaint_id)
+        complaint = store_state(session, complaint_id)
+        contacts.refresh(session, [customer["id"]])
+    complaint.entry_at = when
     return Opened(complaint, repeat_of)
 
 
 def act(session: Session, complaint_id: int, action: str, *, at: datetime | None,
-        by: str | None, note: str | None = None, **extra: Any) -> Complaint:
-    """Record one manual step of a complaint's life, if the complaint's state allows it."""
+        by: str | None, note: str | None = None, case: bool = False, **extra: Any
+        ) -> Complaint:
+    """Record one manual step of a complaint's life, if the complaint's state allows it;
+    ``case`` also marks it for the case library, in the same transaction."""
     with transaction(session.conn):
+        if case:
+            act(session, complaint_id, action, at=at, by=by, note=note, **extra)
+            return set_case(session, complaint_id, True, by)
         before = load(session, complaint_id)
         when = _when(session, at, before.row["opened_at"])
         state_then = rules.evaluate(before.events, session.policies, when)
@@ -237,15 +277,29 @@ def act(session: Session, complaint_id: int, action: str, *, at: datetime | None
         _refuse_repeated_step(complaint_id, action, when, before.events)
         # Only what happened before this event: a back-filled close may undo a later upgrade.
         _record_automatic(session, before, until=when)
-        if action == "escalated" and not extra.get("to") and extra.get("level", 1) == 1:
+        if (action in ("escalated", "reported") and not extra.get("to")
+                and extra.get("level", 1) == 1):
             extra["to"] = session.policies.at(when).department_head  # whom it was reported to
-        _insert_event(session, complaint_id, when, action, by or session.user, note, **extra)
+        referred = extra.pop("referred_to", None)
+        insert_event(session, complaint_id, when, action, by or session.user, note, **extra)
         if action == "closed":
             session.conn.execute("UPDATE complaints SET resolution = ? WHERE id = ?",
                                  (extra.get("new"), complaint_id))
-        after = _store_state(session, complaint_id)
-        _sync_followup(session, after)
+        if action == "reopened" or referred:
+            followups.clear(session, "complaint_id", complaint_id,
+                            f"referred to {referred}" if referred else "complaint reopened")
+        after = store_state(session, complaint_id)
+        sync_followup(session, after)
+        contacts.refresh(session, [after.row["customer_id"]])
+    after.entry_at = when
     return after
+
+
+def record_note(session: Session, complaint_id: int, at: datetime, by: str, note: str,
+                **extra: Any) -> None:
+    """A note on a complaint's history inside the caller's transaction."""
+    insert_event(session, complaint_id, to_minute(at), "noted", by, note, **extra)
+    store_state(session, complaint_id)
 
 
 def _refuse_repeated_step(complaint_id: int, action: str, when: datetime,
@@ -261,7 +315,7 @@ def _refuse_repeated_step(complaint_id: int, action: str, when: datetime,
         verb = "closed" if action == "closed" else "reopened"
         raise IllegalTransition(
             f"Complaint #{complaint_id} was already {verb} at "
-            f"{following.at.astimezone():%Y-%m-%d %H:%M}; "
+            f"{short_local(following.at)}; "
             + ("reopen it first to close it again." if action == "closed"
                else "close it first, or add a note."))
 
@@ -271,14 +325,14 @@ def set_case(session: Session, complaint_id: int, on: bool, by: str | None) -> C
         complaint = load(session, complaint_id)
         session.conn.execute("UPDATE complaints SET is_case = ? WHERE id = ?",
                              (int(on), complaint_id))
-        _insert_event(session, complaint_id, session.now, "case", by or session.user,
+        insert_event(session, complaint_id, session.now, "case", by or session.user,
                       "marked for the case library (案例庫)" if on else "removed from the case "
                       "library", field="is_case", old=str(complaint.row["is_case"]),
                       new=str(int(on)))
     return load(session, complaint_id)
 
 
-def _sync_followup(session: Session, complaint: Complaint) -> None:
+def sync_followup(session: Session, complaint: Complaint) -> None:
     """Keep the follow-up visit (回訪) in step with the complaint's follow-up timer."""
     timer = complaint.effective.current("followup")
     pending = session.conn.execute(
@@ -305,8 +359,8 @@ def _sync_followup(session: Session, complaint: Complaint) -> None:
 def followed_up(session: Session, complaint_id: int, at: datetime, by: str,
                 note: str | None) -> None:
     """A follow-up visit of a complaint was logged (inside the caller's transaction)."""
-    _insert_event(session, complaint_id, at, "followed_up", by, note)
-    _store_state(session, complaint_id)
+    insert_event(session, complaint_id, at, "followed_up", by, note)
+    store_state(session, complaint_id)
 
 
 @dataclass
@@ -333,8 +387,9 @@ def iter_complaints(session: Session, filters: Filters, limit: int | None = None
         where.append("p.customer_id = ?")
         params.append(find_customer(session, filters.customer)["id"])
     if filters.category:
-        where.append("p.category = ?")
-        params.append(filters.category)
+        spellings = category_spellings(session, filters.category)
+        where.append(f"p.category IN ({', '.join('?' * len(spellings))})")
+        params += spellings
     if filters.month:
         where.append("p.opened_at >= ? AND p.opened_at < ?")
         params += [to_db(filters.month[0]), to_db(filters.month[1])]
@@ -412,16 +467,21 @@ def detail(session: Session, complaint_id: int) -> tuple[dict[str, Any], list[di
                "state": t.state}
               for t in complaint.effective.timers]
     events = [
-        {"at": from_db(at), "action": action, "by": by, "note": note, "level": level,
-         "reason": reason, "to": to, "automatic": bool(automatic)}
-        for at, action, by, note, level, reason, to, automatic in session.conn.execute(
-            "SELECT at, action, by, note, level, reason, escalated_to, automatic "
-            "FROM complaint_events WHERE complaint_id = ? ORDER BY at, id", (complaint_id,))
+        {"id": event_id, "at": from_db(at), "action": action, "by": by,
+         "note": f"[VOIDED] {note or ''}".rstrip() if voided else note, "level": level,
+         "reason": reason, "to": to, "automatic": bool(automatic), "voided": bool(voided),
+         "field": field_, "old": old, "new": new}
+        for event_id, at, action, by, note, level, reason, to, automatic, voided, field_, old,
+        new in session.conn.execute(
+            "SELECT id, at, action, by, note, level, reason, escalated_to, automatic, "
+            f"NOT {outcomes.not_voided('e')}, field, old_value, new_value "
+            "FROM complaint_events e WHERE complaint_id = ? ORDER BY at, id", (complaint_id,))
     ]
     for auto in rules.pending_automatic(complaint.effective, complaint.events):
-        events.append({"at": auto.at, "action": auto.action, "by": SYSTEM,
+        events.append({"id": None, "at": auto.at, "action": auto.action, "by": SYSTEM,
                        "note": auto.note + " (not yet recorded by sweep)", "level": auto.level,
-                       "reason": auto.note, "to": None, "automatic": True})
+                       "reason": auto.note, "to": None, "automatic": True, "voided": False,
+                       "field": None, "old": None, "new": None})
     events.sort(key=lambda e: e["at"])
     return record, timers, events
 
@@ -438,29 +498,44 @@ class SweepItem:
 def sweep(session: Session, dry_run: bool) -> list[SweepItem]:
     """Record the automatic upgrades and escalations that have come due, once each.
 
-    A dry run only reads; a real one writes everything in one transaction.
+    A dry run only reads. A real one writes SWEEP_BATCH complaints a transaction, each
+    complaint's events with its stored state, so that a large sweep never holds the write
+    lock for long (people's writes wait at most a busy timeout) and a stopped one leaves
+    every complaint whole: the next sweep does the rest. Each batch is read again inside its
+    transaction, so a complaint closed meanwhile is left alone.
     """
     if dry_run:
         return [item for complaint in _due_for_sweep(session)
                 for item in _sweep_items(complaint)]
     found: list[SweepItem] = []
-    with transaction(session.conn):
-        for complaint in _due_for_sweep(session):
-            items = _sweep_items(complaint)
-            if items:
-                _sync_followup(session, _store_state(session, complaint.id))
-            else:
-                session.conn.execute("UPDATE complaints SET attention_at = ? WHERE id = ?",
-                                     (_attention(complaint.effective), complaint.id))
-            found += items
+    ids = [row[0] for row in session.conn.execute(
+        "SELECT id FROM complaints WHERE status != 'closed' AND attention_at <= ?",
+        (to_db(session.now),))]
+    ids.sort()
+    for start in range(0, len(ids), SWEEP_BATCH):
+        batch = ids[start:start + SWEEP_BATCH]
+        with transaction(session.conn):
+            for complaint in _due_for_sweep(session, (batch[0], batch[-1])):
+                items = _sweep_items(complaint)
+                if items:
+                    sync_followup(session, store_state(session, complaint.id))
+                else:
+                    session.conn.execute("UPDATE complaints SET attention_at = ? WHERE id = ?",
+                                         (_attention(complaint.effective), complaint.id))
+                found += items
     return found
 
 
-def _due_for_sweep(session: Session) -> list[Complaint]:
-    """Unclosed complaints whose attention time has come, replayed up to now."""
+SWEEP_BATCH = 200  # complaints a sweep transaction (~0.3 s of the write lock at most)
+
+
+def _due_for_sweep(session: Session, ids: tuple[int, int] | None = None) -> list[Complaint]:
+    """Unclosed complaints whose attention time has come (``ids``: first and last), replayed
+    up to now."""
+    where = " AND p.id BETWEEN ? AND ?" if ids else ""
     rows = sorted(session.conn.execute(  # sorted here: ORDER BY p.id would scan by rowid
-        _ROW + " WHERE p.status != 'closed' AND p.attention_at <= ?",
-        (to_db(session.now),)).fetchall())
+        _ROW + " WHERE p.status != 'closed' AND p.attention_at <= ?" + where,
+        (to_db(session.now), *(ids or ()))).fetchall())
     return _load_many(session, rows, session.now)
 
 
@@ -506,7 +581,7 @@ def running_deadlines(session: Session, horizon: datetime) -> list[Deadline]:
         "FROM complaints p JOIN customers c ON c.id = p.customer_id "
         "JOIN complaint_outcomes o ON o.complaint_id = p.id "
         "JOIN complaint_timers t ON t.complaint_id = p.id "
-        "WHERE p.status != 'closed' AND p.attention_at <= :horizon AND t.name != 'followup' "
+        "WHERE p.attention_at <= :horizon AND t.name != 'followup' "
         f"AND t.due <= :horizon AND {outcomes.RUNNING}",
         {"upto": moment.upto, "past": moment.past, "horizon": to_db(horizon)},
     ):

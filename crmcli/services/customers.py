@@ -13,15 +13,16 @@ from itertools import chain, islice
 from typing import Any
 
 from crmcli import fields
-from crmcli.dates import from_db, local_today, to_db
+from crmcli.dates import from_db, local_day, local_today, to_db
 from crmcli.db import transaction
 from crmcli.errors import Ambiguous, BadInput, Conflict, NotFound
 from crmcli.services import Session
 
 COLUMNS = (
     "id", "name", "contact", "phone", "email", "address", "site", "unit", "segment", "grade",
-    "since", "birthday", "preferences", "note", "confidential", "last_contact_at",
-    "last_in_person_at", "created_at", "updated_at", "handover", "renovating", "occupied",
+    "since", "birthday", "preferences", "note", "sensitive_note", "confidential",
+    "last_contact_at", "last_in_person_at", "created_at", "updated_at", "handover", "renovating",
+    "occupied",
 )
 _SELECT = (
     "SELECT " + ", ".join(f"c.{name}" for name in COLUMNS) + ", "
@@ -50,8 +51,14 @@ def record(row: sqlite3.Row | tuple[Any, ...]) -> dict[str, Any]:
 
 
 def public(customer: dict[str, Any]) -> dict[str, Any]:
-    """What may be shown without a reveal: confidential details masked."""
-    return fields.mask(customer) if customer["confidential"] else customer
+    """What may be shown without a reveal: confidential and sensitive details masked, and
+    ``masked`` naming the fields that hold masks."""
+    return fields.mask(customer)
+
+
+def revealed(customer: dict[str, Any]) -> dict[str, Any]:
+    """The record in clear (after a logged reveal): nothing masked."""
+    return {**customer, "masked": []}
 
 
 def find(session: Session, ref: str) -> dict[str, Any]:
@@ -76,7 +83,8 @@ def find(session: Session, ref: str) -> dict[str, Any]:
 
 
 def _label(customer: dict[str, Any]) -> str:
-    where = " ".join(p for p in (customer["site"], customer["unit"], customer["segment"]) if p)
+    shown = public(customer)
+    where = " ".join(p for p in (shown["site"], shown["unit"], shown["segment"]) if p)
     return f"#{customer['id']} {customer['name']}" + (f" ({where})" if where else "")
 
 
@@ -125,7 +133,19 @@ class NewCustomers:
                    {name: [new.values.get(name) for new in batch] for name in given}, tags)
 
 
+def grade_problem(session: Session, grade: str | None, since: str | date | None,
+                  entered: date | None = None) -> str | None:
+    """Why a grade cannot be given to this customer yet (``fields.first_year_grade``)."""
+    start = date.fromisoformat(since) if isinstance(since, str) else since
+    today_ = today(session)
+    return fields.first_year_grade(grade, start, entered or today_, today_,
+                                   session.policies.current.grade_new_customer_days)
+
+
 def add(session: Session, new: NewCustomer, *, allow_duplicate: bool = False) -> dict[str, Any]:
+    problem = grade_problem(session, new.values.get("grade"), new.values.get("since"))
+    if problem:
+        raise BadInput(f"--grade {new.values.get('grade')}: {problem}")
     with transaction(session.conn):
         if not allow_duplicate:
             existing = duplicates_of(session, new.name)
@@ -244,10 +264,19 @@ def _json_texts(values: list[Any]) -> list[str]:
 
 
 def edit(session: Session, ref: str, changes: dict[str, Any],
-         *, add_tags: list[str], remove_tags: list[str]) -> tuple[dict[str, Any], list[str]]:
-    """Change fields, keeping every change (old → new, who, when) in customer_changes."""
+         *, add_tags: list[str], remove_tags: list[str], reason: str | None = None
+         ) -> tuple[dict[str, Any], list[str]]:
+    """Change fields, keeping every change (old → new, who, when) in customer_changes.
+
+    Lifting confidentiality shows every detail from then on: it needs a reason and is
+    written to the access log, like a reveal, in the same transaction.
+    """
     with transaction(session.conn):
         before = find(session, ref)
+        if before["confidential"] and changes.get("confidential") is False:
+            _log(session, [before["id"]], "unmark", reason or "",
+                 "--not-confidential needs --reason TEXT: it shows this customer's details "
+                 "to everyone from now on.")
         changed: list[str] = []
         if "name" in changes and changes["name"] != before["name"]:
             clash = duplicates_of(session, changes["name"], exclude=before["id"])
@@ -257,6 +286,13 @@ def edit(session: Session, ref: str, changes: dict[str, Any],
                     f"add --allow-duplicate to rename to {changes['name']!r} anyway."
                 )
         changes.pop("_allow_duplicate", None)
+        if "grade" in changes or "since" in changes:
+            problem = grade_problem(session, changes.get("grade", before["grade"]),
+                                    changes.get("since", before["since"]),
+                                    local_day(before["created_at"]))
+            grade = changes.get("grade", before["grade"])
+            if problem and (grade != before["grade"] or "since" in changes):
+                raise BadInput(f"--grade {grade}: {problem}")
         for name, value in changes.items():
             old = before[name]
             if name == "preferences":
@@ -307,17 +343,16 @@ def _record_change(session: Session, customer_id: int, name: str, old: Any, new:
 
 def history(session: Session, ref: str) -> Iterator[dict[str, Any]]:
     customer = find(session, ref)
-    masked = {"phone", "email", "address"} if customer["confidential"] else set()
+    confidential = customer["confidential"]
     for row in session.conn.execute(
         "SELECT id, at, by, field, old_value, new_value FROM customer_changes "
         "WHERE customer_id = ? ORDER BY at, id",
         (customer["id"],),
     ):
-        hidden = row[3] in masked
         yield {
             "id": row[0], "at": from_db(row[1]), "by": row[2], "field": row[3],
-            "old": "****" if hidden and row[4] else row[4],
-            "new": "****" if hidden and row[5] else row[5],
+            "old": fields.mask_change(row[3], row[4], confidential),
+            "new": fields.mask_change(row[3], row[5], confidential),
         }
 
 
@@ -352,10 +387,11 @@ def iter_customers(session: Session, filters: Filters, limit: int | None = None
         where.append("c.confidential = ?")
         params.append(int(filters.confidential))
     if filters.search:
-        # A confidential customer's phone, email and address are not searchable: matching
-        # them digit by digit would rebuild what the mask hides, with no reveal logged.
-        open_fields = ("name", "contact", "site", "unit", "note", "segment")
-        hidden_fields = ("phone", "email", "address")
+        # A confidential customer's phone, email, address and unit are not searchable (nor is
+        # anyone's sensitive note): matching them character by character would rebuild what
+        # the mask hides, with no reveal logged.
+        open_fields = ("name", "contact", "site", "note", "segment")
+        hidden_fields = fields.CONFIDENTIAL_FIELDS
         like = "{} LIKE ? ESCAPE '\\'"
         where.append(
             "(" + " OR ".join(like.format(f"c.{name}") for name in open_fields)
@@ -375,29 +411,36 @@ def listing(session: Session, filters: Filters, limit: int | None = None, *,
             ) -> Iterator[dict[str, Any]]:
     """Customers for a list or an export: masked, or — with a reason — revealed and logged.
 
-    The access log is written before anything is shown, one row per confidential customer.
+    The access log is written before anything is shown, one row per customer whose
+    confidential or sensitive details are shown in clear.
     """
     if reveal_reason is None:
         return (public(c) for c in iter_customers(session, filters, limit))
-    hidden = [c["id"] for c in iter_customers(session, Filters(
-        filters.grade, filters.tags, filters.segment, filters.search, True), None)]
     shown = list(iter_customers(session, filters, limit))
-    log_access(session, [c["id"] for c in shown if c["id"] in set(hidden)], action,
+    log_access(session, [c["id"] for c in shown if fields.needs_reveal(c)], action,
                reveal_reason)
-    return iter(shown)
+    return map(revealed, shown)
 
 
 def log_access(session: Session, customer_ids: list[int], action: str, reason: str) -> None:
     """Write the access log for revealed confidential details (seed 003)."""
+    with transaction(session.conn):
+        _log(session, customer_ids, action, reason,
+             "--reveal needs --reason TEXT: why these details are needed.")
+
+
+def _log(session: Session, customer_ids: list[int], action: str, reason: str,
+         missing: str) -> None:
+    """The access log's rows, inside the caller's transaction; ``missing`` is the message
+    when no reason (or only invisible text) is given."""
     reason = (fields.clean_text(reason, "--reason") or "") if reason else ""
     if not reason:
-        raise BadInput("--reveal needs --reason TEXT: why these details are needed.")
+        raise BadInput(missing)
     stamp = to_db(session.now)
-    with transaction(session.conn):
-        session.conn.executemany(
-            "INSERT INTO access_log (at, by, customer_id, action, reason) VALUES (?, ?, ?, ?, ?)",
-            ((stamp, session.user, cid, action, reason) for cid in customer_ids),
-        )
+    session.conn.executemany(
+        "INSERT INTO access_log (at, by, customer_id, action, reason) VALUES (?, ?, ?, ?, ?)",
+        ((stamp, session.user, cid, action, reason) for cid in customer_ids),
+    )
 
 
 def access_log(session: Session, customer: str | None, limit: int | None
@@ -415,17 +458,6 @@ def access_log(session: Session, customer: str | None, limit: int | None
     for row in session.conn.execute(sql, params):
         yield {"id": row[0], "at": from_db(row[1]), "by": row[2], "customer_id": row[3],
                "customer": row[4], "action": row[5], "reason": row[6]}
-
-
-def new_customer_grade_note(values: dict[str, Any], today: date) -> str | None:
-    """Seed 003: a new customer is graded C for its first year; say so if told otherwise."""
-    grade = values.get("grade")
-    since = values.get("since")
-    if grade in ("A", "B") and (since is None or fields.is_first_year(date.fromisoformat(since),
-                                                                      today)):
-        return (f"Note: a customer in its first year is normally graded C (seed 003); "
-                f"keeping {grade} as given.")
-    return None
 
 
 def today(session: Session) -> date:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import csv
 import gc
 import io
+import os
+import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,17 +20,26 @@ from pathlib import Path
 from typing import Any
 
 from crmcli import fields
+from crmcli.dates import from_db, local_day
 from crmcli.db import transaction
 from crmcli.errors import BadInput
 from crmcli.services import Session
 from crmcli.services.customers import NewCustomer, NewCustomers, _record_change, insert
+from crmcli.text import from_cell, from_cells
 
 ALIASES = {"tag": "tags", "preference": "preferences", "customer": "name", "mobile": "phone",
            "telephone": "phone", "e-mail": "email", "note": "note", "notes": "note"}
 MAX_ERRORS_SHOWN = 20
 # `customer export` writes each customer's id; this database gives its own, so it is read past.
-IGNORED = ("id",)
+# Its `masked` column names the cells of the row that hold masks, not values (see _masks).
+MASKED = "masked"
+IGNORED = ("id", MASKED)
 CHUNK = 10_000  # rows checked at a time, between progress reports
+# Bounds on what a file may hold, so that a hostile or mistaken one (/dev/zero, a disk image)
+# is refused at once instead of filling the memory: the file (a million customers take about
+# 150 MB), and each cell (csv's own limit; a stored text is at most fields.MAX_TEXT anyway).
+MAX_FILE_BYTES = 256 * 1024 * 1024
+MAX_CELL = 128 * 1024
 AFTER_CELLS = 1 << 30  # a row's problem with its name comes after those with its cells
 
 
@@ -45,15 +56,37 @@ class Plan:
     updates: list[tuple[int, NewCustomer]] = field(default_factory=list)
     skipped: list[int] = field(default_factory=list)
     rows: int = 0
+    # (line, customer id, fields) of the rows whose masked cells left the stored values alone
+    kept: list[tuple[int, int, list[str]]] = field(default_factory=list)
 
 
 def _load(path: Path) -> bytes:
+    """The file's bytes: a regular file, at most MAX_FILE_BYTES. Opened without blocking, so a
+    named pipe with no writer is refused instead of waited for."""
     try:
-        return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:
         raise BadInput(f"{path}: no such file.") from None
     except OSError as exc:
         raise BadInput(f"{path}: cannot read it ({exc.strerror}).") from None
+    try:
+        kind = os.fstat(fd).st_mode
+        if not stat.S_ISREG(kind):
+            what = ("a folder" if stat.S_ISDIR(kind) else "a pipe" if stat.S_ISFIFO(kind)
+                    else "a device" if stat.S_ISCHR(kind) or stat.S_ISBLK(kind)
+                    else "not a regular file")
+            raise BadInput(f"{path}: {what}, not a CSV file; save the rows to a file "
+                           "and import that.")
+        with os.fdopen(os.dup(fd), "rb") as file:
+            data = file.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot read it ({exc.strerror}).") from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_FILE_BYTES:
+        raise BadInput(f"{path}: larger than {MAX_FILE_BYTES // 2**20} MB, the most one import "
+                       "takes; split it into several files.")
+    return data
 
 
 def _decode(path: Path, data: bytes) -> str:
@@ -85,14 +118,16 @@ def _records(path: Path, text: str) -> Iterator[tuple[int, list[str]]]:
         except StopIteration:
             return
         except csv.Error as exc:
-            raise BadInput(f"{path}: line {start}: {exc} (an unterminated quote?).") from None
+            what = (f"a cell longer than {MAX_CELL:,} characters" if "field limit" in str(exc)
+                    else str(exc))
+            raise BadInput(f"{path}: line {start}: {what} (an unterminated quote?).") from None
         yield start, cells
         start = reader.line_num + 1
 
 
 def _header(path: Path, cells: list[str]) -> list[str]:
     names = []
-    for cell in cells:
+    for cell in map(from_cell, cells):
         name = cell.strip().lower().replace(" ", "_")
         name = ALIASES.get(name, name)
         if name not in fields.CUSTOMER_FIELDS and name not in IGNORED:
@@ -114,6 +149,8 @@ def _read(path: Path, data: bytes) -> tuple[list[str], list[list[str]], Callable
     reading before the end decodes the whole file first, so that a line that is not UTF-8 is
     named before a bad header or quote, wherever it is.
     """
+    if csv.field_size_limit() != MAX_CELL:
+        csv.field_size_limit(MAX_CELL)
     lines = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
     reader = csv.reader(lines, strict=True)
     try:
@@ -141,21 +178,53 @@ def _read(path: Path, data: bytes) -> tuple[list[str], list[list[str]], Callable
     return header, rows, line
 
 
+def _is_xlsx(path: Path) -> bool:
+    return path.suffix.lower() == ".xlsx"  # by name: a csv may start with any bytes
+
+
+def _read_xlsx(path: Path, data: bytes
+               ) -> tuple[list[str], list[list[str]], Callable[[int], int]]:
+    """The first sheet of a workbook, read as the csv would be: the same header and checks;
+    a message's line is the spreadsheet's row number (empty rows are passed over)."""
+    from crmcli.xlsx import read_rows
+
+    numbered = list(read_rows(path, data))
+    if not numbered:
+        raise BadInput(f"{path}: the workbook's first sheet is empty.")
+    header = _header(path, numbered[0][1])
+    rows = [cells for _, cells in numbered[1:]]
+    for cells in rows:  # a row shorter than the header ends in empty cells
+        if len(cells) < len(header):
+            cells.extend([""] * (len(header) - len(cells)))
+    return header, rows, lambda index: numbered[index + 1][0]
+
+
 def plan(session: Session, path: Path, on_existing: OnExisting,
          progress: Callable[[int], None] | None = None) -> Plan:
     """Check every row; raise BadInput listing every bad row, else return what to write."""
-    header, records, line = _read(path, _load(path))
+    data = _load(path)
+    header, records, line = (_read_xlsx(path, data) if _is_xlsx(path)
+                             else _read(path, data))
     result = Plan()
     problems: list[tuple[int, int, str]] = []  # (record, place in it, what follows "line N")
     counted, good = _full_rows(records, len(header), problems)
     result.rows = len(counted)
     rows = records if len(good) == len(records) else [records[i] for i in good]
+    masks = _masks(header, rows)
+    if masks:
+        rows = _unmasked(header, rows, masks)
     columns = _clean(session, header, rows, good, problems, progress)
     if progress and (passed := result.rows // 1000 - len(rows) // 1000) > 0:
         progress(passed * 1000)  # rows with too few or too many cells count as read too
     names: list[str | None] = columns.pop("name")
     keys = [fields.name_key(name) if name is not None else "" for name in names]
     fresh, updates = _sort_out(session, on_existing, good, names, keys, result, problems, line)
+    _first_year_grades(session, columns, good, fresh, updates, header, problems)
+    for at in (at for at in fresh if at in masks):
+        problems += [(good[at], header.index(name), f", column {name}: a masked value (from an "
+                      "export without --reveal) is not the customer's; give the real value or "
+                      "leave the cell empty") for name in masks[at]]
+    _refuse_unmarking(session, header, columns.get("confidential"), updates, good, problems)
     if problems:
         problems.sort(key=lambda problem: problem[:2])
         shown = "\n".join(f"  line {line(index)}{message}"
@@ -175,9 +244,113 @@ def plan(session: Session, path: Path, on_existing: OnExisting,
     for customer_id, at in updates:
         given = {name: column[at] for name, column in columns.items()
                  if rows[at][header.index(name)].strip()}
+        if "preferences" in masks.get(at, ()) and given.get("preferences"):
+            given["preferences"] = _MaskedPreferences(given["preferences"])
         result.updates.append((customer_id, NewCustomer(names[at] or "", given,
                                                         tags[at] or [] if tags else [])))
+        if at in masks:
+            result.kept.append((line(good[at]), customer_id, masks[at]))
     return result
+
+
+def _first_year_grades(session: Session, columns: dict[str, list[Any]], good: list[int],
+                      fresh: list[int], updates: list[tuple[int, int]], header: list[str],
+                      problems: list[tuple[int, int, str]]) -> None:
+    """A new customer is graded C for its first year: rows giving A or B too early are bad."""
+    grades = columns.get("grade")
+    if grades is None or not any(grade in ("A", "B") for grade in grades):
+        return
+    from crmcli.services.customers import grade_problem
+
+    sinces = columns.get("since") or [None] * len(grades)
+    column = header.index("grade")
+    for at in fresh:
+        problem = grade_problem(session, grades[at], sinces[at])
+        if problem:
+            problems.append((good[at], column, f", column grade: {grades[at]}: {problem}"))
+    for customer_id, at in updates:
+        if grades[at] not in ("A", "B"):
+            continue
+        since, created = session.conn.execute(
+            "SELECT since, created_at FROM customers WHERE id = ?", (customer_id,)).fetchone()
+        problem = grade_problem(session, grades[at], sinces[at] or since,
+                                local_day(from_db(created)))
+        if problem:
+            problems.append((good[at], column, f", column grade: {grades[at]}: {problem}"))
+class _MaskedPreferences(dict[str, Any]):
+    """Preferences read from a masked export: a sensitive key's mask keeps the stored value."""
+
+
+def _masks(header: list[str], rows: list[list[str]]) -> dict[int, list[str]]:
+    """The fields of each row whose cells hold masks, by row.
+
+    `customer export` names them in its ``masked`` column, exactly. A file without that
+    column (a hand-made one, or one that lost the column in a spreadsheet) is read safely: a
+    cell of a maskable field that looks like a mask (three stars in a row), or a sensitive
+    preference whose value is the mask, is taken for one — it can only ever keep what is
+    stored, never replace it.
+    """
+    maskable = [(j, name) for j, name in enumerate(header) if name in fields.MASKABLE_FIELDS]
+    found: dict[int, list[str]] = {}
+    if MASKED in header:
+        j = header.index(MASKED)
+        if not any(row[j].strip() for row in rows):
+            return found
+        for at, row in enumerate(rows):
+            named = {part.strip() for part in row[j].split(";")}
+            hidden = [name for _, name in maskable if name in named and row[header.index(name)]]
+            if hidden:
+                found[at] = hidden
+        return found
+    for j, name in maskable:
+        if "***" not in "\x00".join(row[j] for row in rows):
+            continue
+        looks = _masked_preferences if name == "preferences" else fields.looks_masked
+        for at, row in enumerate(rows):
+            if looks(row[j]):
+                found.setdefault(at, []).append(name)
+    return found
+
+
+def _masked_preferences(cell: str) -> bool:
+    try:
+        values = fields.parse_preferences([from_cell(cell)])
+    except BadInput:
+        return False
+    return any(fields.is_sensitive_key(k) and v == fields.MASK for k, v in values.items())
+
+
+def _unmasked(header: list[str], rows: list[list[str]], masks: dict[int, list[str]]
+              ) -> list[list[str]]:
+    """The rows with each masked cell empty (preferences aside: their masks are read past by
+    _update), so that a mask is never checked, stored or compared as a value."""
+    rows = list(rows)
+    for at, names in masks.items():
+        row = rows[at] = list(rows[at])
+        for name in names:
+            if name != "preferences":
+                row[header.index(name)] = ""
+    return rows
+
+
+def _refuse_unmarking(session: Session, header: list[str], confidential: list[Any] | None,
+                      updates: list[tuple[int, int]], good: list[int],
+                      problems: list[tuple[int, int, str]]) -> None:
+    """Lifting confidentiality shows every detail to everyone: only `customer edit
+    --not-confidential --reason` does it, with the access log, never a file."""
+    if confidential is None:
+        return
+    lifting = {customer_id: at for customer_id, at in updates if confidential[at] is False}
+    if not lifting:
+        return
+    marks = ",".join("?" * len(lifting))
+    for (customer_id,) in session.conn.execute(
+            f"SELECT id FROM customers WHERE confidential = 1 AND id IN ({marks})",
+            list(lifting)):
+        problems.append((good[lifting[customer_id]], header.index("confidential"),
+                         f", column confidential: customer #{customer_id} is confidential; "
+                         f"lift it with `crmcli customer edit {customer_id} --not-confidential "
+                         "--reason TEXT` (logged), not by import"))
 
 
 def _full_rows(records: list[list[str]], width: int, problems: list[tuple[int, int, str]]
@@ -205,7 +378,7 @@ def _clean(session: Session, header: list[str], rows: list[list[str]], good: lis
     for start in range(0, len(rows), CHUNK):
         cells = list(zip(*rows[start:start + CHUNK], strict=True))
         for j, cleaner in cleaners.items():
-            values, errors = cleaner(cells[j])
+            values, errors = cleaner(from_cells(cells[j]))
             columns[header[j]] += values
             for i, message in errors.items():
                 problems.append((good[start + i], j, f", column {header[j]}: "
@@ -305,6 +478,13 @@ def _update(session: Session, customer_id: int, new: NewCustomer) -> None:
     for (name, value), old in zip(new.values.items(), row, strict=False):
         stored = value
         if name == "preferences":
+            if isinstance(value, _MaskedPreferences):
+                kept = json.loads(old or "{}")
+                value = {key: kept[key] if fields.is_sensitive_key(key)
+                         and text == fields.MASK else text
+                         for key, text in value.items()
+                         if not (fields.is_sensitive_key(key) and text == fields.MASK)
+                         or key in kept}
             stored = json.dumps(value, ensure_ascii=False)
         elif name in ("confidential", *fields.FLAG_FIELDS):
             stored = int(bool(value))

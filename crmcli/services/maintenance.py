@@ -2,34 +2,46 @@
 
 from __future__ import annotations
 
+import glob
 import os
 import sqlite3
 from pathlib import Path
 
 from crmcli import outcomes
-from crmcli.db import load_policies, transaction
+from crmcli.db import load_policies, os_reason, transaction
 from crmcli.errors import BadInput, Conflict, CrmError
+
+PARTIAL = ".{name}.partial-"  # a copy being written: .site.db.partial-<pid>, then renamed
 
 
 def backup(conn: sqlite3.Connection, target: Path, *, force: bool) -> int:
     """Copy the live database with SQLite's online backup; the copy is created mode 0600.
 
-    The copy is written beside the target and renamed into place, so an interrupted backup
-    never leaves a half-written file under the target's name.
+    The copy is written beside the target and renamed into place only once SQLite's full
+    integrity check passes on it, so an interrupted or failed backup never leaves a half-written
+    file under the target's name; partial copies left by a killed backup are removed on the
+    next run.
     """
     if target.is_dir():
         raise BadInput(f"{target} is a directory; give a file name.")
+    if target.exists() and not target.is_file():  # /dev/null, a pipe: never replaced
+        raise BadInput(f"{target} is not a regular file; give a file name.")
     if target.exists() and not force:
         raise Conflict(f"{target} exists; add --force to replace it.")
     if not target.parent.exists():
-        raise BadInput(f"{target.parent} does not exist.")
-    partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
-    os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+        raise BadInput(f"{target.parent} does not exist; create the folder first.")
+    _remove_stale_partials(target)
+    partial = target.with_name(PARTIAL.format(name=target.name) + str(os.getpid()))
+    try:
+        os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+    except OSError as exc:
+        raise CrmError(f"Cannot write the backup in {target.parent}: {os_reason(exc)}."
+                       ) from None
     try:
         copy = sqlite3.connect(partial)
         try:
             conn.backup(copy)
-            faults = _quick_check(copy)
+            faults = _integrity(copy)
         finally:
             copy.close()
         if faults:
@@ -37,16 +49,43 @@ def backup(conn: sqlite3.Connection, target: Path, *, force: bool) -> int:
                            "was left as it was. `crmcli check` says more.")
         os.chmod(partial, 0o600)
         os.replace(partial, target)
-    except BaseException:
-        partial.unlink(missing_ok=True)
+    except sqlite3.Error as exc:
+        if "full" in str(exc):
+            raise CrmError(f"The disk is full; {target} was left as it was.") from None
         raise
+    except OSError as exc:
+        raise CrmError(f"Cannot write {target}: {os_reason(exc)}; it was left as it was."
+                       ) from None
+    finally:
+        for leftover in (partial, partial.with_name(partial.name + "-journal")):
+            leftover.unlink(missing_ok=True)
     return target.stat().st_size
 
 
-def _quick_check(conn: sqlite3.Connection) -> list[str]:
-    """A damaged database must not replace last night's good copy (backups rotate)."""
+def _remove_stale_partials(target: Path) -> None:
+    """Partial copies of the same target whose backup process is gone (killed, power cut)."""
+    prefix = PARTIAL.format(name=target.name)
+    for leftover in target.parent.glob(glob.escape(prefix) + "*"):
+        pid = leftover.name[len(prefix):].split("-", 1)[0]
+        if pid.isdigit() and not _running(int(pid)):
+            leftover.unlink(missing_ok=True)
+
+
+def _running(pid: int) -> bool:
     try:
-        return [row[0] for row in conn.execute("PRAGMA quick_check") if row[0] != "ok"]
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def _integrity(conn: sqlite3.Connection) -> list[str]:
+    """A damaged database must not replace last night's good copy (backups rotate): SQLite's
+    full integrity check (indexes against their tables too), not only the quick one."""
+    try:
+        return [row[0] for row in conn.execute("PRAGMA integrity_check") if row[0] != "ok"]
     except sqlite3.DatabaseError as exc:
         return [str(exc)]
 

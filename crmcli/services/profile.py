@@ -12,9 +12,9 @@ from crmcli.services import Session
 TABLE_ROWS = 10
 PROFILE_FIELDS = (
     "id", "name", "contact", "phone", "email", "address", "site", "unit", "segment", "grade",
-    "tags", "since", "birthday", "preferences", "note", "confidential", "handover",
-    "renovating", "occupied", "last_contact_at", "last_in_person_at", "created_at",
-    "updated_at", "balance", "credit", "oldest_unpaid", "currency",
+    "tags", "since", "birthday", "preferences", "note", "sensitive_note", "confidential",
+    "masked", "handover", "renovating", "occupied", "last_contact_at", "last_in_person_at",
+    "created_at", "updated_at", "balance", "credit", "oldest_unpaid", "currency",
 )
 
 

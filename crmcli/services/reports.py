@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from crmcli import outcomes
-from crmcli.dates import from_db, local_midnight, month_bounds, to_db
+from crmcli.dates import from_db, local_day, local_midnight, month_bounds, to_db
 from crmcli.policy import Policy
 from crmcli.services import Session
 
@@ -30,7 +30,8 @@ FIGURES = (  # the order of csv rows and json keys
     "complaints_major", "complaints_minor", "complaints_repeat", "complaints_open_at_end",
     "escalations", "response_on_time_pct", "resolved_on_time_pct", "median_resolution_hours",
     "p90_resolution_hours", "followups_due", "followups_done", "followups_done_on_time",
-    "followup_rate_pct", "followup_target_pct", "avg_satisfaction", "ratings", "visits_done",
+    "followup_rate_pct", "followup_target_pct", "followups_unsatisfied", "avg_satisfaction",
+    "ratings", "visits_done",
     "visits_scheduled_due", "visits_scheduled_done", "customers_contacted", "cadence_kept_pct",
     "yearly_visits_done_pct", "handover_visits_due", "handover_visits_done", "late_entries",
 )
@@ -70,6 +71,14 @@ class Monthly:
     breached: list[dict[str, Any]] = field(default_factory=list)
     missed: int = 0  # deadlines missed in the month (``breached`` may list fewer)
     previous: dict[str, Any] = field(default_factory=dict)
+    # What the percentages, the median and the average are made of (``PARTS``), so figures
+    # over several sites come from the complaints themselves (services/hq.py).
+    parts: dict[str, Any] = field(default_factory=dict)
+
+
+PARTS = ("responses_met", "responses_decided", "resolved_on_time", "resolution_seconds",
+         "satisfaction_total", "customers_before", "customers_kept", "customers_all",
+         "customers_visited")
 
 
 def _bounds(period: Period) -> dict[str, str]:
@@ -91,7 +100,7 @@ _OPENED_DETAIL = f"""
     JOIN customers c ON c.id = p.customer_id WHERE {_IN_PERIOD}
 """
 _COUNTS = ("count(*), total(major), total(escalated), total(closed), total(breached), "
-           "total(repeat), total(response = 'met'), total(response IS NOT NULL)")
+           "total(repeat)")
 _GROUPS = {
     "category": "category",
     "severity": "CASE WHEN major THEN 'major' ELSE 'minor' END",
@@ -131,8 +140,8 @@ def _opened(session: Session, period: Period, bounds: dict[str, str], detail: bo
 
 def _mondays(period: Period) -> list[date]:
     """The first day of the month, then each Monday in it (local calendar)."""
-    first = period.start.astimezone().date()
-    last = (period.end - timedelta(microseconds=1)).astimezone().date()
+    first = local_day(period.start)
+    last = local_day(period.end - timedelta(microseconds=1))
     monday = first - timedelta(days=first.weekday()) + timedelta(days=7)
     days = [first]
     while monday <= last:
@@ -141,11 +150,9 @@ def _mondays(period: Period) -> list[date]:
     return days
 
 
-def _closed(session: Session, bounds: dict[str, str]) -> tuple[int, int, float | None,
-                                                                 float | None]:
-    """Complaints closed in the period (and still closed at its end), how many of them met
-    every resolution deadline, and the median and 90th percentile (nearest rank) hours from
-    opening to closing."""
+def _closed(session: Session, bounds: dict[str, str]) -> tuple[int, list[int]]:
+    """Complaints closed in the period (and still closed at its end): how many of them met
+    every resolution deadline, and the seconds each took from opening to closing, sorted."""
     seconds: list[int] = []
     on_time = 0
     for taken, missed in session.conn.execute(
@@ -155,20 +162,46 @@ def _closed(session: Session, bounds: dict[str, str]) -> tuple[int, int, float |
     ):
         seconds.append(taken)
         on_time += not missed
-    if not seconds:
-        return 0, 0, None, None
     seconds.sort()
+    return on_time, seconds
+
+
+def resolution_hours(seconds: list[int]) -> tuple[float | None, float | None]:
+    """The median and 90th percentile (nearest rank) of sorted resolution times, in hours."""
+    if not seconds:
+        return None, None
     hours = [value / 3600 for value in seconds]
-    return (len(hours), on_time, statistics.median(hours),
-            hours[max(1, -(-90 * len(hours) // 100)) - 1])
+    return statistics.median(hours), hours[max(1, -(-90 * len(hours) // 100)) - 1]
+
+
+def _feedback(session: Session, bounds: dict[str, str]) -> tuple[int, int]:
+    """Feedback deadlines that fell due in the period and were decided by its end (met, or
+    missed), and how many were met on time: each complaint counts once, in the month its
+    deadline fell due, wherever its opening was."""
+    met, decided = session.conn.execute(
+        "SELECT total(NOT (response_missed AND response_due < :past)), count(*) "
+        "FROM complaint_outcomes INDEXED BY complaint_outcomes_response "
+        "WHERE response_due >= :start AND response_due < :end "
+        "AND (response_due < :past OR response_met_at < :upto)", bounds).fetchone()
+    return int(met), int(decided)
+
+
+def _unsatisfied(session: Session, bounds: dict[str, str]) -> int:
+    """Follow-ups done in the period that were unsatisfactory (rated 1–2, or unresolved)."""
+    return int(session.conn.execute(
+        "SELECT count(*) FROM visits WHERE done_at >= :start AND done_at < :end "
+        "AND done_at < :upto AND voided_at IS NULL AND (complaint_id IS NOT NULL "
+        "OR service_id IS NOT NULL) AND (satisfaction <= 2 OR quality <= 2 OR attitude <= 2 "
+        "OR unresolved = 1)", bounds).fetchone()[0])
 
 
 def _escalations(session: Session, bounds: dict[str, str]) -> tuple[int, int]:
     """Complaints escalated in the period, and escalations (by people and by the rules)."""
     complaints, events = session.conn.execute(
         "SELECT count(DISTINCT complaint_id), count(*) FROM ("
-        "SELECT complaint_id FROM complaint_events WHERE at >= :start AND at < :end "
-        "AND at < :upto AND action = 'escalated' AND automatic = 0 UNION ALL "
+        "SELECT complaint_id FROM complaint_events e WHERE at >= :start AND at < :end "
+        f"AND at < :upto AND action = 'escalated' AND automatic = 0 AND {outcomes.not_voided('e')} "
+        "UNION ALL "
         "SELECT complaint_id FROM complaint_timers WHERE breached = 1 AND fires = 'escalated' "
         "AND due >= :start AND due < :end AND due < :past)", bounds,
     ).fetchone()
@@ -192,10 +225,12 @@ def monthly(session: Session, year: int, month: int, *, detail: bool = True,
     period = month_period(year, month, session.now)
     bounds = _bounds(period)
     opened = _opened(session, period, bounds, detail=detail, screen=screen)
-    figures = {**_figures(session, period, bounds, opened),
-               **_month_extras(session, period, bounds)}
-    report = Monthly({key: figures[key] for key in FIGURES})
+    parts: dict[str, Any] = {}
+    figures = {**_figures(session, period, bounds, opened, parts),
+               **_month_extras(session, period, bounds, parts)}
+    report = Monthly({key: figures[key] for key in FIGURES}, parts=parts)
     if detail:
+        opened["category"] = _fold_categories(session, opened["category"])
         report.breakdowns = {by: _breakdown(by, opened[by]) for by in BREAKDOWNS}
         weeks = opened["week"]
         report.weekly = [{"week": day.isoformat(), "opened": weeks.get(i, (0,))[0]}
@@ -212,21 +247,32 @@ def monthly(session: Session, year: int, month: int, *, detail: bool = True,
 
 
 def _figures(session: Session, period: Period, bounds: dict[str, str],
-             opened: dict[str, dict[Any, tuple[int, ...]]]) -> dict[str, Any]:
+             opened: dict[str, dict[Any, tuple[int, ...]]],
+             parts: dict[str, Any] | None = None) -> dict[str, Any]:
     """The figures of SPEC's monthly report, and a few more as cheap to count."""
-    n_opened, n_major, _, _, _, n_repeat, n_met, n_decided = opened["total"][None]
-    n_closed, resolved_ok, median, p90 = _closed(session, bounds)
+    n_opened, n_major, _, _, _, n_repeat = opened["total"][None]
+    n_met, n_decided = _feedback(session, bounds)
+    resolved_ok, seconds = _closed(session, bounds)
+    n_closed = len(seconds)
+    median, p90 = resolution_hours(seconds)
     escalated, escalations = _escalations(session, bounds)
     due, done, done_on_time = session.conn.execute(
         "SELECT count(*), total(done_at IS NOT NULL AND done_at < :upto), "
         "total(done_at IS NOT NULL AND done_at <= due_at) FROM visits "
         f"WHERE kind IN {FOLLOWUP_KINDS} AND due_at >= :start AND due_at < :end "
-        "AND due_at < :upto AND (cancelled_at IS NULL OR cancelled_at > due_at)", bounds,
+        "AND due_at < :upto AND (cancelled_at IS NULL OR cancelled_at > due_at) "
+        "AND voided_at IS NULL", bounds,
     ).fetchone()
-    rated, satisfaction = session.conn.execute(
-        "SELECT count(satisfaction), avg(satisfaction) FROM visits WHERE done_at >= :start "
-        "AND done_at < :end AND done_at < :upto AND satisfaction IS NOT NULL", bounds,
+    rated, satisfaction_total = session.conn.execute(
+        "SELECT count(satisfaction), total(satisfaction) FROM visits WHERE done_at >= :start "
+        "AND done_at < :end AND done_at < :upto AND satisfaction IS NOT NULL "
+        "AND voided_at IS NULL", bounds,
     ).fetchone()
+    satisfaction = satisfaction_total / rated if rated else None
+    if parts is not None:
+        parts.update(responses_met=n_met, responses_decided=n_decided,
+                     resolved_on_time=resolved_ok, resolution_seconds=seconds,
+                     satisfaction_total=int(satisfaction_total))
     return {
         "month": period.label,
         "complete": period.complete,
@@ -246,25 +292,35 @@ def _figures(session: Session, period: Period, bounds: dict[str, str],
         "followups_done_on_time": int(done_on_time),
         "followup_rate_pct": pct(int(done), due),
         "followup_target_pct": 100,
+        "followups_unsatisfied": _unsatisfied(session, bounds),
         "avg_satisfaction": round(satisfaction, 2) if satisfaction is not None else None,
         "ratings": rated,
     }
 
 
-def _month_extras(session: Session, period: Period, bounds: dict[str, str]) -> dict[str, Any]:
+def _month_extras(session: Session, period: Period, bounds: dict[str, str],
+                  parts: dict[str, Any]) -> dict[str, Any]:
     """Figures the month's report shows but does not compare with the month before."""
     visits_done = session.conn.execute(
         "SELECT count(*) FROM visits WHERE done_at >= :start AND done_at < :end "
-        "AND done_at < :upto", bounds).fetchone()[0]
+        "AND done_at < :upto AND voided_at IS NULL", bounds).fetchone()[0]
     year_ago = to_db(period.end - timedelta(days=session.policies.at(period.as_of)
                                             .annual_visit_days))
     if period.complete:
-        contacted = session.conn.execute(
-            "SELECT count(DISTINCT customer_id) FROM visits WHERE done_at >= :start "
-            "AND done_at < :end", bounds).fetchone()[0]
+        contacted = session.conn.execute(  # every real contact (crmcli.services.contacts)
+            "SELECT count(DISTINCT customer_id) FROM ("
+            "SELECT customer_id FROM visits WHERE done_at >= :start AND done_at < :end "
+            "AND voided_at IS NULL UNION ALL "
+            "SELECT p.customer_id FROM complaint_events e JOIN complaints p "
+            "ON p.id = e.complaint_id WHERE e.at >= :start AND e.at < :end "
+            f"AND e.action IN ('opened', 'responded') AND e.automatic = 0 "
+            f"AND {outcomes.not_voided('e')} UNION ALL "
+            "SELECT customer_id FROM services WHERE done_at >= :start AND done_at < :end "
+            "AND voided_at IS NULL)", bounds).fetchone()[0]
         visited = session.conn.execute(
             "SELECT count(DISTINCT customer_id) FROM visits WHERE method = 'in-person' "
-            "AND done_at >= :year_ago AND done_at < :end", {**bounds, "year_ago": year_ago},
+            "AND done_at >= :year_ago AND done_at < :end AND voided_at IS NULL",
+            {**bounds, "year_ago": year_ago},
         ).fetchone()[0]
     else:  # the month so far: each customer's latest contact and visit say it
         contacted = session.conn.execute(
@@ -276,12 +332,14 @@ def _month_extras(session: Session, period: Period, bounds: dict[str, str]) -> d
     scheduled_due, scheduled_done = session.conn.execute(
         "SELECT count(*), total(done_at IS NOT NULL AND done_at < :upto) FROM visits "
         "WHERE due_at >= :start AND due_at < :end AND due_at < :upto "
-        "AND (cancelled_at IS NULL OR cancelled_at > due_at)", bounds,
+        "AND (cancelled_at IS NULL OR cancelled_at > due_at) AND voided_at IS NULL", bounds,
     ).fetchone()
     customers, all_customers = session.conn.execute(  # before the month, before its end
         "SELECT total(created_at < :start), count(*) FROM customers WHERE created_at < :end",
         bounds).fetchone()
     customers, all_customers = int(customers), int(all_customers)
+    parts.update(customers_before=customers, customers_kept=min(contacted, customers),
+                 customers_all=all_customers, customers_visited=visited)
     return {
         "complaints_open_at_end": _open_at_end(session, bounds),
         "visits_done": visits_done,
@@ -342,6 +400,25 @@ def _late_entries(session: Session, period: Period) -> int:
     ).fetchone()[0])
 
 
+def _fold_categories(session: Session, groups: dict[Any, tuple[int, ...]]
+                     ) -> dict[Any, tuple[int, ...]]:
+    """One group per category however it was spelt (空調 = 空调), under its first spelling."""
+    from crmcli.textfold import fold
+
+    keys = {key: fold(key) for key in groups if key is not None}
+    wanted = sorted(set(keys.values()))
+    labels = dict(session.conn.execute(
+        f"SELECT key, label FROM complaint_categories WHERE key IN "
+        f"({', '.join('?' * len(wanted))})", wanted).fetchall()) if wanted else {}
+    merged: dict[Any, tuple[int, ...]] = {}
+    for key, counts in groups.items():
+        label = labels.get(keys[key], key) if key is not None else None
+        before = merged.get(label)
+        merged[label] = counts if before is None else tuple(
+            a + b for a, b in zip(before, counts, strict=True))
+    return merged
+
+
 def _breakdown(by: str, groups: dict[Any, tuple[int, ...]]) -> list[dict[str, Any]]:
     merged: dict[str, list[int]] = {}
     for key, counts in groups.items():
@@ -386,6 +463,15 @@ def _breached(session: Session, bounds: dict[str, str], limit: int | None
              "met_at": from_db(met_at) if met_at else None, "outcome": outcome,
              "severity": "major" if major else "minor", "status": status}
             for cid, customer, name, due, met_at, outcome, major, status, _ in rows], total
+
+
+def missed_by_timer(session: Session, year: int, month: int) -> dict[str, int]:
+    """How many deadlines of each kind (response, report, resolve, followup) were missed in
+    the month: the printed analysis charts them, however many there are."""
+    bounds = _bounds(month_period(year, month, session.now))
+    return {name: count for name, count in session.conn.execute(
+        f"SELECT d.name, count(*) FROM complaint_timers d WHERE {_MISSED_WHERE} "
+        "GROUP BY d.name", bounds)}
 
 
 # Quarterly relationship evaluation (客戶關係評估, seed 001) ------------------------------
@@ -444,15 +530,15 @@ def quarterly(session: Session, year: int, quarter: int) -> list[dict[str, Any]]
         cid: (n, visits, sat) for cid, n, visits, sat in session.conn.execute(
             "SELECT customer_id, count(*), sum(method = 'in-person'), avg(satisfaction) "
             "FROM visits WHERE done_at >= ? AND done_at < ? AND done_at <= ? "
-            "GROUP BY customer_id", (s, e, a))
+            "AND voided_at IS NULL GROUP BY customer_id", (s, e, a))
     }
     services = dict(session.conn.execute(
         "SELECT customer_id, count(*) FROM services WHERE done_at >= ? AND done_at < ? "
-        "AND done_at <= ? GROUP BY customer_id", (s, e, a)))
+        "AND done_at <= ? AND voided_at IS NULL GROUP BY customer_id", (s, e, a)))
     year_ago = to_db(as_of - timedelta(days=policy.annual_visit_days))
     visited = {row[0] for row in session.conn.execute(
         "SELECT DISTINCT customer_id FROM visits WHERE method = 'in-person' AND done_at >= ? "
-        "AND done_at <= ?", (year_ago, a))}
+        "AND done_at <= ? AND voided_at IS NULL", (year_ago, a))}
     rows = []
     for cid, name, segment, grade, since, created, tags in session.conn.execute(
         "SELECT c.id, c.name, c.segment, c.grade, c.since, c.created_at, "
@@ -461,9 +547,9 @@ def quarterly(session: Session, year: int, quarter: int) -> list[dict[str, Any]]
     ):
         n_complaints, n_major = complaint_counts.get(cid, (0, 0))
         n_contacts, n_in_person, sat = contacts.get(cid, (0, 0, None))
-        began = date.fromisoformat(since) if since else from_db(created).astimezone().date()
+        began = date.fromisoformat(since) if since else local_day(from_db(created))
         expected = expected_contacts(
-            began, start.astimezone().date(), as_of.astimezone().date(), policy,
+            began, local_day(start), local_day(as_of), policy,
             tags.split("\x1f") if tags else [], segment)
         rows.append({
             "customer_id": cid, "customer": name, "segment": segment, "grade": grade,

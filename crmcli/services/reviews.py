@@ -6,10 +6,18 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from crmcli import credit, money
-from crmcli.dates import from_db, local_today, month_bounds, to_db
+from crmcli.dates import (
+    from_db,
+    local_day,
+    local_today,
+    month_bounds,
+    short_local,
+    to_db,
+    to_minute,
+)
 from crmcli.db import transaction
 from crmcli.errors import BadInput
-from crmcli.fields import clean_grade, clean_text, first_year_grade_error
+from crmcli.fields import clean_grade, clean_text, first_year_grade
 from crmcli.render import Column
 from crmcli.services import Session
 from crmcli.services.customers import find as find_customer
@@ -36,7 +44,7 @@ def _record(row: Any) -> dict[str, Any]:
 
 
 def _local_day(text: str) -> date:
-    return from_db(text).astimezone().date()
+    return local_day(from_db(text))
 
 
 def record_review(session: Session, customer_ref: str, *, grade: str | None, note: str,
@@ -47,21 +55,20 @@ def record_review(session: Session, customer_ref: str, *, grade: str | None, not
     if not text:
         raise BadInput("--note: say what the review found (顧客情報報告書).")
     new_grade = clean_grade(grade) if grade else None
-    when = at or session.now
+    when = to_minute(at or session.now)
     if when > session.now + timedelta(minutes=1):
-        raise BadInput(f"--at {when.astimezone():%Y-%m-%d %H:%M} is in the future.")
+        raise BadInput(f"--at {short_local(when)} is in the future.")
     who = clean_text(by, "--by") if by else session.user
     policy = session.policies.current
     with transaction(session.conn):
         customer = find_customer(session, customer_ref)
         after = new_grade or customer["grade"]
-        if new_grade in ("A", "B"):  # giving A or B; a grade kept is not a new grading
-            since = date.fromisoformat(customer["since"]) if customer["since"] else None
-            error = first_year_grade_error(since, customer["created_at"].astimezone().date(),
-                                           when.astimezone().date(), policy)
-            if error:
-                raise BadInput(f"--grade {after}: {customer['name']} (#{customer['id']}): "
-                               f"{error}")
+        since = date.fromisoformat(customer["since"]) if customer["since"] else None
+        error = first_year_grade(new_grade, since, local_day(customer["created_at"]),
+                                 local_day(when), policy.grade_new_customer_days)
+        if error:  # giving A or B; a grade kept is not a new grading
+            raise BadInput(f"--grade {new_grade}: {customer['name']} (#{customer['id']}): "
+                           f"{error}")
         stamp = to_db(when)
         cursor = session.conn.execute(
             "INSERT INTO customer_reviews (customer_id, at, by, grade_before, grade, note, "

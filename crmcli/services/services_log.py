@@ -1,8 +1,10 @@
 """The work log (seed 000 daily maintenance, seed 004 repairs): services done for a customer.
 
 A repair or paid service schedules its follow-up visit (回訪) ``service_followup_hours`` after
-completion, assigned to whoever did the work (seed 004: 維修、有償服務的回訪由接單人負責); any
-method will do. Maintenance needs no follow-up. A service is not a contact for the cadence.
+completion, assigned to whoever took the order (接單人: seed 004 維修、有償服務的回訪由接單人負責),
+never to the worker, since the follow-up checks the work; any method will do. Maintenance needs
+no follow-up. A service done on site is a contact for the cadence. A service entered by mistake
+is voided (who, when, why), never deleted; its pending follow-up is then no longer owed.
 """
 
 from __future__ import annotations
@@ -14,12 +16,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from crmcli import cadence
-from crmcli.dates import from_db, month_bounds, to_db
+from crmcli.dates import from_db, month_bounds, short_local, to_db, to_minute
 from crmcli.db import transaction
 from crmcli.errors import BadInput, NotFound
 from crmcli.fields import clean_text
 from crmcli.render import Column
-from crmcli.services import Session
+from crmcli.services import Session, contacts
 from crmcli.services.customers import find as find_customer
 from crmcli.services.visits import MAX_ROWS, get_visit
 
@@ -31,7 +33,8 @@ SERVICE_COLUMNS = [
     Column("id", justify="right"), Column("customer_id"), Column("customer"), Column("type"),
     Column("description"), Column("done_at"), Column("by"), Column("fee"),
     Column("followup_visit_id"), Column("followup_due"), Column("followup_done_at"),
-    Column("followup_overdue"),
+    Column("followup_overdue"), Column("received_by"), Column("voided_at"),
+    Column("voided_by"), Column("void_reason"),
 ]
 SERVICE_TABLE_COLUMNS = [
     Column("id", justify="right"), Column("customer"), Column("type"), Column("description"),
@@ -41,9 +44,10 @@ SERVICE_TABLE_COLUMNS = [
 
 _SELECT = (
     "SELECT s.id, s.customer_id, c.name, s.type, s.description, s.done_at, s.by, s.fee, "
-    "v.id, v.due_at, v.done_at FROM services s JOIN customers c ON c.id = s.customer_id "
+    "v.id, v.due_at, v.done_at, s.received_by, s.voided_at, s.voided_by, s.void_reason "
+    "FROM services s JOIN customers c ON c.id = s.customer_id "
     "LEFT JOIN visits v ON v.id = (SELECT max(f.id) FROM visits f WHERE f.service_id = s.id "
-    "AND f.due_at IS NOT NULL AND f.cancelled_at IS NULL)"
+    "AND f.due_at IS NOT NULL AND f.cancelled_at IS NULL AND f.voided_at IS NULL)"
 )
 
 
@@ -55,11 +59,14 @@ def check_type(kind: str) -> str:
 
 def _record(row: Any, now: datetime) -> dict[str, Any]:
     (service_id, customer_id, name, kind, description, done_at, by, fee, visit_id, due_at,
-     visited_at) = row
+     visited_at, received_by, voided_at, voided_by, void_reason) = row
     due = from_db(due_at) if due_at else None
     visited = from_db(visited_at) if visited_at else None
     overdue = due is not None and visited is None and cadence.is_overdue(due, now)
-    if due is None:
+    if voided_at:
+        words = "voided"
+        overdue = False
+    elif due is None:
         words = ""
     elif visited is not None:
         words = "done" if visited <= due else "done late"
@@ -70,6 +77,8 @@ def _record(row: Any, now: datetime) -> dict[str, Any]:
         "description": description, "done_at": from_db(done_at), "by": by, "fee": fee,
         "followup_visit_id": visit_id, "followup_due": due, "followup_done_at": visited,
         "followup_overdue": overdue, "followup": words,
+        "received_by": received_by or by, "voided_at": from_db(voided_at) if voided_at else None,
+        "voided_by": voided_by, "void_reason": void_reason,
     }
 
 
@@ -87,7 +96,8 @@ class Logged:
 
 
 def log_service(session: Session, customer_ref: str, description: str, *, kind: str,
-                at: datetime | None, by: str | None, fee: float | None) -> Logged:
+                at: datetime | None, by: str | None, fee: float | None,
+                received_by: str | None = None) -> Logged:
     """Record work done; a repair or paid service schedules its follow-up (one transaction)."""
     check_type(kind)
     text = clean_text(description, "description", multiline=True)
@@ -100,16 +110,19 @@ def log_service(session: Session, customer_ref: str, description: str, *, kind: 
             raise BadInput(f"--fee: {fee:g} is negative.")
         if fee >= MAX_FEE:  # inf too
             raise BadInput(f"--fee: {fee:g} is too large.")
-    when = at or session.now
+    when = to_minute(at or session.now)
     if when > session.now + timedelta(minutes=1):
-        raise BadInput(f"--at {when.astimezone():%Y-%m-%d %H:%M} is in the future.")
+        raise BadInput(f"--at {short_local(when)} is in the future.")
     who = clean_text(by, "--by") if by else session.user
+    taker = clean_text(received_by, "--received-by") if received_by else session.user
+    if not taker:
+        raise BadInput("--received-by: give the name of whoever took the order.")
     with transaction(session.conn):
         customer = find_customer(session, customer_ref)
         cursor = session.conn.execute(
-            "INSERT INTO services (customer_id, type, description, done_at, by, fee, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (customer["id"], kind, text, to_db(when), who, fee, to_db(session.now)),
+            "INSERT INTO services (customer_id, type, description, done_at, by, fee, created_at, "
+            "received_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (customer["id"], kind, text, to_db(when), who, fee, to_db(session.now), taker),
         )
         service_id = int(cursor.lastrowid or 0)
         followup = None
@@ -118,10 +131,11 @@ def log_service(session: Session, customer_ref: str, description: str, *, kind: 
             visit = session.conn.execute(
                 "INSERT INTO visits (customer_id, kind, due_at, assigned_to, service_id, note, "
                 "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (customer["id"], kind, to_db(when + timedelta(hours=hours)), who, service_id,
-                 f"follow-up of {kind} #{service_id}", to_db(session.now)),
+                (customer["id"], kind, to_db(to_minute(when + timedelta(hours=hours))), taker,
+                 service_id, f"follow-up of {kind} #{service_id}", to_db(session.now)),
             )
             followup = get_visit(session, int(visit.lastrowid or 0))
+        contacts.refresh(session, [customer["id"]])
         service = get_service(session, service_id)
     return Logged(service, followup)
 

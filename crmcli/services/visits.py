@@ -7,8 +7,12 @@ Decisions where SPEC and issue 4 are silent (the rules themselves are in ``crmcl
   pending visit of the same kind due within ``MATCH_DAYS`` days of it. Without ``--kind`` only a
   scheduled visit (routine, survey, care) is answered, never a complaint/repair/paid follow-up:
   those carry ratings the monthly follow-up rate counts, so they are answered only on purpose.
-* Every logged visit is a real contact (care greetings too); services are not contacts.
-* A complaint's follow-up belongs to the complaint: it cannot be cancelled here.
+* Every logged visit is a real contact (care greetings too), as are complaints opened or
+  answered and services done (``crmcli.services.contacts``).
+* Complaint, repair and paid-service follow-ups cannot be cancelled (回訪率100%). A major
+  complaint's follow-up is met only in person (上門面談回訪): a call is logged as a contact
+  about the complaint and the follow-up stays owed. A logged visit entered by mistake is
+  voided (`visit void`), never deleted: a follow-up it answered is owed again.
 * Everyone owes what the seeds say: pending visits their assignee, contact cadence and the
   yearly visit the area manager (片區經理), complaint feedback the complaint's owner, the
   report to the department head and a major complaint's resolution the area manager.
@@ -23,7 +27,16 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from crmcli import cadence
-from crmcli.dates import from_db, local_midnight, local_today, month_bounds, to_db
+from crmcli.dates import (
+    from_db,
+    local_day,
+    local_midnight,
+    local_today,
+    month_bounds,
+    short_local,
+    to_db,
+    to_minute,
+)
 from crmcli.db import transaction
 from crmcli.errors import BadInput, IllegalTransition, NotFound
 from crmcli.fields import clean_text
@@ -49,7 +62,8 @@ VISIT_COLUMNS = [
     Column("on_time"), Column("complaint_id"), Column("service_id"), Column("satisfaction"),
     Column("quality"), Column("attitude"), Column("price_ok"), Column("shortcomings"),
     Column("suggestion"), Column("by"), Column("assigned_to"), Column("expected_method"),
-    Column("note"), Column("cancelled_at"),
+    Column("note"), Column("cancelled_at"), Column("unresolved"), Column("voided_at"),
+    Column("voided_by"), Column("void_reason"),
 ]
 VISIT_TABLE_COLUMNS = [
     Column("id", justify="right"), Column("customer"), Column("kind"), Column("method"),
@@ -66,7 +80,8 @@ def _visit_select(index: str | None = None) -> str:
         "SELECT v.id, v.customer_id, c.name, v.kind, v.method, v.due_at, v.done_at, "
         "v.cancelled_at, v.complaint_id, v.service_id, v.satisfaction, v.quality, v.attitude, "
         "v.price_ok, v.shortcomings, v.suggestion, v.by, v.assigned_to, v.expected_method, "
-        f"v.note FROM {source} JOIN customers c ON c.id = v.customer_id"
+        "v.note, v.unresolved, v.voided_at, v.voided_by, v.void_reason "
+        f"FROM {source} JOIN customers c ON c.id = v.customer_id"
     )
 
 
@@ -76,6 +91,7 @@ _VISIT_KEYS = (
     "id", "customer_id", "customer", "kind", "method", "due", "done_at", "cancelled_at",
     "complaint_id", "service_id", "satisfaction", "quality", "attitude", "price_ok",
     "shortcomings", "suggestion", "by", "assigned_to", "expected_method", "note",
+    "unresolved", "voided_at", "voided_by", "void_reason",
 )
 
 
@@ -84,13 +100,15 @@ _VISIT_KEYS = (
 def visit_record(row: Any, now: datetime) -> dict[str, Any]:
     """A visit as list rows and json carry it (SPEC §3 fields and more)."""
     visit = dict(zip(_VISIT_KEYS, row, strict=True))
-    for key in ("due", "done_at", "cancelled_at"):
+    for key in ("due", "done_at", "cancelled_at", "voided_at"):
         if visit[key]:
             visit[key] = from_db(visit[key])
     if visit["price_ok"] is not None:
         visit["price_ok"] = bool(visit["price_ok"])
+    visit["unresolved"] = bool(visit["unresolved"])
     due, done = visit["due"], visit["done_at"]
-    status = "cancelled" if visit["cancelled_at"] else "done" if done else "pending"
+    status = ("voided" if visit["voided_at"] else "cancelled" if visit["cancelled_at"]
+              else "done" if done else "pending")
     visit["status"] = status
     visit["overdue"] = status == "pending" and due is not None and cadence.is_overdue(due, now)
     visit["on_time"] = done <= due if done and due else None
@@ -138,6 +156,7 @@ class VisitInput:
     note: str | None = None
     at: datetime | None = None
     by: str | None = None
+    unresolved: bool = False
 
 
 @dataclass
@@ -193,13 +212,14 @@ def _check(given: VisitInput) -> VisitInput:
         if given.suggestion else None,
         note=clean_text(given.note, "--note", multiline=True) if given.note else None,
         at=given.at, by=clean_text(given.by, "--by") if given.by else None,
+        unresolved=given.unresolved,
     )
 
 
 def _when(session: Session, at: datetime | None) -> datetime:
-    moment = at or session.now
+    moment = to_minute(at or session.now)
     if moment > session.now + timedelta(minutes=1):
-        raise BadInput(f"--at {moment.astimezone():%Y-%m-%d %H:%M} is in the future.")
+        raise BadInput(f"--at {short_local(moment)} is in the future.")
     return moment
 
 
@@ -258,7 +278,7 @@ def _answered(session: Session, customer: dict[str, Any], given: VisitInput, whe
             raise BadInput(f"--kind {given.kind}: the follow-up of service #{given.service_id} "
                            f"is of kind {kind}.")
         return target, kind
-    latest = to_db(local_midnight(when.astimezone().date() + timedelta(days=MATCH_DAYS + 1)))
+    latest = to_db(local_midnight(local_day(when) + timedelta(days=MATCH_DAYS + 1)))
     kinds = (given.kind,) if given.kind else SCHEDULED_KINDS
     marks = ", ".join("?" * len(kinds))
     target = _pending(session, f"v.customer_id = ? AND v.kind IN ({marks}) AND v.due_at < ?"
@@ -269,7 +289,7 @@ def _answered(session: Session, customer: dict[str, Any], given: VisitInput, whe
 
 def log_visit(session: Session, customer_ref: str, given: VisitInput) -> Logged:
     """Record a done visit or call; answer the pending follow-up it fulfils (one transaction)."""
-    from crmcli.services import complaints
+    from crmcli.services import complaints, contacts, followups
 
     given = _check(given)
     when = _when(session, given.at)
@@ -280,13 +300,17 @@ def log_visit(session: Session, customer_ref: str, given: VisitInput) -> Logged:
         target, kind = _answered(session, customer, given, when)
         ratings = (given.method, who, given.satisfaction, given.quality, given.attitude,
                    None if given.price_ok is None else int(given.price_ok),
-                   given.shortcomings, given.suggestion)
+                   given.shortcomings, given.suggestion, int(given.unresolved))
+        if target is not None and not followups.meets(session, target, given.method):
+            notes.append(followups.still_owed(target))
+            given = VisitInput(**{**given.__dict__, "complaint_id": target["complaint_id"]})
+            target = None
         if target is not None:
             _check_answer_time(session, target, when)
             session.conn.execute(
                 "UPDATE visits SET done_at = ?, method = ?, by = ?, satisfaction = ?, "
                 "quality = ?, attitude = ?, price_ok = ?, shortcomings = ?, suggestion = ?, "
-                "note = coalesce(?, note) WHERE id = ?",
+                "unresolved = ?, note = coalesce(?, note) WHERE id = ?",
                 (to_db(when), *ratings, given.note, target["id"]),
             )
             visit_id = int(target["id"])
@@ -298,22 +322,17 @@ def log_visit(session: Session, customer_ref: str, given: VisitInput) -> Logged:
         else:
             cursor = session.conn.execute(
                 "INSERT INTO visits (customer_id, kind, done_at, method, by, satisfaction, "
-                "quality, attitude, price_ok, shortcomings, suggestion, complaint_id, "
-                "service_id, note, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                "?, ?)",
+                "quality, attitude, price_ok, shortcomings, suggestion, unresolved, "
+                "complaint_id, service_id, note, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+                "?, ?, ?, ?, ?, ?, ?, ?)",
                 (customer["id"], kind, to_db(when), *ratings, given.complaint_id,
                  given.service_id, given.note, to_db(session.now)),
             )
             visit_id = int(cursor.lastrowid or 0)
             notes += _open_followups(session, customer)
-        stamp = to_db(when)
-        session.conn.execute(
-            "UPDATE customers SET last_contact_at = max(coalesce(last_contact_at, ?1), ?1), "
-            "last_in_person_at = CASE WHEN ?2 THEN max(coalesce(last_in_person_at, ?1), ?1) "
-            "ELSE last_in_person_at END WHERE id = ?3",
-            (stamp, given.method == "in-person", customer["id"]),
-        )
+        contacts.refresh(session, [customer["id"]])
         visit = get_visit(session, visit_id)
+        notes += followups.after_logged(session, visit)
     return Logged(visit, target, notes)
 
 
@@ -331,8 +350,8 @@ def _check_answer_time(session: Session, target: dict[str, Any], when: datetime)
         started = _service(session, target["service_id"])[2]
         what = f"service #{target['service_id']} was done"
     if started is not None and when < started:
-        raise BadInput(f"--at {when.astimezone():%Y-%m-%d %H:%M} is before {what} "
-                       f"({started.astimezone():%Y-%m-%d %H:%M}).")
+        raise BadInput(f"--at {short_local(when)} is before {what} "
+                       f"({short_local(started)}).")
 
 
 def _open_followups(session: Session, customer: dict[str, Any]) -> list[str]:
@@ -349,7 +368,7 @@ def _open_followups(session: Session, customer: dict[str, Any]) -> list[str]:
                     "visit")
         number = visit[f"{link}_id"] if link != "visit" else visit["id"]
         what, option = f"{link} #{number}", f"--{link} {number}"
-        due = f", due {visit['due'].astimezone():%Y-%m-%d %H:%M}" if visit["due"] else ""
+        due = f", due {short_local(visit['due'])}" if visit["due"] else ""
         notes.append(f"Note: the follow-up of {what} (visit #{visit['id']}{due}) is still "
                      f"pending; to record it, log the visit with {option}.")
     return notes
@@ -359,7 +378,7 @@ def describe_logged(logged: Logged) -> str:
     """The confirmation line of `visit log`."""
     visit, answered = logged.visit, logged.answered
     text = (f"Logged visit #{visit['id']} to {visit['customer']} ({visit['kind']}, "
-            f"{visit['method']}).")
+            f"{visit['method']}) at {short_local(visit['done_at'])}.")
     if answered is None:
         return text
     what = (f"the follow-up of complaint #{answered['complaint_id']}"
@@ -368,7 +387,7 @@ def describe_logged(logged: Logged) -> str:
             if answered["service_id"] else f"the scheduled {answered['kind']} visit")
     if answered["due"] is None:
         return f"{text} It fulfils {what}."
-    due = f"{answered['due'].astimezone():%Y-%m-%d %H:%M}"
+    due = f"{short_local(answered['due'])}"
     late = visit["done_at"] - answered["due"]
     from crmcli.dates import humanize_delta
 
@@ -398,7 +417,7 @@ def parse_due(text: str, now: datetime, option: str = "--due") -> datetime:
     try:
         due = (parse_when(raw, now, option) if day is None
                else cadence.deadline(day).replace(microsecond=0))
-        if not 1900 <= due.astimezone().year <= 9998:
+        if not 1900 <= local_day(due).year <= 9998:
             raise ValueError
     except (OverflowError, ValueError, OSError):
         raise BadInput(f"{option}: {raw!r} is out of range.") from None
@@ -436,6 +455,13 @@ def cancel_visit(session: Session, visit_id: int, reason: str | None) -> dict[st
                 f"Visit #{visit_id} is the follow-up of complaint #{visit['complaint_id']}, "
                 "which seed 004 requires (回訪率100%); log it with `crmcli visit log "
                 f"{visit['customer_id']} --complaint {visit['complaint_id']} --method …`.")
+        if visit["service_id"] is not None and visit["kind"] in FOLLOWUP_KINDS:
+            raise IllegalTransition(
+                f"Visit #{visit_id} is the follow-up of {visit['kind']} #{visit['service_id']}, "
+                "which seed 004 requires (回訪率100%); log it with `crmcli visit log "
+                f"{visit['customer_id']} --service {visit['service_id']} --method …`, or void "
+                f"the service if it was entered by mistake (crmcli service void "
+                f"{visit['service_id']} --reason …).")
         session.conn.execute(
             "UPDATE visits SET cancelled_at = ?, note = coalesce(note || '; ', '') || ? "
             "WHERE id = ?",
@@ -451,7 +477,7 @@ def cancel_visit(session: Session, visit_id: int, reason: str | None) -> dict[st
 class Filters:
     customer: str | None = None
     kinds: tuple[str, ...] = ()
-    status: str | None = None  # pending | done | cancelled | overdue
+    status: str | None = None  # pending | done | cancelled | overdue | voided
     month: tuple[int, int] | None = None
 
 
@@ -471,7 +497,9 @@ def iter_visits(session: Session, filters: Filters, limit: int | None = None
     else:
         where.append("v.cancelled_at IS NULL")
     if filters.status == "done":
-        where.append("v.done_at IS NOT NULL")
+        where.append("v.done_at IS NOT NULL AND v.voided_at IS NULL")
+    elif filters.status == "voided":
+        where.append("v.voided_at IS NOT NULL")
     elif filters.status in ("pending", "overdue"):
         where.append("v.done_at IS NULL")
     if filters.status == "overdue":
@@ -500,14 +528,14 @@ def iter_visits(session: Session, filters: Filters, limit: int | None = None
 # --- contact counting ---------------------------------------------------------------------
 
 def _local_day(text: str | None) -> date | None:
-    return from_db(text).astimezone().date() if text else None
+    return local_day(from_db(text)) if text else None
 
 
 def contactee(since: str | None, created_at: str | datetime, last_contact: str | None,
               last_in_person: str | None, tags: tuple[str, ...] = (),
               segment: str | None = None) -> cadence.Contactee:
     created = from_db(created_at) if isinstance(created_at, str) else created_at
-    entered = created.astimezone().date()
+    entered = local_day(created)
     start = date.fromisoformat(since) if since else entered
     return cadence.Contactee(start, _local_day(last_contact), _local_day(last_in_person),
                              tags, segment, entered)

@@ -21,6 +21,7 @@ from crmcli.services.agenda import (
     refused_payment,
     renewal,
     review,
+    unsatisfied,
 )
 from crmcli.services.agenda.base import (
     DUE_COLUMNS,
@@ -45,6 +46,7 @@ SOURCES: tuple[Source, ...] = (
     contact.SOURCE,
     annual.SOURCE,
     deadlines.SOURCE,
+    unsatisfied.SOURCE,
     handover.SOURCE,
     renewal.SOURCE,
     invoice.SOURCE,

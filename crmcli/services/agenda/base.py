@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from crmcli import cadence
+from crmcli.dates import local_day
 from crmcli.render import Column
 
 if TYPE_CHECKING:
@@ -108,7 +109,7 @@ def in_order(items: list[DueItem]) -> list[DueItem]:
 
 def due_rows(items: list[DueItem], now: datetime) -> list[dict[str, Any]]:
     """The rows of `visit due` (``DUE_COLUMNS``, plus ``state`` in words for the table)."""
-    today = now.astimezone().date()
+    today = local_day(now)
     days: dict[date, tuple[bool, str]] = {}  # day obligations share a few hundred days
     rows = []
     for (customer_id, customer, kind, due, reason, owner, method, complaint_id, visit_id,

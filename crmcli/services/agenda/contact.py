@@ -6,14 +6,14 @@ import json
 from datetime import date, timedelta
 from typing import Any
 
-from crmcli import cadence
+from crmcli import cadence, dates
 from crmcli.dates import from_db, local_midnight, to_db
 from crmcli.policy import CADENCE_OVERRIDE, Policy
 from crmcli.services.agenda.base import AgendaContext, DueItem, Source
 
 
 def local_day(text: str | None) -> date | None:
-    return from_db(text).astimezone().date() if text else None
+    return dates.local_day(from_db(text)) if text else None
 
 
 def reason(due: cadence.Due, what: str) -> str:
@@ -103,7 +103,7 @@ def items(ctx: AgendaContext) -> list[DueItem]:
         if since and last:
             start = date.fromisoformat(since)
         else:
-            entered = from_db(created).astimezone().date()
+            entered = dates.local_day(from_db(created))
             start = date.fromisoformat(since) if since else entered
         due = rules.next_contact(start, local_day(last), entered,
                                  tags.split("\x1f") if tags else (), segment)

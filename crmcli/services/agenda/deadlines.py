@@ -35,7 +35,7 @@ def items(ctx: AgendaContext) -> list[DueItem]:
     if ctx.customer_id is not None:
         found = []
         for (complaint_id,) in ctx.session.conn.execute(
-                "SELECT id FROM complaints WHERE customer_id = ? AND status != 'closed'",
+                "SELECT id FROM complaints WHERE customer_id = ? AND attention_at IS NOT NULL",
                 (ctx.customer_id,)).fetchall():
             found += [item(ctx, deadline) for deadline in
                       complaints.deadlines_of(complaints.load(ctx.session, complaint_id))

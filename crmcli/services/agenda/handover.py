@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from crmcli import handover
-from crmcli.dates import from_db, local_today, to_db
+from crmcli.dates import from_db, local_day, local_today, to_db
 from crmcli.services.agenda.base import AgendaContext, DueItem, Source, due_rows, in_order
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ def _owed(ctx: AgendaContext, handed: str, done: str | None, last_day: date
     invited: list[date] = []
     for entry in done.split("\x1f") if done else ():
         kind, _, at = entry.partition(" ")
-        day = from_db(at).astimezone().date()
+        day = local_day(from_db(at))
         (invited if kind == "invitation" else visits[kind]).append(day)
     return [item for item in handover.owed(date.fromisoformat(handed), visits, invited,
                                            local_today(ctx.now), last_day, ctx.policy)

@@ -1,0 +1,124 @@
+"""``crmcli hq …``: the head office's view of many site files, read read-only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from crmcli.commands._common import BomOpt, FormatOpt, OutputOpt, handle_errors, state
+from crmcli.render import Column, Format, render
+
+app = typer.Typer(help="The head office's view of many site files: monthly figures, overdue "
+                  "work.", no_args_is_help=True)
+
+SitesOpt = Annotated[list[Path] | None, typer.Option(
+    "--sites", help="A site file, or a directory of them (its *.db files); repeatable.",
+    show_default=False)]
+MoreSites = Annotated[list[Path] | None, typer.Argument(
+    help="More site files (so a shell pattern works: --sites /srv/replicas/*.db).",
+    show_default=False)]
+
+# The table shows what fits 80 columns; csv/json carry every figure.
+REPORT_TABLE = {"site": "site", "month": "month", "complaints_opened": "opened",
+                "complaints_closed": "closed", "complaints_escalated": "escal.",
+                "complaints_major": "major", "response_on_time_pct": "resp %",
+                "resolved_on_time_pct": "resol %", "median_resolution_hours": "median h",
+                "followup_rate_pct": "f-up %", "avg_satisfaction": "sat."}
+LEFT = ("scope", "site", "file", "zone", "month", "kind", "due", "oldest_due", "customer",
+        "oldest_customer", "reason", "oldest_reason", "owner", "overdue_for")
+
+
+def _sources(sites: list[Path] | None, more: list[Path] | None) -> list[Path]:
+    from crmcli.errors import BadInput
+
+    sources = [*(sites or []), *(more or [])]
+    if not sources:
+        raise BadInput("--sites: name the site files or a directory of them.")
+    return sources
+
+
+def _columns(keys: tuple[str, ...], fmt: Format, shown: dict[str, str] | None = None
+             ) -> list[Column]:
+    def justify(key: str) -> str:
+        return "left" if key in LEFT else "right"
+
+    if fmt is Format.table and shown is not None:
+        return [Column(key, header, justify=justify(key)) for key, header in shown.items()]
+    return [Column(key, justify=justify(key)) for key in keys]
+
+
+def _finish(app_state: Any, skipped: list[Any], read: int) -> None:
+    """Name each file left out, then fail the command (exit 1) if any was."""
+    from crmcli.errors import CrmError
+
+    for path, reason in skipped:
+        app_state.env.err(f"Skipped {path}: {reason}.")
+    if skipped:
+        raise CrmError(f"{len(skipped)} site file(s) could not be read (named above); the "
+                       f"output covers the other {read}.")
+
+
+@app.command("report")
+@handle_errors
+def report(
+    ctx: typer.Context,
+    sites: SitesOpt = None,
+    more: MoreSites = None,
+    month: Annotated[str, typer.Option(
+        "--month", help="YYYY-MM, 'last' or 'this', in each site's own calendar.")] = "this",
+    fmt: FormatOpt = Format.table,
+    bom: BomOpt = False,
+    output: OutputOpt = None,
+) -> None:
+    """Each site's monthly complaint figures and the company's, from many site files.
+
+    A site's row is exactly its own `report monthly`; the company row is worked out from
+    the complaints of every site (a median over all of them, percentages from the counts).
+    Files that cannot be read are named on stderr and skipped (exit 1 at the end).
+
+    Example: crmcli hq report --sites /srv/replicas --month last --format csv > 2026-10.csv
+    """
+    from crmcli.services import hq
+
+    app_state = state(ctx)
+    env = app_state.env
+    found = hq.report(_sources(sites, more), month, env.clock(), env.user)
+    render(env, found.rows, _columns(hq.REPORT_KEYS, fmt, REPORT_TABLE), fmt, bom=bom,
+           empty="No site could be read.")
+    _finish(app_state, found.skipped, found.read)
+
+
+@app.command("due")
+@handle_errors
+def due(
+    ctx: typer.Context,
+    sites: SitesOpt = None,
+    more: MoreSites = None,
+    oldest: Annotated[int | None, typer.Option(
+        "--oldest", min=1, help="List each site's N most overdue items instead of the counts.")]
+    = None,
+    fmt: FormatOpt = Format.table,
+    bom: BomOpt = False,
+    output: OutputOpt = None,
+) -> None:
+    """Overdue work at each site, by kind, with the oldest item of each; or the oldest items.
+
+    What `visit due` shows as overdue at each site, at the site's own time of day. Files
+    that cannot be read are named on stderr and skipped (exit 1 at the end).
+
+    Example: crmcli hq due --sites /srv/replicas --oldest 5
+    """
+    from crmcli.services import hq
+
+    app_state = state(ctx)
+    env = app_state.env
+    found = hq.due(_sources(sites, more), env.clock(), env.user, oldest or 0)
+    if oldest:
+        render(env, found.items, _columns(hq.ITEM_KEYS, fmt), fmt, bom=bom,
+               empty="Nothing overdue at any site.", alert_key="overdue_for")
+    else:
+        render(env, found.rows, _columns(hq.DUE_KEYS, fmt), fmt, bom=bom,
+               empty="Nothing overdue at any site.")
+    _finish(app_state, found.skipped, found.read)

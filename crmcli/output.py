@@ -1,0 +1,48 @@
+"""``--output FILE``: a command's output written beside the file, then renamed into place.
+
+The file is made 0600 (it holds customers' names and phones) and appears whole or not at all:
+a failed or interrupted command leaves the previous file, if any, as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import replace
+from pathlib import Path
+
+from crmcli.env import Env
+from crmcli.errors import BadInput
+
+
+def _check(target: Path) -> None:
+    if target.is_dir():
+        raise BadInput(f"--output: {target} is a folder; name a file.")
+    if not target.parent.is_dir():
+        raise BadInput(f"--output: the folder {target.parent} does not exist.")
+
+
+@contextmanager
+def to_file(env: Env, path: Path) -> Iterator[Env]:
+    """An Env whose standard output (and ``file``, for binary formats) is a temporary file
+    beside ``path``; renamed onto ``path`` when the block ends without an error."""
+    target = path.expanduser()
+    _check(target)
+    try:
+        handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part",
+                                        dir=target.parent)  # mkstemp makes it 0600
+    except OSError as exc:
+        raise BadInput(f"--output: cannot write in {target.parent} ({exc.strerror}).") from None
+    try:
+        with open(handle, "w", encoding="utf-8", newline="") as stream:
+            yield replace(env, stdout=stream, stdout_isatty=False, file=Path(temp))
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temp, 0o600)
+        os.replace(temp, target)
+    except BaseException:
+        with suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise

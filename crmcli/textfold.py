@@ -1,0 +1,26 @@
+"""Comparing text as people mean it: 繁體 and 简体, full- and half-width forms, case, spaces.
+
+``空調`` and ``空调`` are one category, ``ＡＣ`` and ``ac`` too. The Traditional→Simplified
+mapping is OpenCC's (a maintained dictionary, phrase-aware), loaded on first use.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import cache
+from typing import Any
+
+
+@cache
+def _converter() -> Any:
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+@cache
+def fold(text: str) -> str:
+    """The key two spellings of the same word share: NFKC (full-width → half-width), OpenCC
+    Traditional → Simplified, case-folded, without spaces."""
+    normal = unicodedata.normalize("NFKC", text)
+    return "".join(str(_converter().convert(normal)).casefold().split())

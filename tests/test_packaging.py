@@ -1,0 +1,24 @@
+"""The wheel carries what the papers need at run time: their templates and stylesheet."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.slow
+def test_the_wheel_ships_the_paper_templates(tmp_path: Path) -> None:
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps",
+                    "-q", "-w", str(tmp_path), str(ROOT)], check=True, timeout=300,
+                   cwd=tmp_path)
+    (wheel,) = tmp_path.glob("crmcli-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    templates = {p.relative_to(ROOT).as_posix()
+                 for p in (ROOT / "crmcli" / "papers" / "templates").iterdir()}
+    assert templates and templates <= names
