@@ -287,7 +287,7 @@ def _steps(site: Site, opened: int, severity: str) -> list[tuple[int, str]]:
     if severity == "major":
         if rng.random() < 0.85:
             steps.append((opened + rng.randint(3, 25) * 60, "escalated"))
-        elif rng.random() < 0.97:  # reported to the head without escalating it
+        elif rng.random() < 0.995:  # reported to the head without escalating it
             steps.append((opened + rng.randint(4, 14) * 60, "reported"))
         close_after = int(rng.uniform(2, 20) * HOUR) // 60 * 60
     else:
@@ -295,7 +295,7 @@ def _steps(site: Site, opened: int, severity: str) -> list[tuple[int, str]]:
         close_after = int(rng.choice((0.3, 1, 2, 3, 4, 6, 9, 12)) * DAY) // 60 * 60
     recent = site.as_of - opened < 20 * DAY
     closing = not recent or rng.random() >= BACKLOG
-    if severity == "minor" and (close_after > 10 * DAY or not closing) and rng.random() < 0.97:
+    if severity == "minor" and (close_after > 10 * DAY or not closing) and rng.random() < 0.995:
         steps.append((opened + 10 * DAY + rng.randint(3, 40) * 60, "reported"))  # once major
     if closing:
         closed = opened + close_after

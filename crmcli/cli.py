@@ -44,8 +44,16 @@ COMMANDS: dict[str, tuple[str, str, str | None, str]] = {
     "service": ("visit", "service_app", None,
                 "Work done on site: repairs, maintenance, paid services."),
     "care": ("visit", "care_app", "care", "Birthdays, anniversaries and holidays ahead."),
+    "request": ("request", "app", None,
+                "Requests and inquiries: open, reply, close, convert, void, list, show."),
+    "meeting": ("meeting", "app", None, "Tenant meetings: log, list, show, void."),
+    "notice": ("notice", "app", None, "Notices and sign-off: send, sign, list, show, void."),
+    "today": ("day", "today_app", "today",
+              "The end-of-day screen: entered today, still due today, due tomorrow."),
+    "day": ("day", "app", None, "The day's record (每日下班前記錄): close, list."),
     "report": ("report", "app", None,
-               "Reports: monthly complaint analysis, quarterly evaluation, credit grades."),
+               "Reports: monthly complaint analysis, quarterly evaluation, meetings, credit "
+               "grades."),
     "contract": ("money", "contract_app", None,
                  "Contracts and renewals (續簽): add, renew, end, list."),
     "invoice": ("money", "invoice_app", None, "Invoices (開發票): issue, list."),
@@ -55,6 +63,9 @@ COMMANDS: dict[str, tuple[str, str, str | None, str]] = {
     "access-log": ("customer", "access_app", "access-log",
                    "List who revealed confidential customer details, when and why (newest "
                    "first)."),
+    "archive": ("archive", "app", "archive",
+                "Move complaints closed longer ago than retention_years (2) into an archive "
+                "file."),
     "backup": ("database", "init_app", "backup",
                "Make a consistent copy of the database while others may be writing (mode "
                "0600)."),

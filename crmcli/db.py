@@ -343,7 +343,156 @@ def m006_sensitive_note(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE customers ADD COLUMN sensitive_note TEXT")
 
 
-def m007_property_and_money(conn: sqlite3.Connection) -> None:
+def m007_front_desk(conn: sqlite3.Connection) -> None:
+    """The front desk's paper (seed 000, seed 001): requests, tenant meetings, notices with
+    sign-off, each person's day record, and customers who moved out.
+
+    A request's reply deadline is stored with it (``reply_due``, from the policy in force at
+    receipt) and its first reply time never changes, so a missed reply stays missed and reports
+    read it with SQL. Entries are voided, never deleted: ``voided_at`` with who and why. A day
+    record amended is a new row that ``supersedes`` the one before. `today` reads the complaint
+    entries made on a day through ``complaint_events_recorded``. ``archives`` and
+    ``archived_months`` remember which complaints `crmcli archive` moved out, and where.
+    """
+    execute_script(
+        conn,
+        """
+        ALTER TABLE customers ADD COLUMN moved_out_at TEXT;
+
+        CREATE TABLE meetings (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('quarterly', 'special')),
+            held_at TEXT NOT NULL,
+            by TEXT NOT NULL,
+            note TEXT,
+            voided_at TEXT,
+            voided_by TEXT,
+            void_reason TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX meetings_held ON meetings (held_at);
+
+        CREATE TABLE meeting_attendees (
+            meeting_id INTEGER NOT NULL REFERENCES meetings (id),
+            customer_id INTEGER NOT NULL REFERENCES customers (id),
+            PRIMARY KEY (meeting_id, customer_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX meeting_attendees_customer ON meeting_attendees (customer_id, meeting_id);
+
+        CREATE TABLE requests (
+            id INTEGER PRIMARY KEY,
+            customer_id INTEGER REFERENCES customers (id),
+            caller TEXT,
+            caller_phone TEXT,
+            kind TEXT NOT NULL,
+            channel TEXT,
+            text TEXT NOT NULL,
+            meeting_id INTEGER REFERENCES meetings (id),
+            received_at TEXT NOT NULL,
+            received_by TEXT NOT NULL,
+            reply_due TEXT NOT NULL,
+            replied_at TEXT,
+            replied_by TEXT,
+            reply_note TEXT,
+            closed_at TEXT,
+            converted_at TEXT,
+            complaint_id INTEGER REFERENCES complaints (id),
+            service_id INTEGER REFERENCES services (id),
+            voided_at TEXT,
+            voided_by TEXT,
+            void_reason TEXT,
+            created_at TEXT NOT NULL,
+            CHECK (customer_id IS NOT NULL OR caller IS NOT NULL)
+        );
+        CREATE INDEX requests_received ON requests (received_at);
+        CREATE INDEX requests_customer ON requests (customer_id, received_at);
+        CREATE INDEX requests_unreplied ON requests (reply_due, customer_id, received_by)
+            WHERE replied_at IS NULL AND closed_at IS NULL AND converted_at IS NULL
+            AND voided_at IS NULL;
+        CREATE INDEX requests_meeting ON requests (meeting_id) WHERE meeting_id IS NOT NULL;
+        CREATE INDEX requests_replied ON requests (replied_at, customer_id)
+            WHERE replied_at IS NOT NULL;
+
+        CREATE TABLE request_events (
+            id INTEGER PRIMARY KEY,
+            request_id INTEGER NOT NULL REFERENCES requests (id),
+            at TEXT NOT NULL,
+            action TEXT NOT NULL,
+            by TEXT NOT NULL,
+            note TEXT,
+            recorded_at TEXT NOT NULL
+        );
+        CREATE INDEX request_events_request ON request_events (request_id, at);
+        CREATE INDEX request_events_recorded ON request_events (recorded_at);
+
+        CREATE TABLE notices (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            audience TEXT NOT NULL,
+            sign_off INTEGER NOT NULL DEFAULT 0 CHECK (sign_off IN (0, 1)),
+            signoff_due TEXT,
+            sent_at TEXT NOT NULL,
+            by TEXT NOT NULL,
+            note TEXT,
+            voided_at TEXT,
+            voided_by TEXT,
+            void_reason TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX notices_sent ON notices (sent_at);
+        CREATE INDEX notices_kind ON notices (kind, sent_at);
+
+        CREATE TABLE notice_deliveries (
+            notice_id INTEGER NOT NULL REFERENCES notices (id),
+            customer_id INTEGER NOT NULL REFERENCES customers (id),
+            signed_at TEXT,
+            signed_by TEXT,
+            recorded_at TEXT,
+            recorded_by TEXT,
+            PRIMARY KEY (notice_id, customer_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX notice_deliveries_customer ON notice_deliveries (customer_id, notice_id);
+        CREATE INDEX notice_deliveries_unsigned ON notice_deliveries (notice_id, customer_id)
+            WHERE signed_at IS NULL;
+        CREATE INDEX notice_deliveries_recorded ON notice_deliveries (recorded_at)
+            WHERE recorded_at IS NOT NULL;
+
+        CREATE TABLE day_records (
+            id INTEGER PRIMARY KEY,
+            person TEXT NOT NULL,
+            day TEXT NOT NULL,
+            plan_done_pct INTEGER CHECK (plan_done_pct BETWEEN 0 AND 100),
+            note TEXT NOT NULL,
+            supersedes INTEGER REFERENCES day_records (id),
+            recorded_at TEXT NOT NULL
+        );
+        CREATE INDEX day_records_day ON day_records (day, person);
+        CREATE INDEX complaint_events_recorded ON complaint_events (recorded_at)
+            WHERE automatic = 0;
+
+        CREATE TABLE archives (
+            id INTEGER PRIMARY KEY,
+            archived_at TEXT NOT NULL,
+            by TEXT NOT NULL,
+            cutoff TEXT NOT NULL,
+            path TEXT NOT NULL,
+            complaints INTEGER NOT NULL,
+            events INTEGER NOT NULL,
+            visits INTEGER NOT NULL
+        );
+        CREATE TABLE archived_months (
+            month TEXT NOT NULL,
+            archive_id INTEGER NOT NULL REFERENCES archives (id),
+            complaints INTEGER NOT NULL,
+            PRIMARY KEY (month, archive_id)
+        ) WITHOUT ROWID;
+        """,
+    )
+
+
+def m008_property_and_money(conn: sqlite3.Connection) -> None:
     """Handover dates and occupancy, contracts, invoices, payments and credit reviews.
 
     Money is integer minor units (分 for CNY) with the site's currency on every row. A renewal
@@ -465,9 +614,8 @@ def load_policies(conn: sqlite3.Connection) -> PolicyHistory:
 Migration = Callable[[sqlite3.Connection], None]
 MIGRATIONS: list[Migration] = [
     m001_initial, m002_attention_and_indexes, m003_outcomes, m004_covering_indexes,
-    m005_site_clock_and_corrections,
-    m006_sensitive_note,
-    m007_property_and_money,
+    m005_site_clock_and_corrections, m006_sensitive_note, m007_front_desk,
+    m008_property_and_money,
 ]
 LATEST = len(MIGRATIONS)
 

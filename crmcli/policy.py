@@ -16,6 +16,7 @@ from typing import Any
 from crmcli.errors import BadInput
 
 CADENCE_OVERRIDE = re.compile(r"^cadence\.(tag|segment)\.(.+)$")
+NOTICE_EVERY = re.compile(r"^notice\.every\.([a-z][a-z-]*)$")
 _SPAN_TEXT = re.compile(r"^\d+\s*(d|w|mo)$")
 
 
@@ -40,6 +41,10 @@ class Policy:
     date_order: str = ""
     site_name: str = ""
     checkpoints: str = "sqlite"
+    request_reply_hours: float = 24
+    signoff_days: int = 3
+    meeting_warning_days: int = 14
+    meeting_attendance_target_pct: int = 90
     currency: str = "CNY"
     renewal_notice_days: int = 60
     residence_visit_months: int = 3
@@ -50,6 +55,7 @@ class Policy:
     review_months_c: str = "1,2,3,4,5,6,7,8,9,10,11,12"
     arrears_c_threshold: str = "500000"
     cadence_overrides: dict[str, str] = field(default_factory=dict)
+    notice_every: dict[str, str] = field(default_factory=dict)  # notice kind -> span
 
 
 HELP: dict[str, str] = {
@@ -74,6 +80,13 @@ HELP: dict[str, str] = {
     "site_name": "the site's name in the head office's reports (`hq report`); set at init",
     "checkpoints": "who copies the WAL into the file: sqlite (each crmcli, every 1000 pages) "
                    "or litestream (set by `replicate config`)",
+    "request_reply_hours": "a request (訴求) not answered at once is replied to within (hours)",
+    "signoff_days": "a delivery of a notice with sign-off (簽收) unsigned this many days is "
+                    "chased",
+    "meeting_warning_days": "a quarter without a tenant meeting is on the agenda for its last "
+                            "days",
+    "meeting_attendance_target_pct": "share of current customers met at a tenant meeting in a "
+                                     "year (target)",
     "currency": "the site's one currency (ISO 4217 code); money is kept in its minor units",
     "renewal_notice_days": "renewal (續簽) on the agenda this many days before a contract ends",
     "residence_visit_months": "residence visit (居住感受回訪) due this many months after handover",
@@ -84,20 +97,23 @@ HELP: dict[str, str] = {
     "review_months_c": "months in which grade C customers are reviewed (monthly = all twelve)",
     "arrears_c_threshold": "arrears at or over this amount, in major units (元), point to grade C",
     "cadence.tag.TAG / cadence.segment.SEGMENT": "cadence for customers with that tag or segment",
+    "notice.every.KIND": "a notice of that kind is due this often (e.g. notice.every.fire-safety "
+                         "1mo)",
 }
 
 _FLOAT_KEYS = {"response_hours", "upgrade_days", "report_minutes", "resolve_hours",
-               "followup_hours", "service_followup_hours"}
+               "followup_hours", "service_followup_hours", "request_reply_hours"}
 _INT_KEYS = {"new_customer_days", "annual_visit_days", "grade_new_customer_days",
-             "retention_years", "renewal_notice_days", "residence_visit_months",
+             "retention_years", "signoff_days", "meeting_warning_days",
+             "meeting_attendance_target_pct", "renewal_notice_days", "residence_visit_months",
              "inspection_visit_months", "invitation_days"}
 _MONTH_LIST_KEYS = {"review_months_a", "review_months_b", "review_months_c"}
 _SPAN_KEYS = {"cadence_new", "cadence_established"}
 CHECKPOINTERS = ("sqlite", "litestream")
-KEYS = [f.name for f in fields(Policy) if f.name != "cadence_overrides"]
+KEYS = [f.name for f in fields(Policy) if f.name not in ("cadence_overrides", "notice_every")]
 # 100 years in each setting's unit: beyond it the date arithmetic of every timer overflows.
 _UNIT_MAX = {"minutes": 52_560_000, "hours": 876_000, "days": 36_500, "months": 1_200,
-             "years": 100}
+             "years": 100, "pct": 100}
 _SPAN_MAX = {"d": 36_500, "w": 5_200, "mo": 1_200}
 
 
@@ -113,7 +129,7 @@ def _check_region(region: str) -> None:
 def normalize(key: str, value: str) -> tuple[str, str]:
     """Check a ``policy set`` pair; returns it cleaned, or raises BadInput."""
     key, value = key.strip(), value.strip()
-    if CADENCE_OVERRIDE.match(key) or key in _SPAN_KEYS:
+    if CADENCE_OVERRIDE.match(key) or NOTICE_EVERY.match(key) or key in _SPAN_KEYS:
         value = value.replace(" ", "").lower()
         match = _SPAN_TEXT.match(value)
         if not match or int(re.sub(r"\D", "", value)) == 0:
@@ -192,6 +208,9 @@ def parse_months(value: str, option: str) -> tuple[int, ...]:
 def apply(policy: Policy, key: str, value: str) -> Policy:
     if CADENCE_OVERRIDE.match(key):
         return replace(policy, cadence_overrides={**policy.cadence_overrides, key: value})
+    notice = NOTICE_EVERY.match(key)
+    if notice:
+        return replace(policy, notice_every={**policy.notice_every, notice[1]: value})
     typed: dict[str, Any] = {key: float(value) if key in _FLOAT_KEYS
                              else int(value) if key in _INT_KEYS else value}
     return replace(policy, **typed)
@@ -202,6 +221,10 @@ def as_rows(policy: Policy) -> list[dict[str, Any]]:
     rows += [
         {"key": key, "value": value, "meaning": "cadence override"}
         for key, value in sorted(policy.cadence_overrides.items())
+    ]
+    rows += [
+        {"key": f"notice.every.{kind}", "value": value, "meaning": "recurring notice"}
+        for kind, value in sorted(policy.notice_every.items())
     ]
     return rows
 

@@ -293,6 +293,9 @@ def _fill(conn: sqlite3.Connection, as_of: datetime, seed: int, customers: int) 
         for _ in range(builder.rng.choice([0, 1, 1, 2])):
             builder.service(builder.rng.choice(present), day)
         day += timedelta(days=1)
+    from crmcli import sample_desk
+
+    sample_desk.build(conn, builder.as_of, builder.start, people, seed)
     complaints.sweep(Session(conn, builder.as_of, "system"), dry_run=False)
     property_and_money(conn, people, builder.as_of, seed)
 

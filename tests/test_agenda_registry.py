@@ -31,6 +31,10 @@ RULE_TESTS = {
     "resolve": "test_rules_complaints::test_timer",
     "unsatisfied": "test_site_rules::"
                    "test_a_follow_up_rated_1_to_2_or_unresolved_goes_to_the_area_manager",
+    "reply": "test_front_desk_rules::test_reply_deadline",
+    "meeting": "test_front_desk_rules::test_quarters_and_the_meeting_warning",
+    "signoff": "test_front_desk_rules::test_signoff_days",
+    "notice": "test_front_desk_rules::test_recurring_notice_due",
     "residence": "test_property_rules::test_handover_owed",
     "inspection": "test_property_rules::test_handover_plan_in_calendar_months",
     "invitation": "test_property_rules::test_handover_owed",

@@ -273,3 +273,16 @@ def test_bad_usage(cli: Cli, sample_site: Path) -> None:
     assert code == 2 and "--sites" in err
     code, _, err = cli("hq", "report", str(sample_site), "--month", "2026-13")
     assert code == 2 and "--month" in err
+
+
+def test_the_company_adds_up_the_front_desk_from_its_counts(cli: Cli, sample_site: Path) -> None:
+    shutil.copyfile(sample_site, sample_site.with_name("copy.db"))
+    cli.ok("--db", str(sample_site.with_name("copy.db")), "policy", "set", "site_name", "分部")
+    own = json.loads(cli.ok("--db", str(sample_site), "report", "monthly", "--format", "json"))
+    *_, company = json_rows(cli.ok("hq", "report", "--sites", str(sample_site.parent),
+                                   "--format", "json"))
+    assert own["requests_received"] > 0
+    for key in ("requests_received", "notices_sent", "meetings_held"):
+        assert company[key] == 2 * own[key], key
+    for key in ("requests_replied_on_time_pct", "request_reply_rate_pct"):
+        assert company[key] == own[key], key

@@ -286,3 +286,11 @@ def test_one_currency_per_site(cli: Cli) -> None:
         1, "", "Error: Money is already recorded in HKD; a site keeps one currency, so policy "
         "currency cannot change now.\n")
     cli.ok("policy", "set", "currency", "HKD")  # the same one is fine
+
+
+def test_a_customer_who_moved_out_gets_no_handover_visit_or_review(cli: Cli) -> None:
+    cli.ok("customer", "add", "甲", "--handover", "2026-08-20", "--since", "2020-01-01",
+           now="2025-01-05T10:00:00+08:00")
+    assert {row[1] for row in due(cli, "--within", "11d")} >= {"residence", "review"}
+    cli.ok("customer", "edit", "甲", "--moved-out")
+    assert not {row[1] for row in due(cli, "--within", "11d")} & {"residence", "review"}

@@ -194,7 +194,8 @@ COMMANDS: dict[str, tuple[list[str], list[st.SearchStrategy[Any]], Options, list
     "service log": (["service", "log"], [customer, text],
                     {"--type": st.one_of(st.sampled_from(["repair", "maintenance", "paid"]),
                                          text),
-                     "--fee": number, "--at": when, "--by": text, "--received-by": text}, []),
+                     "--fee": number, "--at": when, "--by": text, "--received-by": text,
+                     "--request": complaint_id}, []),
     "service list": (["service", "list"], [], {"--customer": customer, "--type": text,
                                                "--month": month, "--format": fmt}, []),
     "report monthly": (["report", "monthly"], [], {"--month": month, "--by": text,
@@ -206,6 +207,48 @@ COMMANDS: dict[str, tuple[list[str], list[st.SearchStrategy[Any]], Options, list
                         ["--dry-run", "--skip-existing", "--update-existing",
                          "--allow-duplicate"]),
     "access-log": (["access-log"], [], {"--customer": customer, "--limit": number}, []),
+    "request open": (["request", "open"], [customer, text],
+                     {"--kind": text, "--channel": text, "--caller": text, "--phone": text,
+                      "--meeting": complaint_id, "--at": when, "--by": text, "--format": fmt},
+                     []),
+    "request reply": (["request", "reply"], [complaint_id],
+                      {"--note": text, "--at": when, "--by": text, "--format": fmt}, []),
+    "request close": (["request", "close"], [complaint_id],
+                      {"--note": text, "--at": when, "--by": text}, []),
+    "request convert": (["request", "convert"], [complaint_id],
+                        {"--to": st.one_of(st.sampled_from(["complaint", "service"]), text),
+                         "--severity": text, "--category": text, "--type": text,
+                         "--at": when, "--by": text}, []),
+    "request void": (["request", "void"], [complaint_id], {"--reason": text}, []),
+    "request list": (["request", "list"], [],
+                     {"--kind": text, "--month": month, "--customer": customer,
+                      "--meeting": complaint_id, "--limit": number, "--format": fmt},
+                     ["--open", "--overdue"]),
+    "request show": (["request", "show"], [complaint_id], {"--format": fmt}, []),
+    "meeting log": (["meeting", "log"], [text],
+                    {"--at": when, "--kind": text, "--attended": customer, "--note": text,
+                     "--by": text, "--format": fmt}, []),
+    "meeting void": (["meeting", "void"], [complaint_id], {"--reason": text}, []),
+    "meeting list": (["meeting", "list"], [], {"--year": number, "--customer": customer,
+                                               "--format": fmt}, []),
+    "meeting show": (["meeting", "show"], [complaint_id], {"--format": fmt}, []),
+    "notice send": (["notice", "send"], [text],
+                    {"--kind": text, "--to": st.one_of(st.just("all"), customer, text),
+                     "--note": text, "--at": when, "--by": text, "--format": fmt},
+                    ["--sign-off"]),
+    "notice sign": (["notice", "sign"], [complaint_id, customer], {"--at": when, "--by": text},
+                    []),
+    "notice void": (["notice", "void"], [complaint_id], {"--reason": text}, []),
+    "notice list": (["notice", "list"], [], {"--kind": text, "--month": month,
+                                             "--limit": number, "--format": fmt},
+                    ["--unsigned"]),
+    "notice show": (["notice", "show"], [complaint_id], {"--format": fmt}, ["--unsigned"]),
+    "today": (["today"], [], {"--by": text, "--format": fmt}, []),
+    "day close": (["day", "close"], [], {"--note": text, "--plan-done": number, "--by": text,
+                                         "--day": when}, []),
+    "day list": (["day", "list"], [], {"--month": month, "--by": text, "--format": fmt}, []),
+    "report meetings": (["report", "meetings"], [], {"--year": number, "--format": fmt}, []),
+    "archive": (["archive"], [], {"--before": when, "--format": fmt}, ["--dry-run"]),
     "customer review": (["customer", "review"], [customer],
                         {"--note": text, "--grade": st.one_of(st.sampled_from("ABCx"), text),
                          "--at": when, "--by": text, "--format": fmt}, []),
@@ -251,7 +294,8 @@ COMMANDS: dict[str, tuple[list[str], list[st.SearchStrategy[Any]], Options, list
 # After a command changed the file, these must still work on it.
 PROBES = [["complaint", "list"], ["visit", "due"], ["report", "monthly"], ["care"],
           ["customer", "list"], ["visit", "list"], ["policy", "show"], ["complaint", "sweep"],
-          ["check"], ["invoice", "list"], ["report", "grades"]]
+          ["check"], ["request", "list"], ["today"], ["report", "meetings"], ["invoice", "list"],
+          ["report", "grades"]]
 
 
 @st.composite
@@ -472,7 +516,8 @@ def command_paths() -> list[str]:
 
 def test_every_command_is_generated() -> None:
     """A new command must join the generator (or be listed here as taking no input)."""
-    without_input = {"init", "backup", "check", "db path", "db status", "policy show"}
+    without_input = {"init", "backup", "check", "db path", "db status", "policy show",
+                     "visit kinds"}
     paths = command_paths()
     assert "complaint open" in paths
     missing = set(paths) - set(COMMANDS) - without_input

@@ -99,3 +99,20 @@ def test_a_mistyped_database_path_fails_loudly_and_creates_nothing(tmp_path: Pat
     assert result.stdout == b""
     assert result.stderr.decode("utf-8").startswith(f"Error: No database at {missing}")
     assert not missing.exists()
+
+
+def test_one_cron_run_lists_the_front_desk_kinds_beside_the_others(
+        site: Path, cli: Cli, tmp_path: Path) -> None:
+    """A request owed a reply, an unsigned notice and a recurring notice reach the morning
+    mail in one list with the rest, most overdue first."""
+    cli.ok("customer", "edit", "王小明", "--since", "2025-01-01")
+    cli.ok("request", "open", "李四", "停車位", "--at", "2026-11-19 08:30")
+    cli.ok("notice", "send", "消防通知", "--kind", "fire-safety", "--to", "王小明",
+           "--sign-off", "--at", "2026-11-17 09:00")
+    cli.ok("policy", "set", "notice.every.weather", "2w", now="2026-11-01T09:00:00+08:00")
+    result = cron(site, tmp_path, "--format", "csv", now="2026-12-20T07:00:00+08:00")
+    assert result.returncode == 0 and result.stderr == b""
+    kinds = [line.split(",")[2] for line in result.stdout.decode().splitlines()[1:]]
+    assert {"reply", "signoff", "notice"} <= set(kinds)
+    assert kinds.index("reply") < kinds.index("signoff")  # 11-20 08:30 before 09:00
+    assert b"\x1b" not in result.stdout

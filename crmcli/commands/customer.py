@@ -36,6 +36,7 @@ LIST_COLUMNS = [
     Column("occupied", in_table=False),
     Column("last_contact_at", "last contact"),
     Column("created_at", in_table=False), Column("updated_at", in_table=False),
+    Column("moved_out_at", in_table=False),
 ]
 
 ContactOpt = Annotated[str | None, typer.Option("--contact", help="Contact person.")]
@@ -165,6 +166,8 @@ def list_(
     confidential: Annotated[
         bool | None, typer.Option("--confidential/--not-confidential", show_default=False)
     ] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Include customers who moved out.")]
+    = False,
     limit: LimitOpt = None,
     reveal: RevealOpt = False,
     reason: ReasonOpt = None,
@@ -174,13 +177,15 @@ def list_(
 ) -> None:
     """List customers (confidential details masked unless revealed, which is logged).
 
+    Customers who moved out are left out unless --all.
+
     Example: crmcli customer list --grade A --tag VIP --format csv
     """
     from crmcli.services import customers
 
     app_state = state(ctx)
     session = app_state.session()
-    filters = customers.Filters(grade, tag or [], segment, search, confidential)
+    filters = customers.Filters(grade, tag or [], segment, search, confidential, all_)
     rows = customers.listing(session, filters, limit,
                              reveal_reason=(reason or "") if reveal else None)
     render(app_state.env, rows, LIST_COLUMNS, fmt, bom=bom, empty="No customers match.")
@@ -243,9 +248,18 @@ def edit(
     reason: Annotated[str | None, typer.Option(
         "--reason", help="Why confidentiality is lifted (written to the access log).")] = None,
     allow_duplicate: Annotated[bool, typer.Option("--allow-duplicate")] = False,
+    moved_out: Annotated[bool, typer.Option(
+        "--moved-out", help="The customer moved out: no more reminders, hidden from lists "
+        "(history kept).")] = False,
+    active: Annotated[bool, typer.Option("--active", help="Undo --moved-out.")] = False,
+    at: Annotated[str | None, typer.Option("--at", help="With --moved-out: the day it moved "
+                                           "out (default: now).")] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Change a customer's details; every change is kept with who and when.
+
+    A customer who moved out (--moved-out [--at DATE], undone by --active) gets no contact,
+    yearly, care, meeting or notice reminders and is listed only with `customer list --all`.
 
     Example: crmcli customer edit 王小明 --grade B --tag VIP --phone 13900139000
 
@@ -264,6 +278,7 @@ def edit(
     )
     if confidential is not None:
         changes["confidential"] = confidential
+    changes.update(customers.moved_out_change(session.now, moved_out, active, at))
     changes["_allow_duplicate"] = allow_duplicate
     updated, changed = customers.edit(
         session, customer, changes, add_tags=fields.clean_tags(tag or []),
@@ -426,11 +441,11 @@ def export(
 
     app_state = state(ctx)
     session = app_state.session()
-    filters = customers.Filters(grade, tag or [], segment)
+    filters = customers.Filters(grade, tag or [], segment, moved_out=True)  # the whole file
     rows = customers.listing(session, filters, reveal_reason=(reason or "") if reveal else None,
                              action="export")
     columns = [c for c in LIST_COLUMNS if c.key not in ("last_contact_at", "created_at",
-                                                         "updated_at")]
+                                                         "updated_at", "moved_out_at")]
     render(app_state.env, rows, columns, fmt, bom=bom)
 
 

@@ -21,7 +21,8 @@ from crmcli.commands._common import (
 from crmcli.env import Env
 from crmcli.render import Column, Format, PaperFormat, json_value, render, table_value
 
-app = typer.Typer(help="Reports: monthly complaint analysis, quarterly evaluation, credit grades.",
+app = typer.Typer(help="Reports: monthly complaint analysis, quarterly evaluation, meetings, "
+                  "credit grades.",
                   no_args_is_help=True)
 
 
@@ -66,9 +67,13 @@ LABELS = {
     "customers_contacted": "Customers contacted",
     "cadence_kept_pct": "Customers contacted this month %",
     "yearly_visits_done_pct": "Visited in person within a year %",
-    "handover_visits_due": "Handover visits due (residence, inspection)",
-    "handover_visits_done": "Handover visits done",
     "late_entries": "Entries made after the month ended",
+    "requests_received": "Requests received (訴求)",
+    "requests_replied_on_time_pct": "Requests replied within deadline %",
+    "request_reply_rate_pct": "Request reply rate % (target 100)",
+    "notices_sent": "Notices sent",
+    "meetings_held": "Tenant meetings held",
+    "archived_complaints": "Complaints archived (left out above)",
 }
 COMPARED = ("complaints_opened", "complaints_closed", "complaints_escalated",
             "response_on_time_pct", "resolved_on_time_pct", "followup_rate_pct",
@@ -157,6 +162,9 @@ def _callouts(report: Any) -> list[str]:
     if figures["late_entries"]:
         lines.append(f"{figures['late_entries']} entries were made after the month ended; "
                      "they are counted.")
+    if figures["archived_complaints"]:
+        lines.append(f"This month is archived: {figures['archived_complaints']} complaint(s) "
+                     f"of it were moved to {figures['archived_to']} and are not counted here.")
     return lines
 
 
@@ -431,6 +439,62 @@ def quarterly(
                for k in reports.QUARTERLY_COLUMNS]
     render(app_state.env, rows[:limit] if limit else rows, columns, Format(fmt), bom=bom,
            title=f"Relationship evaluation {year}Q{number}", empty="No customers.")
+
+
+MEETING_LABELS = {
+    "meetings_held": "Tenant meetings held",
+    "quarters_with_meeting": "Quarters with a meeting",
+    "quarters_without_meeting": "Quarters past without one",
+    "customers_active": "Current customers",
+    "customers_met": "  met face to face at a meeting",
+    "face_to_face_pct": "Face-to-face share %",
+    "face_to_face_target_pct": "  target %",
+    "suggestions": "Suggestions raised",
+    "suggestions_replied": "Suggestions replied",
+    "suggestion_reply_rate_pct": "Suggestion reply rate % (target 100)",
+    "suggestions_replied_on_time_pct": "Replied within deadline %",
+}
+
+
+@app.command("meetings")
+@handle_errors
+def meetings_report(
+    ctx: typer.Context,
+    year: Annotated[int | None, typer.Option("--year", min=1900, max=9998,
+                                             help="The year (default: this year).")] = None,
+    fmt: ListFormatOpt = Format.table,
+    bom: BomOpt = None,
+    output: OutputOpt = None,
+) -> None:
+    """Tenant meetings of a year (租戶大會): held, face-to-face share, suggestions replied.
+
+    Seed 000's targets: a meeting every quarter, 90 % of current customers met face to face
+    in the year, a reply to every suggestion.
+
+    Example: crmcli report meetings --year 2026 --format json
+    """
+    from crmcli.dates import local_today
+    from crmcli.services import meetings
+
+    app_state = state(ctx)
+    session = app_state.session()
+    figures = meetings.year_report(session, year or local_today(session.now).year)
+    figures["quarters_without_meeting"] = "; ".join(figures["quarters_without_meeting"])
+    if fmt in (Format.json, Format.jsonl):
+        document = dict(figures)
+        document["quarters_without_meeting"] = [q for q in document[
+            "quarters_without_meeting"].split("; ") if q]
+        app_state.env.out(json.dumps(document, ensure_ascii=False,
+                                     indent=2 if fmt is Format.json else None))
+        return
+    if fmt is Format.table:
+        rows = [{"metric": label, "value": _number(figures[key]) if figures[key] != ""
+                 else "none"} for key, label in MEETING_LABELS.items()]
+        render(app_state.env, rows, [Column("metric"), Column("value", justify="right")], fmt,
+               title=f"Tenant meetings {figures['year']}")
+        return
+    render(app_state.env, [{"metric": k, "value": v} for k, v in figures.items()],
+           [Column("metric"), Column("value")], fmt, bom=bom)
 
 
 GRADE_LABELS = {

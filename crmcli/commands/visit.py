@@ -304,9 +304,9 @@ def due(
     within: WithinOpt = None,
     kind: Annotated[list[str] | None, typer.Option(
         "--kind", help="Only this kind (repeatable): complaint, repair, paid, survey, "
-        "routine, care, cadence, annual, response, report, resolve, residence, inspection, "
-        "invitation, renewal, invoice, refused-payment, review (`crmcli visit kinds`); "
-        "followup, deadline or handover.")]
+        "routine, care, cadence, annual, response, report, resolve, unsatisfied, reply, "
+        "meeting, signoff, notice, residence, inspection, invitation, renewal, invoice, "
+        "refused-payment, review (`crmcli visit kinds`); followup, deadline or handover.")]
     = None,
     owner: Annotated[str | None, typer.Option("--owner", help="Only what this person should "
                                               "do.")] = None,
@@ -354,7 +354,8 @@ def due(
 @app.command("kinds")
 @handle_errors
 def kinds(ctx: typer.Context, fmt: ListFormatOpt = Format.table, bom: BomOpt = None,
-          output: OutputOpt = None) -> None:
+    output: OutputOpt = None,
+) -> None:
     """The kinds of item `visit due` lists: what each means and who owes it.
 
     Example: crmcli visit kinds --format csv
@@ -371,7 +372,7 @@ def _alert(app_state: AppState, late: list[dict[str, Any]]) -> None:
 
     from crmcli.render import console
 
-    lines = [f"{row['state']}  {row['customer']}  {row['kind']}: {row['reason']}"
+    lines = [f"{row['state']}  {row['customer'] or 'site'}  {row['kind']}: {row['reason']}"
              for row in late[:10]]
     if len(late) > 10:
         lines.append(f"… and {len(late) - 10} more")
@@ -416,6 +417,9 @@ def service_log(
     received_by: Annotated[str | None, typer.Option(
         "--received-by", help="Who took the order (接單人; default: you); they follow it up.")]
     = None,
+    request: Annotated[int | None, typer.Option(
+        "--request", min=1, max=MAX_ID, help="The request (訴求) this work answers: it is "
+        "converted into this service; whoever took it took the order.")] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Record work done for a customer.
@@ -432,7 +436,7 @@ def service_log(
     session = app_state.session()
     logged = services_log.log_service(session, customer, description, kind=kind,
                                       at=_at(at, session.now), by=by, fee=fee,
-                                      received_by=received_by)
+                                      received_by=received_by, request_id=request)
     service = logged.service
     if fmt is not Format.table:
         record(app_state.env, service, services_log.SERVICE_COLUMNS, fmt)

@@ -1,8 +1,9 @@
 """Real contacts with a customer, which reset the contact cadence (seed 000: 每一次交往).
 
 A contact is any of: a complaint opened or answered (its feedback), a service done on site, a
-visit or call logged. ``customers.last_contact_at`` and ``last_in_person_at`` are worked out
-from these entries, voided ones left out, so a correction moves them back as well as forward.
+visit or call logged, a request replied to, a tenant meeting attended.
+``customers.last_contact_at`` and ``last_in_person_at`` are worked out from these entries,
+voided ones left out, so a correction moves them back as well as forward.
 """
 
 from __future__ import annotations
@@ -22,6 +23,12 @@ CONTACTS = f"""
         AND {not_voided('e')}
     UNION ALL
     SELECT s.done_at, 0 FROM services s WHERE s.customer_id = c.id AND s.voided_at IS NULL
+    UNION ALL
+    SELECT r.replied_at, 0 FROM requests r INDEXED BY requests_customer
+        WHERE r.customer_id = c.id AND r.replied_at IS NOT NULL AND r.voided_at IS NULL
+    UNION ALL
+    SELECT m.held_at, 0 FROM meeting_attendees a JOIN meetings m ON m.id = a.meeting_id
+        WHERE a.customer_id = c.id AND m.voided_at IS NULL
 """
 
 

@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from itertools import chain, islice
 from typing import Any
 
@@ -21,8 +21,8 @@ from crmcli.services import Session
 COLUMNS = (
     "id", "name", "contact", "phone", "email", "address", "site", "unit", "segment", "grade",
     "since", "birthday", "preferences", "note", "sensitive_note", "confidential",
-    "last_contact_at", "last_in_person_at", "created_at", "updated_at", "handover", "renovating",
-    "occupied",
+    "last_contact_at", "last_in_person_at", "created_at", "updated_at", "moved_out_at",
+    "handover", "renovating", "occupied",
 )
 _SELECT = (
     "SELECT " + ", ".join(f"c.{name}" for name in COLUMNS) + ", "
@@ -33,7 +33,8 @@ ROWS_PER_STATEMENT = 1000
 BULK_ROWS = 1000  # an insert at least this large, into a table holding fewer, builds indexes after
 BULK_CACHE_SIZE = -65536  # PRAGMA cache_size while it does: 64 MiB (negative: in KiB)
 MAX_ROWS = 2**63 - 1  # SQLite's LIMIT is a 64-bit integer; --limit beyond it means all
-_TIME_COLUMNS = ("last_contact_at", "last_in_person_at", "created_at", "updated_at")
+_TIME_COLUMNS = ("last_contact_at", "last_in_person_at", "created_at", "updated_at",
+                 "moved_out_at")
 
 
 def record(row: sqlite3.Row | tuple[Any, ...]) -> dict[str, Any]:
@@ -303,6 +304,8 @@ def edit(session: Session, ref: str, changes: dict[str, Any],
             stored = json.dumps(value, ensure_ascii=False) if name == "preferences" else value
             if name in ("confidential", *fields.FLAG_FIELDS):
                 stored = int(bool(value))
+            if name == "moved_out_at":
+                stored = to_db(value) if value is not None else None
             session.conn.execute(f"UPDATE customers SET {name} = ? WHERE id = ?",
                                  (stored, before["id"]))
             if name == "name":
@@ -332,6 +335,8 @@ def _record_change(session: Session, customer_id: int, name: str, old: Any, new:
             return None
         if isinstance(value, list | dict):
             return json.dumps(value, ensure_ascii=False)
+        if isinstance(value, datetime):
+            return to_db(value)
         return str(int(value)) if isinstance(value, bool) else str(value)
 
     session.conn.execute(
@@ -363,6 +368,7 @@ class Filters:
     segment: str | None = None
     search: str | None = None
     confidential: bool | None = None
+    moved_out: bool = False  # include customers who moved out (hidden by default)
 
 
 def _like(text: str) -> str:
@@ -371,7 +377,7 @@ def _like(text: str) -> str:
 
 def iter_customers(session: Session, filters: Filters, limit: int | None = None
                    ) -> Iterator[dict[str, Any]]:
-    where: list[str] = []
+    where: list[str] = [] if filters.moved_out else ["c.moved_out_at IS NULL"]
     params: list[Any] = []
     if filters.grade:
         where.append("c.grade = ?")
@@ -462,3 +468,22 @@ def access_log(session: Session, customer: str | None, limit: int | None
 
 def today(session: Session) -> date:
     return local_today(session.now)
+
+
+def moved_out_change(now: datetime, moved_out: bool, active: bool, at: str | None
+                     ) -> dict[str, Any]:
+    """The ``moved_out_at`` change `customer edit --moved-out [--at DATE]` / `--active` asks."""
+    from crmcli.dates import local_midnight, parse_day
+
+    if moved_out and active:
+        raise BadInput("--moved-out and --active: choose one.")
+    if at is not None and not moved_out:
+        raise BadInput("--at: only with --moved-out.")
+    if active:
+        return {"moved_out_at": None}
+    if not moved_out:
+        return {}
+    when = local_midnight(parse_day(at, now, "--at")) if at is not None else now
+    if when > now:
+        raise BadInput(f"--at {at}: a move-out is recorded once it has happened.")
+    return {"moved_out_at": when.replace(second=0, microsecond=0)}

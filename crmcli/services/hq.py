@@ -28,8 +28,9 @@ SUMMED = ("complaints_opened", "complaints_closed", "complaints_escalated", "com
           "complaints_minor", "complaints_repeat", "complaints_open_at_end", "escalations",
           "followups_due", "followups_done", "followups_done_on_time", "ratings",
           "visits_done", "visits_scheduled_due", "visits_scheduled_done",
-          "customers_contacted", "late_entries", "followups_unsatisfied",
-          "handover_visits_due", "handover_visits_done")
+          "customers_contacted", "late_entries", "followups_unsatisfied", "requests_received",
+          "notices_sent", "meetings_held", "archived_complaints", "handover_visits_due",
+          "handover_visits_done")
 REPORT_KEYS = ("scope", "site", "file", "zone", *FIGURES)
 
 
@@ -178,6 +179,12 @@ def company(sites: list[SiteMonth]) -> dict[str, Any]:
         "cadence_kept_pct": pct(total("customers_kept", parts), total("customers_before", parts)),
         "yearly_visits_done_pct": pct(total("customers_visited", parts),
                                       total("customers_all", parts)),
+        "requests_replied_on_time_pct": pct(total("requests_met", parts),
+                                            total("requests_decided", parts)),
+        "request_reply_rate_pct": pct(total("requests_replied", parts),
+                                      total("requests_answerable", parts)),
+        "archived_to": "; ".join(row["archived_to"] for row in rows if row["archived_to"])
+                       or None,
     })
     return {"scope": "company", "site": COMPANY, "file": f"{len(rows)} sites", "zone": None,
             **{key: figures[key] for key in FIGURES}}

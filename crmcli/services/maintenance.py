@@ -114,6 +114,7 @@ def check(conn: sqlite3.Connection) -> list[str]:
     for (vid,) in conn.execute("SELECT id FROM visits WHERE done_at IS NULL AND due_at IS NULL"):
         problems.append(f"visit #{vid} has neither a due time nor a done time.")
     problems += _money_problems(conn)
+    problems += _front_desk_problems(conn)
     stale = outcomes.stale(conn, load_policies(conn))
     if stale:
         shown = ", ".join(f"#{cid}" for cid in stale[:10]) + (", …" if len(stale) > 10 else "")
@@ -156,6 +157,38 @@ def _money_problems(conn: sqlite3.Connection) -> list[str]:
                         "do not follow from their invoices and payments, so balances and "
                         "`visit due` would misread them; rewrite them with: crmcli check --repair")
     return problems
+
+
+# The front desk's stored state, each a query naming the rows whose record contradicts itself.
+_FRONT_DESK_CHECKS = (
+    ("SELECT id FROM requests r WHERE NOT EXISTS (SELECT 1 FROM request_events e WHERE "
+     "e.request_id = r.id AND e.action = 'opened')",
+     "request #{} has no 'opened' event in its history."),
+    ("SELECT id FROM requests WHERE replied_at < received_at OR closed_at < received_at "
+     "OR converted_at < received_at OR reply_due < received_at",
+     "request #{} has a reply, close or deadline before it was received."),
+    ("SELECT r.id FROM requests r WHERE r.replied_at IS NOT NULL AND r.replied_at != (SELECT "
+     "min(e.at) FROM request_events e WHERE e.request_id = r.id AND e.action IN ('replied', "
+     "'closed'))",
+     "request #{}'s stored reply time is not its first reply in the history."),
+    ("SELECT id FROM requests WHERE converted_at IS NOT NULL AND complaint_id IS NULL "
+     "AND service_id IS NULL",
+     "request #{} is converted but linked to no complaint or service."),
+    ("SELECT id FROM notices WHERE (sign_off = 1) != (signoff_due IS NOT NULL)",
+     "notice #{} has a sign-off deadline that does not match its sign-off flag."),
+    ("SELECT DISTINCT d.notice_id FROM notice_deliveries d JOIN notices n ON n.id = "
+     "d.notice_id WHERE d.signed_at IS NOT NULL AND (n.sign_off = 0 OR d.signed_at < n.sent_at)",
+     "notice #{} has a signature without sign-off or before it was sent."),
+    ("SELECT id FROM day_records d WHERE supersedes IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
+     "day_records e WHERE e.id = d.supersedes AND e.person = d.person AND e.day = d.day "
+     "AND e.id < d.id)",
+     "day record #{} amends a record of another person or day."),
+)
+
+
+def _front_desk_problems(conn: sqlite3.Connection) -> list[str]:
+    return [message.format(row[0]) for sql, message in _FRONT_DESK_CHECKS
+            for row in conn.execute(sql)]
 
 
 def repair(conn: sqlite3.Connection) -> int:

@@ -13,8 +13,8 @@ TABLE_ROWS = 10
 PROFILE_FIELDS = (
     "id", "name", "contact", "phone", "email", "address", "site", "unit", "segment", "grade",
     "tags", "since", "birthday", "preferences", "note", "sensitive_note", "confidential",
-    "masked", "handover", "renovating", "occupied", "last_contact_at", "last_in_person_at",
-    "created_at", "updated_at", "balance", "credit", "oldest_unpaid", "currency",
+    "masked", "last_contact_at", "last_in_person_at", "created_at", "updated_at", "moved_out_at",
+    "handover", "renovating", "occupied", "balance", "credit", "oldest_unpaid", "currency",
 )
 
 
@@ -51,7 +51,17 @@ def render_profile(env: Env, session: Session, customer: dict[str, Any], fmt: Fo
 
 def _sections(session: Session, customer: dict[str, Any]
               ) -> dict[str, tuple[list[Column], list[dict[str, Any]]]]:
-    from crmcli.services import agenda, billing, complaints, contracts, reviews, visits
+    from crmcli.services import (
+        agenda,
+        billing,
+        complaints,
+        contracts,
+        meetings,
+        notices,
+        requests,
+        reviews,
+        visits,
+    )
 
     cid = customer["id"]
     return {
@@ -63,5 +73,11 @@ def _sections(session: Session, customer: dict[str, Any]
         "complaints": (complaints.LIST_COLUMNS_SHORT,
                        list(complaints.for_customer(session, customer["id"]))),
         "visits": (visits.VISIT_COLUMNS_SHORT, list(visits.for_customer(session, customer["id"]))),
+        "requests": (requests.TABLE_COLUMNS_SHORT,
+                     requests.for_customer(session, customer["id"])),
+        "meetings": ([c for c in meetings.TABLE_COLUMNS if c.key in ("id", "held_at", "kind",
+                                                                      "title", "status")],
+                     meetings.for_customer(session, customer["id"])),
+        "notices": (notices.CUSTOMER_COLUMNS, notices.for_customer(session, customer["id"])),
         "due": (agenda.DUE_COLUMNS_SHORT, agenda.for_customer(session, customer["id"])),
     }

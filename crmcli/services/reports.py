@@ -17,7 +17,7 @@ from typing import Any
 from crmcli import outcomes
 from crmcli.dates import from_db, local_day, local_midnight, month_bounds, to_db
 from crmcli.policy import Policy
-from crmcli.services import Session
+from crmcli.services import Session, archive
 
 SPEC_FIELDS = (
     "month", "complaints_opened", "complaints_closed", "complaints_escalated",
@@ -34,6 +34,8 @@ FIGURES = (  # the order of csv rows and json keys
     "ratings", "visits_done",
     "visits_scheduled_due", "visits_scheduled_done", "customers_contacted", "cadence_kept_pct",
     "yearly_visits_done_pct", "handover_visits_due", "handover_visits_done", "late_entries",
+    "requests_received", "requests_replied_on_time_pct", "request_reply_rate_pct",
+    "notices_sent", "meetings_held", "archived_complaints", "archived_to",
 )
 BREAKDOWNS = ("category", "severity", "channel", "owner", "customer")
 FOLLOWUP_KINDS = ("complaint", "repair", "paid")
@@ -306,9 +308,11 @@ def _month_extras(session: Session, period: Period, bounds: dict[str, str],
         "AND done_at < :upto AND voided_at IS NULL", bounds).fetchone()[0]
     year_ago = to_db(period.end - timedelta(days=session.policies.at(period.as_of)
                                             .annual_visit_days))
+    # Rates about current customers leave out those who had moved out by the month's end.
+    current = "(c.moved_out_at IS NULL OR c.moved_out_at >= :end)"
     if period.complete:
         contacted = session.conn.execute(  # every real contact (crmcli.services.contacts)
-            "SELECT count(DISTINCT customer_id) FROM ("
+            "SELECT count(DISTINCT x.customer_id) FROM ("
             "SELECT customer_id FROM visits WHERE done_at >= :start AND done_at < :end "
             "AND voided_at IS NULL UNION ALL "
             "SELECT p.customer_id FROM complaint_events e JOIN complaints p "
@@ -316,27 +320,35 @@ def _month_extras(session: Session, period: Period, bounds: dict[str, str],
             f"AND e.action IN ('opened', 'responded') AND e.automatic = 0 "
             f"AND {outcomes.not_voided('e')} UNION ALL "
             "SELECT customer_id FROM services WHERE done_at >= :start AND done_at < :end "
-            "AND voided_at IS NULL)", bounds).fetchone()[0]
+            "AND voided_at IS NULL UNION ALL "
+            "SELECT customer_id FROM requests INDEXED BY requests_replied WHERE replied_at >= "
+            ":start AND replied_at < :end AND customer_id IS NOT NULL AND voided_at IS NULL "
+            "UNION ALL SELECT a.customer_id FROM meetings m JOIN meeting_attendees a "
+            "ON a.meeting_id = m.id WHERE m.held_at >= :start AND m.held_at < :end "
+            "AND m.voided_at IS NULL) x JOIN customers c ON c.id = x.customer_id "
+            f"WHERE {current}", bounds).fetchone()[0]
         visited = session.conn.execute(
-            "SELECT count(DISTINCT customer_id) FROM visits WHERE method = 'in-person' "
-            "AND done_at >= :year_ago AND done_at < :end AND voided_at IS NULL",
+            "SELECT count(DISTINCT v.customer_id) FROM visits v JOIN customers c "
+            "ON c.id = v.customer_id WHERE v.method = 'in-person' AND v.done_at >= :year_ago "
+            f"AND v.done_at < :end AND v.voided_at IS NULL AND {current}",
             {**bounds, "year_ago": year_ago},
         ).fetchone()[0]
     else:  # the month so far: each customer's latest contact and visit say it
         contacted = session.conn.execute(
-            "SELECT count(*) FROM customers WHERE last_contact_at >= :start "
-            "AND last_contact_at < :upto", bounds).fetchone()[0]
+            "SELECT count(*) FROM customers c WHERE c.last_contact_at >= :start "
+            f"AND c.last_contact_at < :upto AND {current}", bounds).fetchone()[0]
         visited = session.conn.execute(
-            "SELECT count(*) FROM customers WHERE last_in_person_at >= :year_ago "
-            "AND last_in_person_at < :upto", {**bounds, "year_ago": year_ago}).fetchone()[0]
+            "SELECT count(*) FROM customers c WHERE c.last_in_person_at >= :year_ago "
+            f"AND c.last_in_person_at < :upto AND {current}",
+            {**bounds, "year_ago": year_ago}).fetchone()[0]
     scheduled_due, scheduled_done = session.conn.execute(
         "SELECT count(*), total(done_at IS NOT NULL AND done_at < :upto) FROM visits "
         "WHERE due_at >= :start AND due_at < :end AND due_at < :upto "
         "AND (cancelled_at IS NULL OR cancelled_at > due_at) AND voided_at IS NULL", bounds,
     ).fetchone()
     customers, all_customers = session.conn.execute(  # before the month, before its end
-        "SELECT total(created_at < :start), count(*) FROM customers WHERE created_at < :end",
-        bounds).fetchone()
+        "SELECT total(c.created_at < :start), count(*) FROM customers c "
+        f"WHERE c.created_at < :end AND {current}", bounds).fetchone()
     customers, all_customers = int(customers), int(all_customers)
     parts.update(customers_before=customers, customers_kept=min(contacted, customers),
                  customers_all=all_customers, customers_visited=visited)
@@ -350,6 +362,8 @@ def _month_extras(session: Session, period: Period, bounds: dict[str, str],
         "yearly_visits_done_pct": pct(visited, all_customers),
         **_handover_visits(session, period, bounds),
         "late_entries": _late_entries(session, period),
+        **_front_desk(session, bounds, parts),
+        **archive.archived(session, period.label),
     }
 
 
@@ -387,6 +401,17 @@ def _handover_visits(session: Session, period: Period, bounds: dict[str, str]
             due += 1
             done += made_it
     return {"handover_visits_due": due, "handover_visits_done": done}
+
+
+def _front_desk(session: Session, bounds: dict[str, str], parts: dict[str, Any]
+                ) -> dict[str, Any]:
+    """Requests, notices and meetings of the month (seed 000, seed 001)."""
+    from crmcli.services import meetings, notices, requests
+
+    window = (bounds["start"], bounds["end"], bounds["upto"])
+    return {**requests.month_figures(session, *window, bounds["past"], parts),
+            "notices_sent": notices.month_count(session, *window),
+            "meetings_held": meetings.month_count(session, *window)}
 
 
 def _late_entries(session: Session, period: Period) -> int:

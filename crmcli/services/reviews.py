@@ -111,8 +111,8 @@ def owed(session: Session, year: int, month: int, customer_id: int | None = None
     marks = ", ".join("?" * len(grades))
     return [(cid, name, grade) for cid, name, grade in session.conn.execute(
         f"SELECT c.id, c.name, c.grade FROM customers c WHERE c.grade IN ({marks}) "
-        "AND c.created_at < ? AND NOT EXISTS (SELECT 1 FROM customer_reviews r "
-        "WHERE r.customer_id = c.id AND r.at >= ? AND r.at < ?) AND (? IS NULL OR c.id = ?) "
+        "AND c.created_at < ? AND c.moved_out_at IS NULL AND NOT EXISTS (SELECT 1 "
+        "FROM customer_reviews r WHERE r.customer_id = c.id AND r.at >= ? AND r.at < ?) AND (? IS NULL OR c.id = ?) "
         "ORDER BY c.id", (*grades, to_db(start), to_db(start), to_db(end), customer_id,
                           customer_id))]
 
@@ -131,7 +131,8 @@ def grades_report(session: Session, year: int, month: int) -> dict[str, Any]:
     if due_grades:
         marks = ", ".join("?" * len(due_grades))
         due = session.conn.execute(
-            f"SELECT count(*) FROM customers WHERE grade IN ({marks}) AND created_at < ?",
+            f"SELECT count(*) FROM customers WHERE grade IN ({marks}) AND created_at < ? "
+            "AND moved_out_at IS NULL",
             (*due_grades, to_db(start))).fetchone()[0]
     reviews = iter_reviews(session, None, (year, month))
     done = len({r["customer_id"] for r in reviews})

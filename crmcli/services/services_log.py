@@ -97,8 +97,12 @@ class Logged:
 
 def log_service(session: Session, customer_ref: str, description: str, *, kind: str,
                 at: datetime | None, by: str | None, fee: float | None,
-                received_by: str | None = None) -> Logged:
-    """Record work done; a repair or paid service schedules its follow-up (one transaction)."""
+                received_by: str | None = None, request_id: int | None = None) -> Logged:
+    """Record work done; a repair or paid service schedules its follow-up (one transaction).
+
+    With ``request_id`` the work answers a request taken at the desk (訴求): the request is
+    converted into this service, and whoever took it took the order unless told otherwise.
+    """
     check_type(kind)
     text = clean_text(description, "description", multiline=True)
     if not text:
@@ -119,6 +123,11 @@ def log_service(session: Session, customer_ref: str, description: str, *, kind: 
         raise BadInput("--received-by: give the name of whoever took the order.")
     with transaction(session.conn):
         customer = find_customer(session, customer_ref)
+        if request_id is not None:
+            from crmcli.services import requests
+
+            request = requests.convertible(session, request_id, customer["id"], when)
+            taker = taker if received_by else request["received_by"]
         cursor = session.conn.execute(
             "INSERT INTO services (customer_id, type, description, done_at, by, fee, created_at, "
             "received_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -135,6 +144,9 @@ def log_service(session: Session, customer_ref: str, description: str, *, kind: 
                  service_id, f"follow-up of {kind} #{service_id}", to_db(session.now)),
             )
             followup = get_visit(session, int(visit.lastrowid or 0))
+        if request_id is not None:
+            requests.mark_converted(session, request_id, "service", service_id, when,
+                                    who or session.user)
         contacts.refresh(session, [customer["id"]])
         service = get_service(session, service_id)
     return Logged(service, followup)

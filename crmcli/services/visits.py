@@ -561,10 +561,12 @@ def care_rows(session: Session, last_day: date) -> list[dict[str, Any]]:
     found: list[tuple[cadence.Occasion, int | None, str | None]] = []
     for cid, name, birthday in session.conn.execute(
             "SELECT id, name, birthday FROM customers WHERE birthday IS NOT NULL AND "
+            "moved_out_at IS NULL AND "
             "substr(birthday, -5) IN (SELECT value FROM json_each(?))", (days,)):
         found += [(o, cid, name) for o in cadence.birthdays(birthday, today, last_day)]
     for cid, name, since in session.conn.execute(
             "SELECT id, name, since FROM customers WHERE since IS NOT NULL AND "
+            "moved_out_at IS NULL AND "
             "substr(since, 6, 5) IN (SELECT value FROM json_each(?))", (days,)):
         found += [(o, cid, name) for o in cadence.anniversaries(date.fromisoformat(since),
                                                                  today, last_day)]

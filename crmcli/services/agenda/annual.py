@@ -18,12 +18,12 @@ def candidates(ctx: AgendaContext) -> list[Any]:
     never-visited, whose start may be later than their entry)."""
     select = "SELECT c.id, c.name, c.since, c.created_at, c.last_in_person_at FROM customers c"
     if ctx.customer_id is not None:
-        return ctx.session.conn.execute(select + " WHERE c.id = ?",
+        return ctx.session.conn.execute(select + " WHERE c.id = ? AND c.moved_out_at IS NULL",
                                         (ctx.customer_id,)).fetchall()
     cut = to_db(local_midnight(ctx.last_day - timedelta(days=ctx.policy.annual_visit_days - 1)))
     return ctx.session.conn.execute(
-        select + " WHERE c.last_in_person_at < ? OR (c.last_in_person_at IS NULL AND "
-        "c.created_at < ?)", (cut, cut),
+        select + " WHERE (c.last_in_person_at < ? OR (c.last_in_person_at IS NULL AND "
+        "c.created_at < ?)) AND c.moved_out_at IS NULL", (cut, cut),
     ).fetchall()
 
 

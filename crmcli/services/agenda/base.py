@@ -37,8 +37,8 @@ DUE_COLUMNS_SHORT = [c for c in DUE_TABLE_COLUMNS if c.key != "customer"]
 class DueItem(NamedTuple):
     """One thing due. A named tuple: ``visit due`` makes one per row, thousands at a site."""
 
-    customer_id: int
-    customer: str
+    customer_id: int | None  # None for the site's own obligations (a tenant meeting)
+    customer: str | None
     kind: str
     due: date | datetime  # a date for day obligations (cadence, yearly visit)
     reason: str
@@ -102,7 +102,8 @@ def in_order(items: list[DueItem]) -> list[DueItem]:
             found = ends.get(due)
             moment = found if found is not None else ends.setdefault(
                 due, cadence.deadline(due) - _EPOCH)
-        return moment, item.customer_id, item.kind, item.visit_id or 0, item.complaint_id or 0
+        return (moment, item.customer_id or 0, item.kind, item.visit_id or 0,
+                item.complaint_id or 0)
 
     return sorted(items, key=key)
 

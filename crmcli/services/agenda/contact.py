@@ -6,14 +6,14 @@ import json
 from datetime import date, timedelta
 from typing import Any
 
-from crmcli import cadence, dates
-from crmcli.dates import from_db, local_midnight, to_db
+from crmcli import cadence
+from crmcli.dates import from_db, local_day, local_midnight, to_db
 from crmcli.policy import CADENCE_OVERRIDE, Policy
 from crmcli.services.agenda.base import AgendaContext, DueItem, Source
 
 
-def local_day(text: str | None) -> date | None:
-    return dates.local_day(from_db(text)) if text else None
+def local_day_of(text: str | None) -> date | None:
+    return local_day(from_db(text)) if text else None
 
 
 def reason(due: cadence.Due, what: str) -> str:
@@ -50,7 +50,8 @@ def candidates(ctx: AgendaContext) -> list[Any]:
     policy, last_day = ctx.policy, ctx.last_day
     if ctx.customer_id is not None:
         return ctx.session.conn.execute(
-            f"SELECT {_COLUMNS}, {_TAGS} FROM customers c WHERE c.id = ?", (ctx.customer_id,)
+            f"SELECT {_COLUMNS}, {_TAGS} FROM customers c WHERE c.id = ? "
+            "AND c.moved_out_at IS NULL", (ctx.customer_id,)
         ).fetchall()
     est_cut = _reaching(last_day, policy.cadence_established)
     recent = est_cut - timedelta(days=policy.new_customer_days)
@@ -85,7 +86,7 @@ def candidates(ctx: AgendaContext) -> list[Any]:
     # slower at 100 000 customers.
     return ctx.session.conn.execute(
         f"SELECT {_COLUMNS}, {tag_column} FROM customers c NOT INDEXED WHERE "
-        + " OR ".join(where), params,
+        "c.moved_out_at IS NULL AND (" + " OR ".join(where) + ")", params,
     ).fetchall()
 
 
@@ -103,9 +104,9 @@ def items(ctx: AgendaContext) -> list[DueItem]:
         if since and last:
             start = date.fromisoformat(since)
         else:
-            entered = dates.local_day(from_db(created))
+            entered = local_day(from_db(created))
             start = date.fromisoformat(since) if since else entered
-        due = rules.next_contact(start, local_day(last), entered,
+        due = rules.next_contact(start, local_day_of(last), entered,
                                  tags.split("\x1f") if tags else (), segment)
         if ctx.customer_id is not None or due.due <= ctx.last_day:
             found.append(item(cid, name, due, ctx.policy))
@@ -114,6 +115,6 @@ def items(ctx: AgendaContext) -> list[DueItem]:
 
 SOURCE = Source("contact", {
     "cadence": "contact cadence: no visit, call or follow-up for the customer's cadence "
-               "(new customers weekly for 90 days, then monthly; tag/segment overrides); "
-               "owed by the area manager",
+               "(new customers weekly for 90 days, then monthly; tag/segment overrides; none "
+               "for a customer who moved out); owed by the area manager",
 }, items)

@@ -1,5 +1,6 @@
 """Handover visits (seed 002): residence visit +3 months, inspection +1 year, an invitation a
-week before each; none for a customer with a major complaint, renovating or not living there.
+week before each; none for a customer with a major complaint, renovating or not living there,
+nor for one who moved out.
 The rules are ``crmcli.handover``; this finds the candidates."""
 
 from __future__ import annotations
@@ -50,13 +51,14 @@ def _candidates(ctx: AgendaContext, last_day: date) -> list[Any]:
     """Customers whose handover can owe something by the last day, with what they had done."""
     if ctx.customer_id is not None:
         return ctx.session.conn.execute(
-            _SELECT + "FROM customers c WHERE c.id = :id AND c.handover IS NOT NULL",
+            _SELECT + "FROM customers c WHERE c.id = :id AND c.handover IS NOT NULL "
+            "AND c.moved_out_at IS NULL",
             {"id": ctx.customer_id}).fetchall()
     # Most handovers in the window owe nothing: the inspection made, or the residence visit
     # made and the inspection's invitation not yet due. The index of handover visits says so.
     return ctx.session.conn.execute(
         _SELECT + "FROM customers c INDEXED BY customers_handover "
-        "WHERE c.handover > :lapsed AND c.handover <= :latest "
+        "WHERE c.handover > :lapsed AND c.handover <= :latest AND c.moved_out_at IS NULL "
         "AND NOT " + _MADE.format(kind="inspection") + " AND NOT (c.handover > :quiet AND "
         + _MADE.format(kind="residence") + ")",
         {"lapsed": handover.latest_lapsed(local_today(ctx.now), ctx.policy).isoformat(),

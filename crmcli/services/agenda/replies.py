@@ -1,0 +1,35 @@
+"""Requests (訴求) still owed a reply: due ``request_reply_hours`` after receipt, owed by
+whoever took the request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crmcli.dates import from_db, to_db
+from crmcli.services.agenda.base import AgendaContext, DueItem, Source
+
+
+def items(ctx: AgendaContext) -> list[DueItem]:
+    params: tuple[Any, ...]
+    if ctx.customer_id is not None:
+        where, params = "r.customer_id = ?", (ctx.customer_id,)
+    else:
+        where, params = "r.reply_due <= ?", (to_db(ctx.horizon),)
+    found = []
+    for request_id, customer_id, name, caller, kind, text, due, taker in ctx.session.conn.execute(
+        "SELECT r.id, r.customer_id, c.name, r.caller, r.kind, r.text, r.reply_due, "
+        "r.received_by FROM requests r INDEXED BY requests_unreplied "
+        "LEFT JOIN customers c ON c.id = r.customer_id "
+        "WHERE r.replied_at IS NULL AND r.closed_at IS NULL AND r.converted_at IS NULL "
+        f"AND r.voided_at IS NULL AND {where}", params,
+    ):
+        short = text if len(text) <= 24 else text[:23] + "…"
+        found.append(DueItem(customer_id, name or f"{caller} (caller)", "reply", from_db(due),
+                             f"reply to request #{request_id} ({kind}): {short}", taker))
+    return found
+
+
+SOURCE = Source("replies", {
+    "reply": "a request or inquiry (訴求) not yet answered, due 24 h after receipt "
+             "(request_reply_hours); owed by whoever took it",
+}, items)
