@@ -683,7 +683,8 @@ def build(path: Path, *, customers: int, complaints: int, visits: int, seed: int
     site = Site(random.Random(seed), as_of_ts, start, offset)
     policy_at = start - DAY
     settings = [("cadence.tag.VIP", "2w"), ("area_manager", AREA_MANAGER),
-                ("department_head", DEPARTMENT_HEAD), ("site_name", site_name or path.stem)]
+                ("department_head", DEPARTMENT_HEAD), ("site_name", site_name or path.stem),
+                ("timezone", tz)]
     policies = PolicyHistory([(to_dt(policy_at), key, value) for key, value in settings])
     built = Built()
     built.customers = make_customers(site, customers)

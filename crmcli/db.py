@@ -705,6 +705,15 @@ def _let_python_run() -> int:
     return 0
 
 
+def _setting(conn: sqlite3.Connection, key: str) -> str | None:
+    """The latest recorded value of one policy setting (the connection needs it before any
+    session loads the whole history)."""
+    row = conn.execute("SELECT value FROM policy_settings WHERE key = ? "
+                       "ORDER BY set_at DESC, id DESC LIMIT 1", (key,)).fetchone()
+    return None if row is None else str(row[0])
+
+
+
 def _configure(conn: sqlite3.Connection) -> None:
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
@@ -713,14 +722,6 @@ def _configure(conn: sqlite3.Connection) -> None:
     # callback gives the handler its chance; the KeyboardInterrupt it raises there stops the
     # statement, and the sqlite3 module reports it as OperationalError('interrupted').
     conn.set_progress_handler(_let_python_run, INTERRUPT_STEPS)
-
-
-def _setting(conn: sqlite3.Connection, key: str) -> str | None:
-    """The latest recorded value of one policy setting (the connection needs it before any
-    session loads the whole history)."""
-    row = conn.execute("SELECT value FROM policy_settings WHERE key = ? "
-                       "ORDER BY set_at DESC, id DESC LIMIT 1", (key,)).fetchone()
-    return None if row is None else str(row[0])
 
 
 def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
@@ -779,11 +780,9 @@ def _open(path: Path, *, create: bool) -> sqlite3.Connection:
                 f"{path} was written by a newer crmcli (schema {version}; this one knows "
                 f"{LATEST}); upgrade crmcli to use it."
             )
-        if version < LATEST:
-            if read_only:
-                raise DatabaseProblem(
-                    f"{path} needs an upgrade to schema {LATEST}, and you cannot write to it "
-                    "(or to its folder); run crmcli once as someone who can.")
+        if version < LATEST and read_only:  # read as it would be after the upgrade
+            conn = _upgraded_copy(conn, version)
+        elif version < LATEST:
             if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0] != "wal":
                 raise DatabaseProblem(f"{path}: cannot switch the database to WAL mode.")
             migrate(conn)
@@ -794,7 +793,7 @@ def _open(path: Path, *, create: bool) -> sqlite3.Connection:
         # one, run by whichever crmcli commits past 1000 pages, while Litestream is down)
         # leaves a replica that restores corrupt (Litestream 0.5; tests/test_replicate_crash).
         # With a replica configured, only Litestream checkpoints (README, "Many sites").
-        if version and _setting(conn, "checkpoints") == "litestream":
+        if version and not read_only and _setting(conn, "checkpoints") == "litestream":
             conn.execute("PRAGMA wal_autocheckpoint = 0")
         if not read_only:
             for sidecar in ("-wal", "-shm"):
@@ -815,71 +814,6 @@ def _open(path: Path, *, create: bool) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
-
-
-READ_BUSY_TIMEOUT_MS = 2_000  # a site file locked longer than this is skipped, not waited on
-
-
-def connect_readonly(path: Path) -> sqlite3.Connection:
-    """Open a crmcli database without changing it: the head office reads site files this way.
-
-    The file is opened read-only (``mode=ro``) and never migrated. A file of an older schema
-    is copied into memory and the copy brought up to date there (about a second per 100 000
-    complaints of an older schema 1 or 2, which lack the stored outcomes); the file itself is
-    left as it is. Raises DatabaseProblem with the reason the file cannot be read.
-    """
-    if not path.exists():
-        raise DatabaseProblem("no such file")
-    if path.is_dir():
-        raise DatabaseProblem("a directory, not a database file")
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
-                               isolation_level=None, timeout=READ_BUSY_TIMEOUT_MS / 1000)
-    except sqlite3.Error as exc:
-        raise DatabaseProblem(f"cannot be opened read-only ({exc})") from None
-    try:
-        conn.execute(f"PRAGMA busy_timeout = {READ_BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA query_only = ON")
-        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-        version = schema_version(conn)
-        if app_id != APPLICATION_ID:
-            raise DatabaseProblem("not a crmcli database")
-        if version > LATEST:
-            raise DatabaseProblem(f"written by a newer crmcli (schema {version}; this one "
-                                  f"reads up to {LATEST}); upgrade crmcli at the head office")
-        if version < LATEST:
-            conn = _upgraded_copy(conn, version)
-    except sqlite3.DatabaseError as exc:
-        conn.close()  # the copy's failures are DatabaseProblem already
-        text = str(exc)
-        if "locked" in text or "busy" in text:
-            raise DatabaseProblem("locked by another program; try again later") from None
-        raise DatabaseProblem(f"not a usable SQLite database ({text})") from None
-    except BaseException:
-        conn.close()
-        raise
-    conn.set_progress_handler(_let_python_run, INTERRUPT_STEPS)
-    return conn
-
-
-def _upgraded_copy(conn: sqlite3.Connection, version: int) -> sqlite3.Connection:
-    """An in-memory copy of an older file, migrated; the file is closed untouched."""
-    memory = sqlite3.connect(":memory:", isolation_level=None)
-    try:
-        conn.backup(memory)
-        conn.close()
-        memory.execute("PRAGMA foreign_keys = ON")
-        migrate(memory)
-    except sqlite3.DatabaseError as exc:
-        memory.close()
-        raise DatabaseProblem(
-            f"older schema {version} that could not be read in memory ({exc}); open it "
-            "once with crmcli to upgrade it") from None
-    except MemoryError:
-        memory.close()
-        raise DatabaseProblem(f"older schema {version}, too large to read in memory; open "
-                              "it once with crmcli to upgrade it") from None
-    return memory
 
 
 def _writable(path: Path) -> bool:
@@ -931,6 +865,75 @@ def os_reason(exc: OSError) -> str:
     if exc.errno == errno.ENOENT:
         return f"{where}: no such file or folder"
     return f"{where}: {exc.strerror or exc}"
+
+
+READ_BUSY_TIMEOUT_MS = 2_000  # a site file locked longer than this is skipped, not waited on
+
+
+def connect_readonly(path: Path) -> sqlite3.Connection:
+    """Open a crmcli database without changing it: the head office reads site files this way.
+
+    The file is opened read-only (``mode=ro``) and never migrated. A file of an older schema
+    is copied into memory and the copy brought up to date there (about a second per 100 000
+    complaints of an older schema 1 or 2, which lack the stored outcomes); the file itself is
+    left as it is. Raises DatabaseProblem with the reason the file cannot be read.
+    """
+    try:
+        if not path.exists():
+            raise DatabaseProblem("no such file")
+        if path.is_dir():
+            raise DatabaseProblem("a directory, not a database file")
+        uri = f"{path.resolve().as_uri()}?mode=ro"
+    except OSError as exc:  # a name too long, a folder we may not enter
+        raise DatabaseProblem(f"cannot be read ({exc.strerror or exc})") from None
+    try:
+        conn = sqlite3.connect(uri, uri=True,
+                               isolation_level=None, timeout=READ_BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.Error as exc:
+        raise DatabaseProblem(f"cannot be opened read-only ({exc})") from None
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {READ_BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA query_only = ON")
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        version = schema_version(conn)
+        if app_id != APPLICATION_ID:
+            raise DatabaseProblem("not a crmcli database")
+        if version > LATEST:
+            raise DatabaseProblem(f"written by a newer crmcli (schema {version}; this one "
+                                  f"reads up to {LATEST}); upgrade crmcli at the head office")
+        if version < LATEST:
+            conn = _upgraded_copy(conn, version)
+    except sqlite3.DatabaseError as exc:
+        conn.close()  # the copy's failures are DatabaseProblem already
+        text = str(exc)
+        if "locked" in text or "busy" in text:
+            raise DatabaseProblem("locked by another program; try again later") from None
+        raise DatabaseProblem(f"not a usable SQLite database ({text})") from None
+    except BaseException:
+        conn.close()
+        raise
+    conn.set_progress_handler(_let_python_run, INTERRUPT_STEPS)
+    return conn
+
+
+def _upgraded_copy(conn: sqlite3.Connection, version: int) -> sqlite3.Connection:
+    """An in-memory copy of an older file, migrated; the file is closed untouched."""
+    memory = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        conn.backup(memory)
+        conn.close()
+        memory.execute("PRAGMA foreign_keys = ON")
+        migrate(memory)
+    except sqlite3.DatabaseError as exc:
+        memory.close()
+        raise DatabaseProblem(
+            f"older schema {version} that could not be read in memory ({exc}); open it "
+            "once with crmcli to upgrade it") from None
+    except MemoryError:
+        memory.close()
+        raise DatabaseProblem(f"older schema {version}, too large to read in memory; open "
+                              "it once with crmcli to upgrade it") from None
+    return memory
 
 
 def table_counts(conn: sqlite3.Connection) -> dict[str, int]:

@@ -20,6 +20,9 @@ from crmcli.errors import BadInput
 def _check(target: Path) -> None:
     if target.is_dir():
         raise BadInput(f"--output: {target} is a folder; name a file.")
+    if target.exists() and not target.is_file():  # /dev/null, a pipe: never renamed over
+        raise BadInput(f"--output: {target} is not a regular file (a device or a pipe); name "
+                       "a file, or leave --output out to write to standard output.")
     if not target.parent.is_dir():
         raise BadInput(f"--output: the folder {target.parent} does not exist.")
 

@@ -20,6 +20,7 @@ Three rules, each used where text comes in or goes out:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 # C0 but tab and line feed (CR is allowed only before a line feed), DEL, C1, the Arabic
 # letter mark, LRM/RLM, the bidi embeddings/overrides (U+202A-202E) and isolates (U+2066-2069),
@@ -85,7 +86,7 @@ def to_cells(cells: list[str]) -> list[str]:
     return [to_cell(cell) for cell in cells]
 
 
-def from_cells(cells: tuple[str, ...] | list[str]) -> tuple[str, ...] | list[str]:
+def from_cells(cells: Sequence[str]) -> Sequence[str]:
     """``from_cell`` of each cell of a column, one search for a column that has none."""
     if _QUOTED.search("\x00".join(cells)) is None:
         return cells

@@ -379,3 +379,12 @@ def test_a_device_is_not_taken_for_a_database(cli: Cli) -> None:
     code, _, err = cli("--db", "/dev/zero", "init")
     assert code == 1 and "not a regular file" in err
     assert stat.S_ISCHR(os.stat("/dev/zero").st_mode)
+
+
+def test_output_never_replaces_what_is_not_a_regular_file(cli: Cli, tmp_path: Path) -> None:
+    """`--output /dev/null` run as root replaced the device with a 0600 file."""
+    target = tmp_path / "pipe"
+    os.mkfifo(target)
+    code, _, err = cli("customer", "list", "--output", str(target))
+    assert code == 2 and "not a regular file" in err
+    assert stat.S_ISFIFO(os.stat(target).st_mode)

@@ -10,6 +10,7 @@ import io
 import json
 import shutil
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -158,18 +159,18 @@ def test_unreadable_files_are_named_skipped_and_fail_the_run_at_the_end(
         holder.execute("ROLLBACK")
         holder.close()
     assert code == 1
-    lines = err.splitlines()
-    reasons = {line.split(": ", 1)[0].removeprefix("Skipped "): line.split(": ", 1)[1]
-               for line in lines if line.startswith("Skipped ")}
-    assert reasons[str(tmp_path / "missing.db")] == "no such file."
+    first, *lines = err.splitlines()
+    assert first == ("Error: 6 of 7 site files could not be read; the output covers the "
+                     "other 1:")
+    reasons = {line.split(": ", 1)[0].removeprefix("- "): line.split(": ", 1)[1]
+               for line in lines}
+    assert reasons[str(tmp_path / "missing.db")] == "no such file"
     assert reasons[str(sites / "notes.db")].startswith("not a usable SQLite database")
-    assert reasons[str(sites / "plain.db")] == "not a crmcli database."
+    assert reasons[str(sites / "plain.db")] == "not a crmcli database"
     assert reasons[str(newer)].startswith(f"written by a newer crmcli (schema {db.LATEST + 1}")
     assert reasons[str(damaged)].startswith(("damaged", "not a usable SQLite database"))
     assert reasons[str(locked)].startswith("locked by another program")
     assert len(reasons) == 6
-    assert lines[-1] == ("Error: 6 site file(s) could not be read (named above); the output "
-                         "covers the other 1.")
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [row["site"] for row in rows] == ["好站", hq.COMPANY]
     assert rows[0]["file"] == str(good)
@@ -273,6 +274,41 @@ def test_bad_usage(cli: Cli, sample_site: Path) -> None:
     assert code == 2 and "--sites" in err
     code, _, err = cli("hq", "report", str(sample_site), "--month", "2026-13")
     assert code == 2 and "--month" in err
+
+
+def test_each_site_is_read_in_its_own_zone(cli: Cli, tmp_path: Path,
+                                           set_tz: Callable[[str], None]) -> None:
+    """One complaint at 2026-10-31 20:00 UTC at two sites: 1 November 04:00 in Shanghai,
+    31 October 20:00 in London. Each site's October is its own calendar month."""
+    east = new_site(cli, tmp_path / "east.db", "上海")
+    west = new_site(cli, tmp_path / "west.db", "London")
+    cli.ok("--db", str(east), "policy", "set", "timezone", "Asia/Shanghai")
+    cli.ok("--db", str(west), "policy", "set", "timezone", "Europe/London")
+    for site in (east, west):
+        cli.ok("--db", str(site), "customer", "add", "王小明")
+        cli.ok("--db", str(site), "complaint", "open", "王小明", "漏水", "--at",
+               "2026-10-31T20:00:00+00:00")
+    rows = {row["site"]: row for row in json_rows(cli.ok(
+        "hq", "report", str(east), str(west), "--month", "2026-10", "-f", "json"))}
+    assert rows["上海"]["complaints_opened"] == 0 and rows["上海"]["zone"] == "Asia/Shanghai"
+    assert rows["London"]["complaints_opened"] == 1 and rows["London"]["zone"] == "Europe/London"
+    assert rows[hq.COMPANY]["complaints_opened"] == 1
+    for site in (east, west):
+        own = json.loads(cli.ok("--db", str(site), "report", "monthly", "--month", "2026-10",
+                                "-f", "json"))
+        name = "上海" if site == east else "London"
+        assert {key: rows[name][key] for key in reports.FIGURES} == {
+            key: own[key] for key in reports.FIGURES}
+    # 20:30 UTC on 31 October: this month is November in Shanghai, still October in London
+    rows = {row["site"]: row for row in json_rows(cli.ok(
+        "hq", "report", str(east), str(west), "-f", "json", now="2026-10-31T20:30:00+00:00"))}
+    assert (rows["上海"]["month"], rows["London"]["month"]) == ("2026-11", "2026-10")
+    assert rows[hq.COMPANY]["month"] == "2026-10 / 2026-11"
+    # the head office's own zone changes nothing
+    before = cli.ok("hq", "report", str(east), str(west), "--month", "2026-10", "-f", "json")
+    set_tz("America/New_York")
+    assert cli.ok("hq", "report", str(east), str(west), "--month", "2026-10", "-f",
+                  "json") == before
 
 
 def test_the_company_adds_up_the_front_desk_from_its_counts(cli: Cli, sample_site: Path) -> None:

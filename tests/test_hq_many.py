@@ -25,10 +25,20 @@ def test_hq_report_over_100_sites_is_the_sum_of_their_own_reports(cli: Cli, tmp_
         make_db.build(folder / f"site{number:03d}.db", customers=12, complaints=30, visits=20,
                       seed=number, as_of="2026-11-20T08:00:00+08:00",
                       tz=ZONES[number % len(ZONES)], years=1, site_name=f"第{number}站")
-    rows = json.loads(cli.ok("hq", "report", "--sites", str(folder), "--month", "2026-10",
-                             "--format", "json"))
+    (folder / "site050-broken.db").write_bytes(b"not a database" * 500)
+    code, out, err = cli("hq", "report", "--sites", str(folder), "--month", "2026-10",
+                         "--format", "json")
+    assert code == 1, err  # read by several processes: the skipped file among them
+    assert err.splitlines() == [
+        f"Error: 1 of {SITES + 1} site files could not be read; the output covers the "
+        f"other {SITES}:",
+        f"- {folder / 'site050-broken.db'}: not a usable SQLite database (file is not a "
+        "database)"]
+    rows = json.loads(out)
     assert len(rows) == SITES + 1
     *sites, company = rows
+    assert [row["file"] for row in sites] == [str(folder / f"site{n:03d}.db")
+                                               for n in range(SITES)]
     for row in sites:
         own = json.loads(cli.ok("--db", row["file"], "report", "monthly", "--month", "2026-10",
                                 "--format", "json"))

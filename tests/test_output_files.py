@@ -208,3 +208,25 @@ def test_every_command_that_writes_a_file_format_takes_output_and_every_list_doe
             assert "--output" in options, label(path)
         if "--bom" in options or "--limit" in options:  # a list
             assert "xlsx" in formats and "--output" in options, label(path)
+
+
+def test_report_quarterly_xlsx_has_the_customers_and_both_summaries(cli: Cli,
+                                                                    tmp_path: Path) -> None:
+    cli.ok("customer", "add", "王小明", "--since", "2025-01-01", "--segment", "tenant")
+    target = tmp_path / "q.xlsx"
+    cli.ok("report", "quarterly", "--quarter", "2026Q4", "-f", "xlsx", "-o", str(target))
+    book = openpyxl.load_workbook(target)
+    assert book.sheetnames == ["Customers", "By segment", "By grade"]
+    assert book["Customers"]["B2"].value == "王小明"
+    assert book["By segment"]["A2"].value == "tenant" and book["By segment"]["B2"].value == 1
+
+
+@pytest.mark.parametrize("name", ["", "\x00", "a\x00b"])
+def test_an_output_that_names_no_file_is_bad_input(cli: Cli, name: str) -> None:
+    code, _, err = cli("customer", "list", "--output", name)
+    assert code == 2 and err.startswith("Error: --output: ") and err.count("\n") == 1
+
+
+def test_an_output_that_is_a_folder_is_bad_input(cli: Cli, tmp_path: Path) -> None:
+    code, _, err = cli("customer", "list", "--output", str(tmp_path))
+    assert code == 2 and "is a folder" in err

@@ -259,3 +259,36 @@ def test_a_month_with_many_misses_lists_forty_and_counts_them_all(cli: Cli) -> N
     assert "… 1 more" in page
     (chart,) = [f for f in tree.iter("figure") if f.attrs["data-chart"] == "missed"]
     assert [t.text for t in chart.iter("text")] == ["feedback", "41"]
+
+
+def test_the_head_office_paper_puts_the_sites_side_by_side_then_each_analysis(
+        cli: Cli, tmp_path: Path, set_tz: Any) -> None:
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    a, b = sites / "a.db", sites / "b.db"
+    cli.ok("--db", str(a), "init", "--site-name", "A座")
+    set_tz("America/New_York")
+    cli.ok("--db", str(b), "init", "--site-name", "<b>B座</b>")
+    set_tz("Asia/Shanghai")
+    for site in (a, b):
+        cli.ok("--db", str(site), "customer", "add", "王小明", "--since", "2025-01-01")
+        cli.ok("--db", str(site), "complaint", "open", "王小明", "漏水", "--at",
+               "2026-10-01 09:40", now="2026-10-01T22:00:00+08:00")
+    rows = json.loads(cli.ok("hq", "report", "--sites", str(sites), "--month", "2026-10",
+                             "-f", "json", now=REPORT_AT))
+    page = cli.ok("hq", "report", "--sites", str(sites), "--month", "2026-10", "-f", "html",
+                  now=REPORT_AT)
+    _self_contained(page)
+    tree = parse(page)
+    table = tree.find("table", class_="sites")[0]
+    shown = table.iter("tr")[1:]
+    assert [tr.attrs["data-scope"] for tr in shown] == ["site", "site", "company"]
+    for tr, row in zip(shown, rows, strict=True):
+        for td in tr.iter("td")[1:]:
+            assert _same(td.text, row[td.attrs["data-key"]]), (td.attrs, row)
+    assert [s.attrs["data-site"] for s in tree.find("section", class_="page analysis")] == [
+        "A座", "<b>B座</b>"]
+    assert not tree.iter("b")
+    missed = [[td.text for td in t.iter("td")] for t in tree.find("table", class_="missed")]
+    assert missed[0][3] == "2026-10-02 09:40"  # A座's feedback deadline, Shanghai time
+    assert missed[1][3] == "2026-10-02 09:40"  # B座's, at 09:40 in New York

@@ -54,6 +54,13 @@ CASES: dict[str, list[list[str]]] = {
     "check": [["check"]],
     "db path": [["db", "path"]],
     "db status": each_format("db", "status"),
+    "hq report": [*each_format("hq", "report", "--sites", "{tmp}"),
+                  ["hq", "report", "--sites", "{tmp}", "--month", "2026-11", "--format", "json"]],
+    "hq due": [*each_format("hq", "due", "--sites", "{tmp}"),
+               *each_format("hq", "due", "--sites", "{tmp}", "--oldest", "50")],
+    "replicate config": [["replicate", "config", "--to", "file://{tmp}/replica"]],
+    "replicate status": each_format("replicate", "status"),
+    "restore": [["restore", "--from", "file://{tmp}/replica", "--to", "{tmp}/restored.db"]],
     "customer add": [["customer", "add", SECRET_NAME], ["customer", "add", "李 秘密"],
                      ["customer", "add", "新客", "--phone", "bad phone", "--format", "json"]],
     "customer list": [*each_format("customer", "list"),
@@ -172,12 +179,6 @@ CASES: dict[str, list[list[str]]] = {
     "payment report": [["payment", "report", "1", "--format", "json"]],
     "payment list": each_format("payment", "list"),
     "report grades": each_format("report", "grades"),
-    "hq report": each_format("hq", "report", "--sites", "{tmp}"),
-    "hq due": [*each_format("hq", "due", "--sites", "{tmp}"),
-               ["hq", "due", "--sites", "{tmp}", "--oldest", "5", "--format", "json"]],
-    "replicate config": [["replicate", "config", "--to", "file://{tmp}/replica"]],
-    "replicate status": each_format("replicate", "status"),
-    "restore": [["restore", "--from", "file://{tmp}/replica", "--to", "{tmp}/restored.db"]],
 }
 
 

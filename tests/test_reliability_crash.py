@@ -29,6 +29,7 @@ from crmcli.services import Session, complaints, maintenance
 SCRIPT = Path(sys.executable).parent / "crmcli"
 NOW = "2026-11-20T10:00:00+08:00"
 ROWS = 12000
+LARGE_ROWS, LARGE_KILLS = 200_000, 30  # the slow loop at a large site's size
 PENDING = 600  # minor complaints left alone for 20 days: each owes an upgrade and an escalation
 KILLS, SLOW_KILLS = 20, 200
 SWEEP_KILLS, SLOW_SWEEP_KILLS = 10, 100
@@ -146,6 +147,17 @@ def kill_at(rng: random.Random, timing: Timing, mid_write: bool) -> float:
 @pytest.fixture(scope="module")
 def import_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path, Timing]]:
     """An empty database, a CSV of ROWS customers, and how long an uninterrupted import takes."""
+    yield _import_site(tmp_path_factory, ROWS)
+
+
+@pytest.fixture(scope="module")
+def large_import_site(tmp_path_factory: pytest.TempPathFactory
+                      ) -> Iterator[tuple[Path, Path, Timing]]:
+    yield _import_site(tmp_path_factory, LARGE_ROWS)
+
+
+def _import_site(tmp_path_factory: pytest.TempPathFactory, rows: int
+                 ) -> tuple[Path, Path, Timing]:
     folder = tmp_path_factory.mktemp("import")
     env = environment(folder)
     assert crmcli(env, "init").returncode == 0
@@ -154,15 +166,16 @@ def import_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path
     with data.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["name", "phone", "email", "address", "segment", "tags", "since", "note"])
-        for i in range(ROWS):
-            writer.writerow([f"客戶{i:05d}", f"1380013{i:04d}", f"u{i}@example.com",
+        for i in range(rows):
+            writer.writerow([f"客戶{i:06d}", f"138{i:08d}", f"u{i}@example.com",
                              f"深圳市南山區科技園{i}號", "tenant", "VIP;新客", "2026-01-02",
                              "只接受微信聯繫"])
     db = fresh_copy(template, folder / "timing")
-    yield template, data, measure(["customer", "import", str(data)], environment(db.parent), db)
+    return template, data, measure(["customer", "import", str(data)], environment(db.parent), db)
 
 
-def import_trial(template: Path, data: Path, timing: Timing, folder: Path, seed: int) -> Kill:
+def import_trial(template: Path, data: Path, timing: Timing, folder: Path, seed: int,
+                 rows: int = ROWS) -> Kill:
     rng = random.Random(seed)
     db = fresh_copy(template, folder)
     mid_write = seed % 2 == 1
@@ -175,7 +188,7 @@ def import_trial(template: Path, data: Path, timing: Timing, folder: Path, seed:
         tags = conn.execute("SELECT count(*) FROM customer_tags").fetchone()[0]
     finally:
         conn.close()
-    assert (customers, tags) in ((0, 0), (ROWS, 2 * ROWS)), (seed, kill, customers, tags)
+    assert (customers, tags) in ((0, 0), (rows, 2 * rows)), (seed, kill, customers, tags)
     # a large import builds the indexes after the rows, inside its transaction
     assert customer_indexes(db) == customer_indexes(template), (seed, kill)
     shutil.rmtree(folder)
@@ -191,11 +204,12 @@ def customer_indexes(path: Path) -> list[tuple[str, str]]:
         conn.close()
 
 
-def kill_imports(import_site: tuple[Path, Path, Timing], tmp_path: Path, count: int) -> None:
+def kill_imports(import_site: tuple[Path, Path, Timing], tmp_path: Path, count: int,
+                 rows: int = ROWS) -> None:
     template, data, timing = import_site
     with ThreadPoolExecutor(max_workers=2) as pool:
         kills = list(pool.map(lambda seed: import_trial(template, data, timing,
-                                                        tmp_path / f"kill-{seed}", seed),
+                                                        tmp_path / f"kill-{seed}", seed, rows),
                               range(count)))
     writing = sum(k.writing for k in kills)
     print(f"{count} imports killed, {writing} of them mid-write: every file sound, "
@@ -212,6 +226,12 @@ def test_killing_an_import_leaves_all_or_nothing(import_site: tuple[Path, Path, 
 def test_killing_an_import_many_times(import_site: tuple[Path, Path, Timing],
                                       tmp_path: Path) -> None:
     kill_imports(import_site, tmp_path, SLOW_KILLS)
+
+
+@pytest.mark.slow
+def test_killing_a_200000_row_import(large_import_site: tuple[Path, Path, Timing],
+                                     tmp_path: Path) -> None:
+    kill_imports(large_import_site, tmp_path, LARGE_KILLS, LARGE_ROWS)
 
 
 # --- complaint sweep --------------------------------------------------------------------------

@@ -4,8 +4,11 @@ was never stored, and a masked export never loses a stored value (issue 13)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import itertools
 import json
+import re
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -100,9 +103,10 @@ def round_trip(cli: Cli, tmp_path: Path, batch: list[dict[str, Any]]) -> None:
     # revealed: exact, into a new database
     clear = tmp_path / f"clear-{next(_dbs)}.csv"
     first = export_to(cli, db, clear, "--reveal", "--reason", "核對")
-    for line in first.splitlines():
-        for cell in line.split(","):
+    for row in csv.reader(io.StringIO(first, newline="")):
+        for cell in row:
             assert not cell.startswith(("=", "+", "@", "\t", "\r")), cell
+            assert not cell.startswith("-") or re.fullmatch(r"-[0-9]+(\.[0-9]+)?", cell), cell
     other = tmp_path / f"other-{next(_dbs)}.db"
     cli.ok("--db", str(other), "init")
     cli.ok("--db", str(other), "customer", "import", str(clear), "--allow-duplicate")

@@ -172,13 +172,15 @@ def _with_output(app_state: AppState, fn: Callable[P, R], *args: P.args,
         raise BadInput(f"--format {fmt} writes a file: add --output FILE.{fmt}.")
     if "bom" in kwargs and kwargs["bom"] is None:  # csv to a file is most often for Excel
         kwargs["bom"] = output is not None and fmt == "csv"
-    if not isinstance(output, Path):
+    if output is None:
         return fn(*args, **kwargs)
+    if not isinstance(output, str) or not output or "\x00" in output:
+        raise BadInput("--output: name a file.")
     from crmcli.output import to_file
 
     env = app_state.env
     finished: typer.Exit | None = None
-    with to_file(env, output) as file_env:
+    with to_file(env, Path(output)) as file_env:
         app_state.env = file_env
         try:
             result = fn(*args, **kwargs)
@@ -205,9 +207,10 @@ PaperFormatOpt = Annotated[
     PaperFormat, typer.Option("--format", "-f", help="Output format: table, csv, tsv, json, "
                               "jsonl, xlsx (with --output) or html (a page to print on A4).")
 ]
+# A plain string, made a Path in _with_output: Click's path type would stat it while parsing.
 OutputOpt = Annotated[
-    Path | None,
-    typer.Option("--output", "-o", dir_okay=False,
+    str | None,
+    typer.Option("--output", "-o", metavar="FILE",
                  help="Write to this file (0600, replaced whole) instead of the screen.")
 ]
 FormatOpt = Annotated[

@@ -7,8 +7,15 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli.commands._common import BomOpt, FormatOpt, OutputOpt, handle_errors, state
-from crmcli.render import Column, Format, render
+from crmcli.commands._common import (
+    BomOpt,
+    ListFormatOpt,
+    OutputOpt,
+    PaperFormatOpt,
+    handle_errors,
+    state,
+)
+from crmcli.render import Column, Format, PaperFormat, render
 
 app = typer.Typer(help="The head office's view of many site files: monthly figures, overdue "
                   "work.", no_args_is_help=True)
@@ -21,12 +28,16 @@ MoreSites = Annotated[list[Path] | None, typer.Argument(
     show_default=False)]
 
 # The table shows what fits 80 columns; csv/json carry every figure.
-REPORT_TABLE = {"site": "site", "month": "month", "complaints_opened": "opened",
-                "complaints_closed": "closed", "complaints_escalated": "escal.",
-                "complaints_major": "major", "response_on_time_pct": "resp %",
-                "resolved_on_time_pct": "resol %", "median_resolution_hours": "median h",
-                "followup_rate_pct": "f-up %", "avg_satisfaction": "sat."}
-LEFT = ("scope", "site", "file", "zone", "month", "kind", "due", "oldest_due", "customer",
+REPORT_TABLE = {"site": "site", "complaints_opened": "opened", "complaints_closed": "closed",
+                "complaints_major": "major", "response_on_time_pct": "resp%",
+                "resolved_on_time_pct": "resol%", "median_resolution_hours": "med.h",
+                "followup_rate_pct": "f-up%", "avg_satisfaction": "sat."}
+DUE_TABLE = {"site": "site", "kind": "kind", "overdue": "overdue", "oldest_shown": "oldest due",
+             "oldest_customer": "customer", "oldest_reason": "reason"}
+ITEM_TABLE = {"site": "site", "kind": "kind", "due_shown": "due", "overdue_for": "late by",
+              "customer": "customer", "reason": "reason"}
+LEFT = ("scope", "site", "file", "zone", "month", "kind", "due", "oldest_due", "due_shown",
+        "oldest_shown", "customer",
         "oldest_customer", "reason", "oldest_reason", "owner", "overdue_for")
 
 
@@ -49,15 +60,20 @@ def _columns(keys: tuple[str, ...], fmt: Format, shown: dict[str, str] | None = 
     return [Column(key, justify=justify(key)) for key in keys]
 
 
-def _finish(app_state: Any, skipped: list[Any], read: int) -> None:
-    """Name each file left out, then fail the command (exit 1) if any was."""
+def _printable(text: str) -> str:
+    """A file name as typed or found, with no control character reaching the terminal."""
+    return "".join("?" if ord(ch) < 32 or ord(ch) == 127 else ch for ch in text)
+
+
+def _finish(skipped: list[Any], read: int) -> None:
+    """Fail the command (exit 1) after the output if any file was left out, naming each."""
     from crmcli.errors import CrmError
 
-    for path, reason in skipped:
-        app_state.env.err(f"Skipped {path}: {reason}.")
     if skipped:
-        raise CrmError(f"{len(skipped)} site file(s) could not be read (named above); the "
-                       f"output covers the other {read}.")
+        lines = [f"{len(skipped)} of {len(skipped) + read} site files could not be read; the "
+                 f"output covers the other {read}:"]
+        lines += [f"- {_printable(str(path))}: {reason}" for path, reason in skipped]
+        raise CrmError("\n".join(lines))
 
 
 @app.command("report")
@@ -68,8 +84,8 @@ def report(
     more: MoreSites = None,
     month: Annotated[str, typer.Option(
         "--month", help="YYYY-MM, 'last' or 'this', in each site's own calendar.")] = "this",
-    fmt: FormatOpt = Format.table,
-    bom: BomOpt = False,
+    fmt: PaperFormatOpt = PaperFormat.table,
+    bom: BomOpt = None,
     output: OutputOpt = None,
 ) -> None:
     """Each site's monthly complaint figures and the company's, from many site files.
@@ -77,6 +93,7 @@ def report(
     A site's row is exactly its own `report monthly`; the company row is worked out from
     the complaints of every site (a median over all of them, percentages from the counts).
     Files that cannot be read are named on stderr and skipped (exit 1 at the end).
+    With --format html, a page to print: the sites side by side, then each site's analysis.
 
     Example: crmcli hq report --sites /srv/replicas --month last --format csv > 2026-10.csv
     """
@@ -84,10 +101,33 @@ def report(
 
     app_state = state(ctx)
     env = app_state.env
+    if fmt is PaperFormat.html:
+        _paper(app_state, _sources(sites, more), month)
+        return
+    table = Format(fmt)
     found = hq.report(_sources(sites, more), month, env.clock(), env.user)
-    render(env, found.rows, _columns(hq.REPORT_KEYS, fmt, REPORT_TABLE), fmt, bom=bom,
-           empty="No site could be read.")
-    _finish(app_state, found.skipped, found.read)
+    title = f"Complaint figures {found.rows[-1]['month']}" if found.rows else None
+    render(env, found.rows, _columns(hq.REPORT_KEYS, table, REPORT_TABLE), table, bom=bom,
+           title=title, empty="No site could be read.")
+    _finish(found.skipped, found.read)
+
+
+def _paper(app_state: Any, sources: list[Path], month: str) -> None:
+    """The head office's printed analysis: each site's, made while its zone is in force."""
+    from crmcli import papers
+    from crmcli.dates import parse_month
+    from crmcli.services import hq, reports
+
+    def section(session: Any, name: str) -> Any:
+        year, number = parse_month(month, session.now)
+        return papers.analysis(name, reports.monthly(session, year, number, screen=True),
+                               reports.missed_by_timer(session, year, number))
+
+    env = app_state.env
+    found = hq.report(sources, month, env.clock(), env.user, each=section)
+    period = found.rows[-1]["month"] if found.rows else month
+    env.stdout.write(papers.head_office(period, found.rows, found.extras, env.clock()))
+    _finish(found.skipped, found.read)
 
 
 @app.command("due")
@@ -99,8 +139,8 @@ def due(
     oldest: Annotated[int | None, typer.Option(
         "--oldest", min=1, help="List each site's N most overdue items instead of the counts.")]
     = None,
-    fmt: FormatOpt = Format.table,
-    bom: BomOpt = False,
+    fmt: ListFormatOpt = Format.table,
+    bom: BomOpt = None,
     output: OutputOpt = None,
 ) -> None:
     """Overdue work at each site, by kind, with the oldest item of each; or the oldest items.
@@ -116,9 +156,9 @@ def due(
     env = app_state.env
     found = hq.due(_sources(sites, more), env.clock(), env.user, oldest or 0)
     if oldest:
-        render(env, found.items, _columns(hq.ITEM_KEYS, fmt), fmt, bom=bom,
-               empty="Nothing overdue at any site.", alert_key="overdue_for")
-    else:
-        render(env, found.rows, _columns(hq.DUE_KEYS, fmt), fmt, bom=bom,
+        render(env, found.items, _columns(hq.ITEM_KEYS, fmt, ITEM_TABLE), fmt, bom=bom,
                empty="Nothing overdue at any site.")
-    _finish(app_state, found.skipped, found.read)
+    else:
+        render(env, found.rows, _columns(hq.DUE_KEYS, fmt, DUE_TABLE), fmt, bom=bom,
+               empty="Nothing overdue at any site.")
+    _finish(found.skipped, found.read)

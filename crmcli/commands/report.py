@@ -437,6 +437,16 @@ def quarterly(
         return
     columns = [Column(k, justify="right" if k not in ("customer", "segment", "grade") else "left")
                for k in reports.QUARTERLY_COLUMNS]
+    if fmt is PaperFormat.xlsx:  # a sheet per section, as the printed evaluation has
+        from crmcli.xlsx import write_workbook
+
+        sections = [(f"By {group}", reports.quarterly_summary(rows, group))
+                    for group in ("segment", "grade")]
+        write_workbook(app_state.env, [
+            ("Customers", columns, rows[:limit] if limit else rows),
+            *((title, [Column(key) for key in summary[0]], summary)
+              for title, summary in sections if summary)])
+        return
     render(app_state.env, rows[:limit] if limit else rows, columns, Format(fmt), bom=bom,
            title=f"Relationship evaluation {year}Q{number}", empty="No customers.")
 

@@ -93,10 +93,11 @@ def register(site: str, period: str, rows: list[dict[str, Any]], printed: dateti
                        orientation="landscape")
 
 
-def analysis(site: str, report: Any, missed: dict[str, int]) -> dict[str, Any]:
-    """One site's monthly analysis as the ``analysis`` macro takes it (templates/
-    _analysis.html): ``report`` from services.reports.monthly, ``missed`` from
-    services.reports.missed_by_timer. The head office gives the macro one of these per site."""
+def analysis(site: str, report: Any, missed: dict[str, int]) -> Markup:
+    """One site's monthly analysis (the ``analysis`` macro of templates/_analysis.html),
+    rendered now: its times are shown in the zone in force, so a head office renders each
+    site's while that site's zone is set. ``report`` from services.reports.monthly, ``missed``
+    from services.reports.missed_by_timer."""
     L = labels()
     figures = report.figures
     categories = report.breakdowns.get("category", [])
@@ -119,22 +120,38 @@ def analysis(site: str, report: Any, missed: dict[str, int]) -> dict[str, Any]:
             charts.Bar(values.get(timer, timer), missed[timer]) for timer in TIMERS
             if missed.get(timer)], part_words=""),
     }
-    return {"site": site, "figures": figures, "previous": report.previous,
-            "breakdowns": report.breakdowns, "weekly": report.weekly,
-            "breached": report.breached[:MISSED_LISTED], "missed": report.missed,
-            "missed_by_timer": missed,
-            "charts": {key: Markup(svg) for key, svg in chart_set.items()}}
+    site_analysis = {
+        "site": site, "figures": figures, "previous": report.previous,
+        "breakdowns": report.breakdowns, "weekly": report.weekly,
+        "breached": report.breached[:MISSED_LISTED], "missed": report.missed,
+        "missed_by_timer": missed, "charts": {key: Markup(svg) for key, svg in chart_set.items()}}
+    return Markup(render_page("analysis.html", a=site_analysis))
 
 
 def monthly(site: str, report: Any, missed: dict[str, int], printed: datetime) -> str:
     return analyses(site, report.figures["month"], [analysis(site, report, missed)], printed)
 
 
-def analyses(heading: str, period: str, sites: list[dict[str, Any]], printed: datetime) -> str:
+def analyses(heading: str, period: str, sections: list[Markup], printed: datetime) -> str:
     """One page holding several sites' analyses (each from ``analysis``), one after another,
-    each starting on a new sheet of paper: the head office's monthly report."""
+    each starting on a new sheet of paper."""
     return render_page("monthly.html", site=heading, period=period, printed=printed,
-                       sites=sites)
+                       sections=sections)
+
+
+HQ_FIGURES = ("complaints_opened", "complaints_closed", "complaints_escalated",
+              "complaints_major", "response_on_time_pct", "resolved_on_time_pct",
+              "median_resolution_hours", "followups_due", "followup_rate_pct",
+              "avg_satisfaction", "cadence_kept_pct")
+
+
+def head_office(period: str, rows: list[dict[str, Any]], sections: list[Markup],
+                printed: datetime) -> str:
+    """The head office's monthly paper: the sites side by side with the company's total
+    (``rows`` from services.hq.report), then each site's own analysis."""
+    return render_page("hq.html", site=labels()["company_total"], period=period,
+                       printed=printed, rows=rows,
+                       keys=HQ_FIGURES, sections=sections, orientation="landscape")
 
 
 def quarterly(site: str, period: str, rows: list[dict[str, Any]],

@@ -110,6 +110,9 @@ LABELS: dict[str, str] = {
     "resolved_on_time": "Resolved on time",
     "followup_rate": "Follow-up rate",
     "company_total": "All sites",
+    "hq_title": "Complaint analysis, all sites",
+    "sites": "sites",
+    "site": "Site",
     # the quarterly evaluation
     "by_segment": "By segment",
     "by_grade": "By grade",

@@ -8,13 +8,14 @@ A file that cannot be read is named with the reason and skipped; the others are 
 
 from __future__ import annotations
 
+import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from crmcli import dates
 from crmcli.db import connect_readonly
@@ -59,16 +60,19 @@ def site_files(sources: list[Path]) -> Sites:
             found.files.append(path)
 
     for source in sources:
-        if source.is_dir():
-            inside = sorted(p for p in source.iterdir() if p.suffix == ".db" and p.is_file())
-            if not inside:
-                found.skipped.append(Skipped(source, "a directory with no .db files"))
-            for path in inside:
-                add(path)
-        elif not source.exists():
-            found.skipped.append(Skipped(source, "no such file"))
-        else:
-            add(source)
+        try:
+            if source.is_dir():
+                inside = sorted(p for p in source.iterdir() if p.suffix == ".db" and p.is_file())
+                if not inside:
+                    found.skipped.append(Skipped(source, "a directory with no .db files"))
+                for path in inside:
+                    add(path)
+            elif not source.exists():
+                found.skipped.append(Skipped(source, "no such file"))
+            else:
+                add(source)
+        except OSError as exc:  # a name too long, a folder we may not list
+            found.skipped.append(Skipped(source, f"cannot be read ({exc.strerror or exc})"))
     return found
 
 
@@ -119,6 +123,7 @@ class Report:
     rows: list[dict[str, Any]]
     skipped: list[Skipped]
     read: int
+    extras: list[Any] = field(default_factory=list)  # what ``each`` made of each site read
 
 
 def _site_month(session: Session, month: str) -> Monthly:
@@ -128,27 +133,77 @@ def _site_month(session: Session, month: str) -> Monthly:
     return reports.monthly(session, year, number, detail=False, compare=False)
 
 
-def report(sources: list[Path], month: str, now: datetime, user: str) -> Report:
+def _report_site(path: Path, month: str, now: datetime, user: str,
+                 each: Callable[[Session, str], Any] | None = None,
+                 extras: list[Any] | None = None) -> SiteMonth:
+    with open_site(path, now, user) as (session, name, zone):
+        monthly = _site_month(session, month)
+        if each is not None and extras is not None:
+            extras.append(each(session, name))
+    return SiteMonth({"scope": "site", "site": name, "file": str(path), "zone": zone,
+                      **monthly.figures}, monthly.parts)
+
+
+# Sites are read by this many processes at once (each works in its own site's zone); fewer
+# files than PER_WORKER each are read here, without starting any.
+MAX_WORKERS = 4
+PER_WORKER = 8
+T = TypeVar("T")
+
+
+def _chunk(task: Callable[..., T], paths: list[Path], args: tuple[Any, ...]
+           ) -> list[T | Skipped]:
+    found: list[T | Skipped] = []
+    for path in paths:
+        try:
+            found.append(task(path, *args))
+        except DatabaseProblem as exc:
+            found.append(Skipped(path, str(exc)))
+    return found
+
+
+def each_site(task: Callable[..., T], paths: list[Path], *args: Any) -> list[T | Skipped]:
+    """``task(path, *args)`` for every site file, in order: a site that cannot be read gives
+    its Skipped. Large sets are shared among worker processes (SQLite's reading is most of
+    the time, and one process reads one file at a time)."""
+    workers = min(MAX_WORKERS, os.cpu_count() or 1, len(paths) // PER_WORKER)
+    if workers < 2:
+        return _chunk(task, paths, args)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    shares = [paths[i::workers] for i in range(workers)]
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        parts = list(pool.map(_chunk, [task] * workers, shares, [args] * workers))
+    found: list[T | Skipped] = [Skipped(path, "") for path in paths]
+    for index, share in enumerate(parts):
+        found[index::workers] = share
+    return found
+
+
+def report(sources: list[Path], month: str, now: datetime, user: str,
+           each: Callable[[Session, str], Any] | None = None) -> Report:
     """One row per site with its monthly figures (``month`` read in each site's own calendar:
-    ``last`` is each site's last month), then the company's row."""
+    ``last`` is each site's last month), then the company's row. ``each(session, site name)``
+    is called for every site read, in its zone, and what it returns kept in ``extras``."""
     sites = site_files(sources)
     dates.parse_month(month, now)  # bad input is refused before any file is read
     done: list[SiteMonth] = []
+    extras: list[Any] = []
     skipped = list(sites.skipped)
-    for path in sites.files:
-        try:
-            with open_site(path, now, user) as (session, name, zone):
-                monthly = _site_month(session, month)
-        except DatabaseProblem as exc:
-            skipped.append(Skipped(path, str(exc)))
-            continue
-        row = {"scope": "site", "site": name, "file": str(path), "zone": zone,
-               **monthly.figures}
-        done.append(SiteMonth(row, monthly.parts))
+    if each is None:
+        results = each_site(_report_site, sites.files, month, now, user)
+    else:  # a page keeps what ``each`` made of every site: one process, in order
+        results = _chunk(_report_site, sites.files, (month, now, user, each, extras))
+    for result in results:
+        if isinstance(result, Skipped):
+            skipped.append(result)
+        else:
+            done.append(result)
     rows = [site.row for site in done]
     if done:
         rows.append(company(done))
-    return Report(rows, skipped, len(done))
+    return Report(rows, skipped, len(done), extras)
 
 
 def company(sites: list[SiteMonth]) -> dict[str, Any]:
@@ -206,34 +261,39 @@ class Due:
     read: int = 0
 
 
-def _shown(due: date | datetime) -> str:
-    """A due time as the site's clock shows it (a day alone for day obligations)."""
+def _shown(due: date | datetime, table: bool = False) -> str:
+    """A due time on the site's clock (a day alone for day obligations): ISO 8601 with the
+    site's offset, or as a table shows it (``2026-11-20 09:40``)."""
     if isinstance(due, datetime):
-        return dates.iso_local(due)
+        return dates.short_local(due) if table else dates.iso_local(due)
     return due.isoformat()
 
 
 def due(sources: list[Path], now: datetime, user: str, oldest: int) -> Due:
     """Overdue work per site and kind, with the oldest item of each; and each site's
     ``oldest`` most overdue items."""
-    from crmcli.services import agenda
-
     sites = site_files(sources)
     result = Due([], [], list(sites.skipped))
-    for path in sites.files:
-        try:
-            with open_site(path, now, user) as (session, name, _):
-                items = agenda.due_items(session, dates.local_today(now))
-                rows = agenda.due_rows(items, now)
-                late = [item for item, row in zip(items, rows, strict=True) if row["overdue"]]
-                site_rows, site_items = _site_due(name, str(path), late, now)
-        except DatabaseProblem as exc:
-            result.skipped.append(Skipped(path, str(exc)))
+    for found in each_site(_due_site, sites.files, now, user, oldest):
+        if isinstance(found, Skipped):
+            result.skipped.append(found)
             continue
         result.read += 1
-        result.rows += site_rows
-        result.items += site_items[:oldest]
+        result.rows += found[0]
+        result.items += found[1]
     return result
+
+
+def _due_site(path: Path, now: datetime, user: str, oldest: int
+              ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    from crmcli.services import agenda
+
+    with open_site(path, now, user) as (session, name, _):
+        items = agenda.due_items(session, dates.local_today(now))
+        rows = agenda.due_rows(items, now)
+        late = [item for item, row in zip(items, rows, strict=True) if row["overdue"]]
+        site_rows, site_items = _site_due(name, str(path), late, now)
+    return site_rows, site_items[:oldest]
 
 
 def _site_due(name: str, path: str, late: list[Any], now: datetime
@@ -249,11 +309,13 @@ def _site_due(name: str, path: str, late: list[Any], now: datetime
         entry = kinds.get(item.kind)
         if entry is None:
             kinds[item.kind] = {"site": name, "file": path, "kind": item.kind, "overdue": 1,
-                                "oldest_due": shown, "oldest_customer_id": item.customer_id,
+                                "oldest_due": shown, "oldest_shown": _shown(item.due, True),
+                                "oldest_customer_id": item.customer_id,
                                 "oldest_customer": item.customer, "oldest_reason": item.reason}
         else:
             entry["overdue"] += 1
         items.append({"site": name, "file": path, "kind": item.kind, "due": shown,
+                      "due_shown": _shown(item.due, True),
                       "overdue_for": dates.humanize_delta(now - deadline),
                       "customer_id": item.customer_id, "customer": item.customer,
                       "complaint_id": item.complaint_id, "visit_id": item.visit_id,

@@ -11,7 +11,7 @@ import gc
 import io
 import os
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -119,6 +119,7 @@ def _records(path: Path, text: str) -> Iterator[tuple[int, list[str]]]:
             return
         except csv.Error as exc:
             what = (f"a cell longer than {MAX_CELL:,} characters" if "field limit" in str(exc)
+                    else "the file ends inside a quoted cell" if "end of data" in str(exc)
                     else str(exc))
             raise BadInput(f"{path}: line {start}: {what} (an unterminated quote?).") from None
         yield start, cells
@@ -213,7 +214,10 @@ def plan(session: Session, path: Path, on_existing: OnExisting,
     masks = _masks(header, rows)
     if masks:
         rows = _unmasked(header, rows, masks)
-    columns = _clean(session, header, rows, good, problems, progress)
+    # crmcli's csv writes text a spreadsheet would take for a formula behind a quote
+    # (crmcli.text.to_cell); an xlsx cell is typed text and carries no such quote.
+    columns = _clean(session, header, rows, good, problems, progress,
+                     from_cells if not _is_xlsx(path) else _as_written)
     if progress and (passed := result.rows // 1000 - len(rows) // 1000) > 0:
         progress(passed * 1000)  # rows with too few or too many cells count as read too
     names: list[str | None] = columns.pop("name")
@@ -253,30 +257,6 @@ def plan(session: Session, path: Path, on_existing: OnExisting,
     return result
 
 
-def _first_year_grades(session: Session, columns: dict[str, list[Any]], good: list[int],
-                      fresh: list[int], updates: list[tuple[int, int]], header: list[str],
-                      problems: list[tuple[int, int, str]]) -> None:
-    """A new customer is graded C for its first year: rows giving A or B too early are bad."""
-    grades = columns.get("grade")
-    if grades is None or not any(grade in ("A", "B") for grade in grades):
-        return
-    from crmcli.services.customers import grade_problem
-
-    sinces = columns.get("since") or [None] * len(grades)
-    column = header.index("grade")
-    for at in fresh:
-        problem = grade_problem(session, grades[at], sinces[at])
-        if problem:
-            problems.append((good[at], column, f", column grade: {grades[at]}: {problem}"))
-    for customer_id, at in updates:
-        if grades[at] not in ("A", "B"):
-            continue
-        since, created = session.conn.execute(
-            "SELECT since, created_at FROM customers WHERE id = ?", (customer_id,)).fetchone()
-        problem = grade_problem(session, grades[at], sinces[at] or since,
-                                local_day(from_db(created)))
-        if problem:
-            problems.append((good[at], column, f", column grade: {grades[at]}: {problem}"))
 class _MaskedPreferences(dict[str, Any]):
     """Preferences read from a masked export: a sensitive key's mask keeps the stored value."""
 
@@ -353,6 +333,36 @@ def _refuse_unmarking(session: Session, header: list[str], confidential: list[An
                          "--reason TEXT` (logged), not by import"))
 
 
+def _first_year_grades(session: Session, columns: dict[str, list[Any]], good: list[int],
+                      fresh: list[int], updates: list[tuple[int, int]], header: list[str],
+                      problems: list[tuple[int, int, str]]) -> None:
+    """A new customer is graded C for its first year: rows giving A or B too early are bad."""
+    grades = columns.get("grade")
+    if grades is None or not any(grade in ("A", "B") for grade in grades):
+        return
+    from crmcli.services.customers import grade_problem
+
+    sinces = columns.get("since") or [None] * len(grades)
+    column = header.index("grade")
+    for at in fresh:
+        problem = grade_problem(session, grades[at], sinces[at])
+        if problem:
+            problems.append((good[at], column, f", column grade: {grades[at]}: {problem}"))
+    for customer_id, at in updates:
+        if grades[at] not in ("A", "B"):
+            continue
+        since, created = session.conn.execute(
+            "SELECT since, created_at FROM customers WHERE id = ?", (customer_id,)).fetchone()
+        problem = grade_problem(session, grades[at], sinces[at] or since,
+                                local_day(from_db(created)))
+        if problem:
+            problems.append((good[at], column, f", column grade: {grades[at]}: {problem}"))
+
+
+def _as_written(cells: Sequence[str]) -> Sequence[str]:
+    return cells
+
+
 def _full_rows(records: list[list[str]], width: int, problems: list[tuple[int, int, str]]
                ) -> tuple[list[int], list[int]]:
     """The records that are not blank, and those of them with a cell for every column."""
@@ -369,7 +379,8 @@ def _full_rows(records: list[list[str]], width: int, problems: list[tuple[int, i
 
 
 def _clean(session: Session, header: list[str], rows: list[list[str]], good: list[int],
-           problems: list[tuple[int, int, str]], progress: Callable[[int], None] | None
+           problems: list[tuple[int, int, str]], progress: Callable[[int], None] | None,
+           unquote: Callable[[Sequence[str]], Sequence[str]]
            ) -> dict[str, list[Any]]:
     """Each field's cleaned column (None where blank or bad), a chunk of rows at a time."""
     cleaners = {j: fields.ColumnCleaner(name, session.now)
@@ -378,7 +389,7 @@ def _clean(session: Session, header: list[str], rows: list[list[str]], good: lis
     for start in range(0, len(rows), CHUNK):
         cells = list(zip(*rows[start:start + CHUNK], strict=True))
         for j, cleaner in cleaners.items():
-            values, errors = cleaner(from_cells(cells[j]))
+            values, errors = cleaner(unquote(cells[j]))
             columns[header[j]] += values
             for i, message in errors.items():
                 problems.append((good[start + i], j, f", column {header[j]}: "

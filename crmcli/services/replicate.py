@@ -89,10 +89,17 @@ def config_text(db_path: Path, url: str, *, sync_interval: str = SYNC_INTERVAL) 
     )
 
 
+def _exists(path: Path, option: str) -> bool:
+    try:
+        return path.exists() or path.is_symlink()
+    except OSError as exc:  # a name too long
+        raise BadInput(f"{option}: {path}: {exc.strerror or exc}.") from None
+
+
 def write_config(db_path: Path, url: str, target: Path, *, force: bool) -> Path:
     """Write the configuration (mode 0600: it names where the site's data goes)."""
     url = check_url(url)
-    if target.exists() and not force:
+    if _exists(target, "--config") and not force:
         raise Conflict(f"{target} exists; add --force to replace it.")
     if not target.parent.is_dir():
         raise BadInput(f"{target.parent} does not exist.")
@@ -119,7 +126,7 @@ def configure(session: Session, db_path: Path, url: str, target: Path, *, force:
 
 def read_config(path: Path) -> tuple[str, str, str] | None:
     """(site file, replica URL, sync interval) of a configuration this module wrote."""
-    if not path.is_file():
+    if not _exists(path, "--config") or not path.is_file():
         return None
     values: dict[str, str] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
@@ -243,10 +250,8 @@ def restore(url: str, target: Path) -> tuple[int, list[str]]:
     kept either way: it is the best copy there is)."""
     url = check_url(url, "--from")
     binary = litestream()
-    if target.is_dir():
-        raise BadInput(f"{target} is a directory; give a file name.")
     for existing in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
-        if existing.exists():
+        if _exists(existing, "--to"):
             raise Conflict(f"{existing} exists; restore never overwrites a file. Choose a new "
                            "name or move it away first.")
     if not target.parent.is_dir():
