@@ -383,10 +383,13 @@ def _handover_visits(session: Session, period: Period, bounds: dict[str, str]
     owed: list[tuple[int, int, int, int]] = []  # (customer, renovating, occupied, done)
     for cid, handed, made, renovating, occupied in session.conn.execute(
             "SELECT c.id, c.handover, (SELECT group_concat(v.kind, char(31)) FROM visits v "
-            "WHERE v.customer_id = c.id AND v.kind IN ('residence', 'inspection') "
-            "AND v.done_at < :upto AND v.done_at < :end), c.renovating, c.occupied "
+            "INDEXED BY visits_handover WHERE v.customer_id = c.id "
+            "AND v.kind IN ('residence', 'inspection', 'invitation') AND v.done_at IS NOT NULL "
+            "AND v.kind != 'invitation' AND v.done_at < :upto AND v.done_at < :end), "
+            "c.renovating, c.occupied "
             "FROM customers c INDEXED BY customers_handover "
-            "WHERE c.handover >= :from AND c.handover <= :to",
+            "WHERE c.handover >= :from AND c.handover <= :to "
+            "AND (c.moved_out_at IS NULL OR c.moved_out_at >= :end)",
             {**bounds, "from": (first - timedelta(days=31 * longest + 1)).isoformat(),
              "to": (last - timedelta(days=28 * shortest - 1)).isoformat()}):
         kinds = set(made.split("\x1f")) if made else set()
