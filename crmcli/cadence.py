@@ -33,6 +33,7 @@ from typing import NamedTuple
 
 from crmcli.dates import humanize_delta, local_day, local_midnight
 from crmcli.errors import BadInput
+from crmcli.i18n import _
 from crmcli.policy import CADENCE_OVERRIDE, Policy
 
 _SPAN = re.compile(r"^(\d+)\s*(d|w|mo)$")
@@ -42,8 +43,9 @@ _MIN_DAYS = {"d": 1, "w": 7, "mo": 28}  # the shortest a unit can be, for SQL pr
 def _split(text: str) -> tuple[int, str]:
     match = _SPAN.match(text.strip().lower())
     if not match or int(match[1]) == 0:
-        raise BadInput(f"Cadence {text!r} is not a span such as 1w, 10d or 1mo; "
-                       "fix it with `crmcli policy set`.")
+        raise BadInput(_("Cadence {text!r} is not a span such as 1w, 10d or 1mo; fix "
+                         "it with `crmcli policy set`.").format(
+            text=text))
     return int(match[1]), match[2]
 
 
@@ -238,21 +240,25 @@ def due_state(due: date | datetime, now: datetime, today: date) -> tuple[bool, s
     if isinstance(due, datetime):
         if now > due:
             late = now - due
-            return True, "OVERDUE <1m" if late < _MINUTE else f"OVERDUE {humanize_delta(late)}"
+            # A week or more overdue: the days say it (the hours would only widen the column).
+            return True, _("OVERDUE {late}").format(
+                late="<1m" if late < _MINUTE else f"{late.days}d" if late >= _WEEK
+                else humanize_delta(late))
         day = local_day(due)
     elif today > due:
-        return True, f"OVERDUE {(today - due).days}d"
+        return True, _("OVERDUE {days}d").format(days=(today - due).days)
     else:
         day = due
     ahead = (day - today).days
     if ahead <= 0:
-        return False, "due today"
+        return False, _("due today")
     if ahead == 1:
-        return False, "due tomorrow"
-    return False, f"due in {ahead}d"
+        return False, _("due tomorrow")
+    return False, _("due in {days}d").format(days=ahead)
 
 
 _MINUTE = timedelta(minutes=1)
+_WEEK = timedelta(days=7)
 
 
 def horizon_day(today: date, within_days: int = 0) -> date:
@@ -340,7 +346,7 @@ def public_holidays(region: str, first: date, last: date) -> list[Occasion]:
     """
     import holidays
 
-    country, _, subdivision = region.upper().partition("-")
+    country, _dash, subdivision = region.upper().partition("-")
     years = range(first.year - (1 if first.month == 1 else 0), last.year + 1)
     try:
         probe = holidays.country_holidays(country, subdiv=subdivision or None, years=())
@@ -349,8 +355,9 @@ def public_holidays(region: str, first: date, last: date) -> list[Occasion]:
             language=probe.default_language,
         )
     except NotImplementedError:
-        raise BadInput(f"policy region {region!r} has no holiday calendar; set another with "
-                       "`crmcli policy set region CN`.") from None
+        raise BadInput(_("policy region {region!r} has no holiday calendar; set "
+                         "another with `crmcli policy set region CN`.").format(
+            region=region)) from None
     label = getattr(calendar, "substituted_label", None)
     swap = str(label).split("%s")[0] if label else None
     found: list[Occasion] = []

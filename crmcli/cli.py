@@ -87,8 +87,138 @@ def _name(info: Any) -> str:
 
 def _command(typer_app: typer.Typer, info: Any) -> Any:
     """One command of a Typer app, as Typer builds it, with plain Click help."""
-    return typer.main.get_command_from_info(
-        info, pretty_exceptions_short=typer_app.pretty_exceptions_short, rich_markup_mode=None)
+    return _localize(typer.main.get_command_from_info(
+        info, pretty_exceptions_short=typer_app.pretty_exceptions_short, rich_markup_mode=None))
+
+
+_HelpFormatter: type[Any] = TyperCommand.context_class.formatter_class
+
+
+class _Formatter(_HelpFormatter):  # type: ignore[misc]
+    """Click's help layout with its headings in the interface language."""
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        from crmcli.i18n import _
+
+        if prefix is None:
+            prefix = _("Usage:")
+            prefix += "" if prefix.endswith("：") else " "
+        super().write_usage(prog, args, prefix)
+
+    def write_heading(self, heading: str) -> None:
+        from crmcli.i18n import _
+
+        self.write(f"{'':>{self.current_indent}}{_(heading + ':')}\n")
+
+    def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
+        from crmcli.i18n import _, language
+
+        if language() == "en":
+            super().write_dl(rows, col_max, col_spacing)
+            return
+        # The notes Click adds to an option's help ([default: x; required]) in the language,
+        # and Chinese wrapped by its display width (Click counts characters).
+        label = _("default:")
+        label += "" if label.endswith("：") else " "
+        rows = [(term, text.replace("[default: ", "[" + label)
+                 .replace("required]", _("required") + "]")) for term, text in rows]
+        first_col = min(max((_columns(term) for term, _text in rows), default=0),
+                        col_max) + col_spacing
+        for term, text in rows:
+            self.write(f"{'':>{self.current_indent}}{term}")
+            if not text:
+                self.write("\n")
+                continue
+            if _columns(term) <= first_col - col_spacing:
+                self.write(" " * (first_col - _columns(term)))
+            else:
+                self.write("\n" + " " * (first_col + self.current_indent))
+            lines = _wrap(text, max(self.width - first_col - self.current_indent - 2, 10))
+            self.write(lines[0] + "\n")
+            for line in lines[1:]:
+                self.write(" " * (first_col + self.current_indent) + line + "\n")
+
+    def write_text(self, text: str) -> None:
+        from crmcli.i18n import language
+
+        if language() == "en" or text.isascii():
+            super().write_text(text)
+            return
+        indent = " " * self.current_indent
+        paragraphs = [_wrap(paragraph, max(self.width - self.current_indent, 20))
+                      for paragraph in text.split("\n\n")]
+        self.write("\n\n".join("\n".join(indent + line for line in lines)
+                               for lines in paragraphs) + "\n")
+
+
+def _columns(text: str) -> int:
+    """Display width: CJK characters take two columns."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """Text broken into lines of at most ``width`` columns: between words of Latin text, or
+    between any two Chinese characters (never before closing punctuation)."""
+    import re
+
+    tokens = re.findall(r"\s+|[!-~]+|.", " ".join(text.split()))
+    lines: list[str] = []
+    line = ""
+    for token in tokens:
+        if token.isspace():
+            if line:
+                line += " "
+            continue
+        if line and _columns(line.rstrip() + token) > width and token not in "，。；：、）」』":
+            lines.append(line.rstrip())
+            line = ""
+        line += token
+    return [*lines, line.rstrip()] if line or not lines else lines
+
+
+_ContextBase: type[Any] = TyperCommand.context_class
+
+
+class _Context(_ContextBase):  # type: ignore[misc]
+    formatter_class = _Formatter
+
+
+def _localize(command: Any) -> Any:
+    """A built command's help in the interface language, its number ranges written 1–5.
+
+    Called whenever a group hands the command out: the English texts are kept aside the first
+    time, and each call translates them into the language of the moment."""
+    from crmcli.i18n import _, paragraphs, range_text
+
+    source = command.__dict__.get("_crmcli_source")
+    if source is None:
+        command.context_class = _Context
+        for param in command.params:
+            kind = param.type
+            if hasattr(kind, "_describe_range"):
+                low, high = kind.min, kind.max
+                kind._describe_range = lambda low=low, high=high: range_text(low, high)
+        source = (command.help, command.short_help, [getattr(p, "help", None)
+                                                     for p in command.params])
+        command._crmcli_source = source
+        get_help_option = command.get_help_option
+
+        def help_option(ctx: Any) -> Any:
+            option = get_help_option(ctx)
+            if option is not None:
+                option.help = _("Show this message and exit.")
+            return option
+
+        command.get_help_option = help_option
+    text, short, helps = source
+    command.help = paragraphs(text) if text else text
+    command.short_help = _(short) if short else short
+    for param, help_text in zip(command.params, helps, strict=False):
+        if help_text:
+            param.help = paragraphs(help_text)
+    return command
 
 
 class LazyGroup(TyperGroup):
@@ -104,11 +234,78 @@ class LazyGroup(TyperGroup):
         info = self.pending.pop(cmd_name, None)
         if info is not None:
             self.commands[cmd_name] = _command(self.typer_app, info)
-        elif cmd_name not in self.commands and self.pending:
-            # An unknown name: build them all, so Click's "Did you mean …?" sees every one.
-            for name in self.list_commands(ctx):
-                self.get_command(ctx, name)
-        return self.commands.get(cmd_name)
+        command = self.commands.get(cmd_name)
+        return _localize(command) if command is not None else None
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        return _resolve(self, ctx, args)
+
+
+def _resolve(group: Any, ctx: Any, args: list[str]) -> Any:
+    """Click's resolution, and for an unknown name the closest of the group's commands."""
+    name = args[0] if args else ""
+    if args and not name.startswith("-") and group.get_command(ctx, name) is None \
+            and not ctx.resilient_parsing:
+        import difflib
+
+        from crmcli.i18n import _, join
+
+        text = _("No such command {name!r}.").format(name=name)
+        matches = difflib.get_close_matches(name, group.list_commands(ctx), n=3, cutoff=0.6)
+        if matches:
+            text = join(text, _("Did you mean {names}?").format(
+                names=", ".join(f"'{match}'" for match in matches)))
+        ctx.fail(text)
+    return TyperGroup.resolve_command(group, ctx, args)
+
+
+def usage_message(exc: Any) -> str:
+    """A usage error (Click's exception) as one line in the interface language."""
+    from crmcli.i18n import _, join, language
+
+    kind = type(exc).__name__
+    if language() == "en" and kind != "NoSuchOption":
+        return str(exc.format_message())
+    hint = getattr(exc, "param_hint", None)
+    param = getattr(exc, "param", None)
+    if hint is None and param is not None:
+        hint = param.get_error_hint(exc.ctx)
+    if isinstance(hint, list | tuple):
+        hint = " / ".join(f"'{item}'" for item in hint)
+    if kind == "NoSuchOption":
+        text = _("No such option {name}.").format(name=exc.option_name)
+        if exc.possibilities:
+            text = join(text, _("Did you mean {names}?").format(
+                names=", ".join(sorted(exc.possibilities))))
+        return text
+    if kind == "MissingParameter":
+        return _("Missing {what}: give {name}.").format(
+            what=_("argument") if getattr(param, "param_type_name", "") == "argument"
+            else _("option"), name=hint or "")
+    if kind == "BadParameter":
+        return _("Invalid value for {name}: {message}").format(
+            name=hint or "", message=_bad_value(exc.message))
+    return str(exc.format_message())
+
+
+def _bad_value(message: str) -> str:
+    import re
+
+    from crmcli.i18n import _
+
+    for pattern, text in (
+        (r"'(?P<value>.*)' is not a valid (integer|float)\.", _("{value!r} is not a number.")),
+        (r"(?P<value>.*) is not in the range (?P<range>.*)\.",
+         _("{value} is not in the range {range}.")),
+        (r"'(?P<value>.*)' is not one of (?P<choices>.*)\.",
+         _("{value!r} is not one of {choices}.")),
+        (r"'(?P<value>.*)' is not (?P<choices>.*)\.", _("{value!r} is not one of {choices}.")),
+    ):
+        found = re.fullmatch(pattern, message)
+        if found:
+            values = found.groupdict()
+            return text.format(**values)
+    return message
 
 
 def _lazy_group(typer_app: typer.Typer) -> LazyGroup:
@@ -120,6 +317,7 @@ def _lazy_group(typer_app: typer.Typer) -> LazyGroup:
         pretty_exceptions_short=typer_app.pretty_exceptions_short,
         suggest_commands=typer_app.suggest_commands, rich_markup_mode=None)
     assert isinstance(group, LazyGroup)
+    _localize(group)
     group.typer_app = typer_app
     group.pending = {_name(info): info for info in typer_app.registered_commands}
     if typer_app._add_completion:
@@ -138,7 +336,7 @@ def _build(module_name: str, attribute: str, member: str | None) -> Any:
         return _command(typer_app, next(info for info in infos if _name(info) == member))
     command = typer.main.get_command(typer_app)
     command.rich_markup_mode = None  # type: ignore[attr-defined]
-    return command
+    return _localize(command)
 
 
 class CrmGroup(TyperGroup):
@@ -154,12 +352,17 @@ class CrmGroup(TyperGroup):
             command = _build(*COMMANDS[cmd_name][:3])
             command.name = cmd_name
             self.commands[cmd_name] = command
-        return self.commands[cmd_name]
+        return _localize(self.commands[cmd_name])
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        return _resolve(self, ctx, args)
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
+        from crmcli.i18n import _
+
         # Stand-ins carrying each command's help make the same listing as the commands would,
         # without importing and building every group to list their names.
-        stand_ins = [(name, TyperCommand(name=name, help=entry[3]))
+        stand_ins = [(name, TyperCommand(name=name, help=_(entry[3])))
                      for name, entry in COMMANDS.items()]
         limit = formatter.width - 6 - max(len(name) for name in COMMANDS)
         rows = [(name, command.get_short_help_str(limit)) for name, command in stand_ins]
@@ -172,6 +375,7 @@ class CrmGroup(TyperGroup):
         run = functools.partial(super().main, args, prog_name, complete_var,
                                 standalone_mode=False, windows_expand_args=windows_expand_args,
                                 **extra)
+        _localize(self)
         if not standalone_mode:
             return run()
         try:
@@ -180,15 +384,20 @@ class CrmGroup(TyperGroup):
             if type(exc).__name__ == "NoArgsIsHelpError":
                 exc.show()  # type: ignore[attr-defined]
                 sys.exit(0)
+            from crmcli.i18n import _, join
+
             context = getattr(exc, "ctx", None)
-            hint = f" (see `{context.command_path} --help`)" if context is not None else ""
-            message = exc.format_message()  # type: ignore[attr-defined]
+            hint = (_("(see `{command} --help`)").format(command=context.command_path)
+                    if context is not None else "")
             from crmcli.text import inert  # the message may quote what was typed
 
-            sys.stderr.write(inert(f"Error: {message}{hint}") + "\n")
+            sys.stderr.write(inert(join(_("Error: {message}").format(
+                message=usage_message(exc)), hint)) + "\n")
             sys.exit(exc.exit_code)  # type: ignore[attr-defined]
         except typer.Abort:
-            sys.stderr.write("Aborted.\n")
+            from crmcli.i18n import _
+
+            sys.stderr.write(_("Aborted.") + "\n")
             sys.exit(1)
         sys.exit(code if isinstance(code, int) else 0)
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from crmcli.errors import BadInput
+from crmcli.i18n import _
 
 if TYPE_CHECKING:
     from dateutil.relativedelta import relativedelta
@@ -42,8 +43,9 @@ def zone_named(name: str) -> ZoneInfo:
             raise ValueError(name)
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise BadInput(f"{name!r} is not a time zone name (e.g. Asia/Shanghai, Asia/Hong_Kong, "
-                       "Asia/Taipei, UTC).") from None
+        raise BadInput(_("{name!r} is not a time zone name (e.g. Asia/Shanghai, "
+                         "Asia/Hong_Kong, Asia/Taipei, UTC).").format(
+            name=name)) from None
 
 
 def process_zone_name() -> str:
@@ -150,9 +152,10 @@ def _site_time(naive: datetime, option: str, original: str) -> datetime:
     """A typed wall-clock time in the site's zone, refused when the zone skips it."""
     aware = naive.replace(tzinfo=_site_zone)
     if aware.astimezone(UTC).astimezone(_site_zone).replace(tzinfo=None) != naive:
-        raise BadInput(f"{option}: {original.strip()!r} does not exist in {_site_zone} "
-                       "(the clocks skip it for daylight saving); give a time outside the gap "
-                       "or with its offset, e.g. 2026-03-08T03:30-04:00.")
+        raise BadInput(_("{option}: {value!r} does not exist in {site_zone} (the "
+                         "clocks skip it for daylight saving); give a time outside the "
+                         "gap or with its offset, e.g. 2026-03-08T03:30-04:00.").format(
+            option=option, value=original.strip(), site_zone=_site_zone))
     return aware
 
 
@@ -186,15 +189,18 @@ def parse_when(text: str, now: datetime, option: str = "--at") -> datetime:
     except (OverflowError, ValueError, OSError):  # +99999999999d, 0001-01-01 east of UTC
         in_range = False
     if not in_range:
-        raise BadInput(f"{option}: {text.strip()!r} is out of range "
-                       f"(years {FIRST_YEAR}-{LAST_YEAR}).")
+        raise BadInput(_("{option}: {value!r} is out of range (years "
+                         "{first_year}-{last_year}).").format(
+            option=option, value=text.strip(), first_year=FIRST_YEAR, last_year=LAST_YEAR))
     return to_minute(moment)
 
 
 def _parse_when(text: str, now: datetime, option: str) -> datetime:
     raw = text.strip()
     if not raw:
-        raise BadInput(f"{option}: give a date or time (e.g. 2026-11-20 09:40, yesterday 15:00).")
+        raise BadInput(_("{option}: give a date or time (e.g. 2026-11-20 09:40, "
+                         "yesterday 15:00).").format(
+            option=option))
     lowered = raw.lower()
     if lowered == "now":
         return now.astimezone(UTC)
@@ -203,7 +209,7 @@ def _parse_when(text: str, now: datetime, option: str) -> datetime:
         delta = _unit_delta(int(match["n"]), match["unit"])
         backwards = match["sign"] == "-" or match["ago"] is not None
         return (now - delta if backwards else now + delta).astimezone(UTC)
-    first, _, rest = raw.partition(" ")
+    first, _sep, rest = raw.partition(" ")
     today = local_today(now)
     if first.lower() in _DAY_WORDS:
         day = today + timedelta(days=_DAY_WORDS[first.lower()])
@@ -228,10 +234,11 @@ def _numeric_date(match: re.Match[str], today: date, option: str, original: str)
     first, second, year_text = int(match[1]), int(match[3]), match[4]
     shown = original.strip()
     if _date_order is None:
-        raise BadInput(
-            f"{option}: {shown!r} reads two ways (day/month, month/day or a time); write the "
-            f"date as YYYY-MM-DD (e.g. {today.isoformat()}) and a time as 09:40, or declare "
-            "the site's habit: crmcli policy set date_order dmy|mdy.")
+        raise BadInput(_("{option}: {shown!r} reads two ways (day/month, month/day or "
+                         "a time); write the date as YYYY-MM-DD (e.g. {value}) and a "
+                         "time as 09:40, or declare the site's habit: crmcli policy "
+                         "set date_order dmy|mdy.").format(
+            option=option, shown=shown, value=today.isoformat()))
     day, month = (first, second) if _date_order == "dmy" else (second, first)
     year = today.year
     if year_text is not None:
@@ -239,9 +246,10 @@ def _numeric_date(match: re.Match[str], today: date, option: str, original: str)
     try:
         return date(year, month, day)
     except ValueError:
-        raise BadInput(
-            f"{option}: {shown!r} is not a date in {_ORDER_WORDS[_date_order]} order (the "
-            f"site's date_order); write it as YYYY-MM-DD, and a time as 09:40.") from None
+        raise BadInput(_("{option}: {shown!r} is not a date in {value} order (the "
+                         "site's date_order); write it as YYYY-MM-DD, and a time as "
+                         "09:40.").format(
+            option=option, shown=shown, value=_ORDER_WORDS[_date_order])) from None
 
 
 def _parse_general(text: str, default_day: date, option: str, original: str) -> datetime:
@@ -252,8 +260,10 @@ def _parse_general(text: str, default_day: date, option: str, original: str) -> 
             return _digits_time(text, default_day, option, original)
         dotted = next((word for word in text.split() if _NUMERIC_DATE.match(word)), None)
         if dotted is not None:  # a date where a time belongs, or 9.40 for 09:40
-            raise BadInput(f"{option}: {dotted!r} in {original.strip()!r} reads two ways (a date "
-                           "or a time); write a time as 09:40 and a date as YYYY-MM-DD.") from None
+            raise BadInput(_("{option}: {dotted!r} in {value!r} reads two ways (a date "
+                             "or a time); write a time as 09:40 and a date as "
+                             "YYYY-MM-DD.").format(
+                option=option, dotted=dotted, value=original.strip())) from None
         import warnings
 
         from dateutil import parser
@@ -270,15 +280,15 @@ def _parse_general(text: str, default_day: date, option: str, original: str) -> 
                 "time without it (site time) or with an offset, e.g. 2026-11-20 10:00-08:00."
             ) from None
         except (ValueError, OverflowError):
-            raise BadInput(
-                f"{option}: cannot read {original!r} as a date or time "
-                "(try 2026-11-20 09:40, 09:40, yesterday 15:00 or +3d)."
-            ) from None
+            raise BadInput(_("{option}: cannot read {original!r} as a date or time "
+                             "(try 2026-11-20 09:40, 09:40, yesterday 15:00 or +3d).").format(
+                option=option, original=original)) from None
     if moment.tzinfo is None:
         try:
             moment = _site_time(moment, option, original)
         except (OverflowError, ValueError, OSError):
-            raise BadInput(f"{option}: {original!r} is out of range.") from None
+            raise BadInput(_("{option}: {original!r} is out of range.").format(
+                option=option, original=original)) from None
     return moment.astimezone(UTC)
 
 
@@ -289,8 +299,9 @@ def _digits_time(text: str, day: date, option: str, original: str) -> datetime:
         if hour < 24 and minute < 60:
             return _site_time(datetime.combine(day, time(hour, minute)), option,
                               original).astimezone(UTC)
-    raise BadInput(f"{option}: cannot read {original!r} as a date or time "
-                   "(write a time as 09:40, a day as 2026-11-20).")
+    raise BadInput(_("{option}: cannot read {original!r} as a date or time (write a "
+                     "time as 09:40, a day as 2026-11-20).").format(
+        option=option, original=original))
 
 
 def parse_day(text: str, now: datetime, option: str) -> date:
@@ -301,7 +312,9 @@ def parse_day(text: str, now: datetime, option: str) -> date:
     except ValueError:
         return local_day(parse_when(raw, now, option))
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
-        raise BadInput(f"{option}: {raw!r} is out of range (years {FIRST_YEAR}-{LAST_YEAR}).")
+        raise BadInput(_("{option}: {raw!r} is out of range (years "
+                         "{first_year}-{last_year}).").format(
+            option=option, raw=raw, first_year=FIRST_YEAR, last_year=LAST_YEAR))
     return day
 
 
@@ -316,14 +329,15 @@ def parse_birthday(text: str, option: str = "--birthday") -> str:
         try:
             date(2000, month, day)  # a leap year, so 02-29 is allowed
         except ValueError:
-            raise BadInput(f"{option}: {raw!r} is not a day of the year.") from None
+            raise BadInput(_("{option}: {raw!r} is not a day of the year.").format(
+                option=option, raw=raw)) from None
         return f"--{month:02d}-{day:02d}"
     try:
         return date.fromisoformat(raw).isoformat()
     except ValueError:
-        raise BadInput(
-            f"{option}: cannot read {raw!r} as a birthday (use 1985-03-12, or 03-12 without year)."
-        ) from None
+        raise BadInput(_("{option}: cannot read {raw!r} as a birthday (use 1985-03-12, "
+                         "or 03-12 without year).").format(
+            option=option, raw=raw)) from None
 
 
 def parse_span(text: str, option: str = "--within") -> relativedelta:
@@ -332,7 +346,9 @@ def parse_span(text: str, option: str = "--within") -> relativedelta:
 
     match = _SPAN.match(text.strip())
     if not match:
-        raise BadInput(f"{option}: cannot read {text!r} as a span (try 3d, 12h, 2w, 1mo).")
+        raise BadInput(_("{option}: cannot read {text!r} as a span (try 3d, 12h, 2w, "
+                         "1mo).").format(
+            option=option, text=text))
     n, unit = int(match["n"]), match["unit"].lower()
     if unit.startswith("mo"):
         return relativedelta(months=n)
@@ -354,9 +370,13 @@ def parse_month(text: str, now: datetime, option: str = "--month") -> tuple[int,
     match = _MONTH.match(raw)
     if match and 1 <= int(match[2]) <= 12:
         if not FIRST_YEAR <= int(match[1]) <= LAST_YEAR:
-            raise BadInput(f"{option}: {text!r} is out of range (years {FIRST_YEAR}-{LAST_YEAR}).")
+            raise BadInput(_("{option}: {text!r} is out of range (years "
+                             "{first_year}-{last_year}).").format(
+                option=option, text=text, first_year=FIRST_YEAR, last_year=LAST_YEAR))
         return int(match[1]), int(match[2])
-    raise BadInput(f"{option}: cannot read {text!r} as a month (use YYYY-MM, this or last).")
+    raise BadInput(_("{option}: cannot read {text!r} as a month (use YYYY-MM, this or "
+                     "last).").format(
+        option=option, text=text))
 
 
 def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from crmcli.errors import DatabaseProblem
+from crmcli.i18n import _
 
 if TYPE_CHECKING:
     from crmcli.policy import PolicyHistory
@@ -492,7 +493,19 @@ def m007_front_desk(conn: sqlite3.Connection) -> None:
     )
 
 
-def m008_property_and_money(conn: sqlite3.Connection) -> None:
+def m008_name_key_folds_chinese_script(conn: sqlite3.Connection) -> None:
+    """``customers.name_key`` folds Traditional and Simplified Chinese as well (謝麗華 and
+    谢丽华 are one name to look up and to check for duplicates): recomputed for every
+    customer."""
+    from crmcli.fields import name_keys
+
+    rows = conn.execute("SELECT id, name FROM customers").fetchall()
+    keys = name_keys([name for _, name in rows])
+    conn.executemany("UPDATE customers SET name_key = ? WHERE id = ?",
+                     zip(keys, (customer_id for customer_id, _ in rows), strict=True))
+
+
+def m009_property_and_money(conn: sqlite3.Connection) -> None:
     """Handover dates and occupancy, contracts, invoices, payments and credit reviews.
 
     Money is integer minor units (分 for CNY) with the site's currency on every row. A renewal
@@ -615,7 +628,8 @@ Migration = Callable[[sqlite3.Connection], None]
 MIGRATIONS: list[Migration] = [
     m001_initial, m002_attention_and_indexes, m003_outcomes, m004_covering_indexes,
     m005_site_clock_and_corrections, m006_sensitive_note, m007_front_desk,
-    m008_property_and_money,
+    m008_name_key_folds_chinese_script,
+    m009_property_and_money,
 ]
 LATEST = len(MIGRATIONS)
 
@@ -734,10 +748,9 @@ def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
     made = False
     if not path.exists():
         if not create:
-            raise DatabaseProblem(
-                f"No database at {path}; create it with `crmcli --db {path} init` "
-                "(or check --db / CRMCLI_DB)."
-            )
+            raise DatabaseProblem(_("No database at {path}; create it with `crmcli "
+                                    "--db {path} init` (or check --db / CRMCLI_DB).").format(
+                path=path))
         try:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
@@ -746,13 +759,16 @@ def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
 
             why = (f"the folder {path.parent} is not writable by you"
                    if exc.errno in (errno.EACCES, errno.EPERM) else os_reason(exc))
-            raise DatabaseProblem(f"Cannot create {path}: {why}.") from None
+            raise DatabaseProblem(_("Cannot create {path}: {why}.").format(
+                path=path, why=why)) from None
         made = True
     elif path.is_dir():
-        raise DatabaseProblem(f"{path} is a directory, not a crmcli database.")
+        raise DatabaseProblem(_("{path} is a directory, not a crmcli database.").format(
+            path=path))
     elif not path.is_file():
-        raise DatabaseProblem(f"{path} is not a regular file (a device or a pipe), not a crmcli "
-                              "database.")
+        raise DatabaseProblem(_("{path} is not a regular file (a device or a pipe), "
+                                "not a crmcli database.").format(
+            path=path))
     elif create and path.stat().st_size == 0:
         _private(path)  # an empty file is made into a database now: private, like a new one
     try:
@@ -774,7 +790,8 @@ def _open(path: Path, *, create: bool) -> sqlite3.Connection:
         if app_id != APPLICATION_ID:
             tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
             if tables or not create:
-                raise DatabaseProblem(f"{path} is not a crmcli database.")
+                raise DatabaseProblem(_("{path} is not a crmcli database.").format(
+                    path=path))
         if version > LATEST:
             raise DatabaseProblem(
                 f"{path} was written by a newer crmcli (schema {version}; this one knows "
@@ -784,7 +801,9 @@ def _open(path: Path, *, create: bool) -> sqlite3.Connection:
             conn = _upgraded_copy(conn, version)
         elif version < LATEST:
             if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0] != "wal":
-                raise DatabaseProblem(f"{path}: cannot switch the database to WAL mode.")
+                raise DatabaseProblem(_("{path}: cannot switch the database to WAL "
+                                        "mode.").format(
+                    path=path))
             migrate(conn)
         from crmcli.dates import use_site
 
@@ -802,18 +821,29 @@ def _open(path: Path, *, create: bool) -> sqlite3.Connection:
         conn.close()
         text = str(exc)
         if "full" in text:
-            raise DatabaseProblem(f"The disk is full; {path} was left as it was.") from None
+            raise DatabaseProblem(_("The disk is full; {path} was left as it was.").format(
+                path=path)) from None
         if "locked" in text or "busy" in text:
-            raise DatabaseProblem(f"{path} is busy (another crmcli holds it); try again in a "
-                                  "moment.") from None
+            raise DatabaseProblem(_("{path} is busy (another crmcli holds it); try "
+                                    "again in a moment.").format(
+                path=path)) from None
         if "readonly" in text or "unable to open" in text:
-            raise DatabaseProblem(f"Cannot write {path} or its folder (permissions, or a "
-                                  "read-only file system).") from None
-        raise DatabaseProblem(f"{path} is not a usable SQLite database ({exc}).") from None
+            raise DatabaseProblem(_("Cannot write {path} or its folder (permissions, "
+                                    "or a read-only file system).").format(
+                path=path)) from None
+        raise DatabaseProblem(_("{path} is not a usable SQLite database ({exc}).").format(
+            path=path, exc=exc)) from None
     except BaseException:
         conn.close()
         raise
     return conn
+
+
+def setting(conn: sqlite3.Connection, key: str) -> str | None:
+    """The latest value of one policy setting, None if it was never set."""
+    row = conn.execute("SELECT value FROM policy_settings WHERE key = ? "
+                       "ORDER BY set_at DESC, id DESC LIMIT 1", (key,)).fetchone()
+    return str(row[0]) if row else None
 
 
 def _writable(path: Path) -> bool:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from crmcli.dates import FIRST_YEAR, LAST_YEAR, parse_birthday, parse_day
 from crmcli.errors import BadInput
+from crmcli.i18n import _
 from crmcli.text import has_control, is_blank, refuse_control
 
 GRADES = ("A", "B", "C")
@@ -40,8 +40,17 @@ _FALSE = {"0", "false", "no", "n", "否", "f", ""}
 
 
 def name_key(name: str) -> str:
-    """Case-, width- and space-insensitive form of a name, for duplicate checks."""
-    return "".join(unicodedata.normalize("NFKC", name).casefold().split())
+    """A name as it is looked up and checked for duplicates: Traditional and Simplified
+    Chinese alike (謝麗華 = 谢丽华), full- and half-width alike (ＡＢＣ = abc), without case or
+    spaces. Stored in ``customers.name_key``."""
+    return name_keys([name])[0]
+
+
+def name_keys(names: Sequence[str]) -> list[str]:
+    """``name_key`` of many names, converted in one call (an import has thousands)."""
+    from crmcli.textfold import fold_all
+
+    return fold_all(list(names))
 
 
 def clean_text(value: str, field: str, *, multiline: bool = False) -> str | None:
@@ -55,35 +64,39 @@ def clean_text(value: str, field: str, *, multiline: bool = False) -> str | None
     text = value.strip()
     text = text.replace("\r\n", "\n") if multiline else " ".join(text.split())
     if len(text) > MAX_TEXT:
-        raise BadInput(f"{field}: too long ({len(text)} characters; at most {MAX_TEXT}).")
+        raise BadInput(_("{field}: too long ({count} characters; at most {max_text}).").format(
+            field=field, count=len(text), max_text=MAX_TEXT))
     return None if is_blank(text) else text
 
 
 def clean_name(value: str) -> str:
     name = clean_text(value, "name")
     if not name:
-        raise BadInput("name: a customer needs a name.")
+        raise BadInput(_("name: a customer needs a name."))
     return name
 
 
 def clean_phone(value: str) -> str | None:
     phone = clean_text(value, "phone")
     if phone and not _PHONE.match(phone):
-        raise BadInput(f"phone: {phone!r} is not a phone number.")
+        raise BadInput(_("phone: {phone!r} is not a phone number.").format(
+            phone=phone))
     return phone
 
 
 def clean_email(value: str) -> str | None:
     email = clean_text(value, "email")
     if email and not _EMAIL.match(email):
-        raise BadInput(f"email: {email!r} is not an email address.")
+        raise BadInput(_("email: {email!r} is not an email address.").format(
+            email=email))
     return email
 
 
 def clean_grade(value: str) -> str:
     grade = value.strip().upper()
     if grade not in GRADES:
-        raise BadInput(f"grade: {value!r} is not a grade (A, B or C).")
+        raise BadInput(_("grade: {value!r} is not a grade (A, B or C).").format(
+            value=value))
     return grade
 
 
@@ -93,7 +106,8 @@ def clean_bool(value: str, field: str) -> bool:
         return True
     if lowered in _FALSE:
         return False
-    raise BadInput(f"{field}: {value!r} is not yes/no.")
+    raise BadInput(_("{field}: {value!r} is not yes/no.").format(
+        field=field, value=value))
 
 
 def clean_tags(values: list[str]) -> list[str]:
@@ -117,9 +131,10 @@ def parse_preferences(values: list[str]) -> dict[str, str]:
             try:
                 loaded = json.loads(text)
             except json.JSONDecodeError:
-                raise BadInput(f"preference: {text!r} is not a JSON object.") from None
+                raise BadInput(_("preference: {text!r} is not a JSON object.").format(
+                    text=text)) from None
             if not isinstance(loaded, dict):
-                raise BadInput(f"preference: {text!r} is not a JSON object.")
+                raise BadInput(_("preference: {text!r} is not a JSON object.").format(text=text))
             # Each key and value is text like any other: a JSON escape (\u001b) must not
             # bring in what the option or cell could not.
             prefs.update({clean_text(str(k), "preference") or "":
@@ -130,8 +145,9 @@ def parse_preferences(values: list[str]) -> dict[str, str]:
                 continue
             key, sep, val = pair.partition("=")
             if not sep or not key.strip():
-                raise BadInput(
-                    f"preference: {pair.strip()!r} is not KEY=VALUE (e.g. language=粵語).")
+                raise BadInput(_("preference: {value!r} is not KEY=VALUE (e.g. "
+                                 "language=粵語).").format(
+                    value=pair.strip()))
             prefs[clean_text(key, "preference") or ""] = clean_text(val, "preference") or ""
     return prefs
 
@@ -162,7 +178,7 @@ def clean_field(field: str, value: Any, now: datetime) -> Any:
         return clean_bool(value, field) if isinstance(value, str) else bool(value)
     if field in TEXT_FIELDS:
         return clean_text(value, field, multiline=field in MULTILINE_FIELDS)
-    raise BadInput(f"Unknown customer field {field!r}.")
+    raise BadInput(_("Unknown customer field {field!r}.").format(field=field))
 
 
 class ColumnCleaner:
@@ -182,7 +198,8 @@ class ColumnCleaner:
 
     def __init__(self, field: str, now: datetime) -> None:
         if field not in CUSTOMER_FIELDS:
-            raise BadInput(f"Unknown customer field {field!r}.")
+            raise BadInput(_("Unknown customer field {field!r}.").format(
+                field=field))
         self.field = field
         self.now = now
         self.required = field == "name"

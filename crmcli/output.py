@@ -15,6 +15,7 @@ from pathlib import Path
 
 from crmcli.env import Env
 from crmcli.errors import BadInput
+from crmcli.i18n import _
 
 
 def _check(target: Path) -> None:
@@ -24,7 +25,8 @@ def _check(target: Path) -> None:
         raise BadInput(f"--output: {target} is not a regular file (a device or a pipe); name "
                        "a file, or leave --output out to write to standard output.")
     if not target.parent.is_dir():
-        raise BadInput(f"--output: the folder {target.parent} does not exist.")
+        raise BadInput(_("--output: the folder {parent} does not exist.").format(
+            parent=target.parent))
 
 
 @contextmanager
@@ -37,7 +39,8 @@ def to_file(env: Env, path: Path) -> Iterator[Env]:
         handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part",
                                         dir=target.parent)  # mkstemp makes it 0600
     except OSError as exc:
-        raise BadInput(f"--output: cannot write in {target.parent} ({exc.strerror}).") from None
+        raise BadInput(_("--output: cannot write in {parent} ({strerror}).").format(
+            parent=target.parent, strerror=exc.strerror)) from None
     try:
         with open(handle, "w", encoding="utf-8", newline="") as stream:
             yield replace(env, stdout=stream, stdout_isatty=False, file=Path(temp))

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from crmcli.errors import BadInput
+from crmcli.i18n import _
 
 CADENCE_OVERRIDE = re.compile(r"^cadence\.(tag|segment)\.(.+)$")
 NOTICE_EVERY = re.compile(r"^notice\.every\.([a-z][a-z-]*)$")
@@ -45,6 +46,7 @@ class Policy:
     signoff_days: int = 3
     meeting_warning_days: int = 14
     meeting_attendance_target_pct: int = 90
+    language: str = ""  # "" until init sets it: the locale's language
     currency: str = "CNY"
     renewal_notice_days: int = 60
     residence_visit_months: int = 3
@@ -87,6 +89,7 @@ HELP: dict[str, str] = {
                             "days",
     "meeting_attendance_target_pct": "share of current customers met at a tenant meeting in a "
                                      "year (target)",
+    "language": "interface language: zh-Hant, zh-Hans or en (CRMCLI_LANG overrides it)",
     "currency": "the site's one currency (ISO 4217 code); money is kept in its minor units",
     "renewal_notice_days": "renewal (續簽) on the agenda this many days before a contract ends",
     "residence_visit_months": "residence visit (居住感受回訪) due this many months after handover",
@@ -133,20 +136,26 @@ def normalize(key: str, value: str) -> tuple[str, str]:
         value = value.replace(" ", "").lower()
         match = _SPAN_TEXT.match(value)
         if not match or int(re.sub(r"\D", "", value)) == 0:
-            raise BadInput(f"policy {key}: {value!r} is not a cadence (use 2w, 10d or 1mo).")
+            raise BadInput(_("policy {key}: {value!r} is not a cadence (use 2w, 10d or "
+                             "1mo).").format(
+                key=key, value=value))
         if int(re.sub(r"\D", "", value)) > _SPAN_MAX[match[1]]:
-            raise BadInput(f"policy {key}: {value!r} is more than 100 years.")
+            raise BadInput(_("policy {key}: {value!r} is more than 100 years.").format(
+                key=key, value=value))
         return key, value
     if key in _FLOAT_KEYS or key in _INT_KEYS:
         try:
             number = float(value) if key in _FLOAT_KEYS else int(value)
         except ValueError:
-            raise BadInput(f"policy {key}: {value!r} is not a number.") from None
+            raise BadInput(_("policy {key}: {value!r} is not a number.").format(
+                key=key, value=value)) from None
         if not math.isfinite(number) or number <= 0:  # nan and inf would break every timer
-            raise BadInput(f"policy {key}: must be a number greater than 0.")
+            raise BadInput(_("policy {key}: must be a number greater than 0.").format(
+                key=key))
         most = _UNIT_MAX[key.rsplit("_", 1)[1]]
         if number > most:
-            raise BadInput(f"policy {key}: at most {most:,} (100 years).")
+            raise BadInput(_("policy {key}: at most {most:,} (100 years).").format(
+                key=key, most=most))
         return key, str(number)
     if key in _MONTH_LIST_KEYS:
         return key, ",".join(str(m) for m in parse_months(value, f"policy {key}"))
@@ -163,9 +172,20 @@ def normalize(key: str, value: str) -> tuple[str, str]:
         return key, str(amount)
     if key in ("region",):
         if not re.fullmatch(r"[A-Za-z]{2}(-[A-Za-z0-9]+)?", value):
-            raise BadInput(f"policy region: {value!r} is not a country code (e.g. CN, HK, TW).")
+            raise BadInput(_("policy region: {value!r} is not a country code (e.g. CN, "
+                             "HK, TW).").format(
+                value=value))
         _check_region(value)
         return key, value.upper()
+    if key == "language":
+        from crmcli.i18n import LANGUAGES
+        from crmcli.i18n import normalize as language
+
+        code = language(value)
+        if code is None:
+            raise BadInput(_("policy language: {value!r} is not one of {values}.").format(
+                value=value, values=', '.join(LANGUAGES)))
+        return key, code
     if key == "timezone":
         from crmcli.dates import zone_named
 
@@ -174,21 +194,24 @@ def normalize(key: str, value: str) -> tuple[str, str]:
     if key == "date_order":
         value = value.lower()
         if value not in ("dmy", "mdy", ""):
-            raise BadInput(f"policy date_order: {value!r} is not dmy or mdy.")
+            raise BadInput(_("policy date_order: {value!r} is not dmy or mdy.").format(
+                value=value))
         return key, value
     if key == "checkpoints":
         if value not in CHECKPOINTERS:
-            raise BadInput(f"policy checkpoints: {value!r} is not one of "
-                           f"{', '.join(CHECKPOINTERS)}.")
+            raise BadInput(_("policy checkpoints: {value!r} is not one of {values}.").format(
+                value=value, values=', '.join(CHECKPOINTERS)))
         return key, value
     if key in ("area_manager", "department_head", "site_name"):
         from crmcli.fields import clean_text
 
         name = clean_text(value, f"policy {key}")
         if not name:
-            raise BadInput(f"policy {key}: give a name.")
+            raise BadInput(_("policy {key}: give a name.").format(
+                key=key))
         return key, name
-    raise BadInput(f"Unknown policy setting {key!r}; `crmcli policy show` lists them.")
+    raise BadInput(_("Unknown policy setting {key!r}; `crmcli policy show` lists them.").format(
+        key=key))
 
 
 def parse_months(value: str, option: str) -> tuple[int, ...]:
@@ -217,9 +240,11 @@ def apply(policy: Policy, key: str, value: str) -> Policy:
 
 
 def as_rows(policy: Policy) -> list[dict[str, Any]]:
-    rows = [{"key": key, "value": getattr(policy, key), "meaning": HELP[key]} for key in KEYS]
+    from crmcli.i18n import _
+
+    rows = [{"key": key, "value": getattr(policy, key), "meaning": _(HELP[key])} for key in KEYS]
     rows += [
-        {"key": key, "value": value, "meaning": "cadence override"}
+        {"key": key, "value": value, "meaning": _("cadence override")}
         for key, value in sorted(policy.cadence_overrides.items())
     ]
     rows += [

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from enum import StrEnum
 from functools import cache
@@ -17,6 +18,7 @@ from typing import Any, NamedTuple
 
 from crmcli.dates import iso_local, short_local
 from crmcli.env import Env
+from crmcli.i18n import _, language
 from crmcli.text import has_control, inert, to_cells
 
 
@@ -48,10 +50,13 @@ class Column(NamedTuple):
     header: str = ""
     in_table: bool = True
     justify: str = "left"
+    words: bool = False  # values from a fixed vocabulary (kinds, states): translated in a table
 
     @property
     def title(self) -> str:
-        return self.header or self.key
+        """The column's heading in a table, in the interface language (csv and json use the
+        key, which never changes)."""
+        return _(self.header or self.key)
 
 
 Row = dict[str, Any]
@@ -94,7 +99,7 @@ def table_value(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
-        return "yes" if value else ""
+        return _("yes") if value else ""
     if isinstance(value, datetime):
         return short_local(value)
     if isinstance(value, date):
@@ -218,6 +223,8 @@ def _plain_table(env: Env, rows: Iterable[Row], columns: list[Column], title: st
     heads, rules, padded = [], [], []
     for column, column_cells in zip(columns, cells, strict=True):
         texts = _texts(list(column_cells))
+        if column.words and language() != "en":
+            texts = [_(text) for text in texts]
         lengths = list(map(len, texts))
         sizes = lengths if "".join(texts).isascii() else _widths(texts, lengths)
         width = max(_width(column.title) + 2, *sizes)
@@ -304,22 +311,125 @@ def _rich_table(
     title: str | None,
     alert_key: str | None,
 ) -> int:
+    from rich import box
     from rich.table import Table
 
-    table = Table(title=title, header_style="bold", title_justify="left")
-    for column in columns:
-        # Times, dates and ids never break mid-value on a narrow terminal; text wraps instead.
-        short = column.key in ("id", "due", "date", "when") or column.key.endswith(("_at", "_due"))
+    body: list[tuple[list[str], str | None]] = [
+        ([_(table_value(row.get(c.key))) if c.words else table_value(row.get(c.key))
+          for c in columns],
+         "bold red" if alert_key and row.get(alert_key) else None) for row in rows]
+    if not body:
+        return 0
+    out = console(env)
+    shown, widths = fit([c.title for c in columns], [cells for cells, _ in body],
+                        [_fixed(c, body, i) for i, c in enumerate(columns)], out.width,
+                        [c.words for c in columns])
+    table = Table(title=title, header_style="bold", title_justify="left", box=box.SIMPLE_HEAD,
+                  show_edge=False, pad_edge=False, padding=(0, 1, 0, 0))
+    for index in shown:
+        column = columns[index]
         table.add_column(column.title, justify=column.justify,  # type: ignore[arg-type]
-                         overflow="fold", no_wrap=short)
-    count = 0
-    for row in rows:
-        style = "bold red" if alert_key and row.get(alert_key) else None
-        table.add_row(*(table_value(row.get(c.key)) for c in columns), style=style)
-        count += 1
-    if count:
-        console(env).print(table)
-    return count
+                         width=widths[index], no_wrap=True, overflow="ellipsis")
+    for cells, style in body:
+        table.add_row(*(cells[index] for index in shown), style=style)
+    out.print(table)
+    hidden = [columns[i].title for i in range(len(columns)) if i not in shown]
+    if hidden:
+        env.err(_("Not shown at this width: {columns}.").format(columns=", ".join(hidden)))
+    return len(body)
+
+
+def _fixed(column: Column, body: list[tuple[list[str], str | None]], index: int) -> bool:
+    """A column whose values are never cut: ids, numbers, dates and times, and the words of
+    a fixed vocabulary (kinds, states: short, and cut they would say nothing)."""
+    if column.words or column.justify == "right" or column.key in ("id", "due", "date", "when") or \
+            column.key.endswith(("_at", "_due", "_id")):
+        return True
+    return all(_SHORT.fullmatch(cells[index]) for cells, _ in body[:200])
+
+
+_SHORT = re.compile(r"[#\d:./ +%-]{0,20}")
+GAP = 2  # columns between two columns of a table on a terminal
+
+
+def fit(titles: list[str], rows: list[list[str]], fixed: list[bool], width: int,
+        words: list[bool] | None = None) -> tuple[list[int], list[int]]:
+    """Which columns a terminal ``width`` wide shows, and how wide each is.
+
+    Ids, numbers, dates and times (``fixed``) keep their whole width; text columns give way
+    down to the width of their heading (at least 10) and are cut with … past it. If even that
+    does not fit, columns are left out: empty ones, later times (the first one stays), then
+    text, the sparsest first — never the first two columns."""
+    count = len(titles)
+    natural = [max([_width(titles[i]), *(_width(row[i]) for row in rows)]) for i in range(count)]
+    least = [natural[i] if fixed[i] else min(natural[i], max(_width(titles[i]), 10))
+             for i in range(count)]
+    shown = list(range(count))
+
+    def needed(columns: list[int], sizes: list[int]) -> int:
+        return sum(sizes[i] for i in columns) + GAP * (len(columns) - 1)
+
+    vocabulary = words or [False] * count
+    times = [i for i in range(count) if fixed[i] and not vocabulary[i] and natural[i] >= 10]
+    blanks = [sum(not row[i] for row in rows) for i in range(count)]
+    empty = [i for i in range(2, count) if blanks[i] == len(rows)]
+    texts = sorted((i for i in range(2, count) if not fixed[i] and i not in empty),
+                   key=lambda i: (-blanks[i], -i))  # the sparsest first, then from the right
+    order = [*reversed(empty), *reversed(times[1:]), *texts]
+    for index in order:
+        if needed(shown, least) <= width:
+            break
+        shown.remove(index)
+    sizes = list(natural)
+    spare = width - needed(shown, least)
+    if needed(shown, natural) > width:
+        # Text columns share what is left beyond their least width: the narrower needs are
+        # met whole first, the widest (a summary, a reason) take what remains.
+        texts = sorted((i for i in shown if not fixed[i]), key=lambda i: natural[i] - least[i])
+        left = max(0, spare)
+        for place, i in enumerate(texts):
+            extra = min(natural[i] - least[i], left // (len(texts) - place))
+            sizes[i] = least[i] + extra
+            left -= extra
+    return shown, sizes
+
+
+@contextmanager
+def paged(env: Env) -> Iterator[None]:
+    """A command's output through a pager when it is longer than the terminal: ``$PAGER``,
+    else ``less -FRX``. Only on a terminal; never in a pipe, a file or under cron."""
+    import os
+
+    pager = os.environ.get("PAGER", "less -FRX").strip()
+    if not env.rich or not env.stdout_isatty or not pager or pager == "cat":
+        yield
+        return
+    import io
+    import shutil
+
+    real = env.stdout
+    buffer = io.StringIO()
+    env.stdout = buffer
+    try:
+        yield
+    finally:
+        env.stdout = real
+        text = buffer.getvalue()
+        if text.count("\n") < shutil.get_terminal_size().lines - 1 or not _page(pager, text):
+            real.write(text)
+            real.flush()
+
+
+def _page(pager: str, text: str) -> bool:
+    """Show ``text`` through the pager; False if it cannot be started."""
+    import shlex
+    import subprocess
+
+    try:
+        subprocess.run(shlex.split(pager), input=text, text=True, check=False)
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def console(env: Env) -> Any:

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from crmcli.i18n import _
 from crmcli.policy import Policy, PolicyHistory
 
 SEVERITIES = ("minor", "major")
@@ -274,7 +275,7 @@ def evaluate(events: Iterable[Event], policies: PolicyHistory, now: datetime) ->
                       for e in events if not e.automatic), key=lambda e: e.at)
     opened = next((e for e in ordered if e.action == "opened"), None)
     if opened is None:
-        raise ValueError("a complaint's history starts with 'opened'")
+        raise ValueError(_("a complaint's history starts with 'opened'"))
     replay = _Replay(opened, policies)
     for event in ordered:
         if event is opened or event.at > now:

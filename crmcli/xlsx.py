@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from crmcli.dates import to_local
 from crmcli.env import Env
 from crmcli.errors import BadInput
+from crmcli.i18n import _
 
 if TYPE_CHECKING:
     from crmcli.render import Column, Row
@@ -110,7 +111,7 @@ def write_workbook(env: Env, sheets: Iterable[Sheet]) -> int:
     returns the number of rows written. Rows stream through (XlsxWriter's constant memory
     mode): only the first ``WIDTH_SAMPLE`` are held, to size the columns."""
     if env.file is None:
-        raise BadInput("--format xlsx writes a file: add --output FILE.xlsx.")
+        raise BadInput(_("--format xlsx writes a file: add --output FILE.xlsx."))
     import xlsxwriter
 
     book = xlsxwriter.Workbook(str(env.file), {
@@ -170,7 +171,8 @@ def read_rows(path: Path, data: bytes) -> Iterator[tuple[int, list[str]]]:
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         values = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
     except (python_calamine.CalamineError, OSError, ValueError, IndexError) as exc:
-        raise BadInput(f"{path}: not a readable Excel workbook (.xlsx): {exc}.") from None
+        raise BadInput(_("{path}: not a readable Excel workbook (.xlsx): {exc}.").format(
+            path=path, exc=exc)) from None
     for number, row in enumerate(values, 1):  # from A1: the numbers are the sheet's rows
         cells = [_text(value) for value in row]
         while cells and not cells[-1].strip():

@@ -13,7 +13,7 @@ import typer.main
 import typer.testing
 from typer.testing import CliRunner
 
-from crmcli import dates
+from crmcli import dates, i18n
 from crmcli.cli import app
 
 FIXED_NOW = "2026-11-20T10:00:00+08:00"
@@ -44,9 +44,16 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("TZ", "Asia/Shanghai")
     monkeypatch.delenv("CRMCLI_DEBUG", raising=False)
     monkeypatch.setenv("NO_COLOR", "1")
+    # English unless a test asks for another language (CRMCLI_LANG or policy language).
+    monkeypatch.delenv("CRMCLI_LANG", raising=False)
+    for name in ("LC_ALL", "LC_MESSAGES", "LANGUAGE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    i18n.use_policy(None)
     time.tzset()
     dates.use_site("Asia/Shanghai")  # what a database made here records; opening one sets it
     yield db
+    i18n.use_policy(None)
     monkeypatch.undo()
     time.tzset()
     dates.use_site("UTC")

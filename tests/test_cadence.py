@@ -168,6 +168,8 @@ def test_a_broken_cadence_setting_is_bad_input(text: str) -> None:
     (at("2026-11-20 14:00"), at("2026-11-20 14:00:30"), True, "OVERDUE <1m"),
     (at("2026-11-20 14:00"), at("2026-11-20 14:01"), True, "OVERDUE 1m"),
     (at("2026-11-20 14:00"), at("2026-11-22 17:00"), True, "OVERDUE 2d 3h"),
+    (at("2026-11-20 14:00"), at("2026-11-27 13:59"), True, "OVERDUE 6d 23h"),
+    (at("2026-11-20 14:00"), at("2026-11-27 14:00"), True, "OVERDUE 7d"),  # days alone
     (at("2026-11-21 09:00"), at("2026-11-20 23:00"), False, "due tomorrow"),
     (at("2026-11-23 09:00"), at("2026-11-20 10:00"), False, "due in 3d"),
     # a day obligation (contact cadence, yearly visit)

@@ -72,11 +72,13 @@ def test_a_minor_complaint_answered_and_closed_in_time(wang: Cli, zone: str,
                    "  resolve by 2026-11-30 09:40 (else it becomes major)\n")
     out = wang.ok("complaint", "respond", "1", "--at", "15:00", "--note", "已致電說明維修安排",
                   now="2026-11-20T15:05")
-    assert out == ("Complaint #1 responded at 2026-11-20 15:00 (now minor, open).\n"
+    assert out == ("Complaint #1 王小明: responded at 2026-11-20 15:00 (now minor, open).\n"
+                   "  feedback given on time (deadline 2026-11-21 09:40)\n"
                    "  resolve by 2026-11-30 09:40 (else it becomes major)\n")
     out = wang.ok("complaint", "close", "1", "--resolution", "更換壓縮機，已恢復製冷",
                   "--at", "17:30", now="2026-11-21T18:00")
-    assert out == ("Complaint #1 closed at 2026-11-21 17:30 (now minor, closed).\n"
+    assert out == ("Complaint #1 王小明: closed at 2026-11-21 17:30 (now minor, closed).\n"
+                   "  resolved on time (deadline 2026-11-30 09:40)\n"
                    "  follow-up visit due 2026-11-22 17:30\n")
 
     doc = show(wang, now="2026-11-21T18:00")
@@ -164,7 +166,11 @@ def test_a_neglected_minor_complaint_is_upgraded_escalated_and_keeps_its_misses(
 
     out = wang.ok("complaint", "escalate", "1", "--reason", "客戶要求賠償", "--to", "張部長",
                   "--at", "09:20", now="2026-11-11T09:30")
-    assert out == ("Complaint #1 escalated at 2026-11-11 09:20 (now major, escalated).\n"
+    # seed 004: a major complaint is reported to the department head within 10 minutes
+    assert out == ("Complaint #1 王小明: escalated at 2026-11-11 09:20 (now major, "
+                   "escalated).\n"
+                   "  reported to the department head 10 min after its deadline "
+                   "(2026-11-11 09:10)\n"
                    "  resolve by 2026-11-11 21:00 (else escalated)\n")
 
     # 12 h after it became major, unresolved: escalated automatically at 21:00
@@ -176,7 +182,8 @@ def test_a_neglected_minor_complaint_is_upgraded_escalated_and_keeps_its_misses(
 
     out = wang.ok("complaint", "close", "1", "--resolution", "更換導軌，已恢復正常",
                   "--at", "08:00", now="2026-11-12T08:05")
-    assert out == ("Complaint #1 closed at 2026-11-12 08:00 (now major, closed).\n"
+    assert out == ("Complaint #1 王小明: closed at 2026-11-12 08:00 (now major, closed).\n"
+                   "  resolved 11 h after its deadline (2026-11-11 21:00)\n"
                    "  follow-up visit due 2026-11-13 08:00\n")
     doc = show(wang, now="2026-11-12T08:05")
     assert (doc["severity"], doc["status"], doc["overdue"]) == ("major", "closed", False)
@@ -397,7 +404,7 @@ def test_reopen_cancels_the_followup_and_runs_the_resolution_clock_again(
     wang.ok("complaint", "escalate", "1", "--reason", "重大", now="2026-11-20T09:05")
     wang.ok("complaint", "close", "1", "--resolution", "已修", now="2026-11-20T15:00")
     out = wang.ok("complaint", "reopen", "1", "--reason", "再次漏水", now="2026-11-21T08:00")
-    assert out == ("Complaint #1 reopened at 2026-11-21 08:00 (now major, open).\n"
+    assert out == ("Complaint #1 王小明: reopened at 2026-11-21 08:00 (now major, open).\n"
                    "  resolve by 2026-11-21 20:00 (else escalated)\n")
     doc = show(wang, now="2026-11-21T08:00")
     assert (doc["status"], doc["closed_at"], doc["resolve_due"]) == (
@@ -414,7 +421,8 @@ def test_reopen_cancels_the_followup_and_runs_the_resolution_clock_again(
 
 def test_notes_go_into_the_history_in_any_status(closed: Cli) -> None:
     out = closed.ok("complaint", "note", "1", "客戶來電致謝")
-    assert out.startswith("Complaint #1 noted at 2026-11-20 10:00 (now minor, closed).")
+    assert out.startswith("Complaint #1 王小明: noted at 2026-11-20 10:00 (now minor, "
+                          "closed).")
     last = show(closed)["events"][-1]
     assert (last["action"], last["note"], last["by"]) == ("noted", "客戶來電致謝", "tester")
 
@@ -423,8 +431,8 @@ def test_manual_upgrade_starts_the_major_deadlines(wang: Cli) -> None:
     wang.ok("complaint", "open", "王小明", "漏水", "--at", "08:00", now="2026-11-20T08:00")
     out = wang.ok("complaint", "upgrade", "1", "--reason", "同一問題第三次投訴",
                   now="2026-11-20T10:00")
-    assert out.startswith("Complaint #1 upgraded to major at 2026-11-20 10:00 (now major, "
-                          "open).\n")
+    assert out.startswith("Complaint #1 王小明: upgraded to major at 2026-11-20 10:00 (now "
+                          "major, open).\n")
     assert "  report to the department head due 2026-11-20 10:10\n" in out
     assert "  resolve by 2026-11-20 22:00 (else escalated)\n" in out
     event = show(wang)["events"][-1]
@@ -452,7 +460,7 @@ def test_a_repeated_complaint_is_flagged_and_auto_opens_as_major(wang: Cli) -> N
     out = wang.ok("complaint", "open", "李四", "漏水", "--category", "漏水", "--severity", "auto",
                   "--at", "09:45")
     assert "Opened complaint #5 (minor)" in out and "Repeat" not in out
-    assert [(r["id"], r["repeat_of"]) for r in listed(wang, "--repeats")] == [(2, 1), (3, 1)]
+    assert [(r["id"], r["repeat_of"]) for r in listed(wang, "--repeats")] == [(3, 1), (2, 1)]
 
 
 def test_a_complaint_after_the_earlier_one_was_resolved_is_not_a_repeat(wang: Cli) -> None:
@@ -466,12 +474,12 @@ def test_a_complaint_after_the_earlier_one_was_resolved_is_not_a_repeat(wang: Cl
 def test_a_policy_change_applies_to_complaints_opened_after_it(wang: Cli) -> None:
     wang.ok("complaint", "open", "王小明", "漏水", "--at", "08:00", now="2026-11-20T08:00")
     assert wang.ok("policy", "set", "response_hours", "48", now="2026-11-20T09:00") == (
-        "Policy response_hours = 48.0 from now on.\n")
+        "Policy response_hours = 48.0 from now on (at 2026-11-20 09:00).\n")
     out = wang.ok("complaint", "open", "王小明", "噪音", now="2026-11-20T10:00")
     assert "  feedback to the customer due 2026-11-22 10:00\n" in out
     rows = listed(wang, now="2026-11-21T09:00")
     assert [(r["id"], r["response_due"], r["overdue"]) for r in rows] == [
-        (1, "2026-11-21T08:00:00+08:00", True), (2, "2026-11-22T10:00:00+08:00", False)]
+        (2, "2026-11-22T10:00:00+08:00", False), (1, "2026-11-21T08:00:00+08:00", True)]
 
 
 # --- Listing ------------------------------------------------------------------------------------
@@ -489,7 +497,7 @@ def test_month_is_the_local_calendar_month(wang: Cli, set_tz: Callable[[str], No
     wang.ok("complaint", "open", "王小明", "十二月初", "--at", "2026-12-01 00:00",
             now="2026-12-01T08:00")
     assert [r["summary"] for r in listed(wang, "--month", "2026-10")] == ["十月底"]
-    assert [r["summary"] for r in listed(wang, "--month", "2026-11")] == ["十一月初", "十一月底"]
+    assert [r["summary"] for r in listed(wang, "--month", "2026-11")] == ["十一月底", "十一月初"]
     assert [r["summary"] for r in listed(wang, "--month", "2026-12")] == ["十二月初"]
 
 
@@ -505,20 +513,20 @@ def test_list_filters_and_limit(wang: Cli) -> None:
     def ids(*args: str, now: str | None = None) -> list[int]:
         return [r["id"] for r in listed(wang, *args, now=now)]
 
-    assert ids() == [1, 3, 2]  # in the order they were opened
+    assert ids() == [2, 3, 1]  # the register: newest first
     assert ids("--status", "open") == [1]
     assert ids("--status", "escalated") == [2]
     assert ids("--status", "closed") == [3]
     assert ids("--severity", "major") == [2]
-    assert ids("--severity", "minor") == [1, 3]
-    assert ids("--customer", "李四") == [3, 2]
+    assert ids("--severity", "minor") == [3, 1]
+    assert ids("--customer", "李四") == [2, 3]
     assert ids("--customer", "1") == [1]
     assert ids("--category", "漏水") == [1]
-    assert ids("--limit", "2") == [1, 3]
+    assert ids("--limit", "2") == [2, 3]  # the latest two
     assert ids("--status", "open", "--limit", "1") == [1]
     assert ids("--overdue", now="2026-11-20T21:55") == []
     assert ids("--overdue", now="2026-11-20T21:56") == [2]  # not resolved 12 h after 09:55
-    assert ids("--overdue", now="2026-11-21T08:01") == [1, 2]  # no feedback 24 h after 08:00
+    assert ids("--overdue", now="2026-11-21T08:01") == [2, 1]  # no feedback 24 h after 08:00
     code, _, err = wang("complaint", "list", "--customer", "無名氏")
     assert code == 1 and "無名氏" in err
 
@@ -549,8 +557,8 @@ def test_plain_list_marks_overdue_rows_in_words(wang: Cli) -> None:
     wang.ok("complaint", "open", "王小明", "漏水", "--at", "09:40", now="2026-11-20T10:00")
     wang.ok("complaint", "open", "王小明", "噪音", "--at", "09:00", now="2026-11-21T09:00")
     lines = wang.ok("complaint", "list", now="2026-11-21T09:41").splitlines()
-    assert "OVERDUE" in lines[2] and "漏水" in lines[2]
-    assert "OVERDUE" not in lines[3]
+    assert "OVERDUE" in lines[3] and "漏水" in lines[3]  # newest first: 漏水 is second
+    assert "OVERDUE" not in lines[2]
 
 
 # --- Case library ---------------------------------------------------------------------------------
@@ -562,7 +570,7 @@ def test_case_library(wang: Cli) -> None:
     out = wang.ok("complaint", "close", "1", "--resolution", "更換水管", "--case", "-f", "json")
     assert json.loads(out)["case"] is True
     assert wang.ok("complaint", "case", "3") == "Complaint #3 added to the case library.\n"
-    assert [r["id"] for r in listed(wang, "--cases")] == [1, 3]
+    assert [r["id"] for r in listed(wang, "--cases")] == [3, 1]
     assert wang.ok("complaint", "case", "3", "--remove") == (
         "Complaint #3 removed from the case library.\n")
     assert [r["id"] for r in listed(wang, "--cases")] == [1]

@@ -41,7 +41,7 @@ def test_add_with_every_option_round_trips_exactly(cli: Cli) -> None:
                  "--since", "2025-03-01", "--birthday", "1985-03-12", "--tag", "VIP",
                  "--tag", "長租", "--note", "怕吵，請勿早上來電", "--preference", "language=粵語",
                  "--preference", "dietary=素食")
-    assert out == "Added customer #1 陳大文.\n"
+    assert out == "Added customer #1 陳大文 (at 2026-11-20 10:00).\n"
     [row] = customers(cli)
     assert row.keys() >= SPEC_FIELDS
     assert {k: row[k] for k in (*SPEC_FIELDS, "site", "unit", "note", "preferences")} == {
@@ -80,7 +80,7 @@ def test_a_new_customer_is_grade_c_for_its_first_year(cli: Cli, since: str | Non
     args = ["--grade", grade] + (["--since", since] if since else [])
     code, out, err = cli("customer", "add", "李四", *args)
     if allowed:
-        assert (code, out) == (0, "Added customer #1 李四.\n")
+        assert (code, out) == (0, "Added customer #1 李四 (at 2026-11-20 10:00).\n")
         assert customers(cli)[0]["grade"] == grade
     else:
         assert (code, out) == (2, "")
@@ -120,7 +120,7 @@ def test_duplicate_check_ignores_case_and_spaces(cli: Cli) -> None:
     code, _, err = cli("customer", "add", "ACME  LTD")
     assert code == 1 and "#1 Acme Ltd" in err
     assert cli.ok("customer", "add", "ACME  LTD", "--allow-duplicate") == (
-        "Added customer #2 ACME LTD.\n")
+        "Added customer #2 ACME LTD (at 2026-11-20 10:00).\n")
     assert names(cli) == ["Acme Ltd", "ACME LTD"]
 
 
@@ -243,7 +243,7 @@ def test_edit_keeps_every_change_with_who_and_when(site: Cli, monkeypatch: pytes
     monkeypatch.setenv("CRMCLI_USER", "陳主任")
     out = site.ok("customer", "edit", "李四", "--grade", "A", "--tag", "新盤", "--untag", "VIP",
                   "--phone", "13900139000", now="2026-11-21T09:30")
-    assert out == "Updated customer #2 李四: phone, grade, tags.\n"
+    assert out == "Updated customer #2 李四: phone, grade, tags (at 2026-11-21 09:30).\n"
     assert site.ok("customer", "edit", "李四", "--grade", "A") == (
         "Customer #2 李四: nothing to change.\n")
     row = customers(site, "--search", "李四")[0]
@@ -260,7 +260,7 @@ def test_rename_to_a_name_on_file_is_refused(site: Cli) -> None:
     code, _, err = site("customer", "edit", "李四", "--name", "王 小明")
     assert code == 1 and "#1 王小明" in err
     assert site.ok("customer", "edit", "李四", "--name", "李四四") == (
-        "Updated customer #2 李四四: name.\n")
+        "Updated customer #2 李四四: name (at 2026-11-20 10:00).\n")
 
 
 def test_history_of_an_untouched_customer_is_empty(site: Cli) -> None:
@@ -352,7 +352,7 @@ def test_import_a_good_file(cli: Cli, csv_dir: Path) -> None:
                  '王小明,13800138000,B,VIP;長租,2024-03-01,03-12,language=粵語,no,"一行,含逗號"\n'
                  '李四,,,,,,,yes,"兩行\n第二行"\n')
     assert cli.ok("customer", "import", str(path)) == (
-        f"Imported {path}: 2 new, 0 updated, 0 skipped of 2 rows.\n")
+        f"Imported {path}: 2 new, 0 updated, 0 skipped of 2 rows (at 2026-11-20 10:00).\n")
     rows = customers(cli)
     assert [(r["name"], r["grade"], r["tags"], r["since"], r["birthday"], r["preferences"],
              r["confidential"], r["note"]) for r in rows] == [
@@ -469,13 +469,13 @@ def test_import_names_already_on_file(cli: Cli, db_path: Path, csv_dir: Path,
     assert count(db_path, "customers") == 1
 
     assert cli.ok("customer", "import", str(path), "--skip-existing") == (
-        f"Imported {path}: 1 new, 0 updated, 1 skipped of 2 rows.\n")
+        f"Imported {path}: 1 new, 0 updated, 1 skipped of 2 rows (at 2026-11-20 10:00).\n")
     assert [(r["name"], r["grade"]) for r in customers(cli)] == [("王小明", "C"), ("李四", "B")]
 
     monkeypatch.setenv("CRMCLI_USER", "匯入員")
     path = write(csv_dir / "update.csv", "name,grade,tags\n王小明,A,VIP\n")
     assert cli.ok("customer", "import", str(path), "--update-existing") == (
-        f"Imported {path}: 0 new, 1 updated, 0 skipped of 1 rows.\n")
+        f"Imported {path}: 0 new, 1 updated, 0 skipped of 1 rows (at 2026-11-20 10:00).\n")
     row = customers(cli)[0]
     assert (row["grade"], row["tags"], row["phone"]) == ("A", ["VIP"], "13800138000")
     history = json.loads(cli.ok("customer", "history", "王小明", "-f", "json"))
@@ -515,7 +515,7 @@ def test_export_round_trips_through_import(cli: Cli, tmp_path: Path) -> None:
     other = tmp_path / "other.db"
     cli.ok("--db", str(other), "init")
     assert cli.ok("--db", str(other), "customer", "import", str(exported)) == (
-        f"Imported {exported}: 3 new, 0 updated, 0 skipped of 3 rows.\n")
+        f"Imported {exported}: 3 new, 0 updated, 0 skipped of 3 rows (at 2026-11-20 10:00).\n")
     again = cli.ok("--db", str(other), "customer", "export", "--reveal", "--reason", "核對")
     assert again == first
     rows = list(csv.DictReader(io.StringIO(again, newline="")))

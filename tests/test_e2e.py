@@ -82,7 +82,8 @@ def test_version_from_the_script_and_from_python_m(env: dict[str, str]) -> None:
 
 def test_a_working_day_through_pipes(site: dict[str, str]) -> None:
     env = site
-    assert ok(env, "customer", "add", "王小明", "--unit", "A-1201") == "Added customer #1 王小明.\n"
+    assert ok(env, "customer", "add", "王小明", "--unit", "A-1201") == (
+        "Added customer #1 王小明 (at 2026-11-20 10:00).\n")
     out = ok(env, "complaint", "open", "王小明", "空調不製冷", "--category", "空調",
              "--at", "09:40")
     assert out.startswith("Opened complaint #1 (minor) for 王小明 at ")

@@ -148,7 +148,7 @@ def test_a_large_import_builds_the_indexes_again_as_they_were(cli: Cli, db_path:
     path = tmp_path / "many.csv"
     path.write_text(rows_csv(1500), encoding="utf-8")
     assert cli.ok("customer", "import", str(path)) == (
-        f"Imported {path}: 1500 new, 0 updated, 0 skipped of 1500 rows.\n")
+        f"Imported {path}: 1500 new, 0 updated, 0 skipped of 1500 rows (at 2026-11-20 10:00).\n")
     assert indexes(db_path) == before
     with sqlite3.connect(db_path) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]

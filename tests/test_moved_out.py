@@ -24,7 +24,7 @@ def test_moved_out_gets_no_cadence_yearly_care_or_notice_but_keeps_its_history(
               if r["customer"] == "王小明"}
     assert "annual" in before  # (the complaint opened today was a contact: no cadence)
     assert site.ok("customer", "edit", "王小明", "--moved-out", "--at", "2026-11-15") == (
-        "Updated customer #1 王小明: moved_out_at.\n")
+        "Updated customer #1 王小明: moved_out_at (at 2026-11-20 10:00).\n")
     kinds = {r["kind"] for r in json.loads(site.ok("visit", "due", "--within", "2d",
                                                    "--format", "json"))
              if r["customer"] == "王小明"}

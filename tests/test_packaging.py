@@ -1,4 +1,5 @@
-"""The wheel carries what the papers need at run time: their templates and stylesheet."""
+"""The wheel carries what runs need besides the code: the papers' templates and stylesheet,
+and the compiled message catalogues."""
 
 from __future__ import annotations
 
@@ -22,3 +23,6 @@ def test_the_wheel_ships_the_paper_templates(tmp_path: Path) -> None:
     templates = {p.relative_to(ROOT).as_posix()
                  for p in (ROOT / "crmcli" / "papers" / "templates").iterdir()}
     assert templates and templates <= names
+    catalogues = {p.relative_to(ROOT).as_posix()
+                  for p in (ROOT / "crmcli" / "locale").glob("*/LC_MESSAGES/crmcli.mo")}
+    assert len(catalogues) == 2 and catalogues <= names  # zh_Hant, zh_Hans

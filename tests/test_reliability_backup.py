@@ -141,7 +141,7 @@ def test_a_damaged_file_is_named_plainly_and_never_replaces_a_good_backup(
     first, last = checked.stderr.splitlines()[0], checked.stderr.splitlines()[-1]
     assert first.startswith("- The file is damaged (")
     assert "restore the latest backup" in first and f"sqlite3 {site} .recover" in first
-    assert last == f"Error: 1 problem(s) found in {site}."
+    assert last == f"Error: 1 problem found in {site}."
     assert "Traceback" not in checked.stderr
     refused = crmcli(env, "backup", str(good), "--force")
     assert refused.returncode == 1
@@ -177,7 +177,7 @@ def test_broken_links_and_records_are_listed_one_a_line(site: Path) -> None:
     assert "- a customer_tags row points to a missing customers row." in lines
     assert "- complaints row 5 points to a missing customers row." in lines
     assert "- complaint #2 has no 'opened' event in its history." in lines
-    assert lines[-1].startswith("Error: ") and "problem(s) found" in lines[-1]
+    assert lines[-1].startswith("Error: ") and "problems found" in lines[-1]
     assert all("None" not in line for line in lines)
 
 
@@ -233,7 +233,7 @@ def test_a_stored_outcome_changed_by_hand_is_found_and_rewritten_from_the_histor
     repaired = crmcli(env, "check", "--repair")
     assert repaired.returncode == 0, repaired.stderr
     assert repaired.stdout.splitlines()[0] == (
-        "Rewrote the stored outcome of 2 complaint(s) from their history.")
+        "Rewrote the stored outcome of 2 complaints from their history.")
     assert crmcli(env, "report", "monthly", "--month", "2026-11", "-f", "json").stdout == report
     conn = sqlite3.connect(site)
     assert conn.execute("SELECT * FROM complaint_events ORDER BY id").fetchall() == events

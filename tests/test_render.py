@@ -259,3 +259,81 @@ def test_column_widths_agree_with_wcwidth_cell_by_cell() -> None:
                  for _ in range(300)]
         expected = [wcswidth(t) if wcswidth(t) >= 0 else len(t) for t in texts]
         assert render._widths(texts, [len(t) for t in texts]) == expected
+
+
+# --- fitting the terminal ------------------------------------------------------------------------
+
+WIDE_COLUMNS = [Column("id", justify="right"), Column("customer"), Column("kind"),
+                Column("summary"), Column("opened_at", "opened"), Column("closed_at", "closed"),
+                Column("resolve_due", "resolve by"), Column("count", justify="right"),
+                Column("owner"), Column("empty")]
+WIDE_ROWS = [{"id": 10_000 + i, "customer": "星辰数据服务有限公司（10部）" if i % 2 else "王小明",
+              "kind": "cadence", "summary": "空調不製冷，客戶要求今天派人上門檢查並更換壓縮機" * 2,
+              "opened_at": datetime(2026, 11, 20, 1, 40, tzinfo=UTC),
+              "closed_at": datetime(2026, 11, 21, 9, 0, tzinfo=UTC),
+              "resolve_due": datetime(2026, 11, 30, 1, 40, tzinfo=UTC), "count": 12345 * i,
+              "owner": "張片區經理", "empty": ""} for i in range(5)]
+
+
+def on_a_terminal(monkeypatch: pytest.MonkeyPatch, width: int) -> tuple[str, str]:
+    monkeypatch.delenv("NO_COLOR")
+    monkeypatch.setenv("TERM", "xterm-256color")
+    monkeypatch.setenv("COLUMNS", str(width))
+    out, err = io.StringIO(), io.StringIO()
+    env = Env(stdout=out, stderr=err, stdout_isatty=True)
+    render(env, iter(WIDE_ROWS), WIDE_COLUMNS, Format.table)
+    return ESCAPE.sub("", out.getvalue()), err.getvalue()
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_a_wide_table_fits_the_terminal_without_breaking_values(
+        monkeypatch: pytest.MonkeyPatch, width: int) -> None:
+    text, err = on_a_terminal(monkeypatch, width)
+    lines = text.splitlines()
+    assert len(lines) == 2 + len(WIDE_ROWS)  # one line a row: nothing wraps
+    assert all(wcswidth(line) <= width for line in lines)
+    for row, line in zip(WIDE_ROWS, lines[2:], strict=True):
+        assert str(row["id"]) in line and str(row["count"]) in line  # numbers whole
+        assert "2026-11-20 09:40" in line  # the first time whole
+        assert "…" in line  # the long summary cut, marked
+    header = lines[0].split()
+    assert "customer" in header and "summary" in header  # text shrinks, never to nothing
+    for line in lines[2:]:  # each text column shows something
+        assert ("王小明" in line or "星辰" in line) and "空調" in line and "張片區經理" in line
+    if width == 80:
+        assert "empty" not in header and "resolve" not in lines[0]
+        assert err == "Not shown at this width: closed, resolve by, empty.\n"
+    else:
+        assert "resolve by" in lines[0] and "2026-11-30 09:40" in lines[2]
+
+
+def test_the_fit_gives_narrow_needs_first_and_keeps_fixed_widths() -> None:
+    from crmcli.render import fit
+
+    row = ["12345", "王小明", "x" * 200, "2026-11-20"]
+    shown, sizes = fit(["id", "name", "note", "due"], [row], [True, False, False, True], 60)
+    assert shown == [0, 1, 2, 3]
+    assert sizes[0] == 5 and sizes[3] == 10 and sizes[1] == 6  # whole, whole, whole
+    assert sum(sizes) + 2 * 3 == 60  # the note takes the rest
+
+
+def test_a_pager_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    from crmcli import render as module
+
+    paged: list[str] = []
+    monkeypatch.setattr(module, "_page", lambda pager, text: paged.append(text) or True)
+    monkeypatch.setenv("LINES", "5")
+    monkeypatch.setenv("PAGER", "less -FRX")
+    piped = Env(stdout=io.StringIO(), stderr=io.StringIO(), stdout_isatty=False)
+    with module.paged(piped):
+        piped.out("\n".join(map(str, range(50))))
+    assert not paged and piped.stdout.getvalue().count("\n") == 50
+    monkeypatch.delenv("NO_COLOR")
+    monkeypatch.setenv("TERM", "xterm-256color")
+    screen = Env(stdout=io.StringIO(), stderr=io.StringIO(), stdout_isatty=True)
+    with module.paged(screen):
+        screen.out("short")
+    assert not paged and screen.stdout.getvalue() == "short\n"
+    with module.paged(screen):
+        screen.out("\n".join(map(str, range(50))))
+    assert len(paged) == 1 and paged[0].count("\n") == 50

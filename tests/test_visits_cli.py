@@ -157,7 +157,7 @@ def test_the_follow_up_of_a_closed_complaint_is_due_24h_later_and_answered_by_th
                  "--satisfaction", "5", "--quality", "4", "--attitude", "5", "--price-ok",
                  "--at", "09:30")
     assert out == ("Logged visit #1 to 王小明 (complaint, phone) at 2026-11-20 09:30. It "
-                   "fulfils the follow-up of complaint #1 (due 2026-11-20 09:00): done 30m "
+                   "fulfils the follow-up of complaint #1 (due 2026-11-20 09:00): done 30 min "
                    "late.\n")
     assert cli.ok("visit", "due", "--kind", "complaint", "--format", "csv") == DUE_HEADER
     shown = json.loads(cli.ok("complaint", "show", "1", "--format", "json"))
@@ -183,7 +183,7 @@ def test_a_visit_without_kind_does_not_answer_a_follow_up_but_says_one_is_pendin
         "to record it, log the visit with --complaint 1.\n")
     out = cli.ok("visit", "log", "王小明", "--kind", "complaint", "--method", "wechat")
     assert out == ("Logged visit #1 to 王小明 (complaint, wechat) at 2026-11-20 10:00. It "
-                   "fulfils the follow-up of complaint #1 (due 2026-11-20 09:00): done 1h "
+                   "fulfils the follow-up of complaint #1 (due 2026-11-20 09:00): done 1 h "
                    "late.\n")
 
 
@@ -227,8 +227,8 @@ def test_a_complaint_follow_up_cannot_be_cancelled(cli: Cli) -> None:
     _closed_complaint(cli)
     code, out, err = cli("visit", "cancel", "1")
     assert (code, out) == (1, "")
-    assert err.startswith("Error: Visit #1 is the follow-up of complaint #1, which seed 004 "
-                          "requires")
+    assert err.startswith("Error: Visit #1 is the follow-up of complaint #1, which every "
+                          "complaint must have (回訪率100%)")
 
 
 # --- services ---------------------------------------------------------------------------------
@@ -262,21 +262,21 @@ def test_repairs_and_paid_services_schedule_their_follow_up(cli: Cli) -> None:
         "id,customer_id,customer,type,description,done_at,by,fee,followup_visit_id,"
         "followup_due,followup_done_at,followup_overdue,received_by,voided_at,voided_by,"
         "void_reason",
-        "1,1,李四,repair,更換UPS電池,2026-11-19T15:30:00+08:00,張三,0.0,1,"
-        "2026-11-20T15:30:00+08:00,2026-11-20T10:00:00+08:00,false,李客服,,,",
-        "2,1,李四,maintenance,空調濾網清洗,2026-11-20T08:30:00+08:00,tester,,,,,false,tester,,,",
         "3,1,李四,paid,會議室布置,2026-11-20T09:00:00+08:00,張三,300.0,2,"
         "2026-11-21T09:00:00+08:00,,false,tester,,,",
+        "2,1,李四,maintenance,空調濾網清洗,2026-11-20T08:30:00+08:00,tester,,,,,false,tester,,,",
+        "1,1,李四,repair,更換UPS電池,2026-11-19T15:30:00+08:00,張三,0.0,1,"
+        "2026-11-20T15:30:00+08:00,2026-11-20T10:00:00+08:00,false,李客服,,,",
     ]
     assert cli.ok("service", "list") == (
         "  id  customer    type         description    done              by        fee  "
         "follow-up\n"
         "----  ----------  -----------  -------------  ----------------  ------  -----  "
         "------------\n"
-        "   1  李四        repair       更換UPS電池    2026-11-19 15:30  張三        0  done\n"
-        "   2  李四        maintenance  空調濾網清洗   2026-11-20 08:30  tester\n"
         "   3  李四        paid         會議室布置     2026-11-20 09:00  張三      300  "
         "due tomorrow\n"
+        "   2  李四        maintenance  空調濾網清洗   2026-11-20 08:30  tester\n"
+        "   1  李四        repair       更換UPS電池    2026-11-19 15:30  張三        0  done\n"
     )
 
 
@@ -362,17 +362,17 @@ def _register(cli: Cli) -> None:
 
 
 @pytest.mark.parametrize(("args", "expected"), [
-    ((), [1, 2, 3, 4]),
-    (("--pending",), [3, 4]),
-    (("--done",), [1, 2]),
+    ((), [4, 3, 2, 1]),  # the register: newest first
+    (("--pending",), [3, 4]),  # work to do: soonest due first
+    (("--done",), [2, 1]),
     (("--overdue",), [3]),
     (("--cancelled",), [5]),
-    (("--month", "2026-11"), [2, 3]),
+    (("--month", "2026-11"), [3, 2]),
     (("--month", "2026-10"), [1]),
-    (("--customer", "李四"), [2, 4]),
+    (("--customer", "李四"), [4, 2]),
     (("--kind", "care"), [4]),
-    (("--kind", "care", "--kind", "routine"), [1, 2, 3, 4]),
-    (("--limit", "1"), [1]),
+    (("--kind", "care", "--kind", "routine"), [4, 3, 2, 1]),
+    (("--limit", "1"), [4]),
 ])
 def test_visit_list_filters(cli: Cli, args: tuple[str, ...], expected: list[int]) -> None:
     _register(cli)
@@ -625,15 +625,42 @@ def _on_a_terminal(monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, st
     return result.exit_code, re.sub(r"\x1b\[[0-9;]*m", "", screen.getvalue())
 
 
-def test_on_a_terminal_overdue_items_get_an_alert_panel_above_the_table(
+def test_on_a_terminal_the_counts_by_kind_and_owner_come_first(
         cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
     _day_of_work(cli)
     code, text = _on_a_terminal(monkeypatch, "visit", "due")
     assert code == 0
-    panel, table = text.index("4 overdue"), text.index("customer")
-    assert panel < table
-    assert "OVERDUE 5d  李四  cadence: contact every 1mo" in text
-    assert "╭" in text  # drawn as a panel
+    lines = text.splitlines()
+    assert lines[0] == "4 overdue, 3 due by the end of 2026-11-20."
+    summary, table = text.index("4 overdue"), text.index("customer ")
+    assert summary < table
+    assert "李四" in text[table:] and "OVERDUE 5d" in text[table:]
+
+
+SUMMARY = [
+    "4 overdue, 3 due by the end of 2026-11-20.",
+    "",
+    "kind       overdue      due    owner         overdue      due",
+    "annual           1        ·    area manager        2        2",
+    "cadence          1        ·    tester              2        ·",
+    "complaint        1        ·    張三                ·        1",
+    "response         1        ·",
+    "repair           ·        1",
+    "report           ·        1",
+    "resolve          ·        1",
+]
+
+
+def test_visit_due_summary_alone_for_a_cron_mail(cli: Cli) -> None:
+    _day_of_work(cli)
+    code, out, _ = cli("visit", "due", "--summary", "--fail-on-overdue")
+    assert code == 3
+    assert out.splitlines() == SUMMARY
+    assert max(len(line) for line in out.splitlines()) <= 100
+    assert cli("visit", "due", "--summary", "--within", "1d", now="2026-11-10T08:00") == (
+        0, "", "")  # nothing due: nothing to mail
+    code, _, err = cli("visit", "due", "--summary", "--format", "csv")
+    assert code == 2 and "--summary" in err
 
 
 def test_on_a_terminal_nothing_due_says_so(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, ParamSpec, TypeVar
@@ -14,7 +14,8 @@ import typer
 
 from crmcli.env import Env
 from crmcli.errors import CrmError, ExitCode
-from crmcli.render import Format, PaperFormat
+from crmcli.i18n import _
+from crmcli.render import Format, PaperFormat, paged
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -44,10 +45,13 @@ class AppState:
         from crmcli.services import Session
 
         if self._session is None:
+            from crmcli.db import setting
+            from crmcli.i18n import use_policy
             from crmcli.text import refuse_control
 
             refuse_control(self.env.user, "CRMCLI_USER")
             conn = connect(self.db_path, create=create)
+            use_policy(setting(conn, "language"))
             self._session = Session(conn, self.env.clock(), self.env.user)
         return self._session
 
@@ -67,13 +71,13 @@ def state(ctx: typer.Context) -> AppState:
 def _message(exc: sqlite3.Error) -> str:
     text = str(exc)
     if "locked" in text or "busy" in text:
-        return "The database is busy (another crmcli is writing); try again in a moment."
+        return _("The database is busy (another crmcli is writing); try again in a moment.")
     if "readonly" in text or "read-only" in text:
-        return ("The database is open read-only (you cannot write the file or its folder); "
-                "this command needs to write: ask whoever owns it, or check its permissions.")
+        return _("The database is open read-only (you cannot write the file or its folder); "
+                 "this command needs to write: ask whoever owns it, or check its permissions.")
     if "disk" in text and "full" in text:
-        return "The disk is full; nothing was written."
-    return f"Database error: {text}."
+        return _("The disk is full; nothing was written.")
+    return _("Database error: {text}.").format(text=text)
 
 
 def _check_encoding(ctx: Any, params: dict[str, Any]) -> None:
@@ -95,8 +99,8 @@ def _check_encoding(ctx: Any, params: dict[str, Any]) -> None:
                 try:
                     item.encode("utf-8")
                 except UnicodeEncodeError:
-                    raise BadInput(f"{label}: not UTF-8 text; set the terminal to UTF-8 "
-                                   "(e.g. LANG=zh_CN.UTF-8).") from None
+                    raise BadInput(_("{option}: not UTF-8 text; set the terminal to UTF-8 "
+                                     "(e.g. LANG=zh_CN.UTF-8).").format(option=label)) from None
                 refuse_control(item, label)
 
 
@@ -115,19 +119,20 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
 
         def interrupted() -> typer.Exit:
             rolled_back = ROLLBACKS[0] != rollbacks
-            app_state.env.err("Interrupted; the unfinished change was rolled back." if rolled_back
-                              else "Interrupted.")
+            app_state.env.err(_("Interrupted; the unfinished change was rolled back.")
+                              if rolled_back else _("Interrupted."))
             return typer.Exit(int(ExitCode.INTERRUPTED))
 
         try:
             _check_encoding(ctx, kwargs)
-            if "output" in kwargs or "fmt" in kwargs:
-                return _with_output(app_state, fn, *args, **kwargs)
-            return fn(*args, **kwargs)
+            with paged(app_state.env):
+                if "output" in kwargs or "fmt" in kwargs:
+                    return _with_output(app_state, fn, *args, **kwargs)
+                return fn(*args, **kwargs)
         except CrmError as exc:
             if debug:
                 raise
-            app_state.env.err(f"Error: {exc}")
+            app_state.env.err(_("Error: {message}").format(message=exc))
             raise typer.Exit(int(exc.exit_code)) from None
         except KeyboardInterrupt:
             raise interrupted() from None
@@ -136,7 +141,7 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
                 raise interrupted() from None
             if debug:
                 raise
-            app_state.env.err(f"Error: {_message(exc)}")
+            app_state.env.err(_("Error: {message}").format(message=_message(exc)))
             raise typer.Exit(int(ExitCode.FAILED)) from None
         except (typer.Exit, typer.Abort, BrokenPipeError):
             raise
@@ -150,10 +155,9 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
         except Exception as exc:
             if debug:
                 raise
-            app_state.env.err(
-                f"Error: unexpected {type(exc).__name__}; nothing was changed. "
-                "Rerun with --debug for details."
-            )
+            app_state.env.err(_("Error: {message}").format(message=_(
+                "unexpected {kind}; nothing was changed. Rerun with --debug for details."
+            ).format(kind=type(exc).__name__)))
             raise typer.Exit(int(ExitCode.FAILED)) from None
 
     return wrapper
@@ -167,9 +171,12 @@ def _with_output(app_state: AppState, fn: Callable[P, R], *args: P.args,
 
     fmt, output = str(kwargs.get("fmt", "")), kwargs.get("output")
     if fmt in FILE_FORMATS and "output" not in kwargs:
-        raise BadInput(f"--format {fmt} is for lists and reports; use table or json here.")
+        raise BadInput(_("--format {fmt} is for lists and reports; use table or json "
+                         "here.").format(
+            fmt=fmt))
     if fmt in FILE_FORMATS and output is None:
-        raise BadInput(f"--format {fmt} writes a file: add --output FILE.{fmt}.")
+        raise BadInput(_("--format {fmt} writes a file: add --output FILE.{fmt}.").format(
+            fmt=fmt))
     if "bom" in kwargs and kwargs["bom"] is None:  # csv to a file is most often for Excel
         kwargs["bom"] = output is not None and fmt == "csv"
     if output is None:
@@ -231,3 +238,91 @@ RevealOpt = Annotated[
     bool, typer.Option("--reveal", help="Show confidential details (needs --reason; logged).")
 ]
 ReasonOpt = Annotated[str | None, typer.Option("--reason", help="Why (written to the log).")]
+CustomerArg = Annotated[str, typer.Argument(help="Customer id or exact name.",
+                                            autocompletion=lambda ctx, incomplete:
+                                            customers(ctx, incomplete))]
+
+
+# --- shell completion that knows the site's data (`crmcli --install-completion`) -------------
+# Typer ``autocompletion`` callbacks. Those reading the data open the database read-only (never
+# creating or upgrading it) and answer from crmcli.services.completion; any problem (no file
+# yet, a file being written) completes nothing rather than printing into the shell.
+
+def _answer(ctx: Any, incomplete: str, name: str) -> Any:
+    from pathlib import Path
+
+    from crmcli.services import completion
+
+    root = ctx.find_root() if ctx is not None else None
+    given = root.params.get("db") if root is not None else None
+    path = AppState(db=Path(given) if given else None).db_path
+    if not path.is_file():
+        return []
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=0.1)
+    except sqlite3.Error:
+        return []
+    try:
+        return getattr(completion, name)(conn, incomplete)
+    except sqlite3.Error:
+        return []
+    finally:
+        conn.close()
+
+
+def customers(ctx: Any, incomplete: str) -> Any:
+    return _answer(ctx, incomplete, "customers")
+
+
+def open_complaints(ctx: Any, incomplete: str) -> Any:
+    return _answer(ctx, incomplete, "open_complaints")
+
+
+def categories(ctx: Any, incomplete: str) -> Any:
+    return _answer(ctx, incomplete, "categories")
+
+
+def _words(source: Callable[[], Iterable[str]]) -> Callable[[str], list[str]]:
+    def complete(incomplete: str) -> list[str]:
+        return [word for word in source() if word.startswith(incomplete)]
+
+    return complete
+
+
+def _methods() -> Iterable[str]:
+    from crmcli.services.visits import METHODS
+
+    return METHODS
+
+
+def _visit_kinds() -> Iterable[str]:
+    from crmcli.services.visits import VISIT_KINDS
+
+    return VISIT_KINDS
+
+
+def _due_kinds() -> Iterable[str]:
+    from crmcli.services.agenda import DUE_KINDS, KIND_GROUPS
+
+    return (*DUE_KINDS, *KIND_GROUPS)
+
+
+def _service_types() -> Iterable[str]:
+    from crmcli.services.services_log import TYPES
+
+    return TYPES
+
+
+def _policy_keys() -> Iterable[str]:
+    from crmcli.policy import KEYS
+
+    return (*KEYS, "cadence.tag.", "cadence.segment.")
+
+
+methods = _words(_methods)
+visit_kinds = _words(_visit_kinds)
+due_kinds = _words(_due_kinds)
+service_types = _words(_service_types)
+policy_keys = _words(_policy_keys)
+channels = _words(lambda: ("phone", "email", "wechat", "visit", "hotline", "web"))
+severities = _words(lambda: ("minor", "major", "auto"))

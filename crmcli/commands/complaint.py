@@ -12,20 +12,27 @@ from crmcli.commands._common import (
     AtOpt,
     BomOpt,
     ByOpt,
+    CustomerArg,
     FormatOpt,
     LimitOpt,
     OutputOpt,
     PaperFormatOpt,
+    categories,
+    channels,
+    customers,
     handle_errors,
+    open_complaints,
     state,
 )
+from crmcli.i18n import _, gap, join
 from crmcli.render import Format, PaperFormat, render
 
 app = typer.Typer(help="Complaints: open, respond, escalate, close, reopen, list, sweep.",
                   no_args_is_help=True)
 
 # At most SQLite's largest integer: a bigger id is a usage error, not a crash.
-IdArg = Annotated[int, typer.Argument(help="Complaint id.", min=1, max=2**63 - 1, metavar="ID")]
+IdArg = Annotated[int, typer.Argument(help="Complaint id.", min=1, max=2**63 - 1, metavar="ID",
+                                      autocompletion=open_complaints)]
 NoteOpt = Annotated[str | None, typer.Option("--note", help="A note for the history.")]
 
 
@@ -54,33 +61,51 @@ def _stamp(moment: datetime | None) -> str:
 def _deadlines(complaint: Any) -> list[str]:
     from crmcli.dates import short_local
 
-    labels = {"response": "feedback to the customer due", "report":
-              "report to the department head due", "resolve": "resolve by",
-              "followup": "follow-up visit due"}
+    labels = {"response": _("feedback to the customer due"), "report":
+              _("report to the department head due"), "resolve": _("resolve by"),
+              "followup": _("follow-up visit due")}
     lines = []
     for timer in complaint.effective.running_timers():
-        extra = " (else it becomes major)" if (
+        extra = gap() + _("(else it becomes major)") if (
             timer.name == "resolve" and complaint.effective.severity == "minor") else ""
-        extra = extra or (" (else escalated)" if timer.name == "resolve" else "")
-        late = " — OVERDUE" if timer.overdue else ""
+        extra = extra or (gap() + _("(else escalated)") if timer.name == "resolve" else "")
+        late = " — " + _("OVERDUE") if timer.overdue else ""
         lines.append(f"  {labels[timer.name]} {short_local(timer.due)}{extra}{late}")
     return lines
+
+
+# The deadline an entry answers, and how its confirmation names what was done.
+_MEETS = {"responded": "response", "escalated": "report", "closed": "resolve"}
+
+
+def _deadline_notes(complaint: Any, action: str, done: datetime) -> list[str]:
+    from crmcli.confirm import deadline_note
+
+    name = _MEETS.get(action)
+    timers = [t for t in complaint.effective.timers if t.name == name and t.met_at is not None]
+    if not timers:
+        return []
+    what = {"response": _("feedback given"), "report": _("reported to the department head"),
+            "resolve": _("resolved")}[timers[-1].name]
+    return [deadline_note(what, done, timers[-1].due)]
 
 
 @app.command("open")
 @handle_errors
 def open_(
     ctx: typer.Context,
-    customer: Annotated[str, typer.Argument(help="Customer id or exact name.")],
+    customer: CustomerArg,
     summary: Annotated[str, typer.Argument(help="What the customer complains about.")],
     severity: Annotated[
         str, typer.Option("--severity", help="minor, major, or auto (major if it repeats an "
                           "unresolved complaint of the same category).")
     ] = "minor",
-    category: Annotated[str | None, typer.Option("--category", help="e.g. 漏水, 噪音, 空調.")]
+    category: Annotated[str | None, typer.Option("--category", help="e.g. 漏水, 噪音, 空調.",
+                                                       autocompletion=categories)]
     = None,
     channel: Annotated[
-        str | None, typer.Option("--channel", help="phone, email, wechat, visit, hotline, web.")
+        str | None, typer.Option("--channel", help="phone, email, wechat, visit, hotline, web.",
+                                 autocompletion=channels)
     ] = None,
     at: AtOpt = None,
     by: Annotated[str | None, typer.Option("--by", help="Who received it (default: you).")]
@@ -104,19 +129,19 @@ def open_(
     )
     complaint = opened.complaint
     eff = complaint.effective
-    lines = [f"Opened complaint #{complaint.id} ({eff.severity}) for "
-             f"{complaint.row['customer']} at {_stamp(complaint.entry_at)}.",
-             *_deadlines(complaint)]
+    lines = [_("Opened complaint #{id} ({severity}) for {customer} at {at}.").format(
+        id=complaint.id, severity=_(eff.severity), customer=complaint.row["customer"],
+        at=_stamp(complaint.entry_at)), *_deadlines(complaint)]
     if opened.repeat_of:
-        lines.append(
-            f"Repeat: complaint #{opened.repeat_of} of this customer in the same category is "
-            "still unresolved; seed 004 counts a repeated complaint as major"
-            + ("." if eff.severity == "major"
-               else f" — upgrade it with `crmcli complaint upgrade {complaint.id}`."))
+        lines.append(join(
+            _("Repeat: complaint #{earlier} of this customer in the same category is still "
+              "unresolved; a repeated complaint counts as major.").format(earlier=opened.repeat_of),
+            "" if eff.severity == "major" else _(
+                "Upgrade it with `crmcli complaint upgrade {id}`.").format(id=complaint.id)))
     report = eff.current("report")
     if eff.severity == "major" and report is not None and fmt is Format.table:
-        _alert(app_state, f"MAJOR complaint #{complaint.id}: report to the department head by "
-               f"{short_local(report.due)}.")
+        _alert(app_state, _("MAJOR complaint #{id}: report to the department head by "
+                            "{due}.").format(id=complaint.id, due=short_local(report.due)))
     _say(app_state, complaint, fmt, "\n".join(lines))
 
 
@@ -134,17 +159,23 @@ def _alert(app_state: AppState, text: str) -> None:
 def _act(ctx: typer.Context, complaint_id: int, action: str, at: str | None, by: str | None,
          fmt: Format, verb: str, note: str | None = None, case: bool = False, **extra: Any
          ) -> None:
+    from crmcli.confirm import confirmation
     from crmcli.services import complaints
 
     app_state = state(ctx)
     session = app_state.session()
+    when = _at(app_state, at, session.now) or session.now
     complaint = complaints.act(session, complaint_id, action, at=_at(app_state, at, session.now),
                                by=by, note=note, case=case, **extra)
     eff = complaint.effective
-    lines = [f"Complaint #{complaint_id} {verb} at {_stamp(complaint.entry_at)} "
-             f"(now {eff.severity}, {eff.status}).", *_deadlines(complaint)]
+    done = complaint.entry_at or when
+    lines = [confirmation(
+        _("Complaint #{id} {customer}: {verb} at {at} (now {severity}, {status}).").format(
+            id=complaint_id, customer=complaint.row["customer"], verb=verb,
+            at=_stamp(complaint.entry_at), severity=_(eff.severity), status=_(eff.status)),
+        None, _deadline_notes(complaint, action, done)), *_deadlines(complaint)]
     if case:
-        lines.append("Added to the case library.")
+        lines.append(_("Added to the case library."))
     _say(app_state, complaint, fmt, "\n".join(lines))
 
 
@@ -156,7 +187,7 @@ def respond(ctx: typer.Context, complaint_id: IdArg, note: NoteOpt = None, at: A
 
     Example: crmcli complaint respond 12 --at 15:00 --note "已致電說明維修安排"
     """
-    _act(ctx, complaint_id, "responded", at, by, fmt, "responded", note)
+    _act(ctx, complaint_id, "responded", at, by, fmt, _("responded"), note)
 
 
 @app.command("escalate")
@@ -181,8 +212,8 @@ def escalate(
 
     why = clean_text(reason, "--reason")
     if not why:
-        raise BadInput("--reason: say why it is escalated.")
-    _act(ctx, complaint_id, "escalated", at, by, fmt, "escalated", why, reason=why,
+        raise BadInput(_("{option}: say why.").format(option="--reason"))
+    _act(ctx, complaint_id, "escalated", at, by, fmt, _("escalated"), why, reason=why,
          to=clean_text(to, "--to") if to else None, level=level)
 
 
@@ -240,7 +271,7 @@ def edit(
     ctx: typer.Context,
     complaint_id: IdArg,
     summary: Annotated[str | None, typer.Option("--summary", help="What it is about.")] = None,
-    category: Annotated[str | None, typer.Option("--category")] = None,
+    category: Annotated[str | None, typer.Option("--category", autocompletion=categories)] = None,
     severity: Annotated[str | None, typer.Option("--severity", help="Severity at opening: "
                                                   "minor or major.")] = None,
     reason: Annotated[str | None, typer.Option("--reason", help="Why it is corrected.")]
@@ -274,7 +305,7 @@ def upgrade(ctx: typer.Context, complaint_id: IdArg,
 
     Example: crmcli complaint upgrade 12 --reason "同一問題第三次投訴"
     """
-    _act(ctx, complaint_id, "upgraded", at, by, fmt, "upgraded to major", reason,
+    _act(ctx, complaint_id, "upgraded", at, by, fmt, _("upgraded to major"), reason,
          field="severity", old="minor", new="major")
 
 
@@ -298,9 +329,9 @@ def close(
 
     text = clean_text(resolution, "--resolution", multiline=True)
     if not text:
-        raise BadInput("--resolution: say how it was resolved.")
-    _act(ctx, complaint_id, "closed", at, by, fmt, "closed", text, case=case, field="resolution",
-         new=text)
+        raise BadInput(_("{option}: say how it was resolved.").format(option="--resolution"))
+    _act(ctx, complaint_id, "closed", at, by, fmt, _("closed"), text, case=case,
+         field="resolution", new=text)
 
 
 @app.command("reopen")
@@ -317,8 +348,8 @@ def reopen(ctx: typer.Context, complaint_id: IdArg,
 
     why = clean_text(reason, "--reason")
     if not why:
-        raise BadInput("--reason: say why it is reopened.")
-    _act(ctx, complaint_id, "reopened", at, by, fmt, "reopened", why, reason=why)
+        raise BadInput(_("{option}: say why.").format(option="--reason"))
+    _act(ctx, complaint_id, "reopened", at, by, fmt, _("reopened"), why, reason=why)
 
 
 @app.command("note")
@@ -338,12 +369,12 @@ def note_(ctx: typer.Context, complaint_id: IdArg,
 
     body = clean_text(text, "note", multiline=True)
     if not body:
-        raise BadInput("note: the note is empty.")
+        raise BadInput(_("note: the note is empty."))
     department = clean_text(referred_to, "--referred-to") if referred_to else None
     if referred_to is not None and not department:
-        raise BadInput("--referred-to: name the department.")
+        raise BadInput(_("--referred-to: name the department."))
     extra: dict[str, Any] = {"field": "referred_to", "new": department} if department else {}
-    _act(ctx, complaint_id, "noted", at, by, fmt, "noted", body, referred_to=department,
+    _act(ctx, complaint_id, "noted", at, by, fmt, _("noted"), body, referred_to=department,
          **extra)
 
 
@@ -360,8 +391,9 @@ def case(ctx: typer.Context, complaint_id: IdArg,
 
     app_state = state(ctx)
     complaints.set_case(app_state.session(), complaint_id, not remove, by)
-    app_state.env.out(f"Complaint #{complaint_id} {'removed from' if remove else 'added to'} "
-                      "the case library.")
+    app_state.env.out((_("Complaint #{id} removed from the case library.") if remove
+                       else _("Complaint #{id} added to the case library.")).format(
+                           id=complaint_id))
 
 
 @app.command("list")
@@ -371,8 +403,9 @@ def list_(
     status: Annotated[str | None, typer.Option("--status", help="open, escalated or closed.")]
     = None,
     severity: Annotated[str | None, typer.Option("--severity", help="minor or major.")] = None,
-    customer: Annotated[str | None, typer.Option("--customer", help="Id or name.")] = None,
-    category: Annotated[str | None, typer.Option("--category")] = None,
+    customer: Annotated[str | None, typer.Option("--customer", help="Id or name.",
+                                                 autocompletion=customers)] = None,
+    category: Annotated[str | None, typer.Option("--category", autocompletion=categories)] = None,
     overdue: Annotated[bool, typer.Option("--overdue", help="Only those with a missed "
                                           "deadline still owed.")] = False,
     month: Annotated[str | None, typer.Option("--month", help="Opened in YYYY-MM (local).")]
@@ -395,9 +428,11 @@ def list_(
     from crmcli.services import complaints
 
     if status not in (None, "open", "escalated", "closed"):
-        raise BadInput(f"--status: {status!r} is not open, escalated or closed.")
+        raise BadInput(_("{option}: {value!r} is not one of {choices}.").format(
+            option="--status", value=status, choices="open, escalated, closed"))
     if severity not in (None, "minor", "major"):
-        raise BadInput(f"--severity: {severity!r} is not minor or major.")
+        raise BadInput(_("{option}: {value!r} is not one of {choices}.").format(
+            option="--severity", value=severity, choices="minor, major"))
     app_state = state(ctx)
     session = app_state.session()
     bounds = month_bounds(*parse_month(month, session.now)) if month else None
@@ -414,7 +449,7 @@ def list_(
                                                    session.now))
         return
     render(app_state.env, rows, complaints.LIST_COLUMNS, Format(fmt), bom=bom,
-           empty="No complaints match.", alert_key="overdue")
+           empty=_("No complaints match."), alert_key="overdue")
 
 
 @app.command("show")
@@ -466,14 +501,15 @@ def show(ctx: typer.Context, complaint_id: IdArg,
 
     fields = [{"field": c.key, "value": table_value(record.get(c.key))}
               for c in complaints.LIST_COLUMNS if record.get(c.key) not in (None, "", [], False)]
-    render(app_state.env, fields, [Column("field"), Column("value")], table,
-           title=f"Complaint #{complaint_id} — {record['customer']}")
+    render(app_state.env, fields, [Column("field", words=True), Column("value")], table,
+           title=_("Complaint #{id} — {customer}").format(id=complaint_id,
+                                                         customer=record["customer"]))
     app_state.env.out("")
     shown = [{**t, "state": t["state"].upper() if t["state"] == "overdue" else t["state"]}
              for t in timers]  # shouted in the table only; json keeps the stable word
-    render(app_state.env, shown, complaints.TIMER_COLUMNS, table, title="Timers")
+    render(app_state.env, shown, complaints.TIMER_COLUMNS, table, title=_("Timers"))
     app_state.env.out("")
-    render(app_state.env, events, complaints.EVENT_COLUMNS, table, title="History")
+    render(app_state.env, events, complaints.EVENT_COLUMNS, table, title=_("History"))
 
 
 @app.command("sweep")
@@ -497,4 +533,4 @@ def sweep(
              "at": i.at, "note": i.note, "recorded": not dry_run} for i in items]
     columns = [Column("complaint_id", "complaint", justify="right"), Column("customer"),
                Column("action"), Column("at"), Column("note"), Column("recorded")]
-    render(app_state.env, rows, columns, fmt, empty="Nothing to sweep.")
+    render(app_state.env, rows, columns, fmt, empty=_("Nothing to sweep."))

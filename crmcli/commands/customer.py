@@ -9,15 +9,19 @@ import typer
 
 from crmcli.commands._common import (
     BomOpt,
+    CustomerArg,
     FormatOpt,
     LimitOpt,
     ListFormatOpt,
     OutputOpt,
     ReasonOpt,
     RevealOpt,
+    customers,
     handle_errors,
     state,
 )
+from crmcli.confirm import confirmation
+from crmcli.i18n import _
 from crmcli.render import Column, Format, render, stderr_console
 
 app = typer.Typer(help="The customer file: add, list, show, edit, import, export.",
@@ -140,7 +144,8 @@ def add(
         values["confidential"] = True
     new = customers.NewCustomer(fields.clean_name(name), values, fields.clean_tags(tag or []))
     customer = customers.add(session, new, allow_duplicate=allow_duplicate)
-    _confirm(app_state, customer, fmt, f"Added customer #{customer['id']} {customer['name']}.")
+    _confirm(app_state, customer, fmt, confirmation(_("Added customer #{id} {name}.").format(
+        id=customer["id"], name=customer["name"]), session.now))
 
 
 def _confirm(app_state: Any, customer: dict[str, Any], fmt: Format, text: str) -> None:
@@ -188,14 +193,14 @@ def list_(
     filters = customers.Filters(grade, tag or [], segment, search, confidential, all_)
     rows = customers.listing(session, filters, limit,
                              reveal_reason=(reason or "") if reveal else None)
-    render(app_state.env, rows, LIST_COLUMNS, fmt, bom=bom, empty="No customers match.")
+    render(app_state.env, rows, LIST_COLUMNS, fmt, bom=bom, empty=_("No customers match."))
 
 
 @app.command("show")
 @handle_errors
 def show(
     ctx: typer.Context,
-    customer: Annotated[str, typer.Argument(help="Customer id or exact name.")],
+    customer: CustomerArg,
     reveal: RevealOpt = False,
     reason: ReasonOpt = None,
     fmt: FormatOpt = Format.table,
@@ -221,7 +226,7 @@ def show(
 @handle_errors
 def edit(
     ctx: typer.Context,
-    customer: Annotated[str, typer.Argument(help="Customer id or exact name.")],
+    customer: CustomerArg,
     name: Annotated[str | None, typer.Option("--name", help="New name.")] = None,
     contact: ContactOpt = None,
     phone: PhoneOpt = None,
@@ -284,8 +289,10 @@ def edit(
         session, customer, changes, add_tags=fields.clean_tags(tag or []),
         remove_tags=fields.clean_tags(untag or []), reason=reason,
     )
-    text = (f"Updated customer #{updated['id']} {updated['name']}: {', '.join(changed)}."
-            if changed else f"Customer #{updated['id']} {updated['name']}: nothing to change.")
+    text = (confirmation(_("Updated customer #{id} {name}: {fields}.").format(
+        id=updated["id"], name=updated["name"], fields=", ".join(changed)), session.now)
+            if changed else _("Customer #{id} {name}: nothing to change.").format(
+                id=updated["id"], name=updated["name"]))
     _confirm(app_state, updated, fmt, text)
 
 
@@ -329,7 +336,7 @@ def review(
 @handle_errors
 def history(
     ctx: typer.Context,
-    customer: Annotated[str, typer.Argument(help="Customer id or exact name.")],
+    customer: CustomerArg,
     fmt: ListFormatOpt = Format.table, output: OutputOpt = None,
 ) -> None:
     """List every change made to a customer's record: field, old and new value, who, when.
@@ -342,7 +349,7 @@ def history(
     rows = customers.history(app_state.session(), customer)
     columns = [Column("id", justify="right"), Column("at"), Column("by"), Column("field"),
                Column("old"), Column("new")]
-    render(app_state.env, rows, columns, fmt, empty="No changes recorded.")
+    render(app_state.env, rows, columns, fmt, empty=_("No changes recorded."))
 
 
 @app.command("import")
@@ -376,24 +383,28 @@ def import_(
     from crmcli.services import importer
 
     if sum((skip_existing, update_existing, allow_duplicate)) > 1:
-        raise BadInput("Choose one of --skip-existing, --update-existing, --allow-duplicate.")
+        raise BadInput(_("Choose one of --skip-existing, --update-existing, "
+                         "--allow-duplicate."))
     mode = (importer.OnExisting.skip if skip_existing else importer.OnExisting.update
             if update_existing else importer.OnExisting.add if allow_duplicate
             else importer.OnExisting.error)
     app_state = state(ctx)
     session = app_state.session()
-    with _progress(app_state, "Checking rows") as advance:
+    with _progress(app_state, _("Checking rows")) as advance:
         plan = importer.run(session, file, mode, advance, dry_run=dry_run)
-    counts = (f"{len(plan.new)} new, {len(plan.updates)} updated, {len(plan.skipped)} skipped "
-              f"of {plan.rows} rows")
+    counts = _("{new} new, {updated} updated, {skipped} skipped of {rows} rows").format(
+        new=len(plan.new), updated=len(plan.updates), skipped=len(plan.skipped), rows=plan.rows)
     if dry_run:
-        app_state.env.out(f"Checked {file}: all rows are good ({counts}); nothing written.")
+        app_state.env.out(_("Checked {file}: all rows are good ({counts}); nothing "
+                            "written.").format(file=file, counts=counts))
     else:
-        app_state.env.out(f"Imported {file}: {counts}.")
-    verb = "would keep" if dry_run else "kept"
+        app_state.env.out(confirmation(_("Imported {file}: {counts}.").format(
+            file=file, counts=counts), session.now))
+    verb = _("would keep") if dry_run else _("kept")
     for line, customer_id, names in plan.kept:
-        app_state.env.out(f"  line {line}: customer #{customer_id}: {verb} the stored "
-                          f"{', '.join(names)} (masked in the file).")
+        app_state.env.out(_("  line {line}: customer #{id}: {verb} the stored {fields} (masked "
+                            "in the file).").format(line=line, id=customer_id, verb=verb,
+                                                    fields=", ".join(names)))
 
 
 def _progress(app_state: Any, label: str) -> Any:
@@ -453,7 +464,8 @@ def export(
 @handle_errors
 def access_log(
     ctx: typer.Context,
-    customer: Annotated[str | None, typer.Option("--customer", help="Only this customer.")] = None,
+    customer: Annotated[str | None, typer.Option("--customer", help="Only this customer.",
+                                                 autocompletion=customers)] = None,
     limit: LimitOpt = None,
     fmt: ListFormatOpt = Format.table, output: OutputOpt = None,
 ) -> None:
@@ -468,4 +480,4 @@ def access_log(
     columns = [Column("id", justify="right"), Column("at"), Column("by"),
                Column("customer_id", "cust."), Column("customer"), Column("action"),
                Column("reason")]
-    render(app_state.env, rows, columns, fmt, empty="No access recorded.")
+    render(app_state.env, rows, columns, fmt, empty=_("No access recorded."))

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from crmcli.commands._common import FormatOpt, handle_errors, state
+from crmcli.i18n import _, ngettext
 from crmcli.render import Column, Format, render, stderr_console
 
 init_app = typer.Typer()
@@ -30,9 +31,12 @@ def init(
 
     Example: crmcli --db site.db init --sample --site-name 華信大廈
     """
+    import os
+
     from crmcli.dates import short_local
     from crmcli.db import LATEST, migrate
     from crmcli.errors import Conflict
+    from crmcli.i18n import locale_language, normalize, use_policy
     from crmcli.services import policy as policy_service
 
     app_state = state(ctx)
@@ -44,18 +48,24 @@ def init(
         from crmcli import sample as sample_data
 
         if conn.execute("SELECT count(*) FROM customers").fetchone()[0]:
-            raise Conflict(f"{path} already has customers; --sample needs a new database.")
+            raise Conflict(_("{path} already has customers; --sample needs a new "
+                             "database.").format(path=path))
         sample_data.build(conn, app_state.env.clock(), seed=seed)
     else:
         migrate(conn)
     if site_name is not None or not existed:
         policy_service.set_value(session, "site_name", site_name or path.stem or path.name)
+    # The site's language: what the person setting it up asked for, else their locale.
+    language = normalize(os.environ.get("CRMCLI_LANG", "")) or locale_language()
+    if policy_service.set_default(session, "language", language):
+        use_policy(language)
     if sample:
-        app_state.env.out(f"Created {path} with a sample site as of "
-                          f"{short_local(app_state.env.clock())}.")
+        app_state.env.out(_("Created {path} with a sample site as of {now}.").format(
+            path=path, now=short_local(app_state.env.clock())))
         return
-    verb = "Checked" if existed else "Created"
-    app_state.env.out(f"{verb} {path} (schema {LATEST}).")
+    text = (_("Checked {path} (schema {schema}).") if existed
+            else _("Created {path} (schema {schema}).")).format(path=path, schema=LATEST)
+    app_state.env.out(text)
 
 
 @app.command("path")
@@ -111,7 +121,8 @@ def backup(
     app_state = state(ctx)
     session = app_state.session()
     size = maintenance.backup(session.conn, target, force=force)
-    app_state.env.out(f"Backed up {app_state.db_path} to {target} ({size:,} bytes).")
+    app_state.env.out(_("Backed up {source} to {target} ({size:,} bytes).").format(
+        source=app_state.db_path, target=target, size=size))
 
 
 @init_app.command("check")
@@ -133,21 +144,26 @@ def check(
     app_state = state(ctx)
     conn = app_state.session().conn
     if repair:
-        with _working(app_state, "Rewriting stored outcomes from the history…"):
+        with _working(app_state, _("Rewriting stored outcomes from the history…")):
             rewritten = maintenance.repair(conn)
-            balances = maintenance.repair_balances(conn)
-        app_state.env.out(f"Rewrote the stored outcome of {rewritten} complaint(s) from their "
-                          "history.")
+        balances = maintenance.repair_balances(conn)
+        app_state.env.out(ngettext(
+            "Rewrote the stored outcome of {count} complaint from its history.",
+            "Rewrote the stored outcome of {count} complaints from their history.",
+            rewritten).format(count=rewritten))
         if balances:
             app_state.env.out(f"Rewrote the payment figures of {balances} customer(s) from "
                               "their invoices and payments.")
-    with _working(app_state, "Checking the file and replaying every complaint's history…"):
+    with _working(app_state, _("Checking the file and replaying every complaint's history…")):
         problems = maintenance.check(conn)
     if problems:
         for problem in problems:
             app_state.env.err(f"- {problem}")
-        raise CrmError(f"{len(problems)} problem(s) found in {app_state.db_path}.")
-    app_state.env.out(f"{app_state.db_path}: integrity ok, foreign keys ok, records consistent.")
+        raise CrmError(ngettext("{count} problem found in {path}.",
+                                "{count} problems found in {path}.", len(problems)).format(
+                                    count=len(problems), path=app_state.db_path))
+    app_state.env.out(_("{path}: integrity ok, foreign keys ok, records "
+                        "consistent.").format(path=app_state.db_path))
 
 
 def _working(app_state: Any, text: str) -> Any:

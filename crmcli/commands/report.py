@@ -19,6 +19,7 @@ from crmcli.commands._common import (
     state,
 )
 from crmcli.env import Env
+from crmcli.i18n import _, gap, ngettext
 from crmcli.render import Column, Format, PaperFormat, json_value, render, table_value
 
 app = typer.Typer(help="Reports: monthly complaint analysis, quarterly evaluation, meetings, "
@@ -60,7 +61,7 @@ LABELS = {
     "followups_done": "Follow-ups done",
     "followups_done_on_time": "Follow-ups done on time",
     "followup_rate_pct": "Follow-up rate % (target 100)",
-    "avg_satisfaction": "Average satisfaction (1-5)",
+    "avg_satisfaction": "Average satisfaction (1–5)",
     "visits_done": "Visits and calls made",
     "visits_scheduled_due": "Scheduled visits due",
     "visits_scheduled_done": "Scheduled visits done",
@@ -103,7 +104,7 @@ def _bar(count: int, top: int, width: int = 24) -> str:
 
 def _sections(report: Any) -> list[tuple[str, list[Column], list[dict[str, Any]]]]:
     figures, previous = report.figures, report.previous
-    metrics = [{"metric": LABELS[key], "value": _number(figures[key]),
+    metrics = [{"metric": _(LABELS[key]), "value": _number(figures[key]),
                 "previous": _number(previous.get(key)) if key in COMPARED else "",
                 "change": _change(figures[key], previous.get(key)) if key in COMPARED else ""}
                for key in LABELS]
@@ -118,20 +119,20 @@ def _sections(report: Any) -> list[tuple[str, list[Column], list[dict[str, Any]]
                "outcome": r["outcome"], "met at": table_value(r["met_at"])}
               for r in report.breached]
     sections = [
-        ("Figures", [Column("metric"), Column("value", justify="right"),
+        (_("Figures"), [Column("metric"), Column("value", justify="right"),
                      Column("previous", justify="right"), Column("change", justify="right")],
          metrics),
-        ("Complaints opened per week", [Column("week from"), Column("opened", justify="right"),
+        (_("Complaints opened per week"), [Column("week from"), Column("opened", justify="right"),
                                         Column("")], weekly),
-        ("By category", [Column("category"), Column("opened", justify="right"),
+        (_("By category"), [Column("category"), Column("opened", justify="right"),
                          Column("major", justify="right"), Column("closed", justify="right"),
                          Column("breached", justify="right"), Column("")], by_category),
-        ("By channel", [Column("channel"), Column("opened", justify="right")],
+        (_("By channel"), [Column("channel"), Column("opened", justify="right")],
          report.breakdowns["channel"]),
-        ("By owner", [Column("owner"), Column("opened", justify="right"),
+        (_("By owner"), [Column("owner"), Column("opened", justify="right"),
                       Column("closed", justify="right"), Column("breached", justify="right")],
          report.breakdowns["owner"]),
-        ("Customers with the most complaints",
+        (_("Customers with the most complaints"),
          [Column("customer"), Column("opened", justify="right"), Column("repeat", justify="right")],
          [r for r in report.breakdowns["customer"] if r["opened"] > 1][:10]),
         (_missed_title(report), [Column("complaint"), Column("customer"), Column("missed"),
@@ -142,36 +143,41 @@ def _sections(report: Any) -> list[tuple[str, list[Column], list[dict[str, Any]]
 
 def _missed_title(report: Any) -> str:
     if report.missed > len(report.breached):
-        return f"Deadlines missed ({len(report.breached)} of {report.missed:,})"
-    return "Deadlines missed"
+        return _("Deadlines missed ({shown} of {count:,})").format(
+            shown=len(report.breached), count=report.missed)
+    return _("Deadlines missed")
 
 
 def _callouts(report: Any) -> list[str]:
     figures = report.figures
     lines = []
     if report.missed > len(report.breached):
-        lines.append(f"{report.missed:,} deadlines missed this month; listed below, the "
-                     f"{len(report.breached)} latest (those still owed first); --format json "
-                     "lists every one.")
+        lines.append(_("{count:,} deadlines missed this month; listed below, the {shown} "
+                       "latest (those still owed first); --format json lists every "
+                       "one.").format(count=report.missed, shown=len(report.breached)))
     elif report.breached:
-        lines.append(f"{len(report.breached)} deadline(s) missed this month (listed below).")
+        lines.append(ngettext("{count} deadline missed this month (listed below).",
+                              "{count} deadlines missed this month (listed below).",
+                              len(report.breached)).format(count=len(report.breached)))
     rate = figures["followup_rate_pct"]
     if rate is not None and rate < 100:
-        lines.append(f"Follow-up rate {rate:.1f}% is below the 100% target "
-                     f"({figures['followups_due'] - figures['followups_done']} not done).")
+        lines.append(_("Follow-up rate {rate:.1f}% is below the 100% target ({count} not "
+                       "done).").format(
+            rate=rate, count=figures["followups_due"] - figures["followups_done"]))
     if figures["late_entries"]:
-        lines.append(f"{figures['late_entries']} entries were made after the month ended; "
-                     "they are counted.")
+        lines.append(_("{count} entries were made after the month ended; they are "
+                       "counted.").format(count=figures["late_entries"]))
     if figures["archived_complaints"]:
-        lines.append(f"This month is archived: {figures['archived_complaints']} complaint(s) "
-                     f"of it were moved to {figures['archived_to']} and are not counted here.")
+        lines.append(_("This month is archived: {count} complaint(s) of it were moved to {to} "
+                       "and are not counted here.").format(
+            count=figures["archived_complaints"], to=figures["archived_to"]))
     return lines
 
 
 def _heading(report: Any) -> str:
     figures = report.figures
-    status = "" if figures["complete"] else " (month in progress)"
-    return f"Complaint analysis {figures['month']}{status}"
+    status = "" if figures["complete"] else gap() + _("(month in progress)")
+    return _("Complaint analysis {month}").format(month=figures["month"]) + status
 
 
 def _print_text(env: Env, report: Any, fmt: ReportFormat) -> None:
@@ -182,7 +188,8 @@ def _print_text(env: Env, report: Any, fmt: ReportFormat) -> None:
     env.out(("# " if markdown else "") + _heading(report))
     if not figures["complaints_opened"] and not figures["followups_due"]:
         env.out("")
-        env.out("No complaints and no follow-ups recorded this month; every figure is zero.")
+        env.out(_("No complaints and no follow-ups recorded this month; every figure is "
+                  "zero."))
     for line in _callouts(report):
         env.out(("- " if markdown else "! ") + line)
     for title, columns, rows in _sections(report):
@@ -209,7 +216,8 @@ def _print_rich(env: Env, report: Any) -> None:
     figures = report.figures
     out.print(Text(_heading(report), style="bold"))
     if not figures["complaints_opened"] and not figures["followups_due"]:
-        out.print("No complaints and no follow-ups recorded this month; every figure is zero.")
+        out.print(_("No complaints and no follow-ups recorded this month; every figure is "
+                    "zero."))
     callouts = _callouts(report)
     if callouts:
         out.print(Panel("\n".join(callouts), style="bold red", expand=False))
@@ -256,7 +264,8 @@ def monthly(
     env = app_state.env
     session = app_state.session()
     if by is not None and by not in reports.BREAKDOWNS:
-        raise BadInput(f"--by: {by!r} is not one of {', '.join(reports.BREAKDOWNS)}.")
+        raise BadInput(_("--by: {by!r} is not one of {values}.").format(
+            by=by, values=', '.join(reports.BREAKDOWNS)))
     year, number = parse_month(month or "this", session.now)
     tabular = fmt in (ReportFormat.csv, ReportFormat.tsv)  # the figures alone, or one --by
     report = reports.monthly(
@@ -274,7 +283,7 @@ def monthly(
         return
     if by is not None:
         if fmt is ReportFormat.html:
-            raise BadInput("--format html prints the whole analysis; leave out --by.")
+            raise BadInput(_("--format html prints the whole analysis; leave out --by."))
         rows = report.breakdowns[by]
         columns = [Column(by), *(Column(k, justify="right") for k in
                                  ("opened", "major", "escalated", "closed", "breached",
@@ -286,7 +295,7 @@ def monthly(
                              headers=[c.key for c in columns], tablefmt="github"))
             return
         render(env, rows, columns, Format(fmt.value), bom=bom,
-               empty=f"No complaints opened in {report.figures['month']}.")
+               empty=_("No complaints opened in {month}.").format(month=report.figures["month"]))
         return
     if fmt in (ReportFormat.json, ReportFormat.jsonl):
         document = {key: report.figures[key] for key in reports.SPEC_FIELDS}
@@ -401,26 +410,29 @@ def quarterly(
     else:
         match = _QUARTER.match(quarter.strip())
         if not match:
-            raise BadInput(f"--quarter: cannot read {quarter!r} (use 2026Q4).")
+            raise BadInput(_("--quarter: cannot read {quarter!r} (use 2026Q4).").format(
+                quarter=quarter))
         year, number = int(match[1]), int(match[2])
         if not FIRST_YEAR <= year <= LAST_YEAR:
-            raise BadInput(f"--quarter: {quarter!r} is out of range "
-                           f"(years {FIRST_YEAR}-{LAST_YEAR}).")
+            raise BadInput(_("--quarter: {quarter!r} is out of range (years "
+                             "{first_year}-{last_year}).").format(
+                quarter=quarter, first_year=FIRST_YEAR, last_year=LAST_YEAR))
     rows = reports.quarterly(session, year, number)
     if by is not None:
         if by not in ("segment", "grade"):
-            raise BadInput(f"--by: {by!r} is not segment or grade.")
+            raise BadInput(_("--by: {by!r} is not segment or grade.").format(by=by))
         if fmt is PaperFormat.html:
-            raise BadInput("--format html prints both summaries and every customer; "
-                           "leave out --by.")
+            raise BadInput(_("--format html prints both summaries and every customer; "
+                             "leave out --by."))
         summary = reports.quarterly_summary(rows, by)
         columns = [Column(key, justify="left" if key == by else "right") for key in summary[0]
                    ] if summary else [Column(by)]
-        render(app_state.env, summary, columns, Format(fmt), bom=bom, empty="No customers.")
+        render(app_state.env, summary, columns, Format(fmt), bom=bom, empty=_("No customers."))
         return
     key = sort.lstrip("-")
     if key not in reports.QUARTERLY_COLUMNS:
-        raise BadInput(f"--sort: {key!r} is not a column ({', '.join(reports.QUARTERLY_COLUMNS)}).")
+        raise BadInput(_("--sort: {key!r} is not a column ({values}).").format(
+            key=key, values=', '.join(reports.QUARTERLY_COLUMNS)))
     rows.sort(key=lambda r: (r[key] is None, r[key] if r[key] is not None else 0),
               reverse=sort.startswith("-"))
     if sort.startswith("-"):
@@ -448,7 +460,8 @@ def quarterly(
               for title, summary in sections if summary)])
         return
     render(app_state.env, rows[:limit] if limit else rows, columns, Format(fmt), bom=bom,
-           title=f"Relationship evaluation {year}Q{number}", empty="No customers.")
+           title=_("Relationship evaluation {quarter}").format(quarter=f"{year}Q{number}"),
+           empty=_("No customers."))
 
 
 MEETING_LABELS = {

@@ -1,7 +1,7 @@
 """``crmcli visit …``, ``crmcli service …`` and ``crmcli care``: follow-ups and contacts."""
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -10,13 +10,21 @@ from crmcli.commands._common import (
     AtOpt,
     BomOpt,
     ByOpt,
+    CustomerArg,
     FormatOpt,
     LimitOpt,
     ListFormatOpt,
     OutputOpt,
+    customers,
+    due_kinds,
     handle_errors,
+    methods,
+    open_complaints,
+    service_types,
     state,
+    visit_kinds,
 )
+from crmcli.i18n import _, join
 from crmcli.render import Column, Format, record, render
 
 app = typer.Typer(help="Follow-ups and contacts: log, schedule, cancel, list, due.",
@@ -26,7 +34,6 @@ service_app = typer.Typer(help="Work done on site: repairs, maintenance, paid se
 care_app = typer.Typer()
 
 MAX_ID = 2**63 - 1  # SQLite's largest integer: a bigger id is a usage error, not a crash
-CustomerArg = Annotated[str, typer.Argument(help="Customer id or exact name.")]
 NoteOpt = Annotated[str | None, typer.Option("--note", help="A note.")]
 MonthOpt = Annotated[str | None, typer.Option("--month", help="YYYY-MM (local), this or last.")]
 WithinOpt = Annotated[
@@ -57,7 +64,8 @@ def _last_day(within: str | None, now: datetime, most_days: int) -> date:
     except (OverflowError, ValueError):
         last = date.max
     if last > today.date() + timedelta(days=most_days):
-        raise BadInput(f"--within: {within} is too far ahead (at most {most_days} days).")
+        raise BadInput(_("{option}: {value} is too far ahead (at most {days} days).").format(
+            option="--within", value=within, days=most_days))
     return last
 
 
@@ -77,24 +85,26 @@ def log(
     ctx: typer.Context,
     customer: CustomerArg,
     method: Annotated[str, typer.Option("--method", "-m",
-                                        help="phone, wechat, in-person, email or letter.")],
+                                        help="phone, wechat, in-person, email or letter.",
+                                        autocompletion=methods)],
     kind: Annotated[str | None, typer.Option(
         "--kind", help="complaint, repair, paid, survey, routine, care, residence, inspection "
-        "or invitation (default: the "
-        "scheduled visit it answers, else routine).", show_default=False)] = None,
+        "or invitation (default: the scheduled visit it answers, else routine).",
+        show_default=False, autocompletion=visit_kinds)] = None,
     complaint: Annotated[int | None, typer.Option("--complaint", min=1, max=MAX_ID,
-                                                  help="The complaint it follows up.")] = None,
+                                                  help="The complaint it follows up.",
+                                                  autocompletion=open_complaints)] = None,
     service: Annotated[int | None, typer.Option("--service", min=1, max=MAX_ID,
                                                 help="The repair or paid service it follows "
                                                 "up.")] = None,
     visit: Annotated[int | None, typer.Option("--visit", min=1, max=MAX_ID,
                                               help="The pending visit it fulfils.")] = None,
     satisfaction: Annotated[int | None, typer.Option("--satisfaction",
-                                                     help="Overall satisfaction, 1-5.")] = None,
+                                                     help="Overall satisfaction, 1–5.")] = None,
     quality: Annotated[int | None, typer.Option("--quality",
-                                                help="Service quality, 1-5.")] = None,
+                                                help="Service quality, 1–5.")] = None,
     attitude: Annotated[int | None, typer.Option("--attitude",
-                                                 help="Service attitude, 1-5.")] = None,
+                                                 help="Service attitude, 1–5.")] = None,
     price_ok: Annotated[bool | None, typer.Option(
         "--price-ok/--price-wrong", help="The price charged was verified with the customer.",
         show_default=False)] = None,
@@ -147,11 +157,11 @@ def schedule(
     due: Annotated[str, typer.Option("--due", help="By when: 2026-11-25 (end of that day), "
                                      "'tomorrow 10:00', +3d.")],
     kind: Annotated[str, typer.Option("--kind", help="routine, survey, care, complaint, "
-                                      "repair or paid.")] = "routine",
+                                      "repair or paid.", autocompletion=visit_kinds)] = "routine",
     assign: Annotated[str | None, typer.Option("--assign", help="Who should do it "
                                                "(default: you).")] = None,
-    method: Annotated[str | None, typer.Option("--method", help="How it should be done.")]
-    = None,
+    method: Annotated[str | None, typer.Option("--method", help="How it should be done.",
+                                               autocompletion=methods)] = None,
     note: NoteOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
@@ -170,9 +180,10 @@ def schedule(
     visit = visits.schedule_visit(session, customer, visits.parse_due(due, session.now),
                                   kind=kind, note=note, assign=assign, method=method)
     if fmt is Format.table:
-        app_state.env.out(f"Scheduled visit #{visit['id']} ({visit['kind']}) to "
-                          f"{visit['customer']}, due {short_local(visit['due'])}, assigned to "
-                          f"{visit['assigned_to']}.")
+        app_state.env.out(_("Scheduled visit #{id} ({kind}) to {customer}, due {due}, assigned "
+                            "to {owner}.").format(
+            id=visit["id"], kind=_(visit["kind"]), customer=visit["customer"],
+            due=short_local(visit["due"]), owner=visit["assigned_to"]))
     else:
         record(app_state.env, visit, visits.VISIT_COLUMNS, fmt)
 
@@ -188,7 +199,7 @@ def cancel(
 ) -> None:
     """Cancel a pending scheduled visit.
 
-    A complaint's follow-up cannot be cancelled: seed 004 requires every one (回訪率100%).
+    A complaint's follow-up cannot be cancelled: every complaint is followed up (回訪率100%).
 
     Example: crmcli visit cancel 9 --reason "客戶出差，改期"
     """
@@ -197,8 +208,8 @@ def cancel(
     app_state = state(ctx)
     visit = visits.cancel_visit(app_state.session(), visit_id, reason)
     if fmt is Format.table:
-        app_state.env.out(f"Cancelled visit #{visit_id} ({visit['kind']}) to "
-                          f"{visit['customer']}.")
+        app_state.env.out(_("Cancelled visit #{id} ({kind}) to {customer}.").format(
+            id=visit_id, kind=_(visit["kind"]), customer=visit["customer"]))
     else:
         record(app_state.env, visit, visits.VISIT_COLUMNS, fmt)
 
@@ -246,7 +257,7 @@ def refer(
 
     department = clean_text(to, "--to")
     if not department:
-        raise BadInput("--to: name the department.")
+        raise BadInput(_("--to: name the department."))
     app_state = state(ctx)
     visit = followups.refer(app_state.session(), visit_id, department)
     if fmt is Format.table:
@@ -259,9 +270,11 @@ def refer(
 @handle_errors
 def list_(
     ctx: typer.Context,
-    customer: Annotated[str | None, typer.Option("--customer", help="Id or name.")] = None,
+    customer: Annotated[str | None, typer.Option("--customer", help="Id or name.",
+                                                 autocompletion=customers)] = None,
     kind: Annotated[list[str] | None, typer.Option("--kind", help="Only this kind "
-                                                   "(repeatable).")] = None,
+                                                   "(repeatable).",
+                                                   autocompletion=visit_kinds)] = None,
     pending: Annotated[bool, typer.Option("--pending", help="Only visits not yet done.")]
     = False,
     done: Annotated[bool, typer.Option("--done", help="Only visits done.")] = False,
@@ -287,14 +300,15 @@ def list_(
     chosen = [name for name, on in (("pending", pending), ("done", done),
                                     ("overdue", overdue), ("cancelled", cancelled)) if on]
     if len(chosen) > 1:
-        raise BadInput(f"--{chosen[0]} and --{chosen[1]}: choose one.")
+        raise BadInput(_("{first} and {second}: choose one.").format(
+            first=f"--{chosen[0]}", second=f"--{chosen[1]}"))
     app_state = state(ctx)
     session = app_state.session()
     filters = visits.Filters(customer, tuple(kind or ()), chosen[0] if chosen else None,
                              _month(month, session.now))
     render(app_state.env, visits.iter_visits(session, filters, limit),
            _data_or_table(fmt, visits.VISIT_COLUMNS, visits.VISIT_TABLE_COLUMNS), fmt,
-           bom=bom, empty="No visits match.", alert_key="overdue")
+           bom=bom, empty=_("No visits match."), alert_key="overdue")
 
 
 @app.command("due")
@@ -306,8 +320,8 @@ def due(
         "--kind", help="Only this kind (repeatable): complaint, repair, paid, survey, "
         "routine, care, cadence, annual, response, report, resolve, unsatisfied, reply, "
         "meeting, signoff, notice, residence, inspection, invitation, renewal, invoice, "
-        "refused-payment, review (`crmcli visit kinds`); followup, deadline or handover.")]
-    = None,
+        "refused-payment, review (`crmcli visit kinds`); followup, deadline or handover.",
+        autocompletion=due_kinds)] = None,
     owner: Annotated[str | None, typer.Option("--owner", help="Only what this person should "
                                               "do.")] = None,
     show_skipped: Annotated[bool, typer.Option(
@@ -315,6 +329,9 @@ def due(
         "renovating, not living there) with the reason.")] = False,
     fail_on_overdue: Annotated[bool, typer.Option(
         "--fail-on-overdue", help="Exit 3 when anything is overdue (for cron).")] = False,
+    summary: Annotated[bool, typer.Option(
+        "--summary", help="Only the counts of what is overdue and due, by kind and by owner "
+        "(for a cron mail).")] = False,
     fmt: ListFormatOpt = Format.table,
     bom: BomOpt = None,
     output: OutputOpt = None,
@@ -329,11 +346,17 @@ def due(
     the next; the rest are overdue the minute their time has passed. When nothing is due it
     prints nothing (a line only on a terminal; `[]` in json, the header alone in csv).
 
+    On a terminal it starts with the counts by kind and by owner; --summary prints those
+    alone.
+
     Example: crmcli visit due --within 3d --fail-on-overdue
     """
-    from crmcli.errors import ExitCode
-    from crmcli.services import agenda
+    from crmcli.errors import BadInput, ExitCode
+    from crmcli.services import agenda, due_summary
 
+    if summary and fmt is not Format.table:
+        raise BadInput(_("{first} and {second}: choose one.").format(
+            first="--summary", second="--format"))
     app_state = state(ctx)
     session = app_state.session()
     chosen = agenda.expand_kinds(kind) if kind else None
@@ -342,13 +365,39 @@ def due(
     if show_skipped:
         rows += agenda.skipped_rows(session, last_day, chosen)
     late = [row for row in rows if row["overdue"]]
-    if late and fmt is Format.table and app_state.env.rich:
-        _alert(app_state, late)
+    if summary and not rows and not app_state.env.stdout_isatty:
+        return  # cron mails only when there is work
+    if summary or (fmt is Format.table and app_state.env.stdout_isatty and rows):
+        counts = due_summary.summarize(rows, last_day)
+        _summary(app_state, due_summary.lines(counts), bool(late), table=not summary)
+    if summary:
+        if late and fail_on_overdue:
+            raise typer.Exit(int(ExitCode.OVERDUE))
+        return
     render(app_state.env, rows, _data_or_table(fmt, agenda.DUE_COLUMNS,
                                                agenda.DUE_TABLE_COLUMNS), fmt,
-           bom=bom, empty="Nothing due.", alert_key="overdue")
+           bom=bom, empty=_("Nothing due."), alert_key="overdue")
     if late and fail_on_overdue:
         raise typer.Exit(int(ExitCode.OVERDUE))
+
+
+def _summary(app_state: AppState, lines: list[str], late: bool, *, table: bool) -> None:
+    """The counts ahead of the table (its headline red on a colour terminal when something is
+    overdue), or alone with --summary."""
+    env = app_state.env
+    if not env.rich:
+        env.out("\n".join(lines) + ("\n" if table else ""))
+        return
+    from rich.text import Text
+
+    from crmcli.render import console
+
+    out = console(env)
+    out.print(Text(lines[0], style="bold red" if late else "bold"))
+    for line in lines[1:]:
+        out.print(Text(line))
+    if table:
+        out.print()
 
 
 @app.command("kinds")
@@ -365,19 +414,6 @@ def kinds(ctx: typer.Context, fmt: ListFormatOpt = Format.table, bom: BomOpt = N
     app_state = state(ctx)
     render(app_state.env, agenda.kind_help(),
            [Column("kind"), Column("group"), Column("source"), Column("help")], fmt, bom=bom)
-
-
-def _alert(app_state: AppState, late: list[dict[str, Any]]) -> None:
-    from rich.panel import Panel
-
-    from crmcli.render import console
-
-    lines = [f"{row['state']}  {row['customer'] or 'site'}  {row['kind']}: {row['reason']}"
-             for row in late[:10]]
-    if len(late) > 10:
-        lines.append(f"… and {len(late) - 10} more")
-    console(app_state.env).print(Panel("\n".join(lines), title=f"{len(late)} overdue",
-                                       style="bold red", expand=False))
 
 
 @care_app.command("care")
@@ -400,7 +436,7 @@ def care(ctx: typer.Context, within: Annotated[str, typer.Option(
     rows = visits.care_rows(session, _last_day(within, session.now, 366))
     render(app_state.env, rows, _data_or_table(fmt, visits.CARE_COLUMNS,
                                                visits.CARE_TABLE_COLUMNS), fmt,
-           bom=bom, empty="No birthdays, anniversaries or holidays ahead.")
+           bom=bom, empty=_("No birthdays, anniversaries or holidays ahead."))
 
 
 @service_app.command("log")
@@ -409,7 +445,8 @@ def service_log(
     ctx: typer.Context,
     customer: CustomerArg,
     description: Annotated[str, typer.Argument(help="What was done.")],
-    kind: Annotated[str, typer.Option("--type", help="repair, maintenance or paid.")],
+    kind: Annotated[str, typer.Option("--type", help="repair, maintenance or paid.",
+                                                    autocompletion=service_types)],
     fee: Annotated[float | None, typer.Option("--fee", help="What was charged.")] = None,
     at: AtOpt = None,
     by: Annotated[str | None, typer.Option("--by", help="Who did the work (default: you).")]
@@ -441,12 +478,13 @@ def service_log(
     if fmt is not Format.table:
         record(app_state.env, service, services_log.SERVICE_COLUMNS, fmt)
         return
-    text = (f"Logged {service['type']} #{service['id']} for {service['customer']} at "
-            f"{short_local(service['done_at'])}.")
+    text = _("Logged {kind} #{id} for {customer} at {at}.").format(
+        kind=_(service["type"]), id=service["id"], customer=service["customer"],
+        at=short_local(service["done_at"]))
     if logged.followup is not None:
-        text += (f" Follow-up visit #{logged.followup['id']} due "
-                 f"{short_local(logged.followup['due'])}, assigned to "
-                 f"{logged.followup['assigned_to']}.")
+        text = join(text, _("Follow-up visit #{id} due {due}, assigned to {owner}.").format(
+            id=logged.followup["id"], due=short_local(logged.followup["due"]),
+            owner=logged.followup["assigned_to"]))
     app_state.env.out(text)
 
 
@@ -477,8 +515,10 @@ def service_void(
 @handle_errors
 def service_list(
     ctx: typer.Context,
-    customer: Annotated[str | None, typer.Option("--customer", help="Id or name.")] = None,
-    kind: Annotated[str | None, typer.Option("--type", help="repair, maintenance or paid.")]
+    customer: Annotated[str | None, typer.Option("--customer", help="Id or name.",
+                                                 autocompletion=customers)] = None,
+    kind: Annotated[str | None, typer.Option("--type", help="repair, maintenance or paid.",
+                                                    autocompletion=service_types)]
     = None,
     by: Annotated[str | None, typer.Option("--by", help="Only work done by this person.")]
     = None,

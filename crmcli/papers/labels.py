@@ -176,18 +176,25 @@ VALUE_LABELS: dict[str, str] = {
 }
 
 
+def _translated(words: dict[str, str]) -> dict[str, str]:
+    from crmcli.i18n import _
+
+    return {key: _(text) for key, text in words.items()}
+
+
 def labels() -> dict[str, str]:
-    """The labels a template is given (the one place a translation will be applied)."""
-    return dict(LABELS)
+    """The labels a template is given, in the interface language (the forms' own Chinese
+    names have no entry in the catalogue and stay as they are)."""
+    return _translated(LABELS)
 
 
 def figure_labels() -> dict[str, str]:
-    return dict(FIGURE_LABELS)
+    return _translated(FIGURE_LABELS)
 
 
 def column_labels() -> dict[str, str]:
-    return dict(COLUMN_LABELS)
+    return _translated(COLUMN_LABELS)
 
 
 def value_labels() -> dict[str, str]:
-    return dict(VALUE_LABELS)
+    return _translated(VALUE_LABELS)

@@ -14,6 +14,7 @@ from crmcli.dates import from_db, short_local, to_db, to_minute
 from crmcli.db import transaction
 from crmcli.errors import BadInput, IllegalTransition, NotFound
 from crmcli.fields import clean_text
+from crmcli.i18n import _
 from crmcli.render import Column
 from crmcli.services import Session, contacts, followups
 from crmcli.services.customers import find as find_customer
@@ -27,7 +28,8 @@ _ROW = (
 )
 LIST_COLUMNS = [
     Column("id", justify="right"), Column("customer_id", in_table=False), Column("customer"),
-    Column("severity"), Column("status"), Column("category"), Column("summary"),
+    Column("severity", words=True), Column("status", words=True), Column("category"),
+    Column("summary"),
     Column("channel", in_table=False), Column("opened_at", "opened"),
     Column("responded_at", in_table=False), Column("escalated_at", in_table=False),
     Column("closed_at", "closed"), Column("response_due", in_table=False),
@@ -39,14 +41,15 @@ LIST_COLUMNS = [
     Column("case", in_table=False), Column("resolution", in_table=False),
 ]
 LIST_COLUMNS_SHORT = [c for c in LIST_COLUMNS if c.in_table and c.key != "customer"]
-EVENT_COLUMNS = [Column("id", "entry", justify="right"), Column("at"), Column("action"),
+EVENT_COLUMNS = [Column("id", "entry", justify="right"), Column("at"),
+                 Column("action", words=True),
                  Column("by"), Column("note"), Column("level", in_table=False),
                  Column("reason", in_table=False), Column("to", in_table=False),
                  Column("automatic", in_table=False), Column("voided", in_table=False),
                  Column("field", in_table=False), Column("old", in_table=False),
                  Column("new", in_table=False)]
-TIMER_COLUMNS = [Column("timer"), Column("started_at", "started"), Column("due"),
-                 Column("met_at", "met"), Column("state")]
+TIMER_COLUMNS = [Column("timer", words=True), Column("started_at", "started"), Column("due"),
+                 Column("met_at", "met"), Column("state", words=True)]
 _FIX = {
     "reported": "",
     "responded": "reopen it first (crmcli complaint reopen {id} --reason …)",
@@ -95,17 +98,21 @@ def _load_many(session: Session, rows: list[Any], now: datetime) -> list[Complai
 def load(session: Session, complaint_id: int, now: datetime | None = None) -> Complaint:
     row = session.conn.execute(_ROW + " WHERE p.id = ?", (complaint_id,)).fetchone()
     if row is None:
-        raise NotFound(f"No complaint #{complaint_id}; `crmcli complaint list` shows them.")
+        raise NotFound(_("No complaint #{complaint_id}; `crmcli complaint list` shows "
+                         "them.").format(
+            complaint_id=complaint_id))
     return _load_many(session, [row], now or session.now)[0]
 
 
 def _when(session: Session, at: datetime | None, floor: datetime | None = None) -> datetime:
     moment = to_minute(at or session.now)
     if moment > session.now + timedelta(minutes=1):
-        raise BadInput(f"--at {short_local(moment)} is in the future.")
+        raise BadInput(_("--at {short_local} is in the future.").format(
+            short_local=short_local(moment)))
     if floor is not None and moment < floor:
-        raise BadInput(f"--at {short_local(moment)} is before the complaint "
-                       f"was opened ({short_local(floor)}).")
+        raise BadInput(_("--at {short_local} is before the complaint was opened "
+                         "({short_local2}).").format(
+            short_local=short_local(moment), short_local2=short_local(floor)))
     return moment
 
 
@@ -224,11 +231,13 @@ def open_complaint(session: Session, customer_ref: str, summary: str, *, severit
                    by: str | None, owner: str | None, note: str | None) -> Opened:
     text = clean_text(summary, "summary", multiline=True)
     if not text:
-        raise BadInput("summary: say what the complaint is about.")
+        raise BadInput(_("summary: say what the complaint is about."))
     if severity not in ("minor", "major", "auto"):
-        raise BadInput(f"--severity: {severity!r} is not minor, major or auto.")
+        raise BadInput(_("--severity: {severity!r} is not minor, major or auto.").format(
+            severity=severity))
     if channel is not None and channel not in CHANNELS:
-        raise BadInput(f"--channel: {channel!r} is not one of {', '.join(CHANNELS)}.")
+        raise BadInput(_("--channel: {channel!r} is not one of {values}.").format(
+            channel=channel, values=', '.join(CHANNELS)))
     category = clean_text(category, "--category") if category else None
     when = _when(session, at)
     who = by or session.user
@@ -272,9 +281,11 @@ def act(session: Session, complaint_id: int, action: str, *, at: datetime | None
         problem = rules.check_transition(state_then.status, action)
         if problem:
             fix = _FIX[action].format(id=complaint_id)
-            raise IllegalTransition(f"Complaint #{complaint_id} {problem}; {fix}.")
+            raise IllegalTransition(_("Complaint #{complaint_id} {problem}; {fix}.").format(
+                complaint_id=complaint_id, problem=problem, fix=fix))
         if action == "upgraded" and state_then.severity == "major":
-            raise IllegalTransition(f"Complaint #{complaint_id} is already major.")
+            raise IllegalTransition(_("Complaint #{complaint_id} is already major.").format(
+                complaint_id=complaint_id))
         _refuse_repeated_step(complaint_id, action, when, before.events)
         # Only what happened before this event: a back-filled close may undo a later upgrade.
         _record_automatic(session, before, until=when)
@@ -398,7 +409,8 @@ def iter_complaints(session: Session, filters: Filters, limit: int | None = None
         where.append("p.is_case = 1")
     if filters.repeats:
         where.append("p.repeat_of IS NOT NULL")
-    sql = _ROW + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY p.opened_at, p.id"
+    sql = (_ROW + (" WHERE " + " AND ".join(where) if where else "")
+           + " ORDER BY p.opened_at DESC, p.id DESC")
     cursor = session.conn.execute(sql, params)
     shown = 0
     while True:

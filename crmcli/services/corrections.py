@@ -17,13 +17,15 @@ from crmcli.dates import from_db, to_db
 from crmcli.db import transaction
 from crmcli.errors import BadInput, IllegalTransition, NotFound
 from crmcli.fields import clean_text
+from crmcli.i18n import _
 from crmcli.services import Session, complaints, contacts
 
 
 def _reason(reason: str | None) -> str:
     why = clean_text(reason, "--reason", multiline=True) if reason else ""
     if not why:
-        raise BadInput("--reason: say why the entry is voided (it stays in the history).")
+        raise BadInput(_("--reason: say why the entry is voided (it stays in the "
+                         "history)."))
     return why
 
 
@@ -39,25 +41,34 @@ def void_event(session: Session, complaint_id: int, event_id: int, reason: str |
             "SELECT action, automatic, at FROM complaint_events WHERE id = ? AND complaint_id = ?",
             (event_id, complaint_id)).fetchone()
         if row is None:
-            raise NotFound(f"Complaint #{complaint_id} has no entry #{event_id}; "
-                           f"`crmcli complaint show {complaint_id}` lists its entries.")
+            raise NotFound(_("Complaint #{complaint_id} has no entry #{event_id}; "
+                             "`crmcli complaint show {complaint_id}` lists its entries.").format(
+                complaint_id=complaint_id, event_id=event_id))
         action, automatic, at = row
         if session.conn.execute(
                 "SELECT 1 FROM complaint_events WHERE complaint_id = ? AND action = 'voided' "
                 "AND old_value = ?", (complaint_id, str(event_id))).fetchone():
-            raise IllegalTransition(f"Entry #{event_id} of complaint #{complaint_id} is "
-                                    "already voided.")
+            raise IllegalTransition(_("Entry #{event_id} of complaint #{complaint_id} "
+                                      "is already voided.").format(
+                event_id=event_id, complaint_id=complaint_id))
         if automatic:
-            raise IllegalTransition(f"Entry #{event_id} was made by the rules; void the entry "
-                                    "that led to it, or record what really happened.")
+            raise IllegalTransition(_("Entry #{event_id} was made by the rules; void "
+                                      "the entry that led to it, or record what really "
+                                      "happened.").format(
+                event_id=event_id))
         if action == "opened":
-            raise IllegalTransition(f"Entry #{event_id} opens complaint #{complaint_id}; "
-                                    "correct it with `crmcli complaint edit`.")
+            raise IllegalTransition(_("Entry #{event_id} opens complaint "
+                                      "#{complaint_id}; correct it with `crmcli "
+                                      "complaint edit`.").format(
+                event_id=event_id, complaint_id=complaint_id))
         if action == "followed_up":
-            raise IllegalTransition(f"Entry #{event_id} is the follow-up visit; void the visit "
-                                    "(`crmcli visit void VISIT --reason …`).")
+            raise IllegalTransition(_("Entry #{event_id} is the follow-up visit; void "
+                                      "the visit (`crmcli visit void VISIT --reason "
+                                      "…`).").format(
+                event_id=event_id))
         if action not in rules.VOIDABLE:
-            raise IllegalTransition(f"Entry #{event_id} ({action}) cannot be voided.")
+            raise IllegalTransition(_("Entry #{event_id} ({action}) cannot be voided.").format(
+                event_id=event_id, action=action))
         remaining = [e for (eid, e) in _history(session, complaint_id) if eid != event_id]
         _check_still_consistent(complaint_id, remaining, session)
         complaints.insert_event(session, complaint_id, session.now, "voided", session.user,
@@ -94,10 +105,11 @@ def _check_still_consistent(complaint_id: int, events: list[rules.Event],
         state = rules.evaluate(manual[:index], session.policies, event.at)
         problem = rules.check_transition(state.status, event.action)
         if problem:
-            raise IllegalTransition(
-                f"Voiding it would leave the {event.action} entry of "
-                f"{event.at:%Y-%m-%d %H:%M} UTC on a complaint that {problem}; void that entry "
-                f"first (complaint #{complaint_id}).")
+            raise IllegalTransition(_("Voiding it would leave the {action} entry of "
+                                      "{at:%Y-%m-%d %H:%M} UTC on a complaint that "
+                                      "{problem}; void that entry first (complaint "
+                                      "#{complaint_id}).").format(
+                action=event.action, at=event.at, problem=problem, complaint_id=complaint_id))
 
 
 def _restore_resolution(session: Session, complaint_id: int) -> None:
@@ -126,16 +138,17 @@ def edit(session: Session, complaint_id: int, changes: Edit, reason: str | None
     if changes.summary is not None:
         text = clean_text(changes.summary, "--summary", multiline=True)
         if not text:
-            raise BadInput("--summary: say what the complaint is about.")
+            raise BadInput(_("--summary: say what the complaint is about."))
         wanted["summary"] = text
     if changes.category is not None:
         wanted["category"] = clean_text(changes.category, "--category") or ""
     if changes.severity is not None:
         if changes.severity not in rules.SEVERITIES:
-            raise BadInput(f"--severity: {changes.severity!r} is not minor or major.")
+            raise BadInput(_("--severity: {severity!r} is not minor or major.").format(
+                severity=changes.severity))
         wanted["severity_at_open"] = changes.severity
     if not wanted:
-        raise BadInput("Nothing to change: give --summary, --category or --severity.")
+        raise BadInput(_("Nothing to change: give --summary, --category or --severity."))
     with transaction(session.conn):
         before = complaints.load(session, complaint_id)
         current = dict(zip(("summary", "category", "severity_at_open"), session.conn.execute(
@@ -170,11 +183,13 @@ def void_visit(session: Session, visit_id: int, reason: str | None) -> dict[str,
     with transaction(session.conn):
         visit = get_visit(session, visit_id)
         if visit["status"] == "voided":
-            raise IllegalTransition(f"Visit #{visit_id} is already voided.")
+            raise IllegalTransition(_("Visit #{visit_id} is already voided.").format(
+                visit_id=visit_id))
         if visit["status"] != "done":
-            raise IllegalTransition(
-                f"Visit #{visit_id} is {visit['status']}; only a logged visit is voided "
-                "(a scheduled one is cancelled: `crmcli visit cancel`).")
+            raise IllegalTransition(_("Visit #{visit_id} is {status}; only a logged "
+                                      "visit is voided (a scheduled one is cancelled: "
+                                      "`crmcli visit cancel`).").format(
+                visit_id=visit_id, status=visit['status']))
         session.conn.execute(
             "UPDATE visits SET voided_at = ?, voided_by = ?, void_reason = ? WHERE id = ?",
             (to_db(session.now), session.user, why, visit_id))
@@ -215,7 +230,8 @@ def void_service(session: Session, service_id: int, reason: str | None) -> dict[
     with transaction(session.conn):
         service = get_service(session, service_id)
         if service["voided_at"] is not None:
-            raise IllegalTransition(f"Service #{service_id} is already voided.")
+            raise IllegalTransition(_("Service #{service_id} is already voided.").format(
+                service_id=service_id))
         session.conn.execute(
             "UPDATE services SET voided_at = ?, voided_by = ?, void_reason = ? WHERE id = ?",
             (to_db(session.now), session.user, why, service_id))

@@ -16,6 +16,7 @@ from crmcli import fields
 from crmcli.dates import from_db, local_day, local_today, to_db
 from crmcli.db import transaction
 from crmcli.errors import Ambiguous, BadInput, Conflict, NotFound
+from crmcli.i18n import _
 from crmcli.services import Session
 
 COLUMNS = (
@@ -79,8 +80,33 @@ def find(session: Session, ref: str) -> dict[str, Any]:
         return record(rows[0])
     if rows:
         candidates = "; ".join(_label(record(row)) for row in rows[:10])
-        raise Ambiguous(f"{len(rows)} customers are named {text!r}: {candidates}. Use the id.")
-    raise NotFound(f"No customer {text!r}; `crmcli customer list --search TEXT` finds one.")
+        raise Ambiguous(_("{count} customers are named {name!r}: {candidates}. Use the "
+                          "id.").format(count=len(rows), name=text, candidates=candidates))
+    close = closest(session, text)
+    if close:
+        raise NotFound(_("No customer {name!r}. Did you mean {names}?").format(
+            name=text, names="; ".join(_label(record(row)) for row in close)))
+    raise NotFound(_("No customer {name!r}; `crmcli customer list --search TEXT` finds "
+                     "one.").format(name=text))
+
+
+def closest(session: Session, text: str, limit: int = 5) -> list[Any]:
+    """The customers whose names come closest to a name that matched none (for "did you
+    mean"): among those sharing its first or last character or containing it, the most alike."""
+    import difflib
+
+    key = fields.name_key(text)
+    if not key:
+        return []
+    rows = session.conn.execute(
+        "SELECT id, name_key FROM customers WHERE substr(name_key, 1, 1) = ? "
+        "OR substr(name_key, -1) = ? OR instr(name_key, ?) OR instr(?, name_key) LIMIT 20000",
+        (key[0], key[-1], key, key)).fetchall()
+    scored = sorted(((difflib.SequenceMatcher(None, key, found).ratio(), customer_id)
+                     for customer_id, found in rows), key=lambda item: (-item[0], item[1]))
+    ids = [customer_id for score, customer_id in scored[:limit] if score >= 0.5]
+    return [session.conn.execute(_SELECT + " WHERE c.id = ?", (customer_id,)).fetchone()
+            for customer_id in ids]
 
 
 def _label(customer: dict[str, Any]) -> str:
@@ -102,7 +128,7 @@ def duplicates_of(session: Session, name: str, *, exclude: int | None = None) ->
 def _on_file(session: Session, customer_id: int) -> str:
     name = session.conn.execute("SELECT name FROM customers WHERE id = ?",
                                 (customer_id,)).fetchone()[0]
-    return f"Customer #{customer_id} {name}"
+    return _("Customer #{id} {name}").format(id=customer_id, name=name)
 
 
 @dataclass
@@ -130,7 +156,7 @@ class NewCustomers:
     def of(cls, batch: list[NewCustomer]) -> NewCustomers:
         given = dict.fromkeys(name for new in batch for name in new.values)
         tags: list[list[str] | None] = [new.tags for new in batch]
-        return cls([new.name for new in batch], [fields.name_key(new.name) for new in batch],
+        return cls([new.name for new in batch], fields.name_keys([new.name for new in batch]),
                    {name: [new.values.get(name) for new in batch] for name in given}, tags)
 
 
@@ -146,15 +172,16 @@ def grade_problem(session: Session, grade: str | None, since: str | date | None,
 def add(session: Session, new: NewCustomer, *, allow_duplicate: bool = False) -> dict[str, Any]:
     problem = grade_problem(session, new.values.get("grade"), new.values.get("since"))
     if problem:
-        raise BadInput(f"--grade {new.values.get('grade')}: {problem}")
+        raise BadInput(_("--grade {value}: {problem}").format(
+            value=new.values.get('grade'), problem=problem))
     with transaction(session.conn):
         if not allow_duplicate:
             existing = duplicates_of(session, new.name)
             if existing:
-                raise Conflict(
-                    f"{_on_file(session, existing[0])} is already on file; "
-                    f"add --allow-duplicate if {new.name!r} is another customer."
-                )
+                raise Conflict(_(
+                    "{existing} is already on file; add --allow-duplicate if {name!r} is "
+                    "another customer.").format(existing=_on_file(session, existing[0]),
+                                                name=new.name))
         customer_id = insert(session, NewCustomers.of([new]))[0]
     return find(session, str(customer_id))
 
@@ -282,10 +309,10 @@ def edit(session: Session, ref: str, changes: dict[str, Any],
         if "name" in changes and changes["name"] != before["name"]:
             clash = duplicates_of(session, changes["name"], exclude=before["id"])
             if clash and not changes.pop("_allow_duplicate", False):
-                raise Conflict(
-                    f"{_on_file(session, clash[0])} is already on file; "
-                    f"add --allow-duplicate to rename to {changes['name']!r} anyway."
-                )
+                raise Conflict(_(
+                    "{existing} is already on file; add --allow-duplicate to rename to "
+                    "{name!r} anyway.").format(existing=_on_file(session, clash[0]),
+                                               name=changes["name"]))
         changes.pop("_allow_duplicate", None)
         if "grade" in changes or "since" in changes:
             problem = grade_problem(session, changes.get("grade", before["grade"]),
@@ -293,7 +320,8 @@ def edit(session: Session, ref: str, changes: dict[str, Any],
                                     local_day(before["created_at"]))
             grade = changes.get("grade", before["grade"])
             if problem and (grade != before["grade"] or "since" in changes):
-                raise BadInput(f"--grade {grade}: {problem}")
+                raise BadInput(_("--grade {grade}: {problem}").format(
+                    grade=grade, problem=problem))
         for name, value in changes.items():
             old = before[name]
             if name == "preferences":

@@ -17,6 +17,7 @@ from typing import Any
 from crmcli import rules
 from crmcli.dates import from_db, local_day, short_local, to_db
 from crmcli.errors import IllegalTransition
+from crmcli.i18n import _
 from crmcli.services import Session
 
 UNSATISFIED = (  # a done follow-up, not voided, not yet dealt with, below standard
@@ -99,8 +100,9 @@ def refer(session: Session, visit_id: int, department: str) -> dict[str, Any]:
     with transaction(session.conn):
         visit = get_visit(session, visit_id)
         if visit["status"] != "done" or not _is_unsatisfactory(visit):
-            raise IllegalTransition(f"Visit #{visit_id} is not an unsatisfactory follow-up; "
-                                    "only those are referred.")
+            raise IllegalTransition(_("Visit #{visit_id} is not an unsatisfactory "
+                                      "follow-up; only those are referred.").format(
+                visit_id=visit_id))
         session.conn.execute(
             "UPDATE visits SET cleared_at = ?, cleared_by = ?, cleared_how = ? WHERE id = ? "
             "AND cleared_at IS NULL", (to_db(session.now), session.user,

@@ -23,6 +23,7 @@ from crmcli import fields
 from crmcli.dates import from_db, local_day
 from crmcli.db import transaction
 from crmcli.errors import BadInput
+from crmcli.i18n import _
 from crmcli.services import Session
 from crmcli.services.customers import NewCustomer, NewCustomers, _record_change, insert
 from crmcli.text import from_cell, from_cells
@@ -66,26 +67,31 @@ def _load(path: Path) -> bytes:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:
-        raise BadInput(f"{path}: no such file.") from None
+        raise BadInput(_("{path}: no such file.").format(
+            path=path)) from None
     except OSError as exc:
-        raise BadInput(f"{path}: cannot read it ({exc.strerror}).") from None
+        raise BadInput(_("{path}: cannot read it ({strerror}).").format(
+            path=path, strerror=exc.strerror)) from None
     try:
         kind = os.fstat(fd).st_mode
         if not stat.S_ISREG(kind):
             what = ("a folder" if stat.S_ISDIR(kind) else "a pipe" if stat.S_ISFIFO(kind)
                     else "a device" if stat.S_ISCHR(kind) or stat.S_ISBLK(kind)
                     else "not a regular file")
-            raise BadInput(f"{path}: {what}, not a CSV file; save the rows to a file "
-                           "and import that.")
+            raise BadInput(_("{path}: {what}, not a CSV file; save the rows to a file "
+                             "and import that.").format(
+                path=path, what=what))
         with os.fdopen(os.dup(fd), "rb") as file:
             data = file.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        raise BadInput(f"{path}: cannot read it ({exc.strerror}).") from None
+        raise BadInput(_("{path}: cannot read it ({strerror}).").format(
+            path=path, strerror=exc.strerror)) from None
     finally:
         os.close(fd)
     if len(data) > MAX_FILE_BYTES:
-        raise BadInput(f"{path}: larger than {MAX_FILE_BYTES // 2**20} MB, the most one import "
-                       "takes; split it into several files.")
+        raise BadInput(_("{path}: larger than {value} MB, the most one import takes; "
+                         "split it into several files.").format(
+            path=path, value=MAX_FILE_BYTES // 2**20))
     return data
 
 
@@ -104,8 +110,8 @@ def _decode(path: Path, data: bytes) -> str:
             names.append(name)
         hint = (f" It looks like {' or '.join(names)}: save it as UTF-8 (CSV UTF-8 in Excel)."
                 if names else "")
-        raise BadInput(f"{path}: line {line} is not UTF-8 text.{hint or ' Save it as UTF-8.'}"
-                       ) from None
+        raise BadInput(_("{path}: line {line} is not UTF-8 text.{value}").format(
+            path=path, line=line, value=hint or ' Save it as UTF-8.')) from None
 
 
 def _records(path: Path, text: str) -> Iterator[tuple[int, list[str]]]:
@@ -121,7 +127,8 @@ def _records(path: Path, text: str) -> Iterator[tuple[int, list[str]]]:
             what = (f"a cell longer than {MAX_CELL:,} characters" if "field limit" in str(exc)
                     else "the file ends inside a quoted cell" if "end of data" in str(exc)
                     else str(exc))
-            raise BadInput(f"{path}: line {start}: {what} (an unterminated quote?).") from None
+            raise BadInput(_("{path}: line {start}: {what} (an unterminated quote?).").format(
+                path=path, start=start, what=what)) from None
         yield start, cells
         start = reader.line_num + 1
 
@@ -132,13 +139,16 @@ def _header(path: Path, cells: list[str]) -> list[str]:
         name = cell.strip().lower().replace(" ", "_")
         name = ALIASES.get(name, name)
         if name not in fields.CUSTOMER_FIELDS and name not in IGNORED:
-            raise BadInput(f"{path}: line 1: unknown column {cell.strip()!r} "
-                           f"(columns: {', '.join(fields.CUSTOMER_FIELDS)}).")
+            raise BadInput(_("{path}: line 1: unknown column {value!r} (columns: "
+                             "{values}).").format(
+                path=path, value=cell.strip(), values=', '.join(fields.CUSTOMER_FIELDS)))
         if name in names:
-            raise BadInput(f"{path}: line 1: column {name!r} appears twice.")
+            raise BadInput(_("{path}: line 1: column {name!r} appears twice.").format(
+                path=path, name=name))
         names.append(name)
     if "name" not in names:
-        raise BadInput(f"{path}: line 1: the header has no 'name' column.")
+        raise BadInput(_("{path}: line 1: the header has no 'name' column.").format(
+            path=path))
     return names
 
 
@@ -157,15 +167,17 @@ def _read(path: Path, data: bytes) -> tuple[list[str], list[list[str]], Callable
     try:
         first = next(reader, None)
         if first is None:
-            raise BadInput(f"{path}: the file is empty.")
+            raise BadInput(_("{path}: the file is empty.").format(
+                path=path))
         header = _header(path, first)
         rows = list(reader)
     except (UnicodeDecodeError, BadInput, csv.Error) as exc:
         text = _decode(path, data)  # raises if any line is not UTF-8
         if isinstance(exc, csv.Error):
-            for _ in _records(path, text):  # raises, naming the line where the record starts
+            for _record in _records(path, text):  # raises, naming the line where the record starts
                 pass
-            raise BadInput(f"{path}: {exc}.") from None
+            raise BadInput(_("{path}: {exc}.").format(
+                path=path, exc=exc)) from None
         raise
     if reader.line_num == len(rows) + 1:  # one line a record: no line break inside a cell
         return header, rows, lambda index: index + 2
@@ -173,7 +185,7 @@ def _read(path: Path, data: bytes) -> tuple[list[str], list[list[str]], Callable
 
     def line(index: int) -> int:  # only ever needed for a message: read the file again then
         if not starts:
-            starts.extend(start for start, _ in _records(path, _decode(path, data)))
+            starts.extend(start for start, _record in _records(path, _decode(path, data)))
         return starts[index + 1]
 
     return header, rows, line
@@ -191,7 +203,8 @@ def _read_xlsx(path: Path, data: bytes
 
     numbered = list(read_rows(path, data))
     if not numbered:
-        raise BadInput(f"{path}: the workbook's first sheet is empty.")
+        raise BadInput(_("{path}: the workbook's first sheet is empty.").format(
+            path=path))
     header = _header(path, numbered[0][1])
     rows = [cells for _, cells in numbered[1:]]
     for cells in rows:  # a row shorter than the header ends in empty cells
@@ -221,7 +234,7 @@ def plan(session: Session, path: Path, on_existing: OnExisting,
     if progress and (passed := result.rows // 1000 - len(rows) // 1000) > 0:
         progress(passed * 1000)  # rows with too few or too many cells count as read too
     names: list[str | None] = columns.pop("name")
-    keys = [fields.name_key(name) if name is not None else "" for name in names]
+    keys = fields.name_keys([name or "" for name in names])
     fresh, updates = _sort_out(session, on_existing, good, names, keys, result, problems, line)
     _first_year_grades(session, columns, good, fresh, updates, header, problems)
     for at in (at for at in fresh if at in masks):
@@ -232,11 +245,12 @@ def plan(session: Session, path: Path, on_existing: OnExisting,
     if problems:
         problems.sort(key=lambda problem: problem[:2])
         shown = "\n".join(f"  line {line(index)}{message}"
-                          for index, _, message in problems[:MAX_ERRORS_SHOWN])
+                          for index, _column, message in problems[:MAX_ERRORS_SHOWN])
         more = len(problems) - MAX_ERRORS_SHOWN
         tail = f"\n  … and {more} more" if more > 0 else ""
-        raise BadInput(f"{path}: {len(problems)} problem(s); nothing was imported.\n"
-                       f"{shown}{tail}")
+        raise BadInput(_("{path}: {count} problem(s); nothing was "
+                         "imported.\n{shown}{tail}").format(
+            path=path, count=len(problems), shown=shown, tail=tail))
     tags = columns.pop("tags", [])
 
     def pick(column: list[Any]) -> list[Any]:

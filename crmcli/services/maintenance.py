@@ -10,6 +10,7 @@ from pathlib import Path
 from crmcli import outcomes
 from crmcli.db import load_policies, os_reason, transaction
 from crmcli.errors import BadInput, Conflict, CrmError
+from crmcli.i18n import _
 
 PARTIAL = ".{name}.partial-"  # a copy being written: .site.db.partial-<pid>, then renamed
 
@@ -23,20 +24,24 @@ def backup(conn: sqlite3.Connection, target: Path, *, force: bool) -> int:
     next run.
     """
     if target.is_dir():
-        raise BadInput(f"{target} is a directory; give a file name.")
+        raise BadInput(_("{target} is a directory; give a file name.").format(
+            target=target))
     if target.exists() and not target.is_file():  # /dev/null, a pipe: never replaced
-        raise BadInput(f"{target} is not a regular file; give a file name.")
+        raise BadInput(_("{target} is not a regular file; give a file name.").format(
+            target=target))
     if target.exists() and not force:
-        raise Conflict(f"{target} exists; add --force to replace it.")
+        raise Conflict(_("{target} exists; add --force to replace it.").format(
+            target=target))
     if not target.parent.exists():
-        raise BadInput(f"{target.parent} does not exist; create the folder first.")
+        raise BadInput(_("{parent} does not exist; create the folder first.").format(
+            parent=target.parent))
     _remove_stale_partials(target)
     partial = target.with_name(PARTIAL.format(name=target.name) + str(os.getpid()))
     try:
         os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
     except OSError as exc:
-        raise CrmError(f"Cannot write the backup in {target.parent}: {os_reason(exc)}."
-                       ) from None
+        raise CrmError(_("Cannot write the backup in {parent}: {os_reason}.").format(
+            parent=target.parent, os_reason=os_reason(exc))) from None
     try:
         copy = sqlite3.connect(partial)
         try:
@@ -45,17 +50,19 @@ def backup(conn: sqlite3.Connection, target: Path, *, force: bool) -> int:
         finally:
             copy.close()
         if faults:
-            raise CrmError(f"The database is damaged ({faults[0].splitlines()[-1]}); {target} "
-                           "was left as it was. `crmcli check` says more.")
+            raise CrmError(_("The database is damaged ({value}); {target} was left as "
+                             "it was. `crmcli check` says more.").format(
+                value=faults[0].splitlines()[-1], target=target))
         os.chmod(partial, 0o600)
         os.replace(partial, target)
     except sqlite3.Error as exc:
         if "full" in str(exc):
-            raise CrmError(f"The disk is full; {target} was left as it was.") from None
+            raise CrmError(_("The disk is full; {target} was left as it was.").format(
+                target=target)) from None
         raise
     except OSError as exc:
-        raise CrmError(f"Cannot write {target}: {os_reason(exc)}; it was left as it was."
-                       ) from None
+        raise CrmError(_("Cannot write {target}: {os_reason}; it was left as it was.").format(
+            target=target, os_reason=os_reason(exc))) from None
     finally:
         for leftover in (partial, partial.with_name(partial.name + "-journal")):
             leftover.unlink(missing_ok=True)
@@ -99,7 +106,7 @@ def check(conn: sqlite3.Connection) -> list[str]:
     if damage:  # the checks below would only add noise, or fail on the same damage
         return [_damaged(conn, damage)]
     problems = []
-    for table, rowid, parent, _ in conn.execute("PRAGMA foreign_key_check"):
+    for table, rowid, parent, _key in conn.execute("PRAGMA foreign_key_check"):
         row = f"{table} row {rowid}" if rowid is not None else f"a {table} row"
         problems.append(f"{row} points to a missing {parent} row.")
     for (cid,) in conn.execute(

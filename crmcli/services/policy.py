@@ -14,6 +14,16 @@ def show(session: Session) -> list[dict[str, Any]]:
     return policy.as_rows(session.policies.current)
 
 
+def set_default(session: Session, key: str, value: str) -> bool:
+    """Set a policy setting that was never set (``init``); True if it was set now."""
+    from crmcli.db import setting
+
+    if setting(session.conn, key) is not None:
+        return False
+    set_value(session, key, value)
+    return True
+
+
 def set_value(session: Session, key: str, value: str) -> tuple[str, str]:
     key, value = policy.normalize(key, value)
     with transaction(session.conn):

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from crmcli.env import Env
+from crmcli.i18n import N_, _, gap
 from crmcli.render import Column, Format, json_value, render, table_value
 from crmcli.services import Session
 
@@ -16,6 +17,14 @@ PROFILE_FIELDS = (
     "masked", "last_contact_at", "last_in_person_at", "created_at", "updated_at", "moved_out_at",
     "handover", "renovating", "occupied", "balance", "credit", "oldest_unpaid", "currency",
 )
+# The profile's labels in a table (the keys stay the keys in csv and json).
+LABELS = {
+    "last_contact_at": N_("last contact"), "last_in_person_at": N_("last in-person visit"),
+    "confidential": N_("confidential"), "created_at": N_("entered"),
+    "updated_at": N_("last changed"), "complaints": N_("Complaints"), "visits": N_("Visits"),
+    "due": N_("Due"), "address": N_("address"), "site": N_("site"),
+    "preferences": N_("preferences"), "email": N_("email"), "birthday": N_("birthday"),
+}
 
 
 def render_profile(env: Env, session: Session, customer: dict[str, Any], fmt: Format) -> None:
@@ -25,7 +34,7 @@ def render_profile(env: Env, session: Session, customer: dict[str, Any], fmt: Fo
     sections = _sections(session, customer)
     if fmt in (Format.json, Format.jsonl):
         document = {key: json_value(customer.get(key)) for key in PROFILE_FIELDS}
-        for name, (_, rows) in sections.items():
+        for name, (_columns, rows) in sections.items():
             document[name] = [{k: json_value(v) for k, v in row.items()} for row in rows]
         env.out(json.dumps(document, ensure_ascii=False, indent=None if fmt is Format.jsonl
                            else 2))
@@ -33,18 +42,19 @@ def render_profile(env: Env, session: Session, customer: dict[str, Any], fmt: Fo
     if fmt in (Format.csv, Format.tsv):
         render(env, [customer], [Column(key) for key in PROFILE_FIELDS], fmt)
         return
-    rows = [{"field": key, "value": table_value(customer.get(key))} for key in PROFILE_FIELDS
-            if customer.get(key) not in (None, "", [], {}, False)]
-    render(env, rows, [Column("field"), Column("value")], fmt,
-           title=f"Customer #{customer['id']} {customer['name']}")
+    rows = [{"field": LABELS.get(key, key), "value": table_value(customer.get(key))}
+            for key in PROFILE_FIELDS if customer.get(key) not in (None, "", [], {}, False)]
+    render(env, rows, [Column("field", words=True), Column("value")], fmt,
+           title=_("Customer #{id} {name}").format(id=customer["id"], name=customer["name"]))
     for name, (columns, section_rows) in sections.items():
         if not section_rows:
             continue
         env.out("")
-        title = name.replace("_", " ").capitalize()
+        title = _(LABELS[name])
         if len(section_rows) > TABLE_ROWS:
             # Years of history do not fit a screen: the table shows the latest, json shows all.
-            title += f" (latest {TABLE_ROWS} of {len(section_rows)}; --format json lists all)"
+            title += gap() + _("(latest {shown} of {count}; --format json lists all)").format(
+                shown=TABLE_ROWS, count=len(section_rows))
             section_rows = section_rows[-TABLE_ROWS:]
         render(env, section_rows, columns, fmt, title=title)
 

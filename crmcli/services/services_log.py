@@ -20,6 +20,7 @@ from crmcli.dates import from_db, month_bounds, short_local, to_db, to_minute
 from crmcli.db import transaction
 from crmcli.errors import BadInput, NotFound
 from crmcli.fields import clean_text
+from crmcli.i18n import _
 from crmcli.render import Column
 from crmcli.services import Session, contacts
 from crmcli.services.customers import find as find_customer
@@ -37,7 +38,8 @@ SERVICE_COLUMNS = [
     Column("voided_by"), Column("void_reason"),
 ]
 SERVICE_TABLE_COLUMNS = [
-    Column("id", justify="right"), Column("customer"), Column("type"), Column("description"),
+    Column("id", justify="right"), Column("customer"), Column("type", words=True),
+    Column("description"),
     Column("done_at", "done"), Column("by"), Column("fee", justify="right"),
     Column("followup", "follow-up"),
 ]
@@ -53,7 +55,8 @@ _SELECT = (
 
 def check_type(kind: str) -> str:
     if kind not in TYPES:
-        raise BadInput(f"--type: {kind!r} is not one of {', '.join(TYPES)}.")
+        raise BadInput(_("--type: {kind!r} is not one of {values}.").format(
+            kind=kind, values=', '.join(TYPES)))
     return kind
 
 
@@ -85,7 +88,8 @@ def _record(row: Any, now: datetime) -> dict[str, Any]:
 def get_service(session: Session, service_id: int) -> dict[str, Any]:
     row = session.conn.execute(_SELECT + " WHERE s.id = ?", (service_id,)).fetchone()
     if row is None:
-        raise NotFound(f"No service #{service_id}; `crmcli service list` shows them.")
+        raise NotFound(_("No service #{service_id}; `crmcli service list` shows them.").format(
+            service_id=service_id))
     return _record(row, session.now)
 
 
@@ -106,21 +110,24 @@ def log_service(session: Session, customer_ref: str, description: str, *, kind: 
     check_type(kind)
     text = clean_text(description, "description", multiline=True)
     if not text:
-        raise BadInput("description: say what was done.")
+        raise BadInput(_("description: say what was done."))
     if fee is not None:
         if math.isnan(fee):
-            raise BadInput("--fee: give an amount (e.g. 150).")
+            raise BadInput(_("--fee: give an amount (e.g. 150)."))
         if fee < 0:
-            raise BadInput(f"--fee: {fee:g} is negative.")
+            raise BadInput(_("--fee: {fee:g} is negative.").format(
+                fee=fee))
         if fee >= MAX_FEE:  # inf too
-            raise BadInput(f"--fee: {fee:g} is too large.")
+            raise BadInput(_("--fee: {fee:g} is too large.").format(
+                fee=fee))
     when = to_minute(at or session.now)
     if when > session.now + timedelta(minutes=1):
-        raise BadInput(f"--at {short_local(when)} is in the future.")
+        raise BadInput(_("--at {short_local} is in the future.").format(
+            short_local=short_local(when)))
     who = clean_text(by, "--by") if by else session.user
     taker = clean_text(received_by, "--received-by") if received_by else session.user
     if not taker:
-        raise BadInput("--received-by: give the name of whoever took the order.")
+        raise BadInput(_("--received-by: give the name of whoever took the order."))
     with transaction(session.conn):
         customer = find_customer(session, customer_ref)
         if request_id is not None:
@@ -179,7 +186,7 @@ def iter_services(session: Session, filters: Filters, limit: int | None = None
         where.append("s.done_at >= ? AND s.done_at < ?")
         params += [to_db(start), to_db(end)]
     sql = (_SELECT + (" WHERE " + " AND ".join(where) if where else "")
-           + " ORDER BY s.done_at, s.id")
+           + " ORDER BY s.done_at DESC, s.id DESC")
     if limit is not None:
         sql += " LIMIT ?"
         params.append(min(limit, MAX_ROWS))

@@ -40,6 +40,7 @@ from crmcli.dates import (
 from crmcli.db import transaction
 from crmcli.errors import BadInput, IllegalTransition, NotFound
 from crmcli.fields import clean_text
+from crmcli.i18n import _
 from crmcli.render import Column
 from crmcli.services import Session
 from crmcli.services.customers import find as find_customer
@@ -66,8 +67,9 @@ VISIT_COLUMNS = [
     Column("voided_by"), Column("void_reason"),
 ]
 VISIT_TABLE_COLUMNS = [
-    Column("id", justify="right"), Column("customer"), Column("kind"), Column("method"),
-    Column("due"), Column("done_at", "done"), Column("state", "status"), Column("who"),
+    Column("id", justify="right"), Column("customer"), Column("kind", words=True),
+    Column("method", words=True), Column("due"), Column("done_at", "done"),
+    Column("state", "status", words=True), Column("who"),
     Column("satisfaction", "sat.", justify="right"), Column("note"),
 ]
 VISIT_COLUMNS_SHORT = [c for c in VISIT_TABLE_COLUMNS if c.key != "customer"]
@@ -123,7 +125,8 @@ def visit_record(row: Any, now: datetime) -> dict[str, Any]:
 def get_visit(session: Session, visit_id: int) -> dict[str, Any]:
     row = session.conn.execute(_VISIT_SELECT + " WHERE v.id = ?", (visit_id,)).fetchone()
     if row is None:
-        raise NotFound(f"No visit #{visit_id}; `crmcli visit list` shows them.")
+        raise NotFound(_("No visit #{visit_id}; `crmcli visit list` shows them.").format(
+            visit_id=visit_id))
     return visit_record(row, session.now)
 
 
@@ -168,19 +171,22 @@ class Logged:
 
 def check_method(method: str, option: str = "--method") -> str:
     if method not in METHODS:
-        raise BadInput(f"{option}: {method!r} is not one of {', '.join(METHODS)}.")
+        raise BadInput(_("{option}: {method!r} is not one of {values}.").format(
+            option=option, method=method, values=', '.join(METHODS)))
     return method
 
 
 def check_kind(kind: str, option: str = "--kind") -> str:
     if kind not in VISIT_KINDS:
-        raise BadInput(f"{option}: {kind!r} is not one of {', '.join(VISIT_KINDS)}.")
+        raise BadInput(_("{option}: {kind!r} is not one of {values}.").format(
+            option=option, kind=kind, values=', '.join(VISIT_KINDS)))
     return kind
 
 
 def _rating(value: int | None, option: str) -> int | None:
     if value is not None and not 1 <= value <= 5:
-        raise BadInput(f"{option}: {value} is not a rating from 1 to 5.")
+        raise BadInput(_("{option}: {value} is not a rating from 1 to 5.").format(
+            option=option, value=value))
     return value
 
 
@@ -191,7 +197,8 @@ def _check(given: VisitInput) -> VisitInput:
     named = [opt for opt, value in (("--visit", given.visit_id), ("--complaint",
              given.complaint_id), ("--service", given.service_id)) if value is not None]
     if len(named) > 1:
-        raise BadInput(f"{' and '.join(named)}: name one pending visit, complaint or service.")
+        raise BadInput(_("{values}: name one pending visit, complaint or service.").format(
+            values=' and '.join(named)))
     from crmcli.handover import METHODS as HANDOVER_METHODS
 
     allowed = HANDOVER_METHODS.get(given.kind or "")
@@ -199,7 +206,9 @@ def _check(given: VisitInput) -> VisitInput:
         raise BadInput(f"--method {given.method}: a {given.kind} visit is made "
                        f"{' or '.join(allowed)} (seed 002).")
     if given.complaint_id is not None and given.kind not in (None, "complaint"):
-        raise BadInput(f"--kind {given.kind}: a visit about a complaint is of kind complaint.")
+        raise BadInput(_("--kind {kind}: a visit about a complaint is of kind "
+                         "complaint.").format(
+            kind=given.kind))
     return VisitInput(
         method=given.method, kind=given.kind, complaint_id=given.complaint_id,
         service_id=given.service_id, visit_id=given.visit_id,
@@ -219,7 +228,8 @@ def _check(given: VisitInput) -> VisitInput:
 def _when(session: Session, at: datetime | None) -> datetime:
     moment = to_minute(at or session.now)
     if moment > session.now + timedelta(minutes=1):
-        raise BadInput(f"--at {short_local(moment)} is in the future.")
+        raise BadInput(_("--at {short_local} is in the future.").format(
+            short_local=short_local(moment)))
     return moment
 
 
@@ -233,15 +243,17 @@ def _pending(session: Session, where: str, params: tuple[Any, ...]) -> dict[str,
 
 def _owned(kind: str, number: int, owner_id: int, customer: dict[str, Any]) -> None:
     if owner_id != customer["id"]:
-        raise BadInput(f"--{kind} {number}: {kind} #{number} is another customer's "
-                       f"(#{owner_id}), not {customer['name']}'s (#{customer['id']}).")
+        raise BadInput(_("--{kind} {number}: {kind} #{number} is another customer's "
+                         "(#{owner_id}), not {name}'s (#{id}).").format(
+            kind=kind, number=number, owner_id=owner_id, name=customer['name'], id=customer['id']))
 
 
 def _service(session: Session, service_id: int) -> tuple[int, str, datetime]:
     row = session.conn.execute("SELECT customer_id, type, done_at FROM services WHERE id = ?",
                                (service_id,)).fetchone()
     if row is None:
-        raise NotFound(f"No service #{service_id}; `crmcli service list` shows them.")
+        raise NotFound(_("No service #{service_id}; `crmcli service list` shows them.").format(
+            service_id=service_id))
     return int(row[0]), str(row[1]), from_db(row[2])
 
 
@@ -253,30 +265,32 @@ def _answered(session: Session, customer: dict[str, Any], given: VisitInput, whe
         named = get_visit(session, given.visit_id)
         _owned("visit", given.visit_id, named["customer_id"], customer)
         if named["status"] != "pending":
-            raise IllegalTransition(
-                f"Visit #{given.visit_id} is {named['status']}; log a new visit without "
-                "--visit.")
+            raise IllegalTransition(_("Visit #{visit_id} is {status}; log a new visit "
+                                      "without --visit.").format(
+                visit_id=given.visit_id, status=named['status']))
         if given.kind is not None and given.kind != named["kind"]:
-            raise BadInput(f"--kind {given.kind}: visit #{given.visit_id} is a "
-                           f"{named['kind']} visit.")
+            raise BadInput(_("--kind {kind}: visit #{visit_id} is a {kind2} visit.").format(
+                kind=given.kind, visit_id=given.visit_id, kind2=named['kind']))
         return named, named["kind"]
     if given.complaint_id is not None:
         row = session.conn.execute("SELECT customer_id FROM complaints WHERE id = ?",
                                    (given.complaint_id,)).fetchone()
         if row is None:
-            raise NotFound(f"No complaint #{given.complaint_id}; `crmcli complaint list` "
-                           "shows them.")
+            raise NotFound(_("No complaint #{complaint_id}; `crmcli complaint list` "
+                             "shows them.").format(
+                complaint_id=given.complaint_id))
         _owned("complaint", given.complaint_id, int(row[0]), customer)
         return _pending(session, "v.complaint_id = ? AND v.kind = 'complaint'",
                         (given.complaint_id,)), "complaint"
     if given.service_id is not None:
-        owner_id, service_type, _ = _service(session, given.service_id)
+        owner_id, service_type, _done = _service(session, given.service_id)
         _owned("service", given.service_id, owner_id, customer)
         target = _pending(session, "v.service_id = ?", (given.service_id,))
         kind = target["kind"] if target else SERVICE_VISIT_KIND[service_type]
         if given.kind is not None and given.kind != kind:
-            raise BadInput(f"--kind {given.kind}: the follow-up of service #{given.service_id} "
-                           f"is of kind {kind}.")
+            raise BadInput(_("--kind {kind}: the follow-up of service #{service_id} is "
+                             "of kind {kind2}.").format(
+                kind=given.kind, service_id=given.service_id, kind2=kind))
         return target, kind
     latest = to_db(local_midnight(local_day(when) + timedelta(days=MATCH_DAYS + 1)))
     kinds = (given.kind,) if given.kind else SCHEDULED_KINDS
@@ -318,7 +332,8 @@ def log_visit(session: Session, customer_ref: str, given: VisitInput) -> Logged:
                 complaints.followed_up(session, target["complaint_id"], when, who, given.note)
             expected = target["expected_method"]
             if expected and given.method not in expected.split("/"):
-                notes.append(f"Note: this follow-up was expected by {expected} (seed 004).")
+                notes.append(_("Note: this follow-up was expected by {method}.").format(
+                    method=expected))
         else:
             cursor = session.conn.execute(
                 "INSERT INTO visits (customer_id, kind, done_at, method, by, satisfaction, "
@@ -350,8 +365,8 @@ def _check_answer_time(session: Session, target: dict[str, Any], when: datetime)
         started = _service(session, target["service_id"])[2]
         what = f"service #{target['service_id']} was done"
     if started is not None and when < started:
-        raise BadInput(f"--at {short_local(when)} is before {what} "
-                       f"({short_local(started)}).")
+        raise BadInput(_("--at {short_local} is before {what} ({short_local2}).").format(
+            short_local=short_local(when), what=what, short_local2=short_local(started)))
 
 
 def _open_followups(session: Session, customer: dict[str, Any]) -> list[str]:
@@ -376,23 +391,26 @@ def _open_followups(session: Session, customer: dict[str, Any]) -> list[str]:
 
 def describe_logged(logged: Logged) -> str:
     """The confirmation line of `visit log`."""
+    from crmcli.confirm import timing
+    from crmcli.dates import short_local
+    from crmcli.i18n import join
+
     visit, answered = logged.visit, logged.answered
-    text = (f"Logged visit #{visit['id']} to {visit['customer']} ({visit['kind']}, "
-            f"{visit['method']}) at {short_local(visit['done_at'])}.")
+    text = _("Logged visit #{id} to {customer} ({kind}, {method}) at {at}.").format(
+        id=visit["id"], customer=visit["customer"], kind=_(visit["kind"]),
+        method=_(visit["method"]), at=short_local(visit["done_at"]))
     if answered is None:
         return text
-    what = (f"the follow-up of complaint #{answered['complaint_id']}"
+    what = (_("the follow-up of complaint #{id}").format(id=answered["complaint_id"])
             if answered["kind"] == "complaint" and answered["complaint_id"]
-            else f"the follow-up of service #{answered['service_id']}"
-            if answered["service_id"] else f"the scheduled {answered['kind']} visit")
+            else _("the follow-up of service #{id}").format(id=answered["service_id"])
+            if answered["service_id"] else _("the scheduled {kind} visit").format(
+                kind=_(answered["kind"])))
     if answered["due"] is None:
-        return f"{text} It fulfils {what}."
-    due = f"{short_local(answered['due'])}"
-    late = visit["done_at"] - answered["due"]
-    from crmcli.dates import humanize_delta
-
-    timing = "on time" if late <= timedelta(0) else f"{humanize_delta(late)} late"
-    return f"{text} It fulfils {what} (due {due}): done {timing}."
+        return join(text, _("It fulfils {what}.").format(what=what))
+    return join(text, _("It fulfils {what} (due {due}): done {timing}.").format(
+        what=what, due=short_local(answered["due"]),
+        timing=timing(visit["done_at"], answered["due"])))
 
 
 # --- scheduling and cancelling ----------------------------------------------------------------
@@ -413,14 +431,16 @@ def parse_due(text: str, now: datetime, option: str = "--due") -> datetime:
         try:
             day = date(*(int(part) for part in raw.split("-")))
         except ValueError:
-            raise BadInput(f"{option}: {raw!r} is not a date.") from None
+            raise BadInput(_("{option}: {raw!r} is not a date.").format(
+                option=option, raw=raw)) from None
     try:
         due = (parse_when(raw, now, option) if day is None
                else cadence.deadline(day).replace(microsecond=0))
         if not 1900 <= local_day(due).year <= 9998:
             raise ValueError
     except (OverflowError, ValueError, OSError):
-        raise BadInput(f"{option}: {raw!r} is out of range.") from None
+        raise BadInput(_("{option}: {raw!r} is out of range.").format(
+            option=option, raw=raw)) from None
     return due
 
 
@@ -448,20 +468,27 @@ def cancel_visit(session: Session, visit_id: int, reason: str | None) -> dict[st
     with transaction(session.conn):
         visit = get_visit(session, visit_id)
         if visit["status"] != "pending":
-            raise IllegalTransition(f"Visit #{visit_id} is {visit['status']}; only a pending "
-                                    "visit can be cancelled.")
+            raise IllegalTransition(_("Visit #{visit_id} is {status}; only a pending "
+                                      "visit can be cancelled.").format(
+                visit_id=visit_id, status=visit['status']))
         if visit["kind"] == "complaint" and visit["complaint_id"] is not None:
-            raise IllegalTransition(
-                f"Visit #{visit_id} is the follow-up of complaint #{visit['complaint_id']}, "
-                "which seed 004 requires (回訪率100%); log it with `crmcli visit log "
-                f"{visit['customer_id']} --complaint {visit['complaint_id']} --method …`.")
+            raise IllegalTransition(_("Visit #{visit_id} is the follow-up of complaint "
+                                      "#{complaint_id}, which every complaint must have "
+                                      "(回訪率100%); log it with `crmcli visit log "
+                                      "{customer_id} --complaint {complaint_id} "
+                                      "--method …`.").format(
+                visit_id=visit_id, complaint_id=visit['complaint_id'],
+                customer_id=visit['customer_id']))
         if visit["service_id"] is not None and visit["kind"] in FOLLOWUP_KINDS:
-            raise IllegalTransition(
-                f"Visit #{visit_id} is the follow-up of {visit['kind']} #{visit['service_id']}, "
-                "which seed 004 requires (回訪率100%); log it with `crmcli visit log "
-                f"{visit['customer_id']} --service {visit['service_id']} --method …`, or void "
-                f"the service if it was entered by mistake (crmcli service void "
-                f"{visit['service_id']} --reason …).")
+            raise IllegalTransition(_("Visit #{visit_id} is the follow-up of {kind} "
+                                      "#{service_id}, which every service must have "
+                                      "(回訪率100%); log it with `crmcli visit log "
+                                      "{customer_id} --service {service_id} --method "
+                                      "…`, or void the service if it was entered by "
+                                      "mistake (crmcli service void {service_id} "
+                                      "--reason …).").format(
+                visit_id=visit_id, kind=visit['kind'], service_id=visit['service_id'],
+                customer_id=visit['customer_id']))
         session.conn.execute(
             "UPDATE visits SET cancelled_at = ?, note = coalesce(note || '; ', '') || ? "
             "WHERE id = ?",
@@ -513,8 +540,10 @@ def iter_visits(session: Session, filters: Filters, limit: int | None = None
     # past every visit ever done (SQLite, without statistics, prefers the order).
     select = _visit_select("visits_pending" if filters.status in ("pending", "overdue")
                            else None)
+    # The register newest first; pending work (a to-do list) soonest due first.
+    order = "" if filters.status in ("pending", "overdue") else " DESC"
     sql = (select + " WHERE " + " AND ".join(where)
-           + " ORDER BY coalesce(v.done_at, v.due_at), v.id")
+           + f" ORDER BY coalesce(v.done_at, v.due_at){order}, v.id{order}")
     if limit is not None:
         sql += " LIMIT ?"
         params.append(min(limit, MAX_ROWS))

@@ -28,8 +28,9 @@ DUE_COLUMNS = [
     Column("method"), Column("visit_id"), Column("service_id"),
 ]
 DUE_TABLE_COLUMNS = [
-    Column("customer"), Column("kind"), Column("due"), Column("state", "status"),
-    Column("owner"), Column("method"), Column("reason"),
+    Column("customer"), Column("kind", words=True), Column("due"),
+    Column("state", "status", words=True), Column("owner"), Column("method", words=True),
+    Column("reason"),
 ]
 DUE_COLUMNS_SHORT = [c for c in DUE_TABLE_COLUMNS if c.key != "customer"]
 
