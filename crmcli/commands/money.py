@@ -309,7 +309,7 @@ def payment_refuse(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Record a refused payment or bounced cheque (拒付): it no longer pays anything, and an
-    emergency report to the department head is due at once (seed 003).
+    emergency report to the department head is due at once.
 
     Example: crmcli payment refuse 12 --reason "支票退票" --at 09:15
     """

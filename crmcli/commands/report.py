@@ -541,7 +541,7 @@ def grades(
     output: OutputOpt = None,
 ) -> None:
     """The credit-grade report (顧客情報報告書 定期報告): customers by grade, reviews due and
-    done, grade changes, and the customers seed 003's rules point to. csv/tsv/jsonl list those
+    done, grade changes, and the customers the grading rules point to. csv/tsv/jsonl list those
     customers; json is the whole report.
 
     Example: crmcli report grades --month last
