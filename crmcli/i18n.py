@@ -189,5 +189,6 @@ WORDS = (
     N_("followup"), N_("phone"), N_("wechat"), N_("in-person"), N_("email"), N_("letter"),
     N_("visit"), N_("hotline"), N_("web"), N_("opened"), N_("responded"), N_("upgraded"),
     N_("reopened"), N_("noted"), N_("reported"), N_("voided"), N_("edited"),
-    N_("followed_up"), N_("pending"),
+    N_("followed_up"), N_("pending"), N_("signoff"), N_("meeting"), N_("notice"),
+    N_("unsatisfied"),
 )

@@ -292,3 +292,19 @@ def test_the_head_office_paper_puts_the_sites_side_by_side_then_each_analysis(
     missed = [[td.text for td in t.iter("td")] for t in tree.find("table", class_="missed")]
     assert missed[0][3] == "2026-10-02 09:40"  # A座's feedback deadline, Shanghai time
     assert missed[1][3] == "2026-10-02 09:40"  # B座's, at 09:40 in New York
+
+
+def test_every_figure_of_the_analysis_has_words() -> None:
+    from crmcli.papers.labels import FIGURE_LABELS
+    from crmcli.services.reports import FIGURES
+
+    assert set(FIGURES) - {"month", "complete"} <= set(FIGURE_LABELS)
+
+
+@pytest.mark.parametrize(("now", "before", "text"), [
+    (4.52, 4.5, "+0.02"), (79.2, 96.2, "-17"), (5, 5, "="), (24, 26, "-2"), (None, 3, ""),
+    (85.0, 89.5, "-4.5")])
+def test_changes_print_to_the_figures_precision(now: Any, before: Any, text: str) -> None:
+    from crmcli.papers import change
+
+    assert change(now, before) == text

@@ -72,7 +72,9 @@ def change(now: Any, before: Any) -> str:
     delta = now - before
     if delta == 0:
         return "="
-    return f"{delta:+,.1f}" if isinstance(delta, float) else f"{delta:+,d}"
+    if isinstance(delta, float):  # to the figures' own precision, no trailing zeros
+        return f"{delta:+,.2f}".rstrip("0").rstrip(".")
+    return f"{delta:+,d}"
 
 
 def css_text(value: str) -> Markup:

@@ -150,6 +150,13 @@ FIGURE_LABELS: dict[str, str] = {
     "cadence_kept_pct": "Customers contacted this month %",
     "yearly_visits_done_pct": "Visited in person within a year %",
     "late_entries": "Entries made after the month ended",
+    "requests_received": "Requests received (訴求)",
+    "requests_replied_on_time_pct": "Requests replied within deadline %",
+    "request_reply_rate_pct": "Request reply rate % (target 100)",
+    "notices_sent": "Notices sent",
+    "meetings_held": "Tenant meetings held",
+    "archived_complaints": "Complaints archived (left out above)",
+    "archived_to": "Archived to",
 }
 
 # The quarterly evaluation's columns, by their json key.
