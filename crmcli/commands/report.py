@@ -68,6 +68,8 @@ LABELS = {
     "customers_contacted": "Customers contacted",
     "cadence_kept_pct": "Customers contacted this month %",
     "yearly_visits_done_pct": "Visited in person within a year %",
+    "handover_visits_due": "Handover visits due (residence, inspection)",
+    "handover_visits_done": "Handover visits done",
     "late_entries": "Entries made after the month ended",
     "requests_received": "Requests received (訴求)",
     "requests_replied_on_time_pct": "Requests replied within deadline %",
