@@ -51,6 +51,8 @@ from crmcli.fields import name_key
 from crmcli.policy import PolicyHistory
 from crmcli.sample import CATEGORIES, NOTES, REPAIRS, SUMMARIES
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # make_money.py, beside this file
+
 DEFAULT_AS_OF = "2026-11-20T08:00:00+08:00"
 DAY = 86_400
 HOUR = 3_600
@@ -669,7 +671,7 @@ def _empty_schema() -> Path:
 
 def build(path: Path, *, customers: int, complaints: int, visits: int, seed: int, as_of: str,
           tz: str, years: int, csv_path: Path | None = None, analyze: bool = False,
-          site_name: str | None = None) -> dict[str, Any]:
+          site_name: str | None = None, money_months: int = 0) -> dict[str, Any]:
     started = time.perf_counter()
     gc.disable()  # millions of long-lived tuples: the cyclic collector would rescan them all
     moment = datetime.fromisoformat(as_of)
@@ -711,6 +713,13 @@ def build(path: Path, *, customers: int, complaints: int, visits: int, seed: int
     conn.execute("PRAGMA foreign_keys = OFF")
     conn.execute("PRAGMA cache_size = -1000000")
     write(conn, built, policy_at, started, settings)
+    money: dict[str, int] = {}
+    if money_months and customers:
+        from make_money import write as write_money
+
+        money = write_money(conn, built.customers, today=site.local_date(as_of_ts), offset=offset,
+                            months=money_months, seed=seed, ts_text=ts_text)
+        _log(started, f"wrote property and money {json.dumps(money)}")
     if analyze:
         conn.execute("ANALYZE")
     conn.execute("PRAGMA journal_mode = WAL")
@@ -720,7 +729,7 @@ def build(path: Path, *, customers: int, complaints: int, visits: int, seed: int
     partial.replace(path)
     counts = {"customers": customers, "complaints": len(built.complaints),
               "complaint_events": len(built.events), "services": len(built.services),
-              "visits": len(built.visits)}
+              "visits": len(built.visits), **money}
     _log(started, f"done: {path} ({path.stat().st_size / 1e6:,.0f} MB) {json.dumps(counts)}")
     return {"as_of": ts_text(as_of_ts), "tz": tz, "counts": counts,
             "seconds": round(time.perf_counter() - started, 1)}
@@ -741,6 +750,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--site-name", help="policy site_name (default: the file's name)")
     parser.add_argument("--years", type=int, default=3, help="years of history before --as-of")
     parser.add_argument("--csv", type=Path, help="also write a customer import CSV here")
+    parser.add_argument("--money-months", type=int, default=6,
+                        help="months of invoices, payments and reviews (handover dates, "
+                        "contracts and their visits come with any value but 0)")
     parser.add_argument("--analyze", action="store_true",
                         help="run ANALYZE at the end (crmcli itself does not)")
     args = parser.parse_args(argv)
@@ -751,7 +763,7 @@ def main(argv: list[str] | None = None) -> int:
     result = build(args.path, customers=args.customers, complaints=args.complaints,
                    visits=args.visits, seed=args.seed, as_of=args.as_of, tz=args.tz,
                    years=args.years, csv_path=args.csv, analyze=args.analyze,
-                   site_name=args.site_name)
+                   site_name=args.site_name, money_months=args.money_months)
     print(json.dumps(result, ensure_ascii=False))
     return 0
 

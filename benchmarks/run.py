@@ -380,7 +380,8 @@ def ensure_large(python: str, size: str, rebuild: bool) -> tuple[Path, Path, dic
                                DATA / f"{size}.json")
     args = ["--customers", str(customers), "--complaints", str(complaints), "--visits",
             str(visits), "--csv", str(csv_path)]
-    digest = hashlib.sha256((HERE / "make_db.py").read_bytes()).hexdigest()[:16]
+    digest = hashlib.sha256((HERE / "make_db.py").read_bytes()
+                            + (HERE / "make_money.py").read_bytes()).hexdigest()[:16]
     if meta_path.exists() and db.exists() and csv_path.exists() and not rebuild:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         if meta.get("args") == args and meta.get("make_db") == digest:

@@ -52,7 +52,13 @@ COMMANDS: dict[str, tuple[str, str, str | None, str]] = {
               "The end-of-day screen: entered today, still due today, due tomorrow."),
     "day": ("day", "app", None, "The day's record (每日下班前記錄): close, list."),
     "report": ("report", "app", None,
-               "Reports: monthly complaint analysis, quarterly evaluation, meetings."),
+               "Reports: monthly complaint analysis, quarterly evaluation, meetings, credit "
+               "grades."),
+    "contract": ("money", "contract_app", None,
+                 "Contracts and renewals (續簽): add, renew, end, list."),
+    "invoice": ("money", "invoice_app", None, "Invoices (開發票): issue, list."),
+    "payment": ("money", "payment_app", None,
+                "Payments (收款): record, refuse (拒付), report, list."),
     "policy": ("policy", "app", None, "The site's policy: deadlines, cadence, holiday region."),
     "access-log": ("customer", "access_app", "access-log",
                    "List who revealed confidential customer details, when and why (newest "

@@ -528,15 +528,6 @@ def m009_handling_sheet(conn: sqlite3.Connection) -> None:
     )
 
 
-def load_policies(conn: sqlite3.Connection) -> PolicyHistory:
-    """The policy history recorded in the file."""
-    from crmcli.dates import from_db
-    from crmcli.policy import PolicyHistory
-
-    rows = conn.execute("SELECT set_at, key, value FROM policy_settings ORDER BY set_at, id")
-    return PolicyHistory([(from_db(at), key, value) for at, key, value in rows])
-
-
 def m008_name_key_folds_chinese_script(conn: sqlite3.Connection) -> None:
     """``customers.name_key`` folds Traditional and Simplified Chinese as well (謝麗華 and
     谢丽华 are one name to look up and to check for duplicates): recomputed for every
@@ -549,11 +540,131 @@ def m008_name_key_folds_chinese_script(conn: sqlite3.Connection) -> None:
                      zip(keys, (customer_id for customer_id, _ in rows), strict=True))
 
 
+def m010_property_and_money(conn: sqlite3.Connection) -> None:
+    """Handover dates and occupancy, contracts, invoices, payments and credit reviews.
+
+    Money is integer minor units (分 for CNY) with the site's currency on every row. A renewal
+    is a new contract naming the one it ``renews``; the renewed one gets ``renewed_by`` once,
+    so the contracts still running and unrenewed are one partial index (the renewal agenda).
+    ``payment_applications`` and ``invoices.paid`` / ``settled_at`` are derived: which
+    payment went to which invoice is recomputed from the invoices and payments on every
+    money write (``crmcli.money.allocate``) and checked by `crmcli check`.
+    """
+    execute_script(
+        conn,
+        """
+        ALTER TABLE customers ADD COLUMN handover TEXT;
+        ALTER TABLE customers ADD COLUMN renovating INTEGER NOT NULL DEFAULT 0
+            CHECK (renovating IN (0, 1));
+        ALTER TABLE customers ADD COLUMN occupied INTEGER NOT NULL DEFAULT 1
+            CHECK (occupied IN (0, 1));
+        CREATE INDEX customers_handover ON customers (handover) WHERE handover IS NOT NULL;
+        CREATE INDEX visits_handover ON visits (customer_id, kind, done_at)
+            WHERE kind IN ('residence', 'inspection', 'invitation') AND done_at IS NOT NULL;
+
+        CREATE TABLE contracts (
+            id INTEGER PRIMARY KEY,
+            customer_id INTEGER NOT NULL REFERENCES customers (id),
+            start_on TEXT NOT NULL,
+            end_on TEXT NOT NULL CHECK (end_on >= start_on),
+            amount INTEGER CHECK (amount >= 0),
+            billing TEXT NOT NULL DEFAULT 'once'
+                CHECK (billing IN ('monthly', 'quarterly', 'yearly', 'once')),
+            note TEXT,
+            renews INTEGER UNIQUE REFERENCES contracts (id),
+            renewed_by INTEGER UNIQUE REFERENCES contracts (id),
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            ended_on TEXT,
+            ended_at TEXT,
+            ended_by TEXT,
+            moved_out INTEGER NOT NULL DEFAULT 0 CHECK (moved_out IN (0, 1))
+        );
+        CREATE INDEX contracts_customer ON contracts (customer_id, end_on);
+        CREATE INDEX contracts_running ON contracts (end_on)
+            WHERE ended_on IS NULL AND renewed_by IS NULL;
+
+        CREATE TABLE invoices (
+            id INTEGER PRIMARY KEY,
+            customer_id INTEGER NOT NULL REFERENCES customers (id),
+            contract_id INTEGER REFERENCES contracts (id),
+            amount INTEGER NOT NULL CHECK (amount > 0),
+            currency TEXT NOT NULL,
+            due_on TEXT NOT NULL,
+            issued_at TEXT NOT NULL,
+            for_text TEXT,
+            period TEXT,
+            issued_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            paid INTEGER NOT NULL DEFAULT 0 CHECK (paid >= 0),
+            settled_at TEXT,
+            UNIQUE (contract_id, period)
+        );
+        CREATE INDEX invoices_customer ON invoices (customer_id, due_on);
+        CREATE INDEX invoices_unpaid ON invoices (due_on, customer_id, amount, paid)
+            WHERE settled_at IS NULL;
+
+        CREATE TABLE payments (
+            id INTEGER PRIMARY KEY,
+            customer_id INTEGER NOT NULL REFERENCES customers (id),
+            invoice_id INTEGER REFERENCES invoices (id),
+            amount INTEGER NOT NULL CHECK (amount > 0),
+            currency TEXT NOT NULL,
+            paid_at TEXT NOT NULL,
+            method TEXT,
+            by TEXT NOT NULL,
+            note TEXT,
+            created_at TEXT NOT NULL,
+            refused_at TEXT,
+            refused_by TEXT,
+            refused_reason TEXT,
+            reported_at TEXT,
+            reported_by TEXT,
+            reported_to TEXT
+        );
+        CREATE INDEX payments_customer ON payments (customer_id, paid_at);
+        CREATE INDEX payments_unreported ON payments (refused_at)
+            WHERE refused_at IS NOT NULL AND reported_at IS NULL;
+
+        CREATE TABLE payment_applications (
+            payment_id INTEGER NOT NULL REFERENCES payments (id),
+            invoice_id INTEGER NOT NULL REFERENCES invoices (id),
+            amount INTEGER NOT NULL CHECK (amount > 0),
+            PRIMARY KEY (payment_id, invoice_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX payment_applications_invoice ON payment_applications (invoice_id);
+
+        CREATE TABLE customer_reviews (
+            id INTEGER PRIMARY KEY,
+            customer_id INTEGER NOT NULL REFERENCES customers (id),
+            at TEXT NOT NULL,
+            by TEXT NOT NULL,
+            grade_before TEXT NOT NULL CHECK (grade_before IN ('A', 'B', 'C')),
+            grade TEXT NOT NULL CHECK (grade IN ('A', 'B', 'C')),
+            note TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX customer_reviews_customer ON customer_reviews (customer_id, at);
+        CREATE INDEX customer_reviews_at ON customer_reviews (at, customer_id);
+        """,
+    )
+
+
+def load_policies(conn: sqlite3.Connection) -> PolicyHistory:
+    """The policy history recorded in the file."""
+    from crmcli.dates import from_db
+    from crmcli.policy import PolicyHistory
+
+    rows = conn.execute("SELECT set_at, key, value FROM policy_settings ORDER BY set_at, id")
+    return PolicyHistory([(from_db(at), key, value) for at, key, value in rows])
+
+
 Migration = Callable[[sqlite3.Connection], None]
 MIGRATIONS: list[Migration] = [
     m001_initial, m002_attention_and_indexes, m003_outcomes, m004_covering_indexes,
     m005_site_clock_and_corrections, m006_sensitive_note, m007_front_desk,
     m008_name_key_folds_chinese_script, m009_handling_sheet,
+    m010_property_and_money,
 ]
 LATEST = len(MIGRATIONS)
 

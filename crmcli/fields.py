@@ -21,7 +21,9 @@ CUSTOMER_FIELDS = (
     "name", "contact", "phone", "email", "address", "site", "unit", "segment", "grade",
     "tags", "since", "birthday", "preferences", "note", "sensitive_note", "confidential",
     "anniversaries", "lunar_birthday",
+    "handover", "renovating", "occupied",
 )
+FLAG_FIELDS = ("renovating", "occupied")
 # Whitespace but a line break ([^\S\n]), so that the form also checks a column a line a cell.
 _PHONE_FORM = r"\+?[0-9][0-9 ()\-]{4,24}(?:[^\S\n]*(?:ext\.?|x|轉|转)[^\S\n]*\d{1,6})?"
 _EMAIL_FORM = r"[^@\s]+@[^@\s]+\.[^@\s]+"
@@ -200,6 +202,10 @@ def clean_field(field: str, value: Any, now: datetime) -> Any:
         return clean_grade(value)
     if field == "since":
         return parse_day(value, now, "since").isoformat() if value.strip() else None
+    if field == "handover":
+        return parse_day(value, now, "handover").isoformat() if value.strip() else None
+    if field in FLAG_FIELDS:
+        return clean_bool(value, field) if isinstance(value, str) else bool(value)
     if field == "birthday":
         return parse_birthday(value, "birthday") if value.strip() else None
     if field == "tags":
@@ -440,12 +446,16 @@ def mask_change(field: str, text: str | None, confidential: bool) -> str | None:
     return text
 
 
-def is_first_year(since: date, today: date) -> bool:
+def first_year_end(since: date) -> date:
+    """The first day after a customer's first year (29 February's year ends on 1 March)."""
     try:
-        anniversary = since.replace(year=since.year + 1)
+        return since.replace(year=since.year + 1)
     except ValueError:  # 29 February
-        anniversary = date(since.year + 1, 3, 1)
-    return today < anniversary
+        return date(since.year + 1, 3, 1)
+
+
+def is_first_year(since: date, today: date) -> bool:
+    return today < first_year_end(since)
 
 
 def first_year_grade(grade: str | None, since: date | None, entered: date, today: date,

@@ -48,6 +48,15 @@ class Policy:
     meeting_warning_days: int = 14
     meeting_attendance_target_pct: int = 90
     language: str = ""  # "" until init sets it: the locale's language
+    currency: str = "CNY"
+    renewal_notice_days: int = 60
+    residence_visit_months: int = 3
+    inspection_visit_months: int = 12
+    invitation_days: int = 7
+    review_months_a: str = "3,9"
+    review_months_b: str = "1,4,7,10"
+    review_months_c: str = "1,2,3,4,5,6,7,8,9,10,11,12"
+    arrears_c_threshold: str = "500000"
     cadence_overrides: dict[str, str] = field(default_factory=dict)
     notice_every: dict[str, str] = field(default_factory=dict)  # notice kind -> span
 
@@ -84,6 +93,15 @@ HELP: dict[str, str] = {
     "meeting_attendance_target_pct": "share of current customers met at a tenant meeting in a "
                                      "year (target)",
     "language": "interface language: zh-Hant, zh-Hans or en (CRMCLI_LANG overrides it)",
+    "currency": "the site's one currency (ISO 4217 code); money is kept in its minor units",
+    "renewal_notice_days": "renewal (續簽) on the agenda this many days before a contract ends",
+    "residence_visit_months": "residence visit (居住感受回訪) due this many months after handover",
+    "inspection_visit_months": "house inspection (房屋檢查) due this many months after handover",
+    "invitation_days": "invitation (回訪通知和邀請) due this many days before a handover visit",
+    "review_months_a": "months (1-12) in which grade A customers are reviewed (顧客情報報告書)",
+    "review_months_b": "months in which grade B customers are reviewed",
+    "review_months_c": "months in which grade C customers are reviewed (monthly = all twelve)",
+    "arrears_c_threshold": "arrears at or over this amount, in major units (元), point to grade C",
     "cadence.tag.TAG / cadence.segment.SEGMENT": "cadence for customers with that tag or segment",
     "notice.every.KIND": "a notice of that kind is due this often (e.g. notice.every.fire-safety "
                          "1mo)",
@@ -94,13 +112,15 @@ _FLOAT_KEYS = {"response_hours", "upgrade_days", "report_minutes", "plan_minutes
                "request_reply_hours"}
 _INT_KEYS = {"new_customer_days", "annual_visit_days", "grade_new_customer_days",
              "retention_years", "signoff_days", "meeting_warning_days",
-             "meeting_attendance_target_pct"}
+             "meeting_attendance_target_pct", "renewal_notice_days", "residence_visit_months",
+             "inspection_visit_months", "invitation_days"}
+_MONTH_LIST_KEYS = {"review_months_a", "review_months_b", "review_months_c"}
 _SPAN_KEYS = {"cadence_new", "cadence_established"}
 CHECKPOINTERS = ("sqlite", "litestream")
 KEYS = [f.name for f in fields(Policy) if f.name not in ("cadence_overrides", "notice_every")]
 # 100 years in each setting's unit: beyond it the date arithmetic of every timer overflows.
-_UNIT_MAX = {"minutes": 52_560_000, "hours": 876_000, "days": 36_500, "years": 100,
-             "pct": 100}
+_UNIT_MAX = {"minutes": 52_560_000, "hours": 876_000, "days": 36_500, "months": 1_200,
+             "years": 100, "pct": 100}
 _SPAN_MAX = {"d": 36_500, "w": 5_200, "mo": 1_200}
 
 
@@ -141,6 +161,19 @@ def normalize(key: str, value: str) -> tuple[str, str]:
             raise BadInput(_("policy {key}: at most {most:,} (100 years).").format(
                 key=key, most=most))
         return key, str(number)
+    if key in _MONTH_LIST_KEYS:
+        return key, ",".join(str(m) for m in parse_months(value, f"policy {key}"))
+    if key == "currency":
+        if not re.fullmatch(r"[A-Za-z]{3}", value):
+            raise BadInput(f"policy currency: {value!r} is not a currency code (e.g. CNY, HKD).")
+        return key, value.upper()
+    if key == "arrears_c_threshold":
+        from crmcli.money import parse_major
+
+        amount = parse_major(value, f"policy {key}")
+        if not amount:
+            raise BadInput(f"policy {key}: must be more than 0.")
+        return key, str(amount)
     if key in ("region",):
         if not re.fullmatch(r"[A-Za-z]{2}(-[A-Za-z0-9]+)?", value):
             raise BadInput(_("policy region: {value!r} is not a country code (e.g. CN, "
@@ -183,6 +216,20 @@ def normalize(key: str, value: str) -> tuple[str, str]:
         return key, name
     raise BadInput(_("Unknown policy setting {key!r}; `crmcli policy show` lists them.").format(
         key=key))
+
+
+def parse_months(value: str, option: str) -> tuple[int, ...]:
+    """``3,9`` or ``monthly``: the calendar months of a review schedule, sorted."""
+    text = value.strip().lower()
+    if text in ("monthly", "every", "all"):
+        return tuple(range(1, 13))
+    try:
+        months = sorted({int(part) for part in re.split(r"[,\s，]+", text) if part})
+    except ValueError:
+        months = []
+    if not months or not all(1 <= month <= 12 for month in months):
+        raise BadInput(f"{option}: {value!r} is not a list of months 1-12 (e.g. 3,9 or monthly).")
+    return tuple(months)
 
 
 def apply(policy: Policy, key: str, value: str) -> Policy:

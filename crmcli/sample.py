@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import random
 import sqlite3
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from crmcli.dates import local_day, local_midnight, to_db, to_local, to_minute
+from crmcli.dates import from_db, local_day, local_midnight, to_db, to_local, to_minute
 from crmcli.db import transaction
 from crmcli.services import Session
 
@@ -384,3 +384,145 @@ def _fill(conn: sqlite3.Connection, as_of: datetime, seed: int, customers: int) 
 
     sample_desk.build(conn, builder.as_of, builder.start, people, seed)
     complaints.sweep(Session(conn, builder.as_of, "system"), dry_run=False)
+    property_and_money(conn, people, builder.as_of, seed)
+
+
+def _local(day: date, hour: int, minute: int = 0) -> datetime:
+    """That time of the day at the site, as UTC."""
+    return (local_midnight(day) + timedelta(hours=hour, minutes=minute)).astimezone(UTC)
+
+
+def property_and_money(conn: sqlite3.Connection, people: list[dict[str, Any]],
+                       as_of: datetime, seed: int) -> None:
+    """Handover dates, contracts with their renewals, three months of invoices and payments
+    (a few late, part-paid or refused) and a year of credit reviews. Its own random stream,
+    so the rest of the sample is as it was."""
+    from crmcli import credit, handover, money
+    from crmcli.cadence import add_span
+    from crmcli.policy import Policy
+    from crmcli.services import billing, contracts, reviews
+
+    rng = random.Random(seed + 15)
+    today = local_day(as_of)
+    policy = Policy()
+    # Handover (交付/入伙): flats handed over in the last 14 months; visits mostly made.
+    for person in people:
+        if person["segment"] == "enterprise" or (today - person["since"]).days > 420:
+            continue
+        handed = person["since"]
+        renovating = "裝修中" in person["tags"]
+        occupied = "不在住" not in person["tags"]
+        conn.execute("UPDATE customers SET handover = ?, renovating = ?, occupied = ? "
+                     "WHERE id = ?", (handed.isoformat(), int(renovating), int(occupied),
+                                      person["id"]))
+        if renovating or not occupied:
+            continue
+        with transaction(conn):
+            for visit in handover.plan(handed, policy):
+                if visit.invite_on < today - timedelta(days=1) and rng.random() < 0.97:
+                    at = _local(visit.invite_on - timedelta(days=rng.randint(0, 2)), 10)
+                    _visit(conn, person["id"], "invitation", at, "letter", "李客服")
+                if visit.due < today - timedelta(days=2) and rng.random() < 0.96:
+                    at = _local(visit.due + timedelta(days=rng.randint(-3, 2)), 15)
+                    method = "in-person" if visit.kind == "inspection" else rng.choice(
+                        ["in-person", "phone"])
+                    _visit(conn, person["id"], visit.kind, at, method, "張片區經理",
+                           satisfaction=rng.choice([4, 5]))
+    # Contracts: tenants and IDC customers rent by the year, billed monthly (a few quarterly).
+    renting = [p for p in people if p["segment"] in ("tenant", "enterprise")]
+    for person in renting:
+        start = person["since"]
+        monthly = rng.randrange(3000_00, 20000_00, 50_00) if person["segment"] == "tenant" \
+            else rng.randrange(8000_00, 60000_00, 100_00)
+        billing_kind = "quarterly" if rng.random() < 0.15 else "monthly"
+        amount = monthly * (3 if billing_kind == "quarterly" else 1)
+        made = _local(start, 9)
+        session = Session(conn, max(made, as_of - timedelta(days=365)), "陳主任")
+        end = add_span(start, "12mo") - timedelta(days=1)
+        contract = contracts.add(session, str(person["id"]), start, end,
+                                 amount=money.as_major(amount, "CNY"),
+                                 billing=billing_kind, note=None)
+        while contract["end_on"] < today + timedelta(days=45 + rng.randint(0, 20)):
+            renew_on = contract["end_on"] - timedelta(days=rng.randint(35, 80))
+            if renew_on >= today:
+                break
+            session = Session(conn, _local(renew_on, 11), "陳主任")
+            contract = contracts.renew(
+                session, contract["id"], add_span(contract["end_on"], "12mo"),
+                amount=None, note=None)
+    # Invoices for the last three months, issued on the 1st, paid mostly on time.
+    for back in (2, 1, 0):
+        year, month = today.year, today.month - back
+        if month < 1:
+            year, month = year - 1, month + 12
+        issued, _ = billing.issue_from_contracts(
+            Session(conn, _local(date(year, month, 1), 9), "李客服"), year, month)
+        for invoice in issued:
+            roll = rng.random()
+            due = invoice["due_on"]
+            paid_on = due + timedelta(days=rng.randint(-8, 3))
+            if paid_on >= today or roll < 0.015:
+                continue  # not paid (yet)
+            minor = invoice["amount_minor"]
+            part = roll < 0.05
+            method = rng.choice(["transfer", "transfer", "wechat", "cheque"])
+            billing.record_payment(
+                Session(conn, _local(paid_on, 16), "李客服"), str(invoice["customer_id"]),
+                money.as_major(minor // 2 if part else minor, "CNY"), invoice_id=invoice["id"],
+                at=None, method=method, note=None, by=None)
+            rest_on = paid_on + timedelta(days=rng.randint(10, 30))
+            if part and rest_on < today and rng.random() < 0.7:
+                billing.record_payment(
+                    Session(conn, _local(rest_on, 11), "李客服"), str(invoice["customer_id"]),
+                    money.as_major(minor - minor // 2, "CNY"), invoice_id=invoice["id"],
+                    at=None, method="transfer", note="餘款", by=None)
+    # One bounced cheque last month (reported), one yesterday evening (not yet reported).
+    cheques = conn.execute("SELECT id, paid_at FROM payments WHERE method = 'cheque' "
+                           "ORDER BY paid_at").fetchall()
+    if len(cheques) >= 2:
+        early, late = cheques[len(cheques) // 3], cheques[-1]
+        first = from_db(early[1]) + timedelta(days=3)
+        billing.refuse(Session(conn, first, "李客服"), early[0], "支票退票：存款不足", None)
+        billing.report_refusal(Session(conn, first + timedelta(minutes=20), "李客服"),
+                               early[0], None, "張片區經理")
+        evening = _local(today - timedelta(days=1), 18, 40)
+        if from_db(late[1]) < evening:
+            billing.refuse(Session(conn, evening, "李客服"), late[0], "銀行通知退票", None)
+    # Credit reviews (顧客情報報告書) at each review month's end, most of them done.
+    grade_of = dict(conn.execute("SELECT id, grade FROM customers").fetchall())
+    first_month = as_of - timedelta(days=365)
+    year, month = first_month.year, first_month.month
+    while (year, month) < (today.year, today.month):
+        end = credit.month_end(year, month)
+        for person in people:
+            grade = grade_of[person["id"]]
+            if person["since"] >= date(year, month, 1) or not credit.review_due_in(
+                    grade, year, month, policy) or rng.random() < 0.08:
+                continue
+            at = _local(end - timedelta(days=rng.randint(0, 4)), rng.randint(9, 17))
+            new_grade = grade
+            if grade == "B" and rng.random() < 0.04:
+                new_grade = "A"
+            elif grade == "A" and rng.random() < 0.03:
+                new_grade = "B"
+            note = "信用狀況良好，付款準時" if new_grade == grade else "交易規模變化，調整等級"
+            in_first_year = (end - person["since"]).days < 365
+            done = reviews.record_review(Session(conn, at, "陳主任"), str(person["id"]),
+                                         grade=None if in_first_year else new_grade,
+                                         note=note, at=None, by=None)
+            grade_of[person["id"]] = done["grade"]
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def _visit(conn: sqlite3.Connection, customer_id: int, kind: str, at: datetime, method: str,
+           by: str, **extra: Any) -> None:
+    columns = ["customer_id", "kind", "done_at", "method", "by", "created_at", *extra]
+    conn.execute(
+        f"INSERT INTO visits ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+        (customer_id, kind, to_db(at), method, by, to_db(at), *extra.values()))
+    stamp = to_db(at)
+    conn.execute(
+        "UPDATE customers SET last_contact_at = max(coalesce(last_contact_at, ''), ?), "
+        "last_in_person_at = CASE WHEN ? = 'in-person' "
+        "THEN max(coalesce(last_in_person_at, ''), ?) ELSE last_in_person_at END "
+        "WHERE id = ?", (stamp, method, stamp, customer_id))

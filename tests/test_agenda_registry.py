@@ -38,6 +38,13 @@ RULE_TESTS = {
     "plan": "test_handling_sheet::"
             "test_a_plan_still_owed_is_on_the_agenda_of_the_complaints_owner",
     "referral": "test_handling_sheet::test_an_open_letter_past_its_due_is_on_the_senders_agenda",
+    "residence": "test_property_rules::test_handover_owed",
+    "inspection": "test_property_rules::test_handover_plan_in_calendar_months",
+    "invitation": "test_property_rules::test_handover_owed",
+    "renewal": "test_property_rules::test_renewal_window",
+    "invoice": "test_property_cli::test_part_payments_to_the_cent",
+    "refused-payment": "test_property_cli::test_refused_payment_is_an_emergency_report",
+    "review": "test_property_rules::test_review_months",
 }
 
 

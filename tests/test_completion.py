@@ -60,7 +60,7 @@ def test_categories_in_use(site: Cli) -> None:
     ("crmcli visit due --kind f", ["followup"]),
     ("crmcli service log 王小明 x --type ", ["repair", "maintenance", "paid"]),
     ("crmcli complaint open 王小明 x --channel h", ["hotline"]),
-    ("crmcli policy set res", ["response_hours", "resolve_hours"]),
+    ("crmcli policy set res", ["response_hours", "resolve_hours", "residence_visit_months"]),
     ("crmcli policy set cadence.", ["cadence.tag.", "cadence.segment."]),
     ("crmcli cust", ["customer"]),
 ])

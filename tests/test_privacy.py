@@ -177,6 +177,23 @@ CASES: dict[str, list[list[str]]] = {
     "archive": [["archive", "--dry-run"], ["archive", "--dry-run", "--format", "json"]],
     "policy show": each_format("policy", "show"),
     "policy set": [["policy", "set", "cadence.segment.owner", "2w"]],
+    "customer review": [["customer", "review", SECRET_NAME, "--note", "按時付款", "--format",
+                         "json"], ["customer", "review", "4", "--note", "x"]],
+    "contract add": [["contract", "add", SECRET_NAME, "--start", "2026-01-01", "--end",
+                      "2026-12-31", "--amount", "8500", "--billing", "monthly", "--format",
+                      "json"]],
+    "contract renew": [["contract", "renew", "1", "--end", "2027-12-31", "--format", "json"]],
+    "contract end": [["contract", "end", "2", "--moved-out", "--format", "json"]],
+    "contract list": each_format("contract", "list"),
+    "invoice issue": [["invoice", "issue", SECRET_NAME, "1234.56", "--due", "2026-11-01",
+                       "--format", "json"],
+                      ["invoice", "issue", "--from-contracts", "--month", "2026-11"]],
+    "invoice list": each_format("invoice", "list"),
+    "payment record": [["payment", "record", SECRET_NAME, "1000", "--format", "json"]],
+    "payment refuse": [["payment", "refuse", "1", "--reason", "退票", "--format", "json"]],
+    "payment report": [["payment", "report", "1", "--format", "json"]],
+    "payment list": each_format("payment", "list"),
+    "report grades": each_format("report", "grades"),
 }
 
 

@@ -103,6 +103,8 @@ def csv_file(draw: st.DrawFn) -> bytes:
     return draw(st.one_of(st.just(data), st.binary(max_size=200)))
 
 
+amount = st.one_of(st.sampled_from(["1234.56", "0.01", "1,000", "-5", "1e3", "0", "¥80",
+                                     "1234.567", "nan"]), text)
 Options = dict[str, st.SearchStrategy[str]]
 CUSTOMER_OPTIONS: Options = {
     "--contact": text, "--phone": st.one_of(st.sampled_from(["13800138000", "+852 9123 4567"]),
@@ -263,6 +265,34 @@ COMMANDS: dict[str, tuple[list[str], list[st.SearchStrategy[Any]], Options, list
     "day list": (["day", "list"], [], {"--month": month, "--by": text, "--format": fmt}, []),
     "report meetings": (["report", "meetings"], [], {"--year": number, "--format": fmt}, []),
     "archive": (["archive"], [], {"--before": when, "--format": fmt}, ["--dry-run"]),
+    "customer review": (["customer", "review"], [customer],
+                        {"--note": text, "--grade": st.one_of(st.sampled_from("ABCx"), text),
+                         "--at": when, "--by": text, "--format": fmt}, []),
+    "contract add": (["contract", "add"], [customer],
+                     {"--start": when, "--end": when, "--amount": amount,
+                      "--billing": st.one_of(st.sampled_from(["monthly", "once"]), text),
+                      "--note": text, "--format": fmt}, []),
+    "contract renew": (["contract", "renew"], [complaint_id],
+                       {"--end": when, "--amount": amount, "--format": fmt}, []),
+    "contract end": (["contract", "end"], [complaint_id], {"--at": when, "--format": fmt},
+                     ["--moved-out"]),
+    "contract list": (["contract", "list"], [], {"--customer": customer, "--expiring": span,
+                                                 "--limit": number, "--format": fmt}, []),
+    "invoice issue": (["invoice", "issue"], [customer, amount],
+                      {"--due": when, "--contract": complaint_id, "--for": text, "--at": when,
+                       "--month": month, "--format": fmt}, ["--from-contracts"]),
+    "invoice list": (["invoice", "list"], [], {"--customer": customer, "--format": fmt},
+                     ["--unpaid", "--overdue"]),
+    "payment record": (["payment", "record"], [customer, amount],
+                       {"--invoice": complaint_id, "--at": when, "--method": text,
+                        "--note": text, "--by": text, "--format": fmt}, []),
+    "payment refuse": (["payment", "refuse"], [complaint_id], {"--reason": text, "--at": when},
+                       []),
+    "payment report": (["payment", "report"], [complaint_id], {"--to": text, "--at": when}, []),
+    "payment list": (["payment", "list"], [], {"--customer": customer, "--month": month,
+                                               "--format": fmt}, ["--refused"]),
+    "report grades": (["report", "grades"], [], {"--month": month, "--format": fmt}, []),
+    "visit kinds": (["visit", "kinds"], [], {"--format": fmt}, []),
     # The head office reads files; replication writes only where it is told (kept away from the
     # working folder here: a made-up URL, a folder that does not exist).
     "hq report": (["hq", "report"], [], {"--sites": st.one_of(st.just("."), text),
@@ -280,7 +310,8 @@ COMMANDS: dict[str, tuple[list[str], list[st.SearchStrategy[Any]], Options, list
 # After a command changed the file, these must still work on it.
 PROBES = [["complaint", "list"], ["visit", "due"], ["report", "monthly"], ["care"],
           ["customer", "list"], ["visit", "list"], ["policy", "show"], ["complaint", "sweep"],
-          ["check"], ["request", "list"], ["today"], ["report", "meetings"]]
+          ["check"], ["request", "list"], ["today"], ["report", "meetings"], ["invoice", "list"],
+          ["report", "grades"]]
 
 
 @st.composite

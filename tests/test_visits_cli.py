@@ -103,7 +103,8 @@ def test_a_rating_outside_1_to_5_is_exit_2_and_writes_nothing(cli: Cli, option: 
     (("--method", "fax"), 2,
      "Error: --method: 'fax' is not one of phone, wechat, in-person, email, letter.\n"),
     (("--method", "phone", "--kind", "party"), 2,
-     "Error: --kind: 'party' is not one of complaint, repair, paid, survey, routine, care.\n"),
+     "Error: --kind: 'party' is not one of complaint, repair, paid, survey, routine, care, "
+         "residence, inspection, invitation.\n"),
     (("--method", "phone", "--at", "12:00"), 2,
      "Error: --at 2026-11-20 12:00 is in the future.\n"),
     (("--method", "phone", "--complaint", "7"), 1,
@@ -597,6 +598,8 @@ def test_customer_show_lists_visits_and_what_is_due_next(cli: Cli) -> None:
         ("cadence", "2026-11-25", "due in 5d",
          "contact every 1w (new customer); last 2026-11-18"),
         ("survey", "2026-11-30T10:00:00+08:00", "due in 10d", "scheduled survey visit"),
+        ("review", "2026-12-31", "due in 41d",
+         "credit review (顧客情報報告書), grade C, 2026-12"),
         ("annual", "2027-11-18", "due in 363d", "yearly in-person visit (年拜訪); last 2026-11-18"),
     ]
     table = cli.ok("customer", "show", "王小明")

@@ -36,6 +36,8 @@ LIST_COLUMNS = [
     Column("confidential", "conf."),
     Column("preferences", in_table=False), Column("note", in_table=False),
     Column("sensitive_note", in_table=False), Column("masked", in_table=False),
+    Column("handover", in_table=False), Column("renovating", in_table=False),
+    Column("occupied", in_table=False),
     Column("last_contact_at", "last contact"),
     Column("created_at", in_table=False), Column("updated_at", in_table=False),
     Column("anniversaries", in_table=False), Column("lunar_birthday", in_table=False),
@@ -67,6 +69,14 @@ TagOpt = Annotated[list[str] | None, typer.Option("--tag", help="A tag (repeatab
 NoteOpt = Annotated[str | None, typer.Option("--note")]
 SensitiveNoteOpt = Annotated[str | None, typer.Option(
     "--sensitive-note", help="Health, handicap, diet…: masked for everyone unless revealed.")]
+HandoverOpt = Annotated[str | None, typer.Option(
+    "--handover", help="Handover (交付/入伙) date: visits follow at +3 months and +1 year.")]
+RenovatingOpt = Annotated[bool | None, typer.Option(
+    "--renovating/--not-renovating", show_default=False,
+    help="Under renovation (no handover visits).")]
+OccupiedOpt = Annotated[bool | None, typer.Option(
+    "--occupied/--not-occupied", show_default=False,
+    help="Living there (a customer not living there gets no handover visits).")]
 PrefOpt = Annotated[
     list[str] | None,
     typer.Option("--preference", help="KEY=VALUE, e.g. language=粵語 (repeatable)."),
@@ -117,6 +127,9 @@ def add(
     note: NoteOpt = None,
     sensitive_note: SensitiveNoteOpt = None,
     preference: PrefOpt = None,
+    handover: HandoverOpt = None,
+    renovating: RenovatingOpt = None,
+    occupied: OccupiedOpt = None,
     confidential: Annotated[
         bool, typer.Option("--confidential",
                            help="Mask phone, email, address and unit in output.")
@@ -140,6 +153,7 @@ def add(
         unit=unit, segment=segment, grade=grade, since=since, birthday=birthday, note=note,
         sensitive_note=sensitive_note, preferences=preference, anniversaries=anniversary,
         lunar_birthday=lunar_birthday,
+        handover=handover, renovating=renovating, occupied=occupied,
     )
     if confidential:
         values["confidential"] = True
@@ -246,6 +260,9 @@ def edit(
     note: NoteOpt = None,
     sensitive_note: SensitiveNoteOpt = None,
     preference: PrefOpt = None,
+    handover: HandoverOpt = None,
+    renovating: RenovatingOpt = None,
+    occupied: OccupiedOpt = None,
     confidential: Annotated[
         bool | None, typer.Option("--confidential/--not-confidential", show_default=False,
                                   help="--not-confidential needs --reason (logged).")
@@ -280,6 +297,7 @@ def edit(
         site=site, unit=unit, segment=segment, grade=grade, since=since, birthday=birthday,
         note=note, sensitive_note=sensitive_note, preferences=preference,
         anniversaries=anniversary, lunar_birthday=lunar_birthday,
+        handover=handover, renovating=renovating, occupied=occupied,
     )
     if confidential is not None:
         changes["confidential"] = confidential
@@ -294,6 +312,42 @@ def edit(
             if changed else _("Customer #{id} {name}: nothing to change.").format(
                 id=updated["id"], name=updated["name"]))
     _confirm(app_state, updated, fmt, text)
+
+
+@app.command("review")
+@handle_errors
+def review(
+    ctx: typer.Context,
+    customer: Annotated[str, typer.Argument(help="Customer id or exact name.")],
+    note: Annotated[str, typer.Option("--note", help="What the review found, and why.")],
+    grade: GradeOpt = None,
+    at: Annotated[str | None, typer.Option("--at", help="When it was reviewed.")] = None,
+    by: Annotated[str | None, typer.Option("--by", help="Who reviewed (default: "
+                                           "$CRMCLI_USER).")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Record a credit-grade review (顧客情報報告書): the grade kept, or changed with --grade.
+
+    Reviews are due A in March and September, B in January, April, July and October, C every
+    month (policy review_months_a/b/c). A new customer stays C for its first year.
+
+    Example: crmcli customer review 王小明 --grade B --note "一年來付款準時"
+    """
+    from crmcli.dates import parse_when, short_local
+    from crmcli.render import record
+    from crmcli.services import reviews
+
+    app_state = state(ctx)
+    session = app_state.session()
+    done = reviews.record_review(session, customer, grade=grade, note=note,
+                                 at=parse_when(at, session.now) if at else None, by=by)
+    if fmt in (Format.json, Format.jsonl):
+        record(app_state.env, done, reviews.REVIEW_COLUMNS, fmt)
+        return
+    change = (f"grade {done['grade_before']} → {done['grade']}" if done["changed"]
+              else f"grade {done['grade']} kept")
+    app_state.env.out(f"Recorded review #{done['id']} of {done['customer']} "
+                      f"({change}) at {short_local(done['at'])}.")
 
 
 @app.command("history")
@@ -338,8 +392,8 @@ def import_(
     all are good.
 
     Columns: name, contact, phone, email, address, site, unit, segment, grade, tags, since,
-    birthday, preferences, note, sensitive_note, confidential (and masked, as export writes
-    it: masked values never replace what is stored).
+    birthday, preferences, note, sensitive_note, confidential, handover, renovating, occupied
+    (and masked, as export writes it: masked values never replace what is stored).
 
     Example: crmcli customer import tenants.csv --dry-run
     """

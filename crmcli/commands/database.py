@@ -130,8 +130,9 @@ def backup(
 def check(
     ctx: typer.Context,
     repair: Annotated[bool, typer.Option(
-        "--repair", help="First rewrite the stored complaint outcomes that do not follow from "
-        "the recorded history (the history is never changed).")] = False,
+        "--repair", help="First rewrite the stored complaint outcomes and payment figures "
+        "that do not follow from the recorded history (the history is never changed).")]
+    = False,
 ) -> None:
     """Check the database: SQLite integrity, foreign keys and crmcli's own invariants.
 
@@ -145,10 +146,14 @@ def check(
     if repair:
         with _working(app_state, _("Rewriting stored outcomes from the history…")):
             rewritten = maintenance.repair(conn)
+        balances = maintenance.repair_balances(conn)
         app_state.env.out(ngettext(
             "Rewrote the stored outcome of {count} complaint from its history.",
             "Rewrote the stored outcome of {count} complaints from their history.",
             rewritten).format(count=rewritten))
+        if balances:
+            app_state.env.out(f"Rewrote the payment figures of {balances} customer(s) from "
+                              "their invoices and payments.")
     with _working(app_state, _("Checking the file and replaying every complaint's history…")):
         problems = maintenance.check(conn)
     if problems:

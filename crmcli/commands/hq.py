@@ -20,10 +20,12 @@ from crmcli.render import Column, Format, PaperFormat, render
 app = typer.Typer(help="The head office's view of many site files: monthly figures, overdue "
                   "work.", no_args_is_help=True)
 
-SitesOpt = Annotated[list[Path] | None, typer.Option(
+# Text, made a Path here: Click's path type would look at a name it cannot take (a NUL byte)
+# while parsing, before crmcli can say what is wrong with it.
+SitesOpt = Annotated[list[str] | None, typer.Option(
     "--sites", help="A site file, or a directory of them (its *.db files); repeatable.",
     show_default=False)]
-MoreSites = Annotated[list[Path] | None, typer.Argument(
+MoreSites = Annotated[list[str] | None, typer.Argument(
     help="More site files (so a shell pattern works: --sites /srv/replicas/*.db).",
     show_default=False)]
 
@@ -41,13 +43,15 @@ LEFT = ("scope", "site", "file", "zone", "month", "kind", "due", "oldest_due", "
         "oldest_customer", "reason", "oldest_reason", "owner", "overdue_for")
 
 
-def _sources(sites: list[Path] | None, more: list[Path] | None) -> list[Path]:
+def _sources(sites: list[str] | None, more: list[str] | None) -> list[Path]:
     from crmcli.errors import BadInput
 
     sources = [*(sites or []), *(more or [])]
     if not sources:
         raise BadInput("--sites: name the site files or a directory of them.")
-    return sources
+    if any("\x00" in source for source in sources):
+        raise BadInput("--sites: a file name cannot hold a NUL byte.")
+    return [Path(source) for source in sources]
 
 
 def _columns(keys: tuple[str, ...], fmt: Format, shown: dict[str, str] | None = None

@@ -22,7 +22,8 @@ from crmcli.env import Env
 from crmcli.i18n import _, gap, ngettext
 from crmcli.render import Column, Format, PaperFormat, json_value, render, table_value
 
-app = typer.Typer(help="Reports: monthly complaint analysis, quarterly evaluation, meetings.",
+app = typer.Typer(help="Reports: monthly complaint analysis, quarterly evaluation, meetings, "
+                  "credit grades.",
                   no_args_is_help=True)
 
 
@@ -72,6 +73,8 @@ LABELS = {
     "customers_contacted": "Customers contacted",
     "cadence_kept_pct": "Customers contacted this month %",
     "yearly_visits_done_pct": "Visited in person within a year %",
+    "handover_visits_due": "Handover visits due (residence, inspection)",
+    "handover_visits_done": "Handover visits done",
     "late_entries": "Entries made after the month ended",
     "requests_received": "Requests received (訴求)",
     "requests_replied_on_time_pct": "Requests replied within deadline %",
@@ -522,3 +525,69 @@ def meetings_report(
         return
     render(app_state.env, [{"metric": k, "value": v} for k, v in figures.items()],
            [Column("metric"), Column("value")], fmt, bom=bom)
+
+
+GRADE_LABELS = {
+    "customers_a": "Customers graded A", "customers_b": "Customers graded B",
+    "customers_c": "Customers graded C", "review_grades": "Grades reviewed this month",
+    "reviews_due": "Reviews due", "reviews_done": "Reviews done",
+    "grade_changes": "Grade changes", "attention_count": "Customers the rules point to",
+    "arrears_c_threshold": "Arrears threshold for grade C",
+}
+
+
+@app.command("grades")
+@handle_errors
+def grades(
+    ctx: typer.Context,
+    month: Annotated[
+        str | None, typer.Option("--month", help="YYYY-MM, 'last' or 'this' (default: this).")
+    ] = None,
+    fmt: ListFormatOpt = Format.table,
+    bom: BomOpt = None,
+    output: OutputOpt = None,
+) -> None:
+    """The credit-grade report (顧客情報報告書 定期報告): customers by grade, reviews due and
+    done, grade changes, and the customers the grading rules point to. csv/tsv/jsonl list those
+    customers; json is the whole report.
+
+    Example: crmcli report grades --month last
+    """
+    from crmcli.dates import parse_month
+    from crmcli.services import reviews
+
+    app_state = state(ctx)
+    env = app_state.env
+    session = app_state.session()
+    year, number = parse_month(month or "this", session.now)
+    report = reviews.grades_report(session, year, number)
+    if fmt is Format.json:
+        document = {key: json_value(value) for key, value in report.items()
+                    if key not in ("changes", "attention")}
+        document["changes"] = [{k: json_value(v) for k, v in r.items()}
+                               for r in report["changes"]]
+        document["attention"] = [{k: json_value(v) for k, v in r.items()}
+                                 for r in report["attention"]]
+        env.out(_document(document))
+        return
+    figures = [{"metric": label, "value": str(report[key])}
+               for key, label in GRADE_LABELS.items()]
+    if fmt is Format.xlsx:  # a sheet each: the figures, the changes, the customers pointed to
+        from crmcli.xlsx import write_workbook
+
+        write_workbook(env, [
+            ("Credit grades", [Column("metric"), Column("value")], figures),
+            ("Grade changes", reviews.REVIEW_COLUMNS, report["changes"]),
+            ("Customers the rules point to", reviews.ATTENTION_COLUMNS, report["attention"])])
+        return
+    if fmt is not Format.table:
+        render(env, report["attention"], reviews.ATTENTION_COLUMNS, fmt, bom=bom)
+        return
+    render(env, figures, [Column("metric"), Column("value", justify="right")], fmt,
+           title=f"Credit grades {report['month']} ({report['currency']})")
+    for title, columns, rows in (
+            ("Grade changes", reviews.REVIEW_COLUMNS, report["changes"]),
+            ("Customers the rules point to", reviews.ATTENTION_COLUMNS, report["attention"])):
+        if rows:
+            env.out("")
+            render(env, rows, columns, fmt, title=title)

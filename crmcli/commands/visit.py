@@ -88,9 +88,9 @@ def log(
                                         help="phone, wechat, in-person, email or letter.",
                                         autocompletion=methods)],
     kind: Annotated[str | None, typer.Option(
-        "--kind", help="complaint, repair, paid, survey, routine or care (default: the "
-        "scheduled visit it answers, else routine).", show_default=False,
-        autocompletion=visit_kinds)] = None,
+        "--kind", help="complaint, repair, paid, survey, routine, care, residence, inspection "
+        "or invitation (default: the scheduled visit it answers, else routine).",
+        show_default=False, autocompletion=visit_kinds)] = None,
     complaint: Annotated[int | None, typer.Option("--complaint", min=1, max=MAX_ID,
                                                   help="The complaint it follows up.",
                                                   autocompletion=open_complaints)] = None,
@@ -319,10 +319,14 @@ def due(
     kind: Annotated[list[str] | None, typer.Option(
         "--kind", help="Only this kind (repeatable): complaint, repair, paid, survey, "
         "routine, care, cadence, annual, response, report, resolve, unsatisfied, reply, "
-        "meeting, signoff, notice (`crmcli visit kinds`); followup or deadline.",
+        "meeting, signoff, notice, residence, inspection, invitation, renewal, invoice, "
+        "refused-payment, review (`crmcli visit kinds`); followup, deadline or handover.",
         autocompletion=due_kinds)] = None,
     owner: Annotated[str | None, typer.Option("--owner", help="Only what this person should "
                                               "do.")] = None,
+    show_skipped: Annotated[bool, typer.Option(
+        "--show-skipped", help="Also list the handover visits skipped (major complaint, "
+        "renovating, not living there) with the reason.")] = False,
     fail_on_overdue: Annotated[bool, typer.Option(
         "--fail-on-overdue", help="Exit 3 when anything is overdue (for cron).")] = False,
     summary: Annotated[bool, typer.Option(
@@ -335,7 +339,9 @@ def due(
     """What is overdue or due today (for cron).
 
     One list, most overdue first: follow-ups and scheduled visits, contact cadence, yearly
-    in-person visits and running complaint deadlines, due by the end of today (local) or of
+    in-person visits, running complaint deadlines, handover visits and their invitations,
+    contract renewals, unpaid invoices, refused payments to report and credit reviews, due
+    by the end of today (local) or of
     the day --within reaches. Contacts and yearly visits are due on a day and overdue from
     the next; the rest are overdue the minute their time has passed. When nothing is due it
     prints nothing (a line only on a terminal; `[]` in json, the header alone in csv).
@@ -356,6 +362,8 @@ def due(
     chosen = agenda.expand_kinds(kind) if kind else None
     last_day = _last_day(within, session.now, 3660)
     rows = agenda.due_rows(agenda.due_items(session, last_day, chosen, owner), session.now)
+    if show_skipped:
+        rows += agenda.skipped_rows(session, last_day, chosen)
     late = [row for row in rows if row["overdue"]]
     if summary and not rows and not app_state.env.stdout_isatty:
         return  # cron mails only when there is work

@@ -169,6 +169,8 @@ FIGURE_LABELS: dict[str, str] = {
     "request_reply_rate_pct": "Request reply rate % (target 100)",
     "notices_sent": "Notices sent",
     "meetings_held": "Tenant meetings held",
+    "handover_visits_due": "Handover visits due (residence, inspection)",
+    "handover_visits_done": "Handover visits done",
     "archived_complaints": "Complaints archived (left out above)",
     "archived_to": "Archived to",
 }

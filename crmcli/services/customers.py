@@ -24,6 +24,7 @@ COLUMNS = (
     "since", "birthday", "preferences", "note", "sensitive_note", "confidential",
     "last_contact_at", "last_in_person_at", "created_at", "updated_at", "moved_out_at",
     "anniversaries", "lunar_birthday",
+    "handover", "renovating", "occupied",
 )
 _SELECT = (
     "SELECT " + ", ".join(f"c.{name}" for name in COLUMNS) + ", "
@@ -42,6 +43,8 @@ def record(row: sqlite3.Row | tuple[Any, ...]) -> dict[str, Any]:
     """A customer as the renderer and json see it (times as datetimes, tags as a list)."""
     values = dict(zip((*COLUMNS, "tags"), row, strict=True))
     values["confidential"] = bool(values["confidential"])
+    values["renovating"] = bool(values["renovating"])
+    values["occupied"] = bool(values["occupied"])
     values["preferences"] = json.loads(values["preferences"] or "{}")
     values["tags"] = sorted(values["tags"].split("\x1f")) if values["tags"] else []
     for name in _TIME_COLUMNS:
@@ -194,7 +197,8 @@ def insert(session: Session, batch: NewCustomers) -> range:
     stamp = "'" + to_db(session.now).replace("'", "''") + "'"
     columns: dict[str, str] = {"id": "?", "name": "?", "name_key": "?"}
     params: list[Iterable[Any]] = [ids, batch.names, batch.keys]
-    for name in (*fields.TEXT_FIELDS, "since", "birthday", "anniversaries", "lunar_birthday"):
+    for name in (*fields.TEXT_FIELDS, "since", "birthday", "anniversaries", "lunar_birthday",
+                 "handover"):
         if name in batch.values:
             columns[name] = "?"
             params.append(batch.values[name])
@@ -207,6 +211,11 @@ def insert(session: Session, batch: NewCustomers) -> range:
     columns["confidential"] = "?" if "confidential" in batch.values else "0"
     if "confidential" in batch.values:
         params.append(map(int, map(bool, batch.values["confidential"])))
+    for name, default in (("renovating", 0), ("occupied", 1)):
+        if name in batch.values:
+            columns[name] = f"coalesce(?, {default})"
+            params.append([None if flag is None else int(bool(flag))
+                           for flag in batch.values[name]])
     columns["created_at"] = columns["updated_at"] = stamp
     with _indexes_built_after(session.conn, "customers", len(batch), first - 1):
         _insert_rows(session.conn, "customers", columns, zip(*params, strict=True), len(batch))
@@ -323,7 +332,7 @@ def edit(session: Session, ref: str, changes: dict[str, Any],
                 continue
             _record_change(session, before["id"], name, old, value)
             stored = json.dumps(value, ensure_ascii=False) if name == "preferences" else value
-            if name == "confidential":
+            if name in ("confidential", *fields.FLAG_FIELDS):
                 stored = int(bool(value))
             if name == "moved_out_at":
                 stored = to_db(value) if value is not None else None

@@ -31,7 +31,8 @@ SUMMED = ("complaints_opened", "complaints_closed", "complaints_escalated", "com
           "visits_done", "visits_scheduled_due", "visits_scheduled_done",
           "customers_contacted", "late_entries", "followups_unsatisfied", "requests_received",
           "notices_sent", "meetings_held", "archived_complaints", "complaints_valid",
-          "complaints_unreasonable", "plans_due", "closed_without_written_notice")
+          "complaints_unreasonable", "plans_due", "closed_without_written_notice",
+          "handover_visits_due", "handover_visits_done")
 REPORT_KEYS = ("scope", "site", "file", "zone", *FIGURES)
 
 

@@ -512,7 +512,7 @@ def _update(session: Session, customer_id: int, new: NewCustomer) -> None:
                          if not (fields.is_sensitive_key(key) and text == fields.MASK)
                          or key in kept}
             stored = json.dumps(value, ensure_ascii=False)
-        elif name == "confidential":
+        elif name in ("confidential", *fields.FLAG_FIELDS):
             stored = int(bool(value))
         if stored == old:
             continue

@@ -129,6 +129,7 @@ def check(conn: sqlite3.Connection) -> list[str]:
     ):
         problems.append(f"complaint #{cid}'s department or validity is not what its history "
                         "last says (entries 'assigned', 'validity').")
+    problems += _money_problems(conn)
     problems += _front_desk_problems(conn)
     stale = outcomes.stale(conn, load_policies(conn))
     if stale:
@@ -136,6 +137,41 @@ def check(conn: sqlite3.Connection) -> list[str]:
         problems.append(f"{len(stale)} complaint(s) ({shown}) have a stored outcome that does "
                         "not follow from their history, so reports would misread them; "
                         "rewrite them from the history with: crmcli check --repair")
+    return problems
+
+
+def _money_problems(conn: sqlite3.Connection) -> list[str]:
+    """Balances and the money agenda's stored state: applied payments never exceed an invoice,
+    the stored applications follow from the invoices and payments, one currency."""
+    from crmcli.services import billing
+
+    problems = [f"invoice #{iid} has more applied to it than its amount."
+                for iid in billing.overpaid_invoices(conn)]
+    problems += [f"invoice #{iid} is marked paid {paid} of {amount} (settled: {settled})."
+                 for iid, paid, amount, settled in conn.execute(
+                     "SELECT id, paid, amount, settled_at FROM invoices WHERE paid > amount "
+                     "OR (paid = amount) != (settled_at IS NOT NULL)")]
+    used = billing.currencies(conn)
+    if len(used) > 1:
+        problems.append(f"money is recorded in {len(used)} currencies ({', '.join(used)}); a "
+                        "site keeps one (policy currency).")
+    problems += [f"payment #{pid} is reported as refused before it was refused."
+                 for (pid,) in conn.execute(
+                     "SELECT id FROM payments WHERE reported_at IS NOT NULL AND "
+                     "(refused_at IS NULL OR reported_at < refused_at)")]
+    problems += [f"contract #{cid} renews contract #{old} but does not start the day after it "
+                 "ends." for cid, old in conn.execute(
+                     "SELECT k.id, k.renews FROM contracts k JOIN contracts o ON o.id = k.renews "
+                     "WHERE k.start_on != date(o.end_on, '+1 day')")]
+    problems += [f"contract #{cid} and its renewal do not name each other." for (cid,) in
+                 conn.execute("SELECT o.id FROM contracts o LEFT JOIN contracts k ON "
+                              "k.renews = o.id WHERE o.renewed_by IS NOT k.id")]
+    stale = billing.stale_customers(conn)
+    if stale:
+        shown = ", ".join(f"#{cid}" for cid in stale[:10]) + (", …" if len(stale) > 10 else "")
+        problems.append(f"{len(stale)} customer(s) ({shown}) have stored payment figures that "
+                        "do not follow from their invoices and payments, so balances and "
+                        "`visit due` would misread them; rewrite them with: crmcli check --repair")
     return problems
 
 
@@ -176,6 +212,18 @@ def repair(conn: sqlite3.Connection) -> int:
     with transaction(conn):
         policies = load_policies(conn)
         return outcomes.repair(conn, policies, outcomes.stale(conn, policies))
+
+
+def repair_balances(conn: sqlite3.Connection) -> int:
+    """Rewrite the payment figures of every customer whose stored ones do not follow from its
+    invoices and payments (one transaction); returns how many customers."""
+    from crmcli.services import billing
+
+    with transaction(conn):
+        stale = billing.stale_customers(conn)
+        for customer_id in stale:
+            billing.reallocate(conn, customer_id)
+        return len(stale)
 
 
 def _damaged(conn: sqlite3.Connection, damage: list[str]) -> str:

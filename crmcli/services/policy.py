@@ -27,6 +27,8 @@ def set_default(session: Session, key: str, value: str) -> bool:
 def set_value(session: Session, key: str, value: str) -> tuple[str, str]:
     key, value = policy.normalize(key, value)
     with transaction(session.conn):
+        if key == "currency":
+            _check_currency(session, value)
         session.conn.execute(
             "INSERT INTO policy_settings (key, value, set_at, set_by) VALUES (?, ?, ?, ?)",
             (key, value, to_db(session.now), session.user),
@@ -35,3 +37,14 @@ def set_value(session: Session, key: str, value: str) -> tuple[str, str]:
         # Deadlines still to start (after an automatic upgrade) will follow the new value.
         outcomes.refresh_after(session.conn, session.policies, session.now)
     return key, value
+
+
+def _check_currency(session: Session, currency: str) -> None:
+    """One currency per site: money already kept in another one would be misread."""
+    from crmcli.errors import Conflict
+    from crmcli.services.billing import currencies
+
+    kept = [code for code in currencies(session.conn) if code != currency]
+    if kept:
+        raise Conflict(f"Money is already recorded in {', '.join(kept)}; a site keeps one "
+                       "currency, so policy currency cannot change now.")

@@ -16,6 +16,7 @@ PROFILE_FIELDS = (
     "tags", "since", "birthday", "preferences", "note", "sensitive_note", "confidential",
     "masked", "last_contact_at", "last_in_person_at", "created_at", "updated_at", "moved_out_at",
     "anniversaries", "lunar_birthday",
+    "handover", "renovating", "occupied", "balance", "credit", "oldest_unpaid", "currency",
 )
 # The profile's labels in a table (the keys stay the keys in csv and json).
 LABELS = {
@@ -28,6 +29,9 @@ LABELS = {
 
 
 def render_profile(env: Env, session: Session, customer: dict[str, Any], fmt: Format) -> None:
+    from crmcli.services import billing
+
+    customer = {**customer, **billing.summary(session, customer["id"])}
     sections = _sections(session, customer)
     if fmt in (Format.json, Format.jsonl):
         document = {key: json_value(customer.get(key)) for key in PROFILE_FIELDS}
@@ -58,9 +62,25 @@ def render_profile(env: Env, session: Session, customer: dict[str, Any], fmt: Fo
 
 def _sections(session: Session, customer: dict[str, Any]
               ) -> dict[str, tuple[list[Column], list[dict[str, Any]]]]:
-    from crmcli.services import agenda, complaints, meetings, notices, requests, visits
+    from crmcli.services import (
+        agenda,
+        billing,
+        complaints,
+        contracts,
+        meetings,
+        notices,
+        requests,
+        reviews,
+        visits,
+    )
 
+    cid = customer["id"]
     return {
+        "contracts": (contracts.COLUMNS, contracts.iter_contracts(session, str(cid))),
+        "invoices": (billing.INVOICE_TABLE_COLUMNS,
+                     billing.iter_invoices(session, str(cid))),
+        "payments": (billing.PAYMENT_COLUMNS, billing.iter_payments(session, str(cid))),
+        "reviews": (reviews.REVIEW_COLUMNS, reviews.iter_reviews(session, str(cid))),
         "complaints": (complaints.LIST_COLUMNS_SHORT,
                        list(complaints.for_customer(session, customer["id"]))),
         "visits": (visits.VISIT_COLUMNS_SHORT, list(visits.for_customer(session, customer["id"]))),

@@ -33,9 +33,9 @@ FIGURES = (  # the order of csv rows and json keys
     "followup_rate_pct", "followup_target_pct", "followups_unsatisfied", "avg_satisfaction",
     "ratings", "visits_done",
     "visits_scheduled_due", "visits_scheduled_done", "customers_contacted", "cadence_kept_pct",
-    "yearly_visits_done_pct", "late_entries", "requests_received",
-    "requests_replied_on_time_pct", "request_reply_rate_pct", "notices_sent", "meetings_held",
-    "archived_complaints", "archived_to",
+    "yearly_visits_done_pct", "handover_visits_due", "handover_visits_done", "late_entries",
+    "requests_received", "requests_replied_on_time_pct", "request_reply_rate_pct",
+    "notices_sent", "meetings_held", "archived_complaints", "archived_to",
     *sheet_figures.FIGURES,
 )
 BREAKDOWNS = ("category", "severity", "channel", "owner", "customer")
@@ -366,11 +366,51 @@ def _month_extras(session: Session, period: Period, bounds: dict[str, str],
         "customers_contacted": contacted,
         "cadence_kept_pct": pct(min(contacted, customers), customers),
         "yearly_visits_done_pct": pct(visited, all_customers),
+        **_handover_visits(session, period, bounds),
         "late_entries": _late_entries(session, period),
         **_front_desk(session, bounds, parts),
         **archive.archived(session, period.label),
         **sheet_figures.month(session, bounds, parts),
     }
+
+
+def _handover_visits(session: Session, period: Period, bounds: dict[str, str]
+                     ) -> dict[str, int]:
+    """Residence visits and house inspections (seed 002) due in the month, and how many of
+    them were made by its end. Customers the skip rules leave out now are not counted."""
+    from crmcli import handover
+    from crmcli.services.agenda import handover as source
+
+    policy = session.policies.at(period.as_of)
+    year, month = (int(part) for part in period.label.split("-"))
+    first = date(year, month, 1)
+    last = (date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)) - timedelta(days=1)
+    longest = max(policy.residence_visit_months, policy.inspection_visit_months)
+    shortest = min(policy.residence_visit_months, policy.inspection_visit_months)
+    owed: list[tuple[int, int, int, int]] = []  # (customer, renovating, occupied, done)
+    for cid, handed, made, renovating, occupied in session.conn.execute(
+            "SELECT c.id, c.handover, (SELECT group_concat(v.kind, char(31)) FROM visits v "
+            "INDEXED BY visits_handover WHERE v.customer_id = c.id "
+            "AND v.kind IN ('residence', 'inspection', 'invitation') AND v.done_at IS NOT NULL "
+            "AND v.kind != 'invitation' AND v.done_at < :upto AND v.done_at < :end), "
+            "c.renovating, c.occupied "
+            "FROM customers c INDEXED BY customers_handover "
+            "WHERE c.handover >= :from AND c.handover <= :to "
+            "AND (c.moved_out_at IS NULL OR c.moved_out_at >= :end)",
+            {**bounds, "from": (first - timedelta(days=31 * longest + 1)).isoformat(),
+             "to": (last - timedelta(days=28 * shortest - 1)).isoformat()}):
+        kinds = set(made.split("\x1f")) if made else set()
+        for visit in handover.plan(date.fromisoformat(handed), policy):
+            if first <= visit.due <= last:
+                owed.append((cid, renovating, occupied, int(visit.kind in kinds)))
+    majors = source.had_major(session.conn, sorted({row[0] for row in owed}), session.now)
+    due = done = 0
+    for cid, renovating, occupied, made_it in owed:
+        if not handover.skip_reasons(had_major=cid in majors, renovating=bool(renovating),
+                                     occupied=bool(occupied)):
+            due += 1
+            done += made_it
+    return {"handover_visits_due": due, "handover_visits_done": done}
 
 
 def _front_desk(session: Session, bounds: dict[str, str], parts: dict[str, Any]

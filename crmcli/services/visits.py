@@ -49,7 +49,8 @@ if TYPE_CHECKING:
     pass
 
 METHODS = ("phone", "wechat", "in-person", "email", "letter")
-VISIT_KINDS = ("complaint", "repair", "paid", "survey", "routine", "care")
+VISIT_KINDS = ("complaint", "repair", "paid", "survey", "routine", "care", "residence",
+               "inspection", "invitation")
 FOLLOWUP_KINDS = ("complaint", "repair", "paid")
 SCHEDULED_KINDS = ("survey", "routine", "care")
 SERVICE_VISIT_KIND = {"repair": "repair", "paid": "paid", "maintenance": "routine"}
@@ -198,6 +199,12 @@ def _check(given: VisitInput) -> VisitInput:
     if len(named) > 1:
         raise BadInput(_("{values}: name one pending visit, complaint or service.").format(
             values=' and '.join(named)))
+    from crmcli.handover import METHODS as HANDOVER_METHODS
+
+    allowed = HANDOVER_METHODS.get(given.kind or "")
+    if allowed and given.method not in allowed:
+        raise BadInput(f"--method {given.method}: a {given.kind} visit is made "
+                       f"{' or '.join(allowed)} (seed 002).")
     if given.complaint_id is not None and given.kind not in (None, "complaint"):
         raise BadInput(_("--kind {kind}: a visit about a complaint is of kind "
                          "complaint.").format(

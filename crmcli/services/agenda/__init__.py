@@ -15,12 +15,17 @@ from crmcli.services.agenda import (
     annual,
     contact,
     deadlines,
+    handover,
+    invoice,
     meetings,
     notices,
     pending,
     plans,
     referrals,
+    refused_payment,
+    renewal,
     replies,
+    review,
     signoffs,
     unsatisfied,
 )
@@ -40,7 +45,7 @@ if TYPE_CHECKING:
 
 __all__ = ["DUE_COLUMNS", "DUE_COLUMNS_SHORT", "DUE_KINDS", "DUE_TABLE_COLUMNS", "KIND_GROUPS",
            "SOURCES", "AgendaContext", "DueItem", "Source", "due_items", "due_rows",
-           "expand_kinds", "for_customer", "in_order", "kind_help"]
+           "expand_kinds", "for_customer", "in_order", "kind_help", "skipped_rows"]
 
 SOURCES: tuple[Source, ...] = (
     pending.SOURCE,
@@ -54,13 +59,20 @@ SOURCES: tuple[Source, ...] = (
     meetings.SOURCE,
     signoffs.SOURCE,
     notices.SOURCE,
+    handover.SOURCE,
+    renewal.SOURCE,
+    invoice.SOURCE,
+    refused_payment.SOURCE,
+    review.SOURCE,
 )
 
 DUE_KINDS: tuple[str, ...] = tuple(kind for source in SOURCES for kind in source.kinds)
 KIND_GROUPS: dict[str, tuple[str, ...]] = {
     "followup": pending.FOLLOWUP_KINDS,
     "deadline": (*deadlines.KINDS, "plan", "referral"),
+    "handover": handover.KINDS,
 }
+skipped_rows = handover.skipped_rows
 
 
 def kind_help() -> list[dict[str, Any]]:

@@ -1,0 +1,139 @@
+"""Handover visits (seed 002): residence visit +3 months, inspection +1 year, an invitation a
+week before each; none for a customer with a major complaint, renovating or not living there,
+nor for one who moved out.
+The rules are ``crmcli.handover``; this finds the candidates."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from crmcli import handover
+from crmcli.dates import from_db, local_day, local_today, to_db
+from crmcli.services.agenda.base import AgendaContext, DueItem, Source, due_rows, in_order
+
+if TYPE_CHECKING:
+    from crmcli.services import Session
+
+KINDS = handover.KINDS
+METHODS = {"residence": "in-person/phone", "inspection": "in-person", "invitation": None}
+# Seed 002 ①: a customer who has had a major complaint by now (``:now``), including one a
+# minor complaint became by its automatic upgrade (the stored outcome knows when).
+HAD_MAJOR = (
+    "EXISTS (SELECT 1 FROM complaints k WHERE k.customer_id = c.id AND "
+    "(k.severity = 'major' OR EXISTS (SELECT 1 FROM complaint_outcomes o WHERE "
+    "o.opened_at = k.opened_at AND o.complaint_id = k.id AND o.major_at <= :now)))"
+)
+_SELECT = (
+    "SELECT c.id, c.name, c.handover, c.renovating, c.occupied, "
+    "(SELECT group_concat(v.kind || ' ' || v.done_at, char(31)) FROM visits v "
+    "INDEXED BY visits_handover WHERE v.customer_id = c.id "
+    "AND v.kind IN ('residence', 'inspection', 'invitation') AND v.done_at IS NOT NULL "
+    "AND v.done_at >= date(c.handover, '-1 day')) "
+)
+
+
+_MADE = ("EXISTS (SELECT 1 FROM visits m INDEXED BY visits_handover WHERE m.customer_id = c.id "
+         "AND m.kind IN ('residence', 'inspection', 'invitation') AND m.done_at IS NOT NULL "
+         "AND m.kind = '{kind}' AND m.done_at >= date(c.handover, '-1 day'))")
+
+
+def _last_day(ctx: AgendaContext) -> date:
+    """One customer's next items whenever due: everything its handover can still owe."""
+    if ctx.customer_id is None:
+        return ctx.last_day
+    months = 2 * max(ctx.policy.inspection_visit_months, ctx.policy.residence_visit_months)
+    return local_today(ctx.now) + timedelta(days=31 * months)
+
+
+def _candidates(ctx: AgendaContext, last_day: date) -> list[Any]:
+    """Customers whose handover can owe something by the last day, with what they had done."""
+    if ctx.customer_id is not None:
+        return ctx.session.conn.execute(
+            _SELECT + "FROM customers c WHERE c.id = :id AND c.handover IS NOT NULL "
+            "AND c.moved_out_at IS NULL",
+            {"id": ctx.customer_id}).fetchall()
+    # Most handovers in the window owe nothing: the inspection made, or the residence visit
+    # made and the inspection's invitation not yet due. The index of handover visits says so.
+    return ctx.session.conn.execute(
+        _SELECT + "FROM customers c INDEXED BY customers_handover "
+        "WHERE c.handover > :lapsed AND c.handover <= :latest AND c.moved_out_at IS NULL "
+        "AND NOT " + _MADE.format(kind="inspection") + " AND NOT (c.handover > :quiet AND "
+        + _MADE.format(kind="residence") + ")",
+        {"lapsed": handover.latest_lapsed(local_today(ctx.now), ctx.policy).isoformat(),
+         "latest": handover.earliest_handover(last_day, ctx.policy).isoformat(),
+         "quiet": handover.inspection_not_yet(last_day, ctx.policy).isoformat()},
+    ).fetchall()
+
+
+def _owed(ctx: AgendaContext, handed: str, done: str | None, last_day: date
+          ) -> list[handover.Owed]:
+    visits: dict[str, list[date]] = {"residence": [], "inspection": []}
+    invited: list[date] = []
+    for entry in done.split("\x1f") if done else ():
+        kind, _, at = entry.partition(" ")
+        day = local_day(from_db(at))
+        (invited if kind == "invitation" else visits[kind]).append(day)
+    return [item for item in handover.owed(date.fromisoformat(handed), visits, invited,
+                                           local_today(ctx.now), last_day, ctx.policy)
+            if ctx.wants(item.kind)]
+
+
+def had_major(conn: sqlite3.Connection, customer_ids: list[int], now: datetime) -> set[int]:
+    """Which of these customers have had a major complaint by ``now`` (asked only of those
+    owed something: most handovers have had their visits)."""
+    import json
+
+    if not customer_ids:
+        return set()
+    return {row[0] for row in conn.execute(
+        "SELECT c.id FROM customers c WHERE c.id IN (SELECT value FROM json_each(:ids)) AND "
+        + HAD_MAJOR, {"ids": json.dumps(customer_ids), "now": to_db(now)})}
+
+
+def _found(ctx: AgendaContext, *, skipped: bool) -> list[DueItem]:
+    owner = ctx.policy.area_manager
+    last_day = _last_day(ctx)
+    owing = []
+    for cid, name, handed, renovating, occupied, done in _candidates(ctx, last_day):
+        items = _owed(ctx, handed, done, last_day)
+        if items:
+            owing.append((cid, name, bool(renovating), bool(occupied), items))
+    majors = had_major(ctx.session.conn, [row[0] for row in owing], ctx.now)
+    found = []
+    for cid, name, renovating, occupied, items in owing:
+        reasons = handover.skip_reasons(had_major=cid in majors, renovating=renovating,
+                                        occupied=occupied)
+        if bool(reasons) != skipped:
+            continue
+        prefix = f"skipped ({'; '.join(reasons)}): " if skipped else ""
+        found += [DueItem(cid, name, item.kind, item.due, prefix + item.reason, owner,
+                          METHODS[item.kind]) for item in items]
+    return found
+
+
+def items(ctx: AgendaContext) -> list[DueItem]:
+    return _found(ctx, skipped=False)
+
+
+def skipped_rows(session: Session, last_day: date, kinds: set[str] | None = None
+                 ) -> list[dict[str, Any]]:
+    """Handover visits not arranged because of seed 002's skip rules (``--show-skipped``),
+    each with its reasons; never overdue."""
+    ctx = AgendaContext(session, session.now, last_day, session.policies.current,
+                        frozenset(kinds or KINDS))
+    rows = due_rows(in_order(_found(ctx, skipped=True)), session.now)
+    for row in rows:
+        row["overdue"], row["state"] = False, "skipped"
+    return rows
+
+
+SOURCE = Source("handover", {
+    "residence": "residence-experience visit (居住感受回訪, in person or by phone) 3 months "
+                 "after handover; owed by the area manager (seed 002)",
+    "inspection": "house inspection (房屋檢查, in person) 1 year after handover; owed by the "
+                  "area manager (seed 002)",
+    "invitation": "invitation to a handover visit (回訪通知和邀請), a week before it; owed by "
+                  "the area manager (seed 002)",
+}, items)

@@ -1,0 +1,39 @@
+"""Unpaid invoices (開發票並收款, seed 004): an invoice not fully paid is due on its due date
+and stays on the agenda, overdue, until paid."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from crmcli import money
+from crmcli.services.agenda.base import AgendaContext, DueItem, Source
+
+KINDS = ("invoice",)
+_SELECT = ("SELECT i.id, i.customer_id, c.name, i.due_on, i.amount, i.paid, i.for_text "
+           "FROM invoices i {index} JOIN customers c ON c.id = i.customer_id "
+           "WHERE i.settled_at IS NULL AND {where}")
+
+
+def items(ctx: AgendaContext) -> list[DueItem]:
+    currency = ctx.policy.currency
+    owner = ctx.policy.area_manager
+    if ctx.customer_id is not None:
+        rows = ctx.session.conn.execute(_SELECT.format(index="", where="i.customer_id = ?"),
+                                        (ctx.customer_id,))
+    else:
+        rows = ctx.session.conn.execute(
+            _SELECT.format(index="INDEXED BY invoices_unpaid", where="i.due_on <= ?"),
+            (ctx.last_day.isoformat(),))
+    return [
+        DueItem(cid, name, "invoice", date.fromisoformat(due_on),
+                f"invoice #{iid} unpaid: {money.format_amount(amount - paid, currency)} "
+                f"{currency} of {money.format_amount(amount, currency)}"
+                + (f" — {for_text}" if for_text else ""), owner)
+        for iid, cid, name, due_on, amount, paid, for_text in rows
+    ]
+
+
+SOURCE = Source("invoice", {
+    "invoice": "an invoice not fully paid, due on its due date and overdue until paid; owed "
+               "by the area manager (seed 004: 開發票並收款)",
+}, items)

@@ -1,0 +1,47 @@
+"""Contract renewals (續簽, seed 004): a contract ending within ``renewal_notice_days`` and
+neither renewed nor ended, due on its last day (``crmcli.handover.renewal_owed``)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from crmcli import handover
+from crmcli.dates import local_today
+from crmcli.services.agenda.base import AgendaContext, DueItem, Source
+
+KINDS = ("renewal",)
+_SELECT = ("SELECT k.id, k.customer_id, c.name, k.end_on FROM contracts k {index} "
+           "JOIN customers c ON c.id = k.customer_id WHERE k.ended_on IS NULL "
+           "AND k.renewed_by IS NULL AND {where}")
+
+
+def items(ctx: AgendaContext) -> list[DueItem]:
+    policy = ctx.policy
+    today = local_today(ctx.now)
+    if ctx.customer_id is not None:
+        rows = ctx.session.conn.execute(
+            _SELECT.format(index="", where="k.customer_id = ?"), (ctx.customer_id,))
+    else:
+        latest_end = ctx.last_day + timedelta(days=policy.renewal_notice_days)
+        rows = ctx.session.conn.execute(
+            _SELECT.format(index="INDEXED BY contracts_running", where="k.end_on <= ?"),
+            (latest_end.isoformat(),))
+    found = []
+    for contract_id, cid, name, end_on in rows:
+        end = date.fromisoformat(end_on)
+        if ctx.customer_id is None and not handover.renewal_owed(
+                end, ctx.last_day, renewed=False, ended=False, policy=policy):
+            continue
+        if end < today:
+            reason = (f"contract #{contract_id} ended {end_on} without renewal (續簽): renew "
+                      f"it, or end it (`contract end {contract_id}`, --moved-out if they left)")
+        else:
+            reason = f"contract #{contract_id} ends {end_on}: renewal (續簽)"
+        found.append(DueItem(cid, name, "renewal", end, reason, policy.area_manager))
+    return found
+
+
+SOURCE = Source("renewal", {
+    "renewal": "contract renewal (續簽), on the agenda 60 days (renewal_notice_days) before "
+               "the contract ends, due on its last day; owed by the area manager (seed 004)",
+}, items)
