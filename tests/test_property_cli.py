@@ -39,6 +39,17 @@ def test_handover_visits_invitation_a_week_before_then_the_visit(cli: Cli) -> No
         ("王小明", "invitation", "2027-08-13", False)]
 
 
+def test_an_invitation_sent_as_a_notice_meets_the_invitation(cli: Cli) -> None:
+    """Seed 002: 回訪前一周發出回訪通知和邀請 — a notice of kind invitation to the customer."""
+    cli.ok("customer", "add", "王小明", "--handover", "2026-08-20")
+    cli.ok("customer", "add", "李四", "--handover", "2026-08-20")
+    cli.ok("notice", "send", "入伙三個月回訪邀請", "--kind", "invitation", "--to", "王小明",
+           now="2026-11-13T09:00:00+08:00")
+    assert due(cli, "--kind", "invitation") == [("李四", "invitation", "2026-11-13", True)]
+    cli.ok("notice", "send", "回訪邀請", "--kind", "notice", "--to", "李四")
+    assert [row[0] for row in due(cli, "--kind", "invitation")] == ["李四"]  # another kind
+
+
 def test_handover_visit_methods(cli: Cli) -> None:
     # 一年房屋檢查: 入戶 (in person only); 三個月居住感受回訪: 入戶/電話
     cli.ok("customer", "add", "王小明", "--handover", "2025-11-30")
@@ -118,6 +129,10 @@ def test_ending_a_contract_asks_whether_they_moved_out(cli: Cli) -> None:
     assert due(cli, "--kind", "renewal") == []
     assert "moved out" in cli.ok("contract", "end", "1", "--moved-out")
     assert cli("contract", "end", "1", "--moved-out")[0] == 1
+    # the customer left with the contract: hidden from the list, no more reminders
+    shown = json.loads(cli.ok("customer", "show", "王小明", "-f", "json"))
+    assert shown["moved_out_at"] == "2026-11-20T00:00:00+08:00"
+    assert json.loads(cli.ok("customer", "list", "-f", "json")) == []
 
 
 # --- invoices and payments (seed 004: 開發票並收款) --------------------------------------------

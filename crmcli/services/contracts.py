@@ -138,6 +138,7 @@ def end(session: Session, contract_id: int, on: date | None, *, moved_out: bool
                                         f"{contract['ended_on'].isoformat()}.")
             session.conn.execute("UPDATE contracts SET moved_out = 1 WHERE id = ?",
                                  (contract_id,))
+            _customer_moved_out(session, contract["customer_id"], contract["ended_on"])
             return get(session, contract_id), None
         day = on or min(contract["end_on"], local_today(session.now))
         if day < contract["start_on"]:
@@ -147,6 +148,8 @@ def end(session: Session, contract_id: int, on: date | None, *, moved_out: bool
             "UPDATE contracts SET ended_on = ?, ended_at = ?, ended_by = ?, moved_out = ? "
             "WHERE id = ?", (day.isoformat(), to_db(session.now), session.user, int(moved_out),
                              contract_id))
+        if moved_out:
+            _customer_moved_out(session, contract["customer_id"], day)
         ended = get(session, contract_id)
     question = None
     if not moved_out:
@@ -154,6 +157,18 @@ def end(session: Session, contract_id: int, on: date | None, *, moved_out: bool
                     f"{ended['customer']} moved out? If so: crmcli contract end {contract_id} "
                     "--moved-out")
     return ended, question
+
+
+def _customer_moved_out(session: Session, customer_id: int, day: date) -> None:
+    """The customer left with the contract: no more reminders (as `customer edit
+    --moved-out --at DAY`), unless already recorded as moved out."""
+    from crmcli.dates import local_midnight
+    from crmcli.services import customers
+
+    if customers.find(session, str(customer_id)).get("moved_out_at") is None:
+        customers.edit(session, str(customer_id),
+                       {"moved_out_at": min(local_midnight(day), session.now)},
+                       add_tags=[], remove_tags=[])
 
 
 def iter_contracts(session: Session, customer_ref: str | None = None,

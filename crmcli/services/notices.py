@@ -23,7 +23,8 @@ from crmcli.render import Column
 from crmcli.services import Session, entry
 from crmcli.services.customers import find as find_customer
 
-KINDS = ("notice", "fire-safety", "rectification", "weather", "greeting", "other")
+KINDS = ("notice", "fire-safety", "rectification", "weather", "greeting", "invitation",
+         "other")
 MAX_ROWS = 2**63 - 1
 
 COLUMNS = [

@@ -27,10 +27,15 @@ HAD_MAJOR = (
 )
 _SELECT = (
     "SELECT c.id, c.name, c.handover, c.renovating, c.occupied, "
-    "(SELECT group_concat(v.kind || ' ' || v.done_at, char(31)) FROM visits v "
+    "(SELECT group_concat(kind || ' ' || at, char(31)) FROM ("
+    "SELECT v.kind AS kind, v.done_at AS at FROM visits v "
     "INDEXED BY visits_handover WHERE v.customer_id = c.id "
     "AND v.kind IN ('residence', 'inspection', 'invitation') AND v.done_at IS NOT NULL "
-    "AND v.done_at >= date(c.handover, '-1 day')) "
+    "AND v.done_at >= date(c.handover, '-1 day') UNION ALL "
+    # an invitation sent as a notice (`notice send --kind invitation --to CUSTOMER`)
+    "SELECT 'invitation', n.sent_at FROM notice_deliveries d JOIN notices n "
+    "ON n.id = d.notice_id WHERE d.customer_id = c.id AND n.kind = 'invitation' "
+    "AND n.voided_at IS NULL AND n.sent_at >= date(c.handover, '-1 day'))) "
 )
 
 
