@@ -1,0 +1,37 @@
+"""The schema's migrations: append-only functions, each applied by ``db.migrate`` in one
+transaction together with its ``PRAGMA user_version`` bump. Never edit a released migration:
+add one (and its fixture: tests/fixtures/make_fixtures.py).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+from crmcli.migrations.base import execute_script, remember_categories
+from crmcli.migrations.first_wave import (
+    m001_initial,
+    m002_attention_and_indexes,
+    m003_outcomes,
+    m004_covering_indexes,
+)
+from crmcli.migrations.second_wave import (
+    m005_site_clock_and_corrections,
+    m006_sensitive_note,
+    m007_front_desk,
+    m008_name_key_folds_chinese_script,
+    m009_handling_sheet,
+    m010_property_and_money,
+)
+
+__all__ = ["LATEST", "MIGRATIONS", "execute_script", "remember_categories"]
+
+
+Migration = Callable[[sqlite3.Connection], None]
+MIGRATIONS: list[Migration] = [
+    m001_initial, m002_attention_and_indexes, m003_outcomes, m004_covering_indexes,
+    m005_site_clock_and_corrections, m006_sensitive_note, m007_front_desk,
+    m008_name_key_folds_chinese_script, m009_handling_sheet,
+    m010_property_and_money,
+]
+LATEST = len(MIGRATIONS)
