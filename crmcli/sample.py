@@ -355,7 +355,7 @@ def build(conn: sqlite3.Connection, as_of: datetime, seed: int = 2026, customers
 
 
 def _fill(conn: sqlite3.Connection, as_of: datetime, seed: int, customers: int) -> None:
-    from crmcli.services import complaints
+    from crmcli.services import sweep
 
     builder = _Builder(conn, as_of, seed)
     people = builder.customers(customers)
@@ -383,7 +383,7 @@ def _fill(conn: sqlite3.Connection, as_of: datetime, seed: int, customers: int) 
     from crmcli import sample_desk
 
     sample_desk.build(conn, builder.as_of, builder.start, people, seed)
-    complaints.sweep(Session(conn, builder.as_of, "system"), dry_run=False)
+    sweep.sweep(Session(conn, builder.as_of, "system"), dry_run=False)
     property_and_money(conn, people, builder.as_of, seed)
 
 

@@ -18,7 +18,7 @@ import pytest
 from conftest import FIXED_NOW, Cli
 
 from crmcli import db as crmdb
-from crmcli.services import complaints, importer
+from crmcli.services import complaints, importer, sweep
 
 PYTHON = Path(sys.executable)
 
@@ -103,15 +103,15 @@ def due_complaints(cli: Cli, count: int) -> None:
 def test_sweep_commits_a_batch_of_complaints_at_a_time(cli: Cli,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     due_complaints(cli, 5)
-    monkeypatch.setattr(complaints, "SWEEP_BATCH", 2)
+    monkeypatch.setattr(sweep, "SWEEP_BATCH", 2)
     commits = []
-    real = complaints.transaction
+    real = sweep.transaction
 
     def counted(conn: sqlite3.Connection) -> object:
         commits.append(conn.in_transaction)
         return real(conn)
 
-    monkeypatch.setattr(complaints, "transaction", counted)
+    monkeypatch.setattr(sweep, "transaction", counted)
     swept = json.loads(cli.ok("complaint", "sweep", "-f", "json", now=FIXED_NOW))
     assert len(swept) == 10  # each: upgraded, then escalated
     assert commits == [False, False, False]  # three transactions of their own: 2 + 2 + 1
@@ -164,7 +164,7 @@ def test_init_sample_is_one_transaction(cli: Cli, tmp_path: Path,
     def broken(*args: object, **kwargs: object) -> None:
         raise sqlite3.OperationalError("disk I/O error")
 
-    monkeypatch.setattr(complaints, "sweep", broken)  # the sample's last step
+    monkeypatch.setattr(sweep, "sweep", broken)  # the sample's last step
     path = tmp_path / "sample.db"
     code, _, _ = cli("--db", str(path), "init", "--sample")
     assert code == 1

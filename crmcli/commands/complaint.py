@@ -557,10 +557,10 @@ def sweep(
     Example: crmcli complaint sweep
     """
     from crmcli.render import Column
-    from crmcli.services import complaints
+    from crmcli.services import sweep as sweeping
 
     app_state = state(ctx)
-    items = complaints.sweep(app_state.session(), dry_run)
+    items = sweeping.sweep(app_state.session(), dry_run)
     rows = [{"complaint_id": i.complaint_id, "customer": i.customer, "action": i.action,
              "at": i.at, "note": i.note, "recorded": not dry_run} for i in items]
     columns = [Column("complaint_id", "complaint", justify="right"), Column("customer"),

@@ -1,9 +1,9 @@
-"""Complaints (投訴): open, respond, escalate, upgrade, close, reopen, note, sweep, list, show."""
+"""Complaints (投訴): open, respond, escalate, upgrade, close, reopen, note, list, show (the sweep:
+services/sweep.py; running deadlines: services/agenda/deadlines.py)."""
 
 from __future__ import annotations
 
 import sqlite3
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,7 +21,7 @@ from crmcli.services.customers import find as find_customer
 
 CHANNELS = ("phone", "email", "wechat", "visit", "hotline", "web", "letter")
 SYSTEM = "system"
-_ROW = (
+ROW = (
     "SELECT p.id, p.customer_id, c.name, p.summary, p.category, p.channel, p.severity_at_open, "
     "p.status, p.opened_at, p.received_by, p.owner, p.resolution, p.is_case, p.repeat_of, "
     "p.complainant, p.contact, p.department, p.validity, c.confidential "
@@ -94,7 +94,7 @@ def _events_for(conn: sqlite3.Connection, ids: list[int]) -> dict[int, list[rule
     return found
 
 
-def _load_many(session: Session, rows: list[Any], now: datetime) -> list[Complaint]:
+def load_many(session: Session, rows: list[Any], now: datetime) -> list[Complaint]:
     dicts = [_row_dict(row) for row in rows]
     events = _events_for(session.conn, [d["id"] for d in dicts])
     return [Complaint(d, events[d["id"]], rules.evaluate(events[d["id"]], session.policies, now),
@@ -102,12 +102,12 @@ def _load_many(session: Session, rows: list[Any], now: datetime) -> list[Complai
 
 
 def load(session: Session, complaint_id: int, now: datetime | None = None) -> Complaint:
-    row = session.conn.execute(_ROW + " WHERE p.id = ?", (complaint_id,)).fetchone()
+    row = session.conn.execute(ROW + " WHERE p.id = ?", (complaint_id,)).fetchone()
     if row is None:
         raise NotFound(_("No complaint #{complaint_id}; `crmcli complaint list` shows "
                          "them.").format(
             complaint_id=complaint_id))
-    return _load_many(session, [row], now or session.now)[0]
+    return load_many(session, [row], now or session.now)[0]
 
 
 def _when(session: Session, at: datetime | None, floor: datetime | None = None) -> datetime:
@@ -160,7 +160,7 @@ def store_state(session: Session, complaint_id: int) -> Complaint:
         "escalated_at = ?, closed_at = ?, reopened_at = ?, attention_at = ? WHERE id = ?",
         (eff.severity, eff.status, *(to_db(t) if t else None for t in (
             eff.major_at, eff.responded_at, eff.escalated_at, eff.closed_at, eff.reopened_at)),
-         _attention(eff), complaint_id),
+         attention(eff), complaint_id),
     )
     return complaint
 
@@ -180,7 +180,7 @@ def _store_sheet(session: Session, complaint_id: int) -> None:
                           _latest(session, complaint_id, "validity"), complaint_id))
 
 
-def _attention(effective: rules.Effective) -> str | None:
+def attention(effective: rules.Effective) -> str | None:
     """The earliest running complaint deadline (in the past while one is overdue): a closed
     complaint's report to the head may still be owed."""
     dues = [t.due for t in effective.running_timers()
@@ -448,7 +448,7 @@ def iter_complaints(session: Session, filters: Filters, limit: int | None = None
         where.append("p.is_case = 1")
     if filters.repeats:
         where.append("p.repeat_of IS NOT NULL")
-    sql = (_ROW + (" WHERE " + " AND ".join(where) if where else "")
+    sql = (ROW + (" WHERE " + " AND ".join(where) if where else "")
            + " ORDER BY p.opened_at DESC, p.id DESC")
     cursor = session.conn.execute(sql, params)
     shown = 0
@@ -456,7 +456,7 @@ def iter_complaints(session: Session, filters: Filters, limit: int | None = None
         batch = cursor.fetchmany(500)
         if not batch:
             return
-        for complaint in _load_many(session, batch, session.now):
+        for complaint in load_many(session, batch, session.now):
             row = summary(complaint)
             if filters.status and row["status"] != filters.status:
                 continue
@@ -471,9 +471,9 @@ def iter_complaints(session: Session, filters: Filters, limit: int | None = None
 
 
 def for_customer(session: Session, customer_id: int) -> Iterator[dict[str, Any]]:
-    rows = session.conn.execute(_ROW + " WHERE p.customer_id = ? ORDER BY p.opened_at, p.id",
+    rows = session.conn.execute(ROW + " WHERE p.customer_id = ? ORDER BY p.opened_at, p.id",
                                 (customer_id,)).fetchall()
-    for complaint in _load_many(session, rows, session.now):
+    for complaint in load_many(session, rows, session.now):
         yield summary(complaint)
 
 
@@ -549,116 +549,3 @@ def detail(session: Session, complaint_id: int) -> tuple[dict[str, Any], list[di
                        "field": None, "old": None, "new": None})
     events.sort(key=lambda e: e["at"])
     return record, timers, events
-
-
-@dataclass
-class SweepItem:
-    complaint_id: int
-    customer: str
-    action: str
-    at: datetime
-    note: str
-
-
-def sweep(session: Session, dry_run: bool) -> list[SweepItem]:
-    """Record the automatic upgrades and escalations that have come due, once each.
-
-    A dry run only reads. A real one writes SWEEP_BATCH complaints a transaction, each
-    complaint's events with its stored state, so that a large sweep never holds the write
-    lock for long (people's writes wait at most a busy timeout) and a stopped one leaves
-    every complaint whole: the next sweep does the rest. Each batch is read again inside its
-    transaction, so a complaint closed meanwhile is left alone.
-    """
-    if dry_run:
-        return [item for complaint in _due_for_sweep(session)
-                for item in _sweep_items(complaint)]
-    found: list[SweepItem] = []
-    ids = [row[0] for row in session.conn.execute(
-        "SELECT id FROM complaints WHERE attention_at <= ? AND status != 'closed'",
-        (to_db(session.now),))]
-    ids.sort()
-    for start in range(0, len(ids), SWEEP_BATCH):
-        batch = ids[start:start + SWEEP_BATCH]
-        if start and not session.conn.in_transaction:
-            # SQLite queues no one: a writer waiting on the lock retries every 100 ms or so,
-            # and would never find it free if the next batch took it at once.
-            time.sleep(SWEEP_PAUSE)
-        with transaction(session.conn):
-            for complaint in _due_for_sweep(session, (batch[0], batch[-1])):
-                items = _sweep_items(complaint)
-                if items:
-                    sync_followup(session, store_state(session, complaint.id))
-                else:
-                    session.conn.execute("UPDATE complaints SET attention_at = ? WHERE id = ?",
-                                         (_attention(complaint.effective), complaint.id))
-                found += items
-    return found
-
-
-SWEEP_BATCH = 200  # complaints a sweep transaction (~0.3 s of the write lock at most)
-SWEEP_PAUSE = 0.12  # seconds the lock is left free between two batches, for waiting writers
-
-
-def _due_for_sweep(session: Session, ids: tuple[int, int] | None = None) -> list[Complaint]:
-    """Unclosed complaints whose attention time has come (``ids``: the first and last of a
-    batch), replayed up to now (a closed one can owe its report to the head, which brings no
-    automatic event to record)."""
-    where = " AND p.id BETWEEN ? AND ?" if ids else ""
-    rows = sorted(session.conn.execute(  # sorted here: ORDER BY p.id would scan by rowid
-        _ROW + " WHERE p.attention_at <= ? AND p.status != 'closed'" + where,
-        (to_db(session.now), *(ids or ()))).fetchall())
-    return _load_many(session, rows, session.now)
-
-
-def _sweep_items(complaint: Complaint) -> list[SweepItem]:
-    return [SweepItem(complaint.id, complaint.row["customer"], auto.action, auto.at, auto.note)
-            for auto in rules.pending_automatic(complaint.effective, complaint.events)]
-
-
-@dataclass(frozen=True)
-class Deadline:
-    """A complaint deadline still running, with what a to-do list says about its complaint."""
-
-    complaint_id: int
-    customer_id: int
-    customer: str
-    summary: str
-    handler: str  # the complaint's owner, else whoever received it
-    severity: str
-    timer: rules.Timer
-
-
-def deadlines_of(complaint: Complaint) -> list[Deadline]:
-    """The running feedback, report and resolution deadlines of a replayed complaint."""
-    row = complaint.row
-    return [Deadline(complaint.id, row["customer_id"], row["customer"], row["summary"],
-                     row["owner"] or row["received_by"], complaint.effective.severity, timer)
-            for timer in complaint.effective.running_timers()
-            if timer.name not in ("followup", "plan")]  # the plan: crmcli.services.plans
-
-
-def running_deadlines(session: Session, horizon: datetime) -> list[Deadline]:
-    """Complaint deadlines (feedback, report, resolution) overdue or due by ``horizon``.
-
-    Read from the stored outcomes (``crmcli.outcomes``) of the unclosed complaints whose
-    attention time has come, as the replay up to now would give them.
-    """
-    moment = outcomes.Moment.of(session.now)
-    found = []
-    for (cid, customer_id, customer, summary, handler, name, started, automatic, due,
-         breached, major) in session.conn.execute(
-        "SELECT p.id, p.customer_id, c.name, p.summary, "
-        "coalesce(nullif(p.owner, ''), p.received_by), t.name, t.started_at, t.automatic, "
-        f"t.due, t.breached AND t.due < :past, {outcomes.MAJOR} "
-        "FROM complaints p JOIN customers c ON c.id = p.customer_id "
-        "JOIN complaint_outcomes o ON o.complaint_id = p.id "
-        "JOIN complaint_timers t ON t.complaint_id = p.id "
-        "WHERE p.attention_at <= :horizon AND t.name NOT IN ('followup', 'plan') "
-        f"AND t.due <= :horizon AND {outcomes.RUNNING}",
-        {"upto": moment.upto, "past": moment.past, "horizon": to_db(horizon)},
-    ):
-        timer = rules.Timer(name, from_db(started), from_db(due), breached=bool(breached),
-                            automatic=bool(automatic))
-        found.append(Deadline(cid, customer_id, customer, summary, handler,
-                              "major" if major else "minor", timer))
-    return found
