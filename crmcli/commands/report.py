@@ -407,7 +407,7 @@ def quarterly(
     """
     from crmcli.dates import FIRST_YEAR, LAST_YEAR, local_today
     from crmcli.errors import BadInput
-    from crmcli.services import reports
+    from crmcli.services import quarterly as evaluation
 
     app_state = state(ctx)
     session = app_state.session()
@@ -424,22 +424,22 @@ def quarterly(
             raise BadInput(_("--quarter: {quarter!r} is out of range (years "
                              "{first_year}-{last_year}).").format(
                 quarter=quarter, first_year=FIRST_YEAR, last_year=LAST_YEAR))
-    rows = reports.quarterly(session, year, number)
+    rows = evaluation.quarterly(session, year, number)
     if by is not None:
         if by not in ("segment", "grade"):
             raise BadInput(_("--by: {by!r} is not segment or grade.").format(by=by))
         if fmt is PaperFormat.html:
             raise BadInput(_("--format html prints both summaries and every customer; "
                              "leave out --by."))
-        summary = reports.quarterly_summary(rows, by)
+        summary = evaluation.quarterly_summary(rows, by)
         columns = [Column(key, justify="left" if key == by else "right") for key in summary[0]
                    ] if summary else [Column(by)]
         render(app_state.env, summary, columns, Format(fmt), bom=bom, empty=_("No customers."))
         return
     key = sort.lstrip("-")
-    if key not in reports.QUARTERLY_COLUMNS:
+    if key not in evaluation.QUARTERLY_COLUMNS:
         raise BadInput(_("--sort: {key!r} is not a column ({values}).").format(
-            key=key, values=', '.join(reports.QUARTERLY_COLUMNS)))
+            key=key, values=', '.join(evaluation.QUARTERLY_COLUMNS)))
     rows.sort(key=lambda r: (r[key] is None, r[key] if r[key] is not None else 0),
               reverse=sort.startswith("-"))
     if sort.startswith("-"):
@@ -448,18 +448,18 @@ def quarterly(
         from crmcli import papers
         from crmcli.services.papers import site_name
 
-        summaries = {group: reports.quarterly_summary(rows, group)
+        summaries = {group: evaluation.quarterly_summary(rows, group)
                      for group in ("segment", "grade")}
         app_state.env.stdout.write(papers.quarterly(
             site_name(session), f"{year}Q{number}", rows[:limit] if limit else rows, summaries,
-            reports.QUARTERLY_COLUMNS, session.now))
+            evaluation.QUARTERLY_COLUMNS, session.now))
         return
     columns = [Column(k, justify="right" if k not in ("customer", "segment", "grade") else "left")
-               for k in reports.QUARTERLY_COLUMNS]
+               for k in evaluation.QUARTERLY_COLUMNS]
     if fmt is PaperFormat.xlsx:  # a sheet per section, as the printed evaluation has
         from crmcli.xlsx import write_workbook
 
-        sections = [(f"By {group}", reports.quarterly_summary(rows, group))
+        sections = [(f"By {group}", evaluation.quarterly_summary(rows, group))
                     for group in ("segment", "grade")]
         write_workbook(app_state.env, [
             ("Customers", columns, rows[:limit] if limit else rows),

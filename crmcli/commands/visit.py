@@ -429,13 +429,13 @@ def care(ctx: typer.Context, within: Annotated[str, typer.Option(
 
     Example: crmcli care --within 2w
     """
-    from crmcli.services import visits
+    from crmcli.services import care as caring
 
     app_state = state(ctx)
     session = app_state.session()
-    rows = visits.care_rows(session, _last_day(within, session.now, 366))
-    render(app_state.env, rows, _data_or_table(fmt, visits.CARE_COLUMNS,
-                                               visits.CARE_TABLE_COLUMNS), fmt,
+    rows = caring.care_rows(session, _last_day(within, session.now, 366))
+    render(app_state.env, rows, _data_or_table(fmt, caring.CARE_COLUMNS,
+                                               caring.CARE_TABLE_COLUMNS), fmt,
            bom=bom, empty=_("No birthdays, anniversaries or holidays ahead."))
 
 
