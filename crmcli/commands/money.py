@@ -16,6 +16,7 @@ from crmcli.commands._common import (
     handle_errors,
     state,
 )
+from crmcli.dates import short_local
 from crmcli.render import Column, Format, record, render
 
 contract_app = typer.Typer(help="Contracts and renewals (續簽): add, renew, end, list.",
@@ -52,12 +53,6 @@ def _show(app_state: Any, row: dict[str, Any], columns: list[Column], fmt: Forma
         app_state.env.out(text)
 
 
-def _stamp(moment: datetime) -> str:
-    from crmcli.dates import short_local
-
-    return short_local(moment)
-
-
 # --- contracts --------------------------------------------------------------------------------
 
 @contract_app.command("add")
@@ -89,7 +84,7 @@ def contract_add(
                              note=note)
     _show(app_state, contract, contracts.COLUMNS, fmt,
           f"Added contract #{contract['id']} for {contract['customer']}: "
-          f"{contract['start_on']} to {contract['end_on']}, recorded {_stamp(session.now)}.")
+          f"{contract['start_on']} to {contract['end_on']}, recorded {short_local(session.now)}.")
 
 
 @contract_app.command("renew")
@@ -116,7 +111,7 @@ def contract_renew(
     contract = contracts.renew(session, contract_id, last, amount=amount, note=note)
     _show(app_state, contract, contracts.COLUMNS, fmt,
           f"Renewed contract #{contract_id} as contract #{contract['id']}: "
-          f"{contract['start_on']} to {contract['end_on']}, recorded {_stamp(session.now)}.")
+          f"{contract['start_on']} to {contract['end_on']}, recorded {short_local(session.now)}.")
 
 
 @contract_app.command("end")
@@ -143,7 +138,7 @@ def contract_end(
     _show(app_state, contract, contracts.COLUMNS, fmt,
           f"Ended contract #{contract_id} ({contract['customer']}) on {contract['ended_on']}"
           + (", moved out" if contract["moved_out"] else "")
-          + f", recorded {_stamp(session.now)}.")
+          + f", recorded {short_local(session.now)}.")
     if question:
         app_state.env.err(question)
 
@@ -216,7 +211,7 @@ def invoice_issue(
             return
         app_state.env.out(f"Issued {len(issued)} invoice(s) for {year:04d}-{mon:02d} from "
                           f"contracts ({existing} already issued), recorded "
-                          f"{_stamp(session.now)}.")
+                          f"{short_local(session.now)}.")
         for invoice in issued:
             app_state.env.out(f"  #{invoice['id']} {invoice['customer']} {invoice['amount']} "
                               f"{invoice['currency']} due {invoice['due_on']}")
@@ -232,7 +227,7 @@ def invoice_issue(
     _show(app_state, invoice, billing.INVOICE_COLUMNS, fmt,
           f"Issued invoice #{invoice['id']} to {invoice['customer']}: {invoice['amount']} "
           f"{invoice['currency']} due {invoice['due_on']}, at "
-          f"{_stamp(invoice['issued_at'])}.")
+          f"{short_local(invoice['issued_at'])}.")
 
 
 @invoice_app.command("list")
@@ -293,7 +288,7 @@ def payment_record(
                                              at=_at(at, session.now), method=method, note=note,
                                              by=by)
     text = (f"Recorded payment #{payment['id']} from {payment['customer']}: "
-            f"{payment['amount']} {payment['currency']} at {_stamp(payment['paid_at'])}")
+            f"{payment['amount']} {payment['currency']} at {short_local(payment['paid_at'])}")
     text += (f"; {money.format_amount(credit, payment['currency'])} {payment['currency']} "
              "credit." if credit else ".")
     _show(app_state, payment, billing.PAYMENT_COLUMNS, fmt, text)
@@ -322,7 +317,7 @@ def payment_refuse(
     assert payment["refused_at"] is not None
     _show(app_state, payment, billing.PAYMENT_COLUMNS, fmt,
           f"Refused payment #{payment_id} from {payment['customer']} at "
-          f"{_stamp(payment['refused_at'])}. Report it to {head} now (緊急報告), then: "
+          f"{short_local(payment['refused_at'])}. Report it to {head} now (緊急報告), then: "
           f"crmcli payment report {payment_id}")
 
 
@@ -348,7 +343,7 @@ def payment_report(
     assert payment["reported_at"] is not None
     _show(app_state, payment, billing.PAYMENT_COLUMNS, fmt,
           f"Reported the refusal of payment #{payment_id} to {payment['reported_to']} at "
-          f"{_stamp(payment['reported_at'])}.")
+          f"{short_local(payment['reported_at'])}.")
 
 
 @payment_app.command("list")

@@ -44,45 +44,6 @@ ReportFormatOpt = Annotated[
                  "xlsx (with --output) or html (a page to print on A4)."),
 ]
 
-LABELS = {
-    "complaints_opened": "Complaints opened",
-    "complaints_closed": "Complaints closed",
-    "complaints_escalated": "Complaints escalated",
-    "complaints_major": "  of those opened: major",
-    "complaints_minor": "  of those opened: minor",
-    "complaints_repeat": "  of those opened: repeats",
-    "complaints_valid": "  of those opened: valid",
-    "complaints_unreasonable": "  of those opened: unreasonable (無理投訴)",
-    "complaints_open_at_end": "Still open at the end",
-    "escalations": "Escalations (events)",
-    "response_on_time_pct": "Feedback within deadline %",
-    "resolved_on_time_pct": "Resolved within deadline % (valid complaints)",
-    "plans_due": "Handling plans due",
-    "plans_on_time_pct": "Handling plans within deadline %",
-    "closed_without_written_notice": "Closed without a written notice",
-    "median_resolution_hours": "Median resolution (hours)",
-    "p90_resolution_hours": "90th percentile resolution (hours)",
-    "followups_due": "Follow-ups due",
-    "followups_done": "Follow-ups done",
-    "followups_done_on_time": "Follow-ups done on time",
-    "followup_rate_pct": "Follow-up rate % (target 100)",
-    "avg_satisfaction": "Average satisfaction (1–5)",
-    "visits_done": "Visits and calls made",
-    "visits_scheduled_due": "Scheduled visits due",
-    "visits_scheduled_done": "Scheduled visits done",
-    "customers_contacted": "Customers contacted",
-    "cadence_kept_pct": "Customers contacted this month %",
-    "yearly_visits_done_pct": "Visited in person within a year %",
-    "handover_visits_due": "Handover visits due (residence, inspection)",
-    "handover_visits_done": "Handover visits done",
-    "late_entries": "Entries made after the month ended",
-    "requests_received": "Requests received (訴求)",
-    "requests_replied_on_time_pct": "Requests replied within deadline %",
-    "request_reply_rate_pct": "Request reply rate % (target 100)",
-    "notices_sent": "Notices sent",
-    "meetings_held": "Tenant meetings held",
-    "archived_complaints": "Complaints archived (left out above)",
-}
 COMPARED = ("complaints_opened", "complaints_closed", "complaints_escalated",
             "response_on_time_pct", "resolved_on_time_pct", "followup_rate_pct",
             "avg_satisfaction")
@@ -109,12 +70,23 @@ def _bar(count: int, top: int, width: int = 24) -> str:
     return "█" * max(1 if count else 0, round(width * count / top)) if top else ""
 
 
+def _indented(key: str, label: str) -> str:
+    """The parts of the month's opened complaints stand under it in the table."""
+    return f"  {label}" if key in _PARTS_OF_OPENED else label
+
+
+_PARTS_OF_OPENED = ("complaints_major", "complaints_minor", "complaints_repeat",
+                    "complaints_valid", "complaints_unreasonable")
+
+
 def _sections(report: Any) -> list[tuple[str, list[Column], list[dict[str, Any]]]]:
+    from crmcli.services.reports import FIGURE_LABELS
+
     figures, previous = report.figures, report.previous
-    metrics = [{"metric": _(LABELS[key]), "value": _number(figures[key]),
+    metrics = [{"metric": _indented(key, _(label)), "value": _number(figures[key]),
                 "previous": _number(previous.get(key)) if key in COMPARED else "",
                 "change": _change(figures[key], previous.get(key)) if key in COMPARED else ""}
-               for key in LABELS]
+               for key, label in FIGURE_LABELS.items()]
     top_week = max((w["opened"] for w in report.weekly), default=0)
     weekly = [{"week from": w["week"], "opened": w["opened"], "": _bar(w["opened"], top_week)}
               for w in report.weekly]
@@ -336,7 +308,8 @@ def _workbook_sheets(report: Any) -> list[tuple[str, list[Column], list[dict[str
     numbers, times as times), the figures under their json keys beside the previous month."""
     from crmcli.services import reports
 
-    figures = [{"metric": key, "label": LABELS.get(key, ""), "value": value,
+    names = reports.FIGURE_LABELS
+    figures = [{"metric": key, "label": _(names[key]) if key in names else "", "value": value,
                 "previous": report.previous.get(key) if key in reports.SPEC_FIELDS else None}
                for key, value in report.figures.items()]
     counts = [Column(k) for k in ("opened", "major", "escalated", "closed", "breached",

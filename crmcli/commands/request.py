@@ -15,6 +15,7 @@ from crmcli.commands._common import (
     handle_errors,
     state,
 )
+from crmcli.dates import short_local
 from crmcli.render import Column, Format, record, render
 
 app = typer.Typer(help="Requests and inquiries: open, reply, close, convert, void, list, show.",
@@ -38,12 +39,6 @@ def _confirm(ctx: typer.Context, request: dict[str, Any], fmt: Format, text: str
         app_state.env.out(text)
     else:
         record(app_state.env, request, requests.COLUMNS, fmt)
-
-
-def _stamp(moment: Any) -> str:
-    from crmcli.dates import short_local
-
-    return short_local(moment)
 
 
 @app.command("open")
@@ -87,7 +82,8 @@ def open_(
         meeting_id=meeting, at=_at(at, session.now), by=by))
     _confirm(ctx, request, fmt,
              f"Opened request #{request['id']} from {request['who']} "
-             f"({_stamp(request['received_at'])}); reply due {_stamp(request['reply_due'])}.")
+             f"({short_local(request['received_at'])}); reply due "
+             f"{short_local(request['reply_due'])}.")
 
 
 @app.command("reply")
@@ -110,7 +106,7 @@ def reply(
     request = requests.reply(session, request_id, note, _at(at, session.now), by)
     timing = {"met": "on time", "late": "late"}.get(request["reply_state"], "")
     _confirm(ctx, request, fmt, f"Replied to request #{request_id} "
-             f"({_stamp(request['replied_at'])}, {timing}).")
+             f"({short_local(request['replied_at'])}, {timing}).")
 
 
 @app.command("close")
@@ -132,7 +128,7 @@ def close(
     session = state(ctx).session()
     request = requests.close(session, request_id, note, _at(at, session.now), by)
     _confirm(ctx, request, fmt, f"Closed request #{request_id} "
-             f"({_stamp(request['closed_at'])}); reply {request['reply_state']}.")
+             f"({short_local(request['closed_at'])}); reply {request['reply_state']}.")
 
 
 @app.command("convert")

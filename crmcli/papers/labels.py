@@ -1,12 +1,16 @@
-"""Every human word the papers print, in one place.
+"""Every human word the papers print, in one place (the monthly figures' names are the
+report's own, ``reports.FIGURE_LABELS``).
 
-The keys are what templates name; the values are the text shown (the English message ids a
-gettext catalogue will translate: wrap ``LABELS`` values with ``_()`` in ``labels()`` once the
-catalogue lands). The forms' own Chinese names (《客戶投訴處置表》…) are names, not translations,
-and stay as the seeds write them.
+The keys are what templates name; the values are the English message ids the catalogue
+translates (``labels()``). The forms' own Chinese names (《客戶投訴處置表》…) are names, not
+translations, and stay as the seeds write them.
 """
 
 from __future__ import annotations
+
+from crmcli.services.reports import FIGURE_LABELS
+
+__all__ = ["FIGURE_LABELS"]
 
 LABELS: dict[str, str] = {
     # papers and their forms
@@ -128,51 +132,6 @@ LABELS: dict[str, str] = {
     "customers": "Customers",
     "segment": "Segment",
     "grade": "Grade",
-}
-
-# The monthly figures, by their json key (the same words as the terminal report).
-FIGURE_LABELS: dict[str, str] = {
-    "complaints_opened": "Complaints opened",
-    "complaints_closed": "Complaints closed",
-    "complaints_escalated": "Complaints escalated",
-    "complaints_major": "of those opened: major",
-    "complaints_minor": "of those opened: minor",
-    "complaints_repeat": "of those opened: repeats",
-    "complaints_valid": "of those opened: valid 有效投訴",
-    "complaints_unreasonable": "of those opened: unreasonable 無理投訴",
-    "complaints_open_at_end": "Still open at the end",
-    "escalations": "Escalations (events)",
-    "response_on_time_pct": "Feedback within deadline %",
-    "resolved_on_time_pct": "Resolved within deadline % (valid complaints)",
-    "plans_due": "Handling plans due",
-    "plans_on_time_pct": "Handling plans within deadline %",
-    "closed_without_written_notice": "Closed without a written notice",
-    "median_resolution_hours": "Median resolution (hours)",
-    "p90_resolution_hours": "90th percentile resolution (hours)",
-    "followups_due": "Follow-ups due",
-    "followups_done": "Follow-ups done",
-    "followups_done_on_time": "Follow-ups done on time",
-    "followup_rate_pct": "Follow-up rate % (target 100)",
-    "followup_target_pct": "Follow-up target %",
-    "followups_unsatisfied": "Follow-ups rated 1–2 or unresolved",
-    "avg_satisfaction": "Average satisfaction (1–5)",
-    "ratings": "Ratings given",
-    "visits_done": "Visits and calls made",
-    "visits_scheduled_due": "Scheduled visits due",
-    "visits_scheduled_done": "Scheduled visits done",
-    "customers_contacted": "Customers contacted",
-    "cadence_kept_pct": "Customers contacted this month %",
-    "yearly_visits_done_pct": "Visited in person within a year %",
-    "late_entries": "Entries made after the month ended",
-    "requests_received": "Requests received (訴求)",
-    "requests_replied_on_time_pct": "Requests replied within deadline %",
-    "request_reply_rate_pct": "Request reply rate % (target 100)",
-    "notices_sent": "Notices sent",
-    "meetings_held": "Tenant meetings held",
-    "handover_visits_due": "Handover visits due (residence, inspection)",
-    "handover_visits_done": "Handover visits done",
-    "archived_complaints": "Complaints archived (left out above)",
-    "archived_to": "Archived to",
 }
 
 # The quarterly evaluation's columns, by their json key.
