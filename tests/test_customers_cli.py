@@ -560,3 +560,29 @@ def test_search_does_not_match_a_confidential_customers_hidden_details(cli: Cli)
     assert cli.ok("customer", "list", "--search", "1380", "-f", "csv").count("\n") == 2
     assert cli.ok("customer", "list", "--search", "1391234", "-f", "csv").count("\n") == 1
     assert "李秘密" in cli.ok("customer", "list", "--search", "李秘", "-f", "csv")
+
+
+def test_customer_show_draws_every_section_of_a_profile(cli: Cli, tmp_path: Path) -> None:
+    """On a screen, each section of a profile (complaints, visits, requests, meetings, notices,
+    contracts, invoices, payments, reviews, due) has its heading."""
+    import shutil
+
+    site = tmp_path / "sample.db"
+    shutil.copyfile(Path(__file__).parent.parent / "sample.db", site)
+    queries = {
+        "Requests": "SELECT customer_id FROM requests WHERE customer_id IS NOT NULL",
+        "Meetings": "SELECT customer_id FROM meeting_attendees",
+        "Notices": "SELECT customer_id FROM notice_deliveries",
+        "Contracts": "SELECT customer_id FROM contracts",
+        "Invoices": "SELECT customer_id FROM invoices",
+        "Payments": "SELECT customer_id FROM payments",
+        "Credit reviews": "SELECT customer_id FROM customer_reviews",
+    }
+    with sqlite3.connect(site) as conn:
+        found = {title: conn.execute(sql + " LIMIT 1").fetchone() for title, sql in
+                 queries.items()}
+    for title, row in found.items():
+        assert row is not None, title  # the sample has one of each
+        out = cli.ok("--db", str(site), "customer", "show", str(row[0]),
+                     now="2026-11-23T08:00:00+08:00")
+        assert f"\n{title}" in out, title

@@ -25,6 +25,9 @@ LABELS = {
     "updated_at": N_("last changed"), "complaints": N_("Complaints"), "visits": N_("Visits"),
     "due": N_("Due"), "address": N_("address"), "site": N_("site"),
     "preferences": N_("preferences"), "email": N_("email"), "birthday": N_("birthday"),
+    "contracts": N_("Contracts"), "invoices": N_("Invoices"), "payments": N_("Payments"),
+    "reviews": N_("Credit reviews"), "requests": N_("Requests"), "meetings": N_("Meetings"),
+    "notices": N_("Notices"),
 }
 
 
