@@ -202,6 +202,33 @@ def _delimited(env: Env, rows: Iterable[Row], columns: list[Column], delimiter: 
     return count
 
 
+def cells(env: Env, rows: Iterable[tuple[str, ...]], columns: list[Column], fmt: Format, *,
+          bom: bool | None = False) -> int:
+    """csv or tsv from rows already in cells (each a str, as ``text_value`` gives it, in
+    ``columns`` order): for a long list made for a spreadsheet (`visit due`), with no dict
+    and no conversion a cell. Returns how many rows were written."""
+    import csv
+
+    out = env.stdout
+    if bom:
+        out.write("\ufeff")
+    tab = fmt is Format.tsv
+    if tab:
+        writer = csv.writer(out, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_NONE,
+                            escapechar="\\")
+    else:
+        writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([c.key for c in columns])
+    count = 0
+    write = writer.writerow
+    for row in rows:
+        if tab:
+            row = tuple(cell.replace("\t", " ").replace("\n", " ") for cell in row)
+        write(to_cells(row))  # type: ignore[arg-type]
+        count += 1
+    return count
+
+
 def _plain_table(env: Env, rows: Iterable[Row], columns: list[Column], title: str | None) -> int:
     """Columns padded to display width (CJK counts double), as tabulate's "simple" format.
 

@@ -350,6 +350,11 @@ def build(conn: sqlite3.Connection, as_of: datetime, seed: int = 2026, customers
     an interrupted `init --sample` leaves an empty database, which it can fill again."""
     with transaction(conn):
         _fill(conn, as_of, seed, customers)
+        # the contacts above were entered directly: every customer's next-due dates at once
+        from crmcli import next_due
+        from crmcli.db import load_policies
+
+        next_due.rebuild(conn, load_policies(conn).current)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.execute("VACUUM")
 

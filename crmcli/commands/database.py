@@ -130,8 +130,9 @@ def backup(
 def check(
     ctx: typer.Context,
     repair: Annotated[bool, typer.Option(
-        "--repair", help="First rewrite the stored complaint outcomes and payment figures "
-        "that do not follow from the recorded history (the history is never changed).")]
+        "--repair", help="First rewrite the stored complaint outcomes, payment figures "
+        "and next-due dates that do not follow from the recorded history (the history is "
+        "never changed).")]
     = False,
 ) -> None:
     """Check the database: SQLite integrity, foreign keys and crmcli's own invariants.
@@ -147,6 +148,7 @@ def check(
         with _working(app_state, _("Rewriting stored outcomes from the history…")):
             rewritten = maintenance.repair(conn)
         balances = maintenance.repair_balances(conn)
+        dates = maintenance.repair_next_due(conn)
         app_state.env.out(ngettext(
             "Rewrote the stored outcome of {count} complaint from its history.",
             "Rewrote the stored outcome of {count} complaints from their history.",
@@ -154,6 +156,11 @@ def check(
         if balances:
             app_state.env.out(f"Rewrote the payment figures of {balances} customer(s) from "
                               "their invoices and payments.")
+        if dates:
+            app_state.env.out(ngettext(
+                "Rewrote the next-due dates of {count} customer from their contacts.",
+                "Rewrote the next-due dates of {count} customers from their contacts.",
+                dates).format(count=dates))
     with _working(app_state, _("Checking the file and replaying every complaint's history…")):
         problems = maintenance.check(conn)
     if problems:

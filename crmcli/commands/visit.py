@@ -26,6 +26,7 @@ from crmcli.commands._common import (
 )
 from crmcli.i18n import _, join
 from crmcli.render import Column, Format, record, render
+from crmcli.render import cells as render_cells
 
 app = typer.Typer(help="Follow-ups and contacts: log, schedule, cancel, list, due.",
                   no_args_is_help=True)
@@ -332,6 +333,7 @@ def due(
     summary: Annotated[bool, typer.Option(
         "--summary", help="Only the counts of what is overdue and due, by kind and by owner "
         "(for a cron mail).")] = False,
+    limit: LimitOpt = None,
     fmt: ListFormatOpt = Format.table,
     bom: BomOpt = None,
     output: OutputOpt = None,
@@ -347,7 +349,7 @@ def due(
     prints nothing (a line only on a terminal; `[]` in json, the header alone in csv).
 
     On a terminal it starts with the counts by kind and by owner; --summary prints those
-    alone.
+    alone. --limit N lists the N most overdue (without the counts).
 
     Example: crmcli visit due --within 3d --fail-on-overdue
     """
@@ -357,17 +359,27 @@ def due(
     if summary and fmt is not Format.table:
         raise BadInput(_("{first} and {second}: choose one.").format(
             first="--summary", second="--format"))
+    if summary and limit is not None:
+        raise BadInput(_("{first} and {second}: choose one.").format(
+            first="--summary", second="--limit"))
     app_state = state(ctx)
     session = app_state.session()
     chosen = agenda.expand_kinds(kind) if kind else None
     last_day = _last_day(within, session.now, 3660)
-    rows = agenda.due_rows(agenda.due_items(session, last_day, chosen, owner), session.now)
+    if fmt in (Format.csv, Format.tsv) and not show_skipped and not fail_on_overdue:
+        # for a spreadsheet: cells straight from the agenda, no row dicts
+        render_cells(app_state.env, agenda.due_cells(session, last_day, chosen, owner, limit),
+                     agenda.DUE_COLUMNS, fmt, bom=bom)
+        return
+    rows = agenda.due_rows(agenda.due_items(session, last_day, chosen, owner, limit),
+                           session.now)
     if show_skipped:
         rows += agenda.skipped_rows(session, last_day, chosen)
     late = [row for row in rows if row["overdue"]]
     if summary and not rows and not app_state.env.stdout_isatty:
         return  # cron mails only when there is work
-    if summary or (fmt is Format.table and app_state.env.stdout_isatty and rows):
+    if summary or (fmt is Format.table and app_state.env.stdout_isatty and rows
+                   and limit is None):
         counts = due_summary.summarize(rows, last_day)
         _summary(app_state, due_summary.lines(counts), bool(late), table=not summary)
     if summary:

@@ -3,13 +3,15 @@
 A contact is any of: a complaint opened or answered (its feedback), a service done on site, a
 visit or call logged, a request replied to, a tenant meeting attended.
 ``customers.last_contact_at`` and ``last_in_person_at`` are worked out from these entries,
-voided ones left out, so a correction moves them back as well as forward.
+voided ones left out, so a correction moves them back as well as forward; and with them the
+customer's stored next-due dates (``crmcli.next_due``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from crmcli import next_due
 from crmcli.outcomes import not_voided
 from crmcli.services import Session
 
@@ -35,9 +37,11 @@ CONTACTS = f"""
 def refresh(session: Session, customer_ids: Iterable[int]) -> None:
     """Work out these customers' latest contact and latest in-person visit again (inside the
     caller's transaction)."""
-    for customer_id in set(customer_ids):
+    ids = set(customer_ids)
+    for customer_id in ids:
         session.conn.execute(
             f"UPDATE customers AS c SET last_contact_at = (SELECT max(at) FROM ({CONTACTS})), "
             "last_in_person_at = (SELECT max(v.done_at) FROM visits v WHERE v.customer_id = c.id "
             "AND v.method = 'in-person' AND v.done_at IS NOT NULL AND v.voided_at IS NULL) "
             "WHERE c.id = ?", (customer_id,))
+    next_due.refresh(session.conn, session.policies.current, ids)

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from itertools import chain, islice
 from typing import Any
 
-from crmcli import fields
+from crmcli import fields, next_due
 from crmcli.dates import from_db, local_day, local_today, to_db
 from crmcli.db import transaction
 from crmcli.errors import Ambiguous, BadInput, Conflict, NotFound
@@ -217,6 +217,14 @@ def insert(session: Session, batch: NewCustomers) -> range:
             params.append([None if flag is None else int(bool(flag))
                            for flag in batch.values[name]])
     columns["created_at"] = columns["updated_at"] = stamp
+    # Each new customer's next contact and yearly visit (crmcli.next_due), stored with it.
+    nothing = [None] * len(batch)
+    stored = next_due.for_new(session.policies.current, to_db(session.now),
+                              batch.values.get("since") or nothing, batch.tags or nothing,
+                              batch.values.get("segment") or nothing)
+    for index, name in enumerate(next_due.STORED):
+        columns[name] = "?"
+        params.append([values[index] for values in stored])
     with _indexes_built_after(session.conn, "customers", len(batch), first - 1):
         _insert_rows(session.conn, "customers", columns, zip(*params, strict=True), len(batch))
     if batch.tags:
@@ -356,6 +364,8 @@ def edit(session: Session, ref: str, changes: dict[str, Any],
         if changed:
             session.conn.execute("UPDATE customers SET updated_at = ? WHERE id = ?",
                                  (to_db(session.now), before["id"]))
+            # since, tags, segment or moving out change what the customer is owed next
+            next_due.refresh(session.conn, session.policies.current, [before["id"]])
     return find(session, str(before["id"])), changed
 
 

@@ -19,7 +19,7 @@ from itertools import compress
 from pathlib import Path
 from typing import Any
 
-from crmcli import fields
+from crmcli import fields, next_due
 from crmcli.dates import from_db, local_day
 from crmcli.db import transaction
 from crmcli.errors import BadInput
@@ -523,3 +523,4 @@ def _update(session: Session, customer_id: int, new: NewCustomer) -> None:
         "INSERT OR IGNORE INTO customer_tags (customer_id, tag) VALUES (?, ?)",
         ((customer_id, tag) for tag in new.tags),
     )
+    next_due.refresh(session.conn, session.policies.current, [customer_id])

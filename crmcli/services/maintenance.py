@@ -7,7 +7,7 @@ import os
 import sqlite3
 from pathlib import Path
 
-from crmcli import outcomes
+from crmcli import next_due, outcomes
 from crmcli.db import load_policies, os_reason, transaction
 from crmcli.errors import BadInput, Conflict, CrmError
 from crmcli.i18n import _
@@ -137,6 +137,13 @@ def check(conn: sqlite3.Connection) -> list[str]:
         problems.append(f"{len(stale)} complaint(s) ({shown}) have a stored outcome that does "
                         "not follow from their history, so reports would misread them; "
                         "rewrite them from the history with: crmcli check --repair")
+    stale = next_due.stale(conn, load_policies(conn).current)
+    if stale:
+        shown = ", ".join(f"#{cid}" for cid in stale[:10]) + (", …" if len(stale) > 10 else "")
+        problems.append(f"{len(stale)} customer(s) ({shown}) have stored next-due dates (next "
+                        "contact, yearly visit) that do not follow from their contacts and the "
+                        "policy, so `visit due` would misread them; rewrite them with: "
+                        "crmcli check --repair")
     return problems
 
 
@@ -212,6 +219,12 @@ def repair(conn: sqlite3.Connection) -> int:
     with transaction(conn):
         policies = load_policies(conn)
         return outcomes.repair(conn, policies, outcomes.stale(conn, policies))
+
+
+def repair_next_due(conn: sqlite3.Connection) -> int:
+    """Rewrite every customer's stored next-due dates that do not follow from the rules
+    (short transactions); returns how many customers."""
+    return next_due.rebuild(conn, load_policies(conn).current)
 
 
 def repair_balances(conn: sqlite3.Connection) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crmcli import outcomes, policy
+from crmcli import next_due, outcomes, policy
 from crmcli.dates import to_db
 from crmcli.db import transaction
 from crmcli.services import Session
@@ -36,6 +36,10 @@ def set_value(session: Session, key: str, value: str) -> tuple[str, str]:
         session.forget_policies()
         # Deadlines still to start (after an automatic upgrade) will follow the new value.
         outcomes.refresh_after(session.conn, session.policies, session.now)
+    if next_due.depends_on(key):
+        # Every customer's next contact and yearly visit follow the new value: rewritten in
+        # batches of short transactions (`check --repair` finishes an interrupted rewrite).
+        next_due.rebuild(session.conn, session.policies.current)
     return key, value
 
 

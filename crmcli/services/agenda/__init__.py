@@ -7,12 +7,14 @@ the registry and names the rule and query-plan tests every kind needs).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from crmcli.errors import BadInput
 from crmcli.services.agenda import (
     annual,
+    base,
     contact,
     deadlines,
     handover,
@@ -44,8 +46,10 @@ if TYPE_CHECKING:
     from crmcli.services import Session
 
 __all__ = ["DUE_COLUMNS", "DUE_COLUMNS_SHORT", "DUE_KINDS", "DUE_TABLE_COLUMNS", "KIND_GROUPS",
-           "SOURCES", "AgendaContext", "DueItem", "Source", "due_items", "due_rows",
+           "SOURCES", "AgendaContext", "DueItem", "Source", "due_cells", "due_items", "due_rows",
            "expand_kinds", "for_customer", "in_order", "kind_help", "skipped_rows"]
+
+_AREA_MANAGERS = (contact.SOURCE, annual.SOURCE)  # every item of theirs is the area manager's
 
 SOURCES: tuple[Source, ...] = (
     pending.SOURCE,
@@ -97,18 +101,33 @@ def expand_kinds(kinds: list[str]) -> set[str]:
 
 
 def due_items(session: Session, last_day: date, kinds: set[str] | None = None,
-              owner: str | None = None) -> list[DueItem]:
-    """Everything overdue or due by the end of ``last_day`` (local), most overdue first."""
-    ctx = AgendaContext(session, session.now, last_day, session.policies.current,
-                        frozenset(kinds or DUE_KINDS))
+              owner: str | None = None, limit: int | None = None) -> list[DueItem]:
+    """Everything overdue or due by the end of ``last_day`` (local), most overdue first; with
+    ``limit``, the first ``limit`` of them."""
+    policy = session.policies.current
+    # Each source gives only its first ``limit`` items when every one it gives is kept: not
+    # when an owner is asked for (who owes an item is worked out after the SQL).
+    ctx = AgendaContext(session, session.now, last_day, policy, frozenset(kinds or DUE_KINDS),
+                        limit=limit if owner is None else None)
+    key = owner.strip().casefold() if owner is not None else None
     items: list[DueItem] = []
     for source in SOURCES:
-        if ctx.kinds.intersection(source.help):
-            items += source.items(ctx)
-    if owner is not None:
-        key = owner.strip().casefold()
+        if not ctx.kinds.intersection(source.help):
+            continue
+        if key is not None and source in _AREA_MANAGERS and (
+                policy.area_manager or "").casefold() != key:
+            continue  # the area manager's alone, and someone else is asked for
+        items += source.items(ctx)
+    if key is not None:
         items = [item for item in items if (item.owner or "").casefold() == key]
-    return in_order(items)
+    return in_order(items, limit)
+
+
+def due_cells(session: Session, last_day: date, kinds: set[str] | None = None,
+              owner: str | None = None, limit: int | None = None
+              ) -> Iterator[tuple[str, ...]]:
+    """``due_items`` as csv/tsv cells in ``DUE_COLUMNS`` order (`visit due --format csv`)."""
+    return base.due_cells(due_items(session, last_day, kinds, owner, limit), session.now)
 
 
 def for_customer(session: Session, customer_id: int) -> list[dict[str, Any]]:

@@ -1,45 +1,42 @@
-"""The yearly in-person visit (年拜訪率100%): every customer, every ``annual_visit_days``."""
+"""The yearly in-person visit (年拜訪率100%): every customer, every ``annual_visit_days``.
+
+Each customer's next yearly visit is stored on it (``crmcli.next_due``, worked out by
+``cadence.next_in_person``): the agenda reads the customers due by the horizon from the index
+``customers_next_visit``, in the order it prints them.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date
 from typing import Any
 
-from crmcli import cadence
-from crmcli.dates import local_midnight, to_db
-from crmcli.policy import Policy
 from crmcli.services.agenda.base import AgendaContext, DueItem, Source
-from crmcli.services.agenda.contact import reason
-from crmcli.services.visits import contactee
+
+# The reason, composed by SQLite (as ``contact.reason`` words it).
+REASON = ("printf(CASE WHEN c.last_in_person_at IS NULL THEN "
+          "'yearly in-person visit (年拜訪); none on record since %s' ELSE "
+          "'yearly in-person visit (年拜訪); last %s' END, c.next_visit_from)")
 
 
-def candidates(ctx: AgendaContext) -> list[Any]:
-    """Customers whose yearly visit may be due by ``last_day`` (exact but for the
-    never-visited, whose start may be later than their entry)."""
-    select = "SELECT c.id, c.name, c.since, c.created_at, c.last_in_person_at FROM customers c"
+def rows(ctx: AgendaContext, columns: str) -> list[Any]:
+    """``columns`` of the customers whose yearly visit is due by ``last_day`` (or of the one
+    customer asked about), by due day and customer: the agenda's order, so at most
+    ``ctx.limit`` are read."""
     if ctx.customer_id is not None:
-        return ctx.session.conn.execute(select + " WHERE c.id = ? AND c.moved_out_at IS NULL",
-                                        (ctx.customer_id,)).fetchall()
-    cut = to_db(local_midnight(ctx.last_day - timedelta(days=ctx.policy.annual_visit_days - 1)))
+        return ctx.session.conn.execute(
+            f"SELECT {columns} FROM customers c WHERE c.id = ? "
+            "AND c.next_visit_due IS NOT NULL", (ctx.customer_id,)).fetchall()
     return ctx.session.conn.execute(
-        select + " WHERE (c.last_in_person_at < ? OR (c.last_in_person_at IS NULL AND "
-        "c.created_at < ?)) AND c.moved_out_at IS NULL", (cut, cut),
+        f"SELECT {columns} FROM customers c INDEXED BY customers_next_visit "
+        "WHERE c.next_visit_due <= ? ORDER BY c.next_visit_due, c.id LIMIT ?",
+        (ctx.last_day.isoformat(), -1 if ctx.limit is None else ctx.limit),
     ).fetchall()
 
 
-def item(customer_id: int, name: str, due: cadence.Due, policy: Policy) -> DueItem:
-    return DueItem(customer_id, name, "annual", due.due,
-                   reason(due, "yearly in-person visit (年拜訪)"), policy.area_manager,
-                   "in-person")
-
-
 def items(ctx: AgendaContext) -> list[DueItem]:
-    found = []
-    for cid, name, since, created, last_visit in candidates(ctx):
-        due = cadence.next_in_person(contactee(since, created, None, last_visit), ctx.policy)
-        if ctx.customer_id is not None or due.due <= ctx.last_day:
-            found.append(item(cid, name, due, ctx.policy))
-    return found
+    owner = ctx.policy.area_manager
+    return [DueItem(cid, name, "annual", date.fromisoformat(due), text, owner, "in-person")
+            for cid, name, due, text in rows(ctx, f"c.id, c.name, c.next_visit_due, {REASON}")]
 
 
 SOURCE = Source("annual", {

@@ -9,13 +9,14 @@ items whenever they fall due (for `customer show`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import heapq
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from crmcli import cadence
-from crmcli.dates import local_day
+from crmcli.dates import iso_local, local_day
 from crmcli.render import Column
 
 if TYPE_CHECKING:
@@ -60,6 +61,9 @@ class AgendaContext:
     policy: Policy  # in force now
     kinds: frozenset[str]  # the kinds asked for (a source may skip work for the others)
     customer_id: int | None = None  # one customer's next items, whenever due
+    # At most this many items are printed: a source may give only its first ``limit`` items
+    # in the agenda's order (``in_order``), as long as it gives those.
+    limit: int | None = None
 
     @property
     def horizon(self) -> datetime:
@@ -89,10 +93,11 @@ class Source:
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def in_order(items: list[DueItem]) -> list[DueItem]:
+def in_order(items: list[DueItem], limit: int | None = None) -> list[DueItem]:
     """Sorted by the last moment still in time (``cadence.deadline``), then customer, kind,
     visit and complaint; each day's deadline worked out once rather than once an item, and
-    compared as a span from the epoch (cheaper than zone-aware times)."""
+    compared as a span from the epoch (cheaper than zone-aware times). With ``limit``, only
+    the first ``limit`` of them (nothing else is sorted)."""
     ends: dict[date, timedelta] = {}
 
     def key(item: DueItem) -> tuple[timedelta, int, str, int, int]:
@@ -106,6 +111,8 @@ def in_order(items: list[DueItem]) -> list[DueItem]:
         return (moment, item.customer_id or 0, item.kind, item.visit_id or 0,
                 item.complaint_id or 0)
 
+    if limit is not None and limit < len(items):
+        return heapq.nsmallest(limit, items, key=key)
     return sorted(items, key=key)
 
 
@@ -128,3 +135,23 @@ def due_rows(items: list[DueItem], now: datetime) -> list[dict[str, Any]]:
             "service_id": service_id,
         })
     return rows
+
+
+def due_cells(items: Iterable[DueItem], now: datetime) -> Iterator[tuple[str, ...]]:
+    """The rows of `visit due` as csv/tsv cells (``DUE_COLUMNS``, as ``render.text_value``
+    writes them) straight from the items: no row dicts, no state in words."""
+    today = local_day(now)
+    days: dict[date, tuple[str, str]] = {}  # day obligations share a few hundred days
+    for (customer_id, customer, kind, due, reason, owner, method, complaint_id, visit_id,
+         service_id) in items:
+        if isinstance(due, datetime):
+            text, late = iso_local(due), "true" if now > due else "false"
+        else:
+            shown = days.get(due)
+            if shown is None:
+                shown = days[due] = (due.isoformat(), "true" if today > due else "false")
+            text, late = shown
+        yield ("" if customer_id is None else str(customer_id), customer or "", kind, text,
+               late, "" if complaint_id is None else str(complaint_id), reason, owner or "",
+               method or "", "" if visit_id is None else str(visit_id),
+               "" if service_id is None else str(service_id))

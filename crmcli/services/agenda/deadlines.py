@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -11,8 +12,8 @@ from crmcli.dates import from_db, to_db
 from crmcli.services.agenda.base import AgendaContext, DueItem, Source
 
 if TYPE_CHECKING:
-    from crmcli.services import Session
     from crmcli.services.complaints import Complaint
+
 
 @dataclass(frozen=True)
 class Deadline:
@@ -36,32 +37,21 @@ def deadlines_of(complaint: Complaint) -> list[Deadline]:
             if timer.name not in ("followup", "plan")]  # the plan: crmcli.services.plans
 
 
-def running_deadlines(session: Session, horizon: datetime) -> list[Deadline]:
-    """Complaint deadlines (feedback, report, resolution) overdue or due by ``horizon``.
-
-    Read from the stored outcomes (``crmcli.outcomes``) of the unclosed complaints whose
-    attention time has come, as the replay up to now would give them.
-    """
-    moment = outcomes.Moment.of(session.now)
-    found = []
-    for (cid, customer_id, customer, summary, handler, name, started, automatic, due,
-         breached, major) in session.conn.execute(
-        "SELECT p.id, p.customer_id, c.name, p.summary, "
-        "coalesce(nullif(p.owner, ''), p.received_by), t.name, t.started_at, t.automatic, "
-        f"t.due, t.breached AND t.due < :past, {outcomes.MAJOR} "
-        "FROM complaints p JOIN customers c ON c.id = p.customer_id "
-        "JOIN complaint_outcomes o ON o.complaint_id = p.id "
-        "JOIN complaint_timers t ON t.complaint_id = p.id "
-        "WHERE p.attention_at <= :horizon AND t.name NOT IN ('followup', 'plan') "
-        f"AND t.due <= :horizon AND {outcomes.RUNNING}",
-        {"upto": moment.upto, "past": moment.past, "horizon": to_db(horizon)},
-    ):
-        timer = rules.Timer(name, from_db(started), from_db(due), breached=bool(breached),
-                            automatic=bool(automatic))
-        found.append(Deadline(cid, customer_id, customer, summary, handler,
-                              "major" if major else "minor", timer))
-    return found
-
+# The running deadlines (feedback, report, resolution) of the unclosed complaints whose
+# attention time has come, read from the stored outcomes (``crmcli.outcomes``) as the replay up
+# to now would give them; with a limit, the first by due time, customer, kind and complaint
+# (the agenda's order).
+_RUNNING = (
+    "SELECT p.id, p.customer_id, c.name, p.summary, "
+    "coalesce(nullif(p.owner, ''), p.received_by), t.name, t.started_at, t.due, "
+    f"{outcomes.MAJOR} "
+    "FROM complaints p JOIN customers c ON c.id = p.customer_id "
+    "JOIN complaint_outcomes o ON o.complaint_id = p.id "
+    "JOIN complaint_timers t ON t.complaint_id = p.id "
+    "WHERE p.attention_at <= :horizon AND t.name IN (SELECT value FROM json_each(:kinds)) "
+    f"AND t.due <= :horizon AND {outcomes.RUNNING}"
+)
+_FIRST = " ORDER BY t.due, p.customer_id, t.name, p.id LIMIT :limit"  # with ctx.limit
 
 KINDS = ("response", "report", "resolve")
 _LABELS = {"response": "feedback to the customer", "resolve": "resolve"}
@@ -69,18 +59,25 @@ _LABELS = {"response": "feedback to the customer", "resolve": "resolve"}
 
 def item(ctx: AgendaContext, deadline: Deadline) -> DueItem:
     timer = deadline.timer
-    policy = ctx.session.policies.at(timer.started_at)
-    if timer.name == "report":
+    return _item(ctx, deadline.complaint_id, deadline.customer_id, deadline.customer,
+                 deadline.summary, deadline.handler, timer.name, timer.started_at, timer.due,
+                 deadline.severity)
+
+
+def _item(ctx: AgendaContext, complaint_id: int, customer_id: int, customer: str,
+          summary: str, handler: str, name: str, started_at: datetime, due: datetime,
+          severity: str) -> DueItem:
+    policy = ctx.session.policies.at(started_at)
+    if name == "report":
         label, owner = f"report to {policy.department_head}", policy.area_manager
-    elif timer.name == "resolve" and deadline.severity == "major":
+    elif name == "resolve" and severity == "major":
         label, owner = "resolve (major)", policy.area_manager
     else:
-        label, owner = _LABELS[timer.name], deadline.handler
-    summary = deadline.summary
+        label, owner = _LABELS[name], handler
     summary = summary if len(summary) <= 24 else summary[:23] + "…"
-    return DueItem(deadline.customer_id, deadline.customer, timer.name, timer.due,
-                   f"complaint #{deadline.complaint_id} ({deadline.severity}): {label} — "
-                   f"{summary}", owner, complaint_id=deadline.complaint_id)
+    return DueItem(customer_id, customer, name, due,
+                   f"complaint #{complaint_id} ({severity}): {label} — {summary}", owner,
+                   complaint_id=complaint_id)
 
 
 def items(ctx: AgendaContext) -> list[DueItem]:
@@ -95,9 +92,14 @@ def items(ctx: AgendaContext) -> list[DueItem]:
                       deadlines_of(complaints.load(ctx.session, complaint_id))
                       if deadline.timer.name in KINDS]
         return found
-    return [item(ctx, deadline)
-            for deadline in running_deadlines(ctx.session, ctx.horizon)
-            if ctx.wants(deadline.timer.name)]
+    moment = outcomes.Moment.of(ctx.session.now)
+    rows = ctx.session.conn.execute(_RUNNING + (_FIRST if ctx.limit is not None else ""), {
+        "upto": moment.upto, "past": moment.past, "horizon": to_db(ctx.horizon),
+        "kinds": json.dumps([kind for kind in KINDS if ctx.wants(kind)]),
+        "limit": ctx.limit})
+    return [_item(ctx, cid, customer_id, customer, summary, handler, name, from_db(started),
+                  from_db(due), "major" if major else "minor")
+            for cid, customer_id, customer, summary, handler, name, started, due, major in rows]
 
 
 SOURCE = Source("deadlines", {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from crmcli.dates import from_db, to_db
@@ -39,10 +40,14 @@ def items(ctx: AgendaContext) -> list[DueItem]:
         return pending_items(ctx, "v.customer_id = ? AND v.due_at IS NOT NULL",
                              (ctx.customer_id,))
     # Without ANALYZE statistics SQLite prefers visits_due, which holds every visit ever
-    # scheduled; the partial index of pending visits is the small one.
-    return [item for item in pending_items(ctx, "v.due_at <= ?", (to_db(ctx.horizon),),
-                                           "INDEXED BY visits_pending")
-            if ctx.wants(item.kind)]
+    # scheduled; the partial index of pending visits is the small one. With a limit, the
+    # first in the agenda's order (due time, customer, kind, visit).
+    where = "v.due_at <= ? AND v.kind IN (SELECT value FROM json_each(?))"
+    params: tuple[Any, ...] = (to_db(ctx.horizon), json.dumps(sorted(ctx.kinds)))
+    if ctx.limit is not None:
+        where += " ORDER BY v.due_at, v.customer_id, v.kind, v.id LIMIT ?"
+        params += (ctx.limit,)
+    return pending_items(ctx, where, params, "INDEXED BY visits_pending")
 
 
 SOURCE = Source("pending", {
