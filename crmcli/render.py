@@ -13,13 +13,13 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from enum import StrEnum
 from functools import cache
-from itertools import repeat
+from itertools import islice, repeat
 from typing import Any, NamedTuple
 
 from crmcli.dates import iso_local, short_local
 from crmcli.env import Env
 from crmcli.i18n import _, language
-from crmcli.text import has_control, inert, to_cells
+from crmcli.text import has_control, inert, to_cell_rows, to_cells
 
 
 class Format(StrEnum):
@@ -220,12 +220,15 @@ def cells(env: Env, rows: Iterable[tuple[str, ...]], columns: list[Column], fmt:
         writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([c.key for c in columns])
     count = 0
-    write = writer.writerow
-    for row in rows:
+    rows = iter(rows)
+    # A thousand rows at a time: one search for a cell a spreadsheet would read as a formula
+    # (``to_cells``; the usual batch has none) and one ``writerows``.
+    while batch := list(islice(rows, 1000)):
+        count += len(batch)
         if tab:
-            row = tuple(cell.replace("\t", " ").replace("\n", " ") for cell in row)
-        write(to_cells(row))  # type: ignore[arg-type]
-        count += 1
+            batch = [tuple(cell.replace("\t", " ").replace("\n", " ") for cell in row)
+                     for row in batch]
+        writer.writerows(to_cell_rows(batch))
     return count
 
 

@@ -86,6 +86,14 @@ def to_cells(cells: list[str]) -> list[str]:
     return [to_cell(cell) for cell in cells]
 
 
+def to_cell_rows(rows: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """``to_cells`` of each row, with one search of the whole batch for the usual batch that
+    has no cell to quote."""
+    if _NEEDS_QUOTE.search("\x00".join(map("\x00".join, rows))) is None:
+        return rows
+    return [tuple(to_cells(list(row))) for row in rows]
+
+
 def from_cells(cells: Sequence[str]) -> Sequence[str]:
     """``from_cell`` of each cell of a column, one search for a column that has none."""
     if _QUOTED.search("\x00".join(cells)) is None:

@@ -136,3 +136,25 @@ def test_each_agenda_kind_keeps_off_full_scans(site: Cli, db_path: Path,
                                                monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
     for args in ((), ("--within", "30d")):
         assert _scans(site, db_path, monkeypatch, "visit", "due", "--kind", kind, *args) == []
+
+
+@pytest.mark.parametrize("args", [(), ("--limit", "50"), ("--within", "30d", "--format", "csv")])
+def test_cadence_and_yearly_visits_come_from_their_stored_dates(
+        site: Cli, db_path: Path, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...]
+) -> None:
+    # each customer's next contact and yearly visit are stored (crmcli.next_due): the agenda
+    # reads a range of an index that holds all it prints, in its order, not the customers
+    plans = _plans(site, db_path, monkeypatch, "visit", "due", *args)
+    contact = " / ".join(" ".join(plan) for sql, plan in plans if "next_contact_due <=" in sql)
+    visit = " / ".join(" ".join(plan) for sql, plan in plans if "next_visit_due <=" in sql)
+    assert "COVERING INDEX customers_next_contact (next_contact_due<?)" in contact
+    assert "COVERING INDEX customers_next_visit (next_visit_due<?)" in visit
+    assert "TEMP B-TREE" not in contact + visit
+    assert not [sql for sql, _plan in plans if "FROM customers c NOT INDEXED" in sql]
+
+
+def test_visit_due_limit_reads_deadlines_and_visits_in_the_agendas_order(
+        site: Cli, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    plans = _plans(site, db_path, monkeypatch, "visit", "due", "--limit", "5")
+    limited = [sql for sql, _plan in plans if sql.endswith("LIMIT 5")]
+    assert len(limited) == 4  # cadence, yearly visits, complaint deadlines, pending visits
