@@ -191,7 +191,7 @@ def test_stored_dates_follow_the_rules_after_any_history(
     conn = connect(path)
     now = datetime.fromisoformat("2026-11-20T10:00:00+08:00")
     policy = Session(conn, now, "t").policies.current
-    for (cid, since_, created, last, last_visit, segment, tags, moved, *stored
+    for (_cid, since_, created, last, last_visit, segment, tags, moved, *stored
          ) in conn.execute(
             "SELECT c.id, c.since, c.created_at, c.last_contact_at, c.last_in_person_at, "
             "c.segment, (SELECT group_concat(tag, char(31)) FROM customer_tags t WHERE "
