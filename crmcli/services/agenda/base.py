@@ -93,14 +93,16 @@ class Source:
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def in_order(items: list[DueItem], limit: int | None = None) -> list[DueItem]:
-    """Sorted by the last moment still in time (``cadence.deadline``), then customer, kind,
-    visit and complaint; each day's deadline worked out once rather than once an item, and
-    compared as a span from the epoch (cheaper than zone-aware times). With ``limit``, only
-    the first ``limit`` of them (nothing else is sorted)."""
+OrderKey = tuple[timedelta, int, str, int, int]
+
+
+def order_key() -> Callable[[DueItem], OrderKey]:
+    """The agenda's order: the last moment still in time (``cadence.deadline``), then
+    customer, kind, visit and complaint; each day's deadline worked out once rather than once
+    an item, and compared as a span from the epoch (cheaper than zone-aware times)."""
     ends: dict[date, timedelta] = {}
 
-    def key(item: DueItem) -> tuple[timedelta, int, str, int, int]:
+    def key(item: DueItem) -> OrderKey:
         due = item.due
         if isinstance(due, datetime):
             moment = due - _EPOCH
@@ -111,6 +113,13 @@ def in_order(items: list[DueItem], limit: int | None = None) -> list[DueItem]:
         return (moment, item.customer_id or 0, item.kind, item.visit_id or 0,
                 item.complaint_id or 0)
 
+    return key
+
+
+def in_order(items: list[DueItem], limit: int | None = None) -> list[DueItem]:
+    """Sorted in the agenda's order (``order_key``). With ``limit``, only the first ``limit``
+    of them (nothing else is sorted)."""
+    key = order_key()
     if limit is not None and limit < len(items):
         return heapq.nsmallest(limit, items, key=key)
     return sorted(items, key=key)
@@ -155,3 +164,37 @@ def due_cells(items: Iterable[DueItem], now: datetime) -> Iterator[tuple[str, ..
                late, "" if complaint_id is None else str(complaint_id), reason, owner or "",
                method or "", "" if visit_id is None else str(visit_id),
                "" if service_id is None else str(service_id))
+
+
+def merged_cells(day_rows: Iterable[tuple[Any, ...]], items: list[DueItem], now: datetime,
+                 limit: int | None = None) -> Iterator[tuple[str, ...]]:
+    """Cells of the agenda from two streams already in its order: ``day_rows``, cells of
+    day obligations made by SQL (by day, customer and kind; the customer id as a number in a
+    12th place), and the other sources' ``items`` (``in_order``); at most ``limit``."""
+    key = order_key()
+    rest = zip(items, due_cells(items, now), strict=True)
+    head = next(rest, None)
+    head_key = key(head[0]) if head is not None else None
+    ends: dict[str, timedelta] = {}
+    left = -1 if limit is None else limit
+    for row in day_rows:
+        day = row[3]
+        end = ends.get(day)
+        if end is None:
+            end = ends[day] = cadence.deadline(date.fromisoformat(day)) - _EPOCH
+        while head is not None and head_key is not None and (
+                head_key[0] < end or (head_key[0] == end and head_key[1:3] < (row[11], row[2]))):
+            if left == 0:
+                return
+            left -= 1
+            yield head[1]
+            head = next(rest, None)
+            head_key = key(head[0]) if head is not None else None
+        if left == 0:
+            return
+        left -= 1
+        yield row[:11]
+    while head is not None and left != 0:
+        left -= 1
+        yield head[1]
+        head = next(rest, None)
