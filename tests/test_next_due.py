@@ -210,3 +210,24 @@ def test_stored_dates_follow_the_rules_after_any_history(
                           visit.counted_from.isoformat()]
     _stored_equals_reference(conn, now)
     conn.close()
+
+
+def test_reasons_follow_the_interface_language_machine_fields_do_not(
+        cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    cli.ok("customer", "add", "王小明", "--since", "2025-01-01", "--tag", "VIP")
+    cli.ok("policy", "set", "cadence.tag.VIP", "2w")
+    cli.ok("visit", "log", "王小明", "--method", "phone", "--at", "2026-10-01 10:00")
+    cli.ok("complaint", "open", "王小明", "電梯故障", "--severity", "major",
+           "--at", "2026-11-19 09:00")
+    english = cli.ok("visit", "due", "--format", "csv", "--within", "30d")
+    assert "contact every 2w (tag VIP); last 2026-11-19" in english
+    assert "complaint #1 (major): report to department head — 電梯故障" in english
+    monkeypatch.setenv("CRMCLI_LANG", "zh-Hant")
+    chinese = cli.ok("visit", "due", "--format", "csv", "--within", "30d")
+    assert "每 2w 聯絡一次（標籤 VIP）；上次 2026-11-19" in chinese
+    assert "投訴 #1（重大）：向department head報告 — 電梯故障" in chinese
+    assert chinese.splitlines()[0] == english.splitlines()[0]  # the csv header
+    assert [line.split(",")[2] for line in chinese.splitlines()] == \
+        [line.split(",")[2] for line in english.splitlines()]  # the kinds
+    shown = cli.ok("visit", "due", "--within", "30d")
+    assert "每 2w 聯絡一次（標籤 VIP）" in shown

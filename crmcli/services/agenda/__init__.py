@@ -154,7 +154,7 @@ def day_cells(ctx: AgendaContext, kinds: frozenset[str]) -> Iterable[tuple[Any, 
     """The cadence and yearly-visit rows as cells, by day, customer and kind (one statement
     over the two covering indexes of the stored dates), the customer id in a 12th place; read
     as they are written, never all held at once."""
-    parts, params = [], {"today": local_day(ctx.now).isoformat(),
+    parts, params = [], {**contact.reason_params(), "today": local_day(ctx.now).isoformat(),
                          "last": ctx.last_day.isoformat(), "owner": ctx.policy.area_manager or "",
                          "limit": -1 if ctx.limit is None else ctx.limit}
     if "cadence" in kinds:

@@ -11,25 +11,27 @@ from datetime import date
 from typing import Any
 
 from crmcli.services.agenda.base import AgendaContext, DueItem, Source
+from crmcli.services.agenda.contact import reason_params
 
-# The reason, composed by SQLite (as ``contact.reason`` words it).
-REASON = ("printf(CASE WHEN c.last_in_person_at IS NULL THEN "
-          "'yearly in-person visit (年拜訪); none on record since %s' ELSE "
-          "'yearly in-person visit (年拜訪); last %s' END, c.next_visit_from)")
+# The reason, composed by SQLite from the templates of ``contact.reason_params``.
+REASON = ("replace(CASE WHEN c.last_in_person_at IS NULL THEN :visit_none ELSE :visit_last END, "
+          "'{day}', c.next_visit_from)")
 
 
 def rows(ctx: AgendaContext, columns: str) -> list[Any]:
     """``columns`` of the customers whose yearly visit is due by ``last_day`` (or of the one
     customer asked about), by due day and customer: the agenda's order, so at most
     ``ctx.limit`` are read."""
+    params = reason_params()
     if ctx.customer_id is not None:
         return ctx.session.conn.execute(
-            f"SELECT {columns} FROM customers c WHERE c.id = ? "
-            "AND c.next_visit_due IS NOT NULL", (ctx.customer_id,)).fetchall()
+            f"SELECT {columns} FROM customers c WHERE c.id = :id "
+            "AND c.next_visit_due IS NOT NULL", {**params, "id": ctx.customer_id}).fetchall()
     return ctx.session.conn.execute(
         f"SELECT {columns} FROM customers c INDEXED BY customers_next_visit "
-        "WHERE c.next_visit_due <= ? ORDER BY c.next_visit_due, c.id LIMIT ?",
-        (ctx.last_day.isoformat(), -1 if ctx.limit is None else ctx.limit),
+        "WHERE c.next_visit_due <= :last ORDER BY c.next_visit_due, c.id LIMIT :limit",
+        {**params, "last": ctx.last_day.isoformat(),
+         "limit": -1 if ctx.limit is None else ctx.limit},
     ).fetchall()
 
 

@@ -11,34 +11,62 @@ from datetime import date
 from typing import Any
 
 from crmcli import cadence
+from crmcli.i18n import _
 from crmcli.services.agenda.base import AgendaContext, DueItem, Source
 
 
 def reason(due: cadence.Due, what: str) -> str:
+    """``what`` and where the count starts (the last contact, else the start), translated."""
     if due.contacted:
-        return f"{what}; last {due.counted_from.isoformat()}"
-    return f"{what}; none on record since {due.counted_from.isoformat()}"
+        return _("{what}; last {day}").format(what=what, day=due.counted_from.isoformat())
+    return _("{what}; none on record since {day}").format(
+        what=what, day=due.counted_from.isoformat())
 
 
-# The reason, composed by SQLite (the same text as ``reason``).
-REASON = ("printf(CASE WHEN c.last_contact_at IS NULL THEN "
-          "'contact every %s (%s); none on record since %s' ELSE "
-          "'contact every %s (%s); last %s' END, c.next_contact_every, c.next_contact_rule, "
-          "c.next_contact_from)")
+def _rule(column: str) -> str:
+    """The rule a stored cadence names (``new customer``, ``tag VIP``…), translated."""
+    return (f"CASE WHEN {column} = 'new customer' THEN :rule_new "
+            f"WHEN {column} = 'established customer' THEN :rule_established "
+            f"WHEN substr({column}, 1, 4) = 'tag ' "
+            f"THEN replace(:rule_tag, '{{name}}', substr({column}, 5)) "
+            f"WHEN substr({column}, 1, 8) = 'segment ' "
+            f"THEN replace(:rule_segment, '{{name}}', substr({column}, 9)) ELSE {column} END")
 
 
+# The reason, composed by SQLite from the translated templates of ``reason_params`` (the
+# placeholders are replaced one by one, whatever order a translation puts them in).
+REASON = ("replace(replace(replace(CASE WHEN c.last_contact_at IS NULL THEN :contact_none "
+          "ELSE :contact_last END, '{every}', c.next_contact_every), '{day}', "
+          f"c.next_contact_from), '{{rule}}', {_rule('c.next_contact_rule')})")
+
+
+def reason_params() -> dict[str, str]:
+    """The templates ``REASON`` and ``annual.REASON`` compose (translated once a command)."""
+    contact = _("contact every {every} ({rule})")
+    visit = _("yearly in-person visit (年拜訪)")
+    last, none = _("{what}; last {day}"), _("{what}; none on record since {day}")
+    return {
+        "contact_last": last.replace("{what}", contact),
+        "contact_none": none.replace("{what}", contact),
+        "visit_last": last.replace("{what}", visit),
+        "visit_none": none.replace("{what}", visit),
+        "rule_new": _("new customer"), "rule_established": _("established customer"),
+        "rule_tag": _("tag {name}"), "rule_segment": _("segment {name}"),
+    }
 def rows(ctx: AgendaContext, columns: str) -> list[Any]:
     """``columns`` of the customers whose next contact is due by ``last_day`` (or of the one
     customer asked about), by due day and customer: the agenda's order, so at most
     ``ctx.limit`` are read."""
+    params = reason_params()
     if ctx.customer_id is not None:
         return ctx.session.conn.execute(
-            f"SELECT {columns} FROM customers c WHERE c.id = ? "
-            "AND c.next_contact_due IS NOT NULL", (ctx.customer_id,)).fetchall()
+            f"SELECT {columns} FROM customers c WHERE c.id = :id "
+            "AND c.next_contact_due IS NOT NULL", {**params, "id": ctx.customer_id}).fetchall()
     return ctx.session.conn.execute(
         f"SELECT {columns} FROM customers c INDEXED BY customers_next_contact "
-        "WHERE c.next_contact_due <= ? ORDER BY c.next_contact_due, c.id LIMIT ?",
-        (ctx.last_day.isoformat(), -1 if ctx.limit is None else ctx.limit),
+        "WHERE c.next_contact_due <= :last ORDER BY c.next_contact_due, c.id LIMIT :limit",
+        {**params, "last": ctx.last_day.isoformat(),
+         "limit": -1 if ctx.limit is None else ctx.limit},
     ).fetchall()
 
 

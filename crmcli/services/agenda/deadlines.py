@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from crmcli import outcomes, rules
 from crmcli.dates import from_db, to_db
+from crmcli.i18n import _
 from crmcli.services.agenda.base import AgendaContext, DueItem, Source
 
 if TYPE_CHECKING:
@@ -54,41 +55,51 @@ _RUNNING = (
 _FIRST = " ORDER BY t.due, p.customer_id, t.name, p.id LIMIT :limit"  # with ctx.limit
 
 KINDS = ("response", "report", "resolve")
-_LABELS = {"response": "feedback to the customer", "resolve": "resolve"}
 
 
-def item(ctx: AgendaContext, deadline: Deadline) -> DueItem:
+def _words() -> dict[str, str]:
+    """The words of a deadline's reason, translated once a command (not once an item)."""
+    return {"line": _("complaint #{id} ({severity}): {what} — {summary}"),
+            "report": _("report to {head}"), "resolve_major": _("resolve (major)"),
+            "response": _("feedback to the customer"), "resolve": _("resolve"),
+            "major": _("major"), "minor": _("minor")}
+
+
+def item(ctx: AgendaContext, deadline: Deadline, words: dict[str, str] | None = None
+         ) -> DueItem:
     timer = deadline.timer
-    return _item(ctx, deadline.complaint_id, deadline.customer_id, deadline.customer,
-                 deadline.summary, deadline.handler, timer.name, timer.started_at, timer.due,
-                 deadline.severity)
+    return _item(ctx, words or _words(), deadline.complaint_id, deadline.customer_id,
+                 deadline.customer, deadline.summary, deadline.handler, timer.name,
+                 timer.started_at, timer.due, deadline.severity)
 
 
-def _item(ctx: AgendaContext, complaint_id: int, customer_id: int, customer: str,
-          summary: str, handler: str, name: str, started_at: datetime, due: datetime,
-          severity: str) -> DueItem:
+def _item(ctx: AgendaContext, words: dict[str, str], complaint_id: int, customer_id: int,
+          customer: str, summary: str, handler: str, name: str, started_at: datetime,
+          due: datetime, severity: str) -> DueItem:
     policy = ctx.session.policies.at(started_at)
     if name == "report":
-        label, owner = f"report to {policy.department_head}", policy.area_manager
+        label = words["report"].format(head=policy.department_head)
+        owner = policy.area_manager
     elif name == "resolve" and severity == "major":
-        label, owner = "resolve (major)", policy.area_manager
+        label, owner = words["resolve_major"], policy.area_manager
     else:
-        label, owner = _LABELS[name], handler
+        label, owner = words[name], handler
     summary = summary if len(summary) <= 24 else summary[:23] + "…"
-    return DueItem(customer_id, customer, name, due,
-                   f"complaint #{complaint_id} ({severity}): {label} — {summary}", owner,
-                   complaint_id=complaint_id)
+    return DueItem(customer_id, customer, name, due, words["line"].format(
+        id=complaint_id, severity=words[severity], what=label, summary=summary), owner,
+        complaint_id=complaint_id)
 
 
 def items(ctx: AgendaContext) -> list[DueItem]:
     from crmcli.services import complaints
 
+    words = _words()
     if ctx.customer_id is not None:
         found = []
         for (complaint_id,) in ctx.session.conn.execute(
                 "SELECT id FROM complaints WHERE customer_id = ? AND attention_at IS NOT NULL",
                 (ctx.customer_id,)).fetchall():
-            found += [item(ctx, deadline) for deadline in
+            found += [item(ctx, deadline, words) for deadline in
                       deadlines_of(complaints.load(ctx.session, complaint_id))
                       if deadline.timer.name in KINDS]
         return found
@@ -97,8 +108,8 @@ def items(ctx: AgendaContext) -> list[DueItem]:
         "upto": moment.upto, "past": moment.past, "horizon": to_db(ctx.horizon),
         "kinds": json.dumps([kind for kind in KINDS if ctx.wants(kind)]),
         "limit": ctx.limit})
-    return [_item(ctx, cid, customer_id, customer, summary, handler, name, from_db(started),
-                  from_db(due), "major" if major else "minor")
+    return [_item(ctx, words, cid, customer_id, customer, summary, handler, name,
+                  from_db(started), from_db(due), "major" if major else "minor")
             for cid, customer_id, customer, summary, handler, name, started, due, major in rows]
 
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from crmcli import handover
 from crmcli.dates import from_db, local_day, local_today, to_db
+from crmcli.i18n import _
 from crmcli.services.agenda.base import AgendaContext, DueItem, Source, due_rows, in_order
 
 if TYPE_CHECKING:
@@ -112,7 +113,7 @@ def _found(ctx: AgendaContext, *, skipped: bool) -> list[DueItem]:
                                         occupied=occupied)
         if bool(reasons) != skipped:
             continue
-        prefix = f"skipped ({'; '.join(reasons)}): " if skipped else ""
+        prefix = _("skipped ({reasons}): ").format(reasons="; ".join(reasons)) if skipped else ""
         found += [DueItem(cid, name, item.kind, item.due, prefix + item.reason, owner,
                           METHODS[item.kind]) for item in items]
     return found

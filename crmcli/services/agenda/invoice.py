@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from crmcli import money
+from crmcli.i18n import _
 from crmcli.services.agenda.base import AgendaContext, DueItem, Source
 
 KINDS = ("invoice",)
@@ -24,11 +25,14 @@ def items(ctx: AgendaContext) -> list[DueItem]:
         rows = ctx.session.conn.execute(
             _SELECT.format(index="INDEXED BY invoices_unpaid", where="i.due_on <= ?"),
             (ctx.last_day.isoformat(),))
+    unpaid = _("invoice #{id} unpaid: {left} {currency} of {amount}")
+    unpaid_for = _("invoice #{id} unpaid: {left} {currency} of {amount} — {what}")
     return [
         DueItem(cid, name, "invoice", date.fromisoformat(due_on),
-                f"invoice #{iid} unpaid: {money.format_amount(amount - paid, currency)} "
-                f"{currency} of {money.format_amount(amount, currency)}"
-                + (f" — {for_text}" if for_text else ""), owner)
+                (unpaid_for if for_text else unpaid).format(
+                    id=iid, left=money.format_amount(amount - paid, currency),
+                    currency=currency, amount=money.format_amount(amount, currency),
+                    what=for_text), owner)
         for iid, cid, name, due_on, amount, paid, for_text in rows
     ]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from crmcli.dates import local_midnight, local_today, to_db
+from crmcli.i18n import _
 from crmcli.services.agenda.base import AgendaContext, DueItem, Source
 
 
@@ -43,8 +44,8 @@ def items(ctx: AgendaContext) -> list[DueItem]:
             continue  # a quarter missed stays on the agenda for as long as it was warned of
         if held_in(ctx.session, first, last) == 0:
             found.append(DueItem(None, None, "meeting", due,
-                                 f"no tenant meeting (租戶大會) held in {y}-Q{q}",
-                                 ctx.policy.area_manager))
+                                 _("no tenant meeting (租戶大會) held in {quarter}").format(
+                                     quarter=f"{y}-Q{q}"), ctx.policy.area_manager))
     return found
 
 

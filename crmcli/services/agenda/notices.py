@@ -8,6 +8,7 @@ from datetime import date
 
 from crmcli import cadence
 from crmcli.dates import from_db, to_local
+from crmcli.i18n import _
 from crmcli.services.agenda.base import AgendaContext, DueItem, Source
 
 
@@ -28,9 +29,11 @@ def items(ctx: AgendaContext) -> list[DueItem]:
         last_day = to_local(from_db(last)).date() if last else None
         due = next_due(last_day, to_local(from_db(set_at)).date(), every)
         if due <= ctx.last_day:
-            what = f"last sent {last_day.isoformat()}" if last_day else "none sent yet"
+            what = (_("last sent {day}").format(day=last_day.isoformat()) if last_day
+                    else _("none sent yet"))
             found.append(DueItem(None, None, "notice", due,
-                                 f"{kind} notice due every {every}; {what}",
+                                 _("{kind} notice due every {every}; {what}").format(
+                                     kind=kind, every=every, what=what),
                                  ctx.policy.area_manager))
     return found
 

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from crmcli.dates import from_db, to_db
+from crmcli.i18n import _
 from crmcli.services.agenda.base import AgendaContext, DueItem, Source
 from crmcli.services.visits import FOLLOWUP_KINDS
 
@@ -22,14 +23,20 @@ def pending_items(ctx: AgendaContext, where: str, params: tuple[Any, ...],
         "WHERE v.done_at IS NULL AND v.cancelled_at IS NULL AND " + where, params,
     ).fetchall()
     items = []
+    of_complaint = _("follow-up (回訪) of complaint #{id}")
+    of_service = _("follow-up (回訪) of {type} #{id}: {description}")
+    scheduled, noted = _("scheduled {kind} visit"), _("scheduled {kind} visit: {note}")
+    words: dict[str, str] = {}  # service types and visit kinds, translated once each
     for (visit_id, customer_id, name, kind, due_at, assigned, method, complaint_id, service_id,
          note, service_type, description) in rows:
         if complaint_id is not None and kind == "complaint":
-            reason = f"follow-up (回訪) of complaint #{complaint_id}"
+            reason = of_complaint.format(id=complaint_id)
         elif service_id is not None:
-            reason = f"follow-up (回訪) of {service_type} #{service_id}: {description}"
+            reason = of_service.format(type=words.get(service_type) or words.setdefault(
+                service_type, _(service_type)), id=service_id, description=description)
         else:
-            reason = f"scheduled {kind} visit" + (f": {note}" if note else "")
+            reason = (noted if note else scheduled).format(
+                kind=words.get(kind) or words.setdefault(kind, _(kind)), note=note)
         items.append(DueItem(customer_id, name, kind, from_db(due_at), reason, assigned,
                              method, complaint_id, visit_id, service_id))
     return items

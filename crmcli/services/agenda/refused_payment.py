@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from crmcli import money
 from crmcli.dates import from_db
+from crmcli.i18n import _
 from crmcli.services.agenda.base import AgendaContext, DueItem, Source
 
 KINDS = ("refused-payment",)
@@ -12,13 +13,15 @@ KINDS = ("refused-payment",)
 
 def items(ctx: AgendaContext) -> list[DueItem]:
     policy = ctx.policy
+    text = _("payment #{id} refused ({amount} {currency}: {reason}): emergency report to "
+             "{head} (緊急報告)")
     where, params = "", tuple[int, ...]()
     if ctx.customer_id is not None:
         where, params = " AND p.customer_id = ?", (ctx.customer_id,)
     return [
         DueItem(cid, name, "refused-payment", from_db(refused_at),
-                f"payment #{pid} refused ({money.format_amount(amount, currency)} {currency}: "
-                f"{reason}): emergency report to {policy.department_head} (緊急報告)",
+                text.format(id=pid, amount=money.format_amount(amount, currency),
+                            currency=currency, reason=reason, head=policy.department_head),
                 policy.department_head, "phone")
         for pid, cid, name, amount, currency, refused_at, reason in ctx.session.conn.execute(
             "SELECT p.id, p.customer_id, c.name, p.amount, p.currency, p.refused_at, "

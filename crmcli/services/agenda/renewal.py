@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from crmcli import handover
 from crmcli.dates import local_today
+from crmcli.i18n import _
 from crmcli.services.agenda.base import AgendaContext, DueItem, Source
 
 KINDS = ("renewal",)
@@ -27,16 +28,18 @@ def items(ctx: AgendaContext) -> list[DueItem]:
             _SELECT.format(index="INDEXED BY contracts_running", where="k.end_on <= ?"),
             (latest_end.isoformat(),))
     found = []
+    ended = _("contract #{id} ended {day} without renewal (續簽): renew it, or end it "
+              "(`contract end {id}`, --moved-out if they left)")
+    ends = _("contract #{id} ends {day}: renewal (續簽)")
     for contract_id, cid, name, end_on in rows:
         end = date.fromisoformat(end_on)
         if ctx.customer_id is None and not handover.renewal_owed(
                 end, ctx.last_day, renewed=False, ended=False, policy=policy):
             continue
         if end < today:
-            reason = (f"contract #{contract_id} ended {end_on} without renewal (續簽): renew "
-                      f"it, or end it (`contract end {contract_id}`, --moved-out if they left)")
+            reason = ended.format(id=contract_id, day=end_on)
         else:
-            reason = f"contract #{contract_id} ends {end_on}: renewal (續簽)"
+            reason = ends.format(id=contract_id, day=end_on)
         found.append(DueItem(cid, name, "renewal", end, reason, policy.area_manager))
     return found
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from crmcli.dates import from_db, to_db
+from crmcli.i18n import _
 from crmcli.services.agenda.base import AgendaContext, DueItem, Source
 
 
@@ -16,6 +17,7 @@ def items(ctx: AgendaContext) -> list[DueItem]:
     else:
         where, params = "r.reply_due <= ?", (to_db(ctx.horizon),)
     found = []
+    reply, by_caller = _("reply to request #{id} ({kind}): {text}"), _("{caller} (caller)")
     for request_id, customer_id, name, caller, kind, text, due, taker in ctx.session.conn.execute(
         "SELECT r.id, r.customer_id, c.name, r.caller, r.kind, r.text, r.reply_due, "
         "r.received_by FROM requests r INDEXED BY requests_unreplied "
@@ -24,8 +26,9 @@ def items(ctx: AgendaContext) -> list[DueItem]:
         f"AND r.voided_at IS NULL AND {where}", params,
     ):
         short = text if len(text) <= 24 else text[:23] + "…"
-        found.append(DueItem(customer_id, name or f"{caller} (caller)", "reply", from_db(due),
-                             f"reply to request #{request_id} ({kind}): {short}", taker))
+        found.append(DueItem(customer_id, name or by_caller.format(caller=caller), "reply",
+                             from_db(due), reply.format(id=request_id, kind=kind, text=short),
+                             taker))
     return found
 
 

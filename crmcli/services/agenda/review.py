@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from crmcli import credit
 from crmcli.dates import local_today
+from crmcli.i18n import _
 from crmcli.services.agenda.base import AgendaContext, DueItem, Source
 
 KINDS = ("review",)
@@ -21,12 +22,13 @@ def items(ctx: AgendaContext) -> list[DueItem]:
     # One customer's next review (within a year), or every review due by the last day.
     months = 12 if ctx.customer_id is not None else (
         (ctx.last_day.year - year) * 12 + ctx.last_day.month - month + 1)
-    for _ in range(months):
+    text = _("credit review (顧客情報報告書), grade {grade}, {month}")
+    for _month in range(months):
         end = credit.month_end(year, month)
         if ctx.customer_id is not None or end <= ctx.last_day:
             found += [DueItem(cid, name, "review", end,
-                              f"credit review (顧客情報報告書), grade {grade}, "
-                              f"{year:04d}-{month:02d}", owner)
+                              text.format(grade=grade, month=f"{year:04d}-{month:02d}"),
+                              owner)
                       for cid, name, grade in owed(ctx.session, year, month, ctx.customer_id)]
         if ctx.customer_id is not None and found:
             break

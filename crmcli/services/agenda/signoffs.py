@@ -4,6 +4,7 @@ was sent; owed by whoever sent it."""
 from __future__ import annotations
 
 from crmcli.dates import from_db, to_db
+from crmcli.i18n import _
 from crmcli.services.agenda.base import AgendaContext, DueItem, Source
 
 
@@ -11,6 +12,7 @@ def items(ctx: AgendaContext) -> list[DueItem]:
     where, params = ("d.customer_id = ?", (ctx.customer_id,)) if ctx.customer_id is not None \
         else ("n.signoff_due <= ?", (to_db(ctx.horizon),))
     found = []
+    text = _("sign-off (簽收) of notice #{id} ({kind}): {title}")
     # CROSS JOIN: the few notices with sign-off first, then each one's unsigned deliveries
     for notice_id, kind, title, due, by, customer_id, name in ctx.session.conn.execute(
         "SELECT n.id, n.kind, n.title, n.signoff_due, n.by, c.id, c.name FROM notices n "
@@ -22,7 +24,7 @@ def items(ctx: AgendaContext) -> list[DueItem]:
     ):
         short = title if len(title) <= 24 else title[:23] + "…"
         found.append(DueItem(customer_id, name, "signoff", from_db(due),
-                             f"sign-off (簽收) of notice #{notice_id} ({kind}): {short}", by))
+                             text.format(id=notice_id, kind=kind, title=short), by))
     return found
 
 
