@@ -231,3 +231,12 @@ def test_reasons_follow_the_interface_language_machine_fields_do_not(
         [line.split(",")[2] for line in english.splitlines()]  # the kinds
     shown = cli.ok("visit", "due", "--within", "30d")
     assert "每 2w 聯絡一次（標籤 VIP）" in shown
+
+
+def test_visit_due_csv_keeps_a_formula_looking_name_inert(cli: Cli) -> None:
+    cli.ok("customer", "add", "=HYPERLINK(1)", "--since", "2025-01-01")
+    cli.ok("customer", "add", "王小明", "--since", "2025-01-01")
+    lines = cli.ok("visit", "due", "--format", "csv", "--within", "45d").splitlines()
+    assert lines[1].startswith("1,'=HYPERLINK(1),cadence,")
+    assert lines[2].startswith("2,王小明,cadence,")
+    assert len(lines) == 5 and all("'王小明" not in line for line in lines)
