@@ -106,6 +106,8 @@ def test_visit_due_reads_through_its_indexes(site: Cli, db_path: Path,
     # pending visits and unclosed complaints come from covering partial indexes, never rows
     assert "COVERING INDEX visits_pending" in _plan_of(plans, "visits v")
     assert "COVERING INDEX complaints_owed" in _plan_of(plans, "complaints p")
+    # whether each is major by then: one search of an index that holds it
+    assert "COVERING INDEX complaint_outcomes_major" in _plan_of(plans, "complaints p")
 
 
 @pytest.mark.parametrize("args", [

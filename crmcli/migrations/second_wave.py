@@ -387,7 +387,9 @@ def m011_stored_next_due(conn: sqlite3.Connection) -> None:
     """Each customer's next contact (cadence) and next in-person visit, stored on the customer
     (``crmcli.next_due``) and indexed by day, so `visit due` reads a range of an index instead
     of working out every customer's cadence; worked out here for every customer. The indexes
-    hold what the agenda prints of each (name, reason): it never reads the customer rows."""
+    hold what the agenda prints of each (name, reason): it never reads the customer rows. The
+    agenda's running complaint deadlines read whether each complaint is major by then from an
+    index of their own (``complaint_outcomes_major``), not the outcome rows."""
     execute_script(
         conn,
         """
@@ -402,6 +404,8 @@ def m011_stored_next_due(conn: sqlite3.Connection) -> None:
             WHERE next_contact_due IS NOT NULL;
         CREATE INDEX customers_next_visit ON customers (next_visit_due, id, name,
             last_in_person_at, next_visit_from) WHERE next_visit_due IS NOT NULL;
+        CREATE INDEX complaint_outcomes_major ON complaint_outcomes (complaint_id, major_at,
+            major_auto);
         """,
     )
     from crmcli import next_due

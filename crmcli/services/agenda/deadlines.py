@@ -47,7 +47,8 @@ _RUNNING = (
     "coalesce(nullif(p.owner, ''), p.received_by), t.name, t.started_at, t.due, "
     f"{outcomes.MAJOR} "
     "FROM complaints p JOIN customers c ON c.id = p.customer_id "
-    "JOIN complaint_outcomes o ON o.complaint_id = p.id "
+    # major by then (outcomes.MAJOR) from an index of its own: one search, not two
+    "JOIN complaint_outcomes o INDEXED BY complaint_outcomes_major ON o.complaint_id = p.id "
     "JOIN complaint_timers t ON t.complaint_id = p.id "
     "WHERE p.attention_at <= :horizon AND t.name IN (SELECT value FROM json_each(:kinds)) "
     f"AND t.due <= :horizon AND {outcomes.RUNNING}"
