@@ -720,6 +720,13 @@ def build(path: Path, *, customers: int, complaints: int, visits: int, seed: int
         money = write_money(conn, built.customers, today=site.local_date(as_of_ts), offset=offset,
                             months=money_months, seed=seed, ts_text=ts_text)
         _log(started, f"wrote property and money {json.dumps(money)}")
+    # The rows above were written directly: every customer's stored next contact and yearly
+    # visit (crmcli.next_due), as crmcli's own writes keep them.
+    from crmcli import next_due
+    from crmcli.db import load_policies
+
+    next_due.rebuild(conn, load_policies(conn).current)
+    _log(started, "worked out the next-due dates")
     if analyze:
         conn.execute("ANALYZE")
     conn.execute("PRAGMA journal_mode = WAL")
