@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from itertools import chain
 
 # C0 but tab and line feed (CR is allowed only before a line feed), DEL, C1, the Arabic
 # letter mark, LRM/RLM, the bidi embeddings/overrides (U+202A-202E) and isolates (U+2066-2069),
@@ -35,7 +36,6 @@ _ESCAPED = FORMULA_START + _QUOTE  # what a written quote may stand before
 _PLAIN_NUMBER = re.compile(r"-[0-9]+(?:\.[0-9]+)?")
 # Where a row's or a column's cells, joined by \x00, need a look one by one.
 _NEEDS_QUOTE = re.compile("(?:^|\x00)[" + re.escape(_ESCAPED) + "]")
-_CELL_STARTS = ["\x00" + char for char in _ESCAPED]
 _QUOTED = re.compile("(?:^|\x00)" + _QUOTE + "[" + re.escape(_ESCAPED) + "]")
 
 
@@ -90,8 +90,7 @@ def to_cells(cells: list[str]) -> list[str]:
 def to_cell_rows(rows: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
     """``to_cells`` of each row, with one search of the whole batch for the usual batch that
     has no cell to quote."""
-    text = "\x00" + "\x00".join(map("\x00".join, rows))
-    if not any(start in text for start in _CELL_STARTS):  # a substring search each: faster
+    if _NEEDS_QUOTE.search("\x00".join(chain.from_iterable(rows))) is None:
         return rows
     return [tuple(to_cells(list(row))) for row in rows]
 
