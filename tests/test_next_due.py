@@ -240,3 +240,20 @@ def test_visit_due_csv_keeps_a_formula_looking_name_inert(cli: Cli) -> None:
     assert lines[1].startswith("1,'=HYPERLINK(1),cadence,")
     assert lines[2].startswith("2,王小明,cadence,")
     assert len(lines) == 5 and all("'王小明" not in line for line in lines)
+
+
+def test_imported_and_reimported_customers_carry_the_rules_dates(cli: Cli, db_path: Path,
+                                                                 tmp_path: Path) -> None:
+    cli.ok("policy", "set", "cadence.tag.VIP", "3d")
+    cli.ok("policy", "set", "cadence.segment.owner", "2w")
+    first = tmp_path / "first.csv"
+    first.write_text("name,since,segment,tags\n王小明,2026-10-01,owner,\n李美玲,,tenant,VIP\n"
+                     "陳大文,2024-05-05,,\n", encoding="utf-8")
+    cli.ok("customer", "import", str(first))
+    again = tmp_path / "again.csv"
+    again.write_text("name,since,segment,tags\n王小明,2026-11-01,owner,VIP\n陳大文,2024-05-05,"
+                     "owner,\n", encoding="utf-8")
+    cli.ok("customer", "import", str(again), "--update-existing")
+    conn = connect(db_path)
+    _stored_equals_reference(conn, datetime.fromisoformat("2026-11-20T10:00:00+08:00"))
+    conn.close()

@@ -501,6 +501,7 @@ def _update(session: Session, customer_id: int, new: NewCustomer) -> None:
         "SELECT " + ", ".join(new.values) + " FROM customers WHERE id = ?" if new.values
         else "SELECT 1 FROM customers WHERE id = ?", (customer_id,)
     ).fetchone()
+    moved = False  # since or segment changed
     for (name, value), old in zip(new.values.items(), row, strict=False):
         stored = value
         if name == "preferences":
@@ -519,8 +520,10 @@ def _update(session: Session, customer_id: int, new: NewCustomer) -> None:
         _record_change(session, customer_id, name, old, stored)
         session.conn.execute(f"UPDATE customers SET {name} = ? WHERE id = ?",
                              (stored, customer_id))
-    session.conn.executemany(
+        moved |= name in ("since", "segment")
+    tagged = session.conn.executemany(
         "INSERT OR IGNORE INTO customer_tags (customer_id, tag) VALUES (?, ?)",
         ((customer_id, tag) for tag in new.tags),
-    )
-    next_due.refresh(session.conn, session.policies.current, [customer_id])
+    ).rowcount
+    if moved or tagged > 0:  # what the customer is owed next may have changed
+        next_due.refresh(session.conn, session.policies.current, [customer_id])
