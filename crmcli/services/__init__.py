@@ -6,8 +6,10 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-from crmcli.policy import PolicyHistory
+if TYPE_CHECKING:  # shell completion imports this package and needs no policy
+    from crmcli.policy import PolicyHistory
 
 
 @dataclass
