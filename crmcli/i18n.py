@@ -112,6 +112,21 @@ def join(*sentences: str) -> str:
     return gap().join(s for s in sentences if s)
 
 
+def word(value: str) -> str:
+    """A word of the data (a kind, a state) in the interface language: its translation as a
+    word where one is given (``pgettext("word", …)``: ``sent``, a notice's state, is not the
+    ``sent`` heading of a time), else its plain translation."""
+    if language() == "en" or not value:
+        return value
+    found = pgettext("word", value)
+    return found if found != value else gettext(value)
+
+
+def _words_with_a_sense_of_their_own() -> None:  # never called: marks them for the catalogue
+    pgettext("word", "sent")
+    pgettext("word", "held")
+
+
 def N_(message: str) -> str:
     """Marks a text for the catalogue where it is defined; it is translated where shown."""
     return message
@@ -191,4 +206,12 @@ WORDS = (
     N_("reopened"), N_("noted"), N_("reported"), N_("voided"), N_("edited"),
     N_("followed_up"), N_("pending"), N_("signoff"), N_("meeting"), N_("notice"),
     N_("unsatisfied"),
+    # the front desk: requests, notices, meetings, the day's entries
+    N_("inquiry"), N_("service"), N_("suggestion"), N_("praise"), N_("other"), N_("converted"),
+    N_("replied"), N_("void"), N_("on time"), N_("LATE"), N_("MISSED"), N_("fire-safety"),
+    N_("rectification"), N_("weather"), N_("greeting"), N_("invitation"),
+    N_("OVERDUE"), N_("signed"), N_("unsigned"), N_("delivered"), N_("quarterly"),
+    N_("special"), N_("held"), N_("request"), N_("closed"), N_("refused"), N_("received"),
+    N_("part-paid"), N_("unpaid"), N_("ended"), N_("active"), N_("renewed"), N_("expired"),
+    N_("replied to"), N_("reply"), N_("converted to"), N_("department"),
 )

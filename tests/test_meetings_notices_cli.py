@@ -26,7 +26,7 @@ def test_meeting_log_with_attendees_and_suggestions(site: Cli, tmp_path: Path) -
     names.write_text("# 簽到表\n李四\n\n3\n", encoding="utf-8")
     assert site.ok("meeting", "log", "Q4 租戶大會", "--at", "2026-11-18 19:00", "--attended",
                    "王小明", "--attended-file", str(names)) == (
-        "Logged meeting #1 (2026-11-18 19:00), 3 customer(s) attended.\n")
+        "Logged meeting #1 (2026-11-18 19:00), 3 customers attended.\n")
     site.ok("request", "open", "王小明", "增設充電樁", "--kind", "suggestion", "--meeting", "1",
             "--at", "2026-11-18 19:30")
     shown = json.loads(site.ok("meeting", "show", "1", "--format", "json"))

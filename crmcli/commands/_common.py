@@ -155,7 +155,8 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
                 raise
             from crmcli.db import os_reason
 
-            app_state.env.err(f"Error: {os_reason(exc)}; nothing was changed.")
+            app_state.env.err(_("Error: {message}; nothing was changed.").format(
+                message=os_reason(exc)))
             raise typer.Exit(int(ExitCode.FAILED)) from None
         except Exception as exc:
             if debug:
@@ -187,7 +188,7 @@ def _with_output(app_state: AppState, fn: Callable[P, R], *args: P.args,
     if output is None:
         return fn(*args, **kwargs)
     if not isinstance(output, str) or not output or "\x00" in output:
-        raise BadInput("--output: name a file.")
+        raise BadInput(_("--output: name a file."))
     from crmcli.output import to_file
 
     env = app_state.env
@@ -203,7 +204,7 @@ def _with_output(app_state: AppState, fn: Callable[P, R], *args: P.args,
         finally:
             app_state.env = env
     if env.stderr_rich:
-        env.err(f"Wrote {output}.")
+        env.err(_("Wrote {file}.").format(file=output))
     if finished is not None:
         raise finished
     return result

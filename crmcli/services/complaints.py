@@ -258,7 +258,7 @@ def open_complaint(session: Session, customer_ref: str, summary: str, *, severit
     reach = clean_text(contact, "--contact") if contact else None
     dept = clean_text(department, "--department") if department else None
     if department is not None and not dept:
-        raise BadInput("--department: name the department complained about.")
+        raise BadInput(_("--department: name the department complained about."))
     if not text:
         raise BadInput(_("summary: say what the complaint is about."))
     if severity not in ("minor", "major", "auto"):
@@ -363,12 +363,11 @@ def _refuse_repeated_step(complaint_id: int, action: str, when: datetime,
              and not e.automatic]
     following = min(later, key=lambda e: e.at, default=None)
     if following is not None and following.action == action:
-        verb = "closed" if action == "closed" else "reopened"
-        raise IllegalTransition(
-            f"Complaint #{complaint_id} was already {verb} at "
-            f"{short_local(following.at)}; "
-            + ("reopen it first to close it again." if action == "closed"
-               else "close it first, or add a note."))
+        text = (_("Complaint #{id} was already closed at {at}; reopen it first to close it "
+                  "again.") if action == "closed" else
+                _("Complaint #{id} was already reopened at {at}; close it first, or add a "
+                  "note."))
+        raise IllegalTransition(text.format(id=complaint_id, at=short_local(following.at)))
 
 
 def set_case(session: Session, complaint_id: int, on: bool, by: str | None) -> Complaint:
