@@ -96,7 +96,7 @@ def test_report_meetings(site: Cli) -> None:
 def test_notice_to_a_segment_with_sign_off_chased_after_3_days(site: Cli) -> None:
     assert site.ok("notice", "send", "11月消防安全檢查通知", "--kind", "fire-safety", "--to",
                    "segment:tenant", "--sign-off", "--at", "2026-11-17 10:00") == (
-        "Sent notice #1 (fire-safety, 2026-11-17 10:00) to 2 customer(s); sign-off chased "
+        "Sent notice #1 (fire-safety, 2026-11-17 10:00) to 2 customers; sign-off chased "
         "from 2026-11-20 10:00.\n")
     site.ok("notice", "sign", "1", "王小明", "--at", "2026-11-18 09:00")
     assert site.ok("visit", "due", "--kind", "signoff", now="2026-11-20T10:00:00+08:00") != ""

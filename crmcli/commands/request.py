@@ -204,7 +204,8 @@ def list_(
     bom: BomOpt = None,
     output: OutputOpt = None,
 ) -> None:
-    """List the request register (訴求記錄表), in order of receipt.
+    """List the request register (訴求記錄表), newest first; --open and --overdue list the
+    soonest due first.
 
     Example: crmcli request list --open --format csv
     """

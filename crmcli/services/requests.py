@@ -48,7 +48,8 @@ COLUMNS = [
     Column("complaint_id"), Column("service_id"), Column("voided_at"), Column("void_reason"),
 ]
 TABLE_COLUMNS = [  # fits 80 columns; `request show` and the data formats carry the rest
-    Column("id", justify="right"), Column("who"), Column("kind", words=True), Column("text"),
+    Column("id", justify="right"), Column("who", "customer"), Column("kind", words=True),
+    Column("text"),
     Column("reply_due", "reply by"), Column("reply", words=True), Column("status", words=True),
 ]
 TABLE_COLUMNS_SHORT = [c for c in TABLE_COLUMNS if c.key != "who"]
@@ -377,8 +378,10 @@ def iter_requests(session: Session, filters: Filters, limit: int | None = None
     if filters.status in ("open", "overdue"):  # the few still owed, not the whole register
         select = select.replace("FROM requests r", "FROM requests r INDEXED BY "
                                 "requests_unreplied")
-    sql = (select + (" WHERE " + " AND ".join(where) if where else "")
-           + " ORDER BY r.received_at, r.id")
+    # A register reads newest first; those still owed a reply, soonest due first.
+    order = (" ORDER BY r.reply_due, r.id" if filters.status in ("open", "overdue")
+             else " ORDER BY r.received_at DESC, r.id DESC")
+    sql = select + (" WHERE " + " AND ".join(where) if where else "") + order
     if limit is not None:
         sql += " LIMIT ?"
         params.append(min(limit, MAX_ROWS))
