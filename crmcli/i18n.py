@@ -214,4 +214,7 @@ WORDS = (
     N_("special"), N_("held"), N_("request"), N_("closed"), N_("refused"), N_("received"),
     N_("part-paid"), N_("unpaid"), N_("ended"), N_("active"), N_("renewed"), N_("expired"),
     N_("replied to"), N_("reply"), N_("converted to"), N_("department"),
+    # kinds of `visit due` and of visits
+    N_("plan"), N_("referral"), N_("residence"), N_("inspection"), N_("renewal"),
+    N_("refused-payment"), N_("review"), N_("deadline"), N_("handover"), N_("in-person/phone"),
 )

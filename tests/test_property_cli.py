@@ -197,7 +197,7 @@ def test_invoices_from_contracts_once_a_month(cli: Cli) -> None:
     assert "#1 王小明 8500.50 CNY due 2026-11-30" in out
     assert "#2 王小明 3000.00 CNY due 2026-11-15" in out
     again = cli.ok("invoice", "issue", "--from-contracts", "--month", "2026-11")
-    assert again.startswith("Issued 0 invoice(s) for 2026-11 from contracts (2 already issued)")
+    assert again.startswith("Issued 0 invoices for 2026-11 from contracts (2 already issued)")
     assert "Issued 1 invoice(s)" in cli.ok("invoice", "issue", "--from-contracts", "--month",
                                            "2026-12")
 
