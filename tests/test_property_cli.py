@@ -198,7 +198,7 @@ def test_invoices_from_contracts_once_a_month(cli: Cli) -> None:
     assert "#2 王小明 3000.00 CNY due 2026-11-15" in out
     again = cli.ok("invoice", "issue", "--from-contracts", "--month", "2026-11")
     assert again.startswith("Issued 0 invoices for 2026-11 from contracts (2 already issued)")
-    assert "Issued 1 invoice(s)" in cli.ok("invoice", "issue", "--from-contracts", "--month",
+    assert "Issued 1 invoice for" in cli.ok("invoice", "issue", "--from-contracts", "--month",
                                            "2026-12")
 
 
