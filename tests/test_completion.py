@@ -183,3 +183,16 @@ def test_completion_is_quick(site: Cli) -> None:
         complete("crmcli customer show 謝")
         elapsed = time.perf_counter() - started
     assert elapsed < 0.2
+
+
+def test_categories_of_complaints_entered_before_the_category_table(site: Cli,
+                                                                    db_path: Path) -> None:
+    """A file whose complaints came in without their categories remembered (an import, an
+    older crmcli) still completes the categories its complaints use."""
+    import sqlite3
+
+    conn = sqlite3.connect(db_path)
+    conn.execute("DELETE FROM complaint_categories")
+    conn.commit()
+    conn.close()
+    assert complete("crmcli complaint list --category ") == ["噪音", "漏水", "空調"]
