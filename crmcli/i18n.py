@@ -122,9 +122,27 @@ def word(value: str) -> str:
     return found if found != value else gettext(value)
 
 
+def heading(text: str) -> str:
+    """A table's column heading in the interface language: its translation as a heading where
+    one is given (``pgettext("heading", …)``: the ``paid`` amount of an invoice is not a paid
+    service), else its plain translation."""
+    if language() == "en" or not text:
+        return text
+    found = pgettext("heading", text)
+    return found if found != text else gettext(text)
+
+
 def _words_with_a_sense_of_their_own() -> None:  # never called: marks them for the catalogue
     pgettext("word", "sent")
     pgettext("word", "held")
+    pgettext("word", "paid")
+    pgettext("word", "received")
+    pgettext("heading", "paid")
+    pgettext("heading", "for")
+    N_("not configured")
+    N_("up to date")
+    N_("no replica yet (is litestream replicate running?)")
+    N_("behind (is litestream replicate running?)")
 
 
 def N_(message: str) -> str:
@@ -217,4 +235,7 @@ WORDS = (
     # kinds of `visit due` and of visits
     N_("plan"), N_("referral"), N_("residence"), N_("inspection"), N_("renewal"),
     N_("refused-payment"), N_("review"), N_("deadline"), N_("handover"), N_("in-person/phone"),
+    # money: billing, payment methods, states
+    N_("monthly"), N_("yearly"), N_("once"), N_("future"), N_("transfer"), N_("cash"),
+    N_("cheque"), N_("card"), N_("alipay"),
 )

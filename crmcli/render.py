@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 from crmcli.dates import iso_local, short_local
 from crmcli.env import Env
-from crmcli.i18n import _, language, word
+from crmcli.i18n import _, heading, language, word
 from crmcli.text import has_control, inert, to_cells
 
 
@@ -56,7 +56,7 @@ class Column(NamedTuple):
     def title(self) -> str:
         """The column's heading in a table, in the interface language (csv and json use the
         key, which never changes)."""
-        return _(self.header or self.key)
+        return heading(self.header or self.key)
 
 
 Row = dict[str, Any]

@@ -61,7 +61,8 @@ def _columns(keys: tuple[str, ...], fmt: Format, shown: dict[str, str] | None = 
         return "left" if key in LEFT else "right"
 
     if fmt is Format.table and shown is not None:
-        return [Column(key, header, justify=justify(key)) for key, header in shown.items()]
+        return [Column(key, header, justify=justify(key), words=key == "kind")
+                for key, header in shown.items()]
     return [Column(key, justify=justify(key)) for key in keys]
 
 

@@ -85,10 +85,11 @@ def config(
         command="systemctl daemon-reload && systemctl enable --now crmcli-litestream"))
 
 
-STATUS_COLUMNS = [Column(key) for key in (
-    "configured", "state", "database", "config", "replica", "sync_interval", "local_txid",
-    "replica_txid", "behind_transactions", "last_write_at", "last_replicated_at",
-    "behind_seconds", "wal_bytes")]
+STATUS_COLUMNS = [
+    Column("configured"), Column("state", words=True), Column("database"), Column("config"),
+    Column("replica"), Column("sync_interval"), Column("local_txid"), Column("replica_txid"),
+    Column("behind_transactions"), Column("last_write_at"), Column("last_replicated_at"),
+    Column("behind_seconds"), Column("wal_bytes")]
 
 
 @app.command("status")

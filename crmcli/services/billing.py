@@ -37,14 +37,15 @@ INVOICE_COLUMNS = [
 INVOICE_TABLE_COLUMNS = [
     Column("id", justify="right"), Column("customer"), Column("amount", justify="right"),
     Column("paid", justify="right"), Column("outstanding", justify="right"),
-    Column("due_on", "due"), Column("state", "status"), Column("for"),
+    Column("due_on", "due"), Column("state", "status", words=True), Column("for"),
 ]
 PAYMENT_COLUMNS = [
     Column("id", justify="right"), Column("customer_id", in_table=False), Column("customer"),
     Column("amount", justify="right"), Column("currency", in_table=False),
-    Column("amount_minor", in_table=False), Column("paid_at", "received"), Column("method"),
+    Column("amount_minor", in_table=False), Column("paid_at", "received"),
+    Column("method", words=True),
     Column("invoice_id", "invoice"), Column("applied", in_table=False),
-    Column("status"), Column("refused_at", in_table=False),
+    Column("status", words=True), Column("refused_at", in_table=False),
     Column("refused_reason", "reason"), Column("reported_at", in_table=False),
     Column("reported_to", in_table=False), Column("by", in_table=False), Column("note"),
 ]
@@ -75,7 +76,8 @@ def invoice_record(row: Any, today: date) -> dict[str, Any]:
         "outstanding": money.as_major(left, currency), "currency": currency,
         "amount_minor": amount, "paid_minor": paid, "outstanding_minor": left, "due_on": due,
         "status": status, "overdue": overdue,
-        "state": f"OVERDUE {(today - due).days}d" if overdue else status,
+        # shown in the invoice table only (csv/json carry status and overdue)
+        "state": _("OVERDUE {days}d").format(days=(today - due).days) if overdue else status,
         "for": for_text, "contract_id": contract_id, "period": period,
         "issued_at": from_db(issued_at), "issued_by": issued_by,
         "settled_at": from_db(settled_at) if settled_at else None,

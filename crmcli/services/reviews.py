@@ -150,8 +150,7 @@ def grades_report(session: Session, year: int, month: int) -> dict[str, Any]:
             attention.append({
                 "customer_id": cid, "customer": name, "grade": grade, "suggested": "C",
                 "rule": f"arrears at or over {money.format_amount(threshold, currency)} "
-                        f"{currency}, not grade A (seed 003 c-2)" + ("" if grade != "C"
-                                                                     else "; stays C"),
+                        f"{currency}, not grade A" + ("" if grade != "C" else "; stays C"),
                 "arrears": money.as_major(owed_now, currency), "arrears_minor": owed_now,
                 "first_year_ended": None})
     attention += _leaving_first_year(session, last)
@@ -190,7 +189,7 @@ def _leaving_first_year(session: Session, last: date) -> list[dict[str, Any]]:
 
             rows.append({
                 "customer_id": cid, "customer": name, "grade": "C", "suggested": "A/B/C",
-                "rule": "first year as a new customer has ended: may leave C (seed 003 c-7)",
+                "rule": "first year as a new customer has ended: may leave C",
                 "arrears": None, "arrears_minor": None,
                 "first_year_ended": first_year_end(start)})
     return rows
