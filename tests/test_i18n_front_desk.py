@@ -85,12 +85,15 @@ def test_notices_in_traditional_chinese(desk: Cli) -> None:
 def test_the_end_of_the_day_in_traditional_chinese(desk: Cli) -> None:
     desk.ok("request", "open", "王小明", "停車位月租多少", "--at", "09:10")
     desk.ok("meeting", "log", "Q4 租戶大會", "--at", "2026-11-18 19:00", "--attended", "王小明")
+    desk.ok("notice", "send", "停水通知", "--to", "李四", "--sign-off", "--at", "08:00")
+    desk.ok("notice", "sign", "1", "李四", "--at", "09:00")
     assert desk.ok("day", "close", "--plan-done", "90", "--note", "完成回訪") == (
         "已記錄 李客服 2026-11-20 的每日記錄（#1）。\n")
     out = desk.ok("today")
     assert out.startswith("今日已登記\n"
-                          "時間              經辦人    事項      編號    客戶    內容\n")
-    assert "李客服    訴求登記  #1      王小明  停車位月租多少\n" in out
+                          "時間              經辦人    事項          編號    客戶    內容\n")
+    assert "李客服    訴求登記      #1      王小明  停車位月租多少\n" in out
+    assert "李客服    通知已簽收    #1      李四    由 李四 簽收\n" in out
     assert "\n明日到期\n" in out and "回覆客戶" not in out
     assert desk.ok("meeting", "void", "1", "--reason", "登記錯誤") == "已作廢租戶大會 #1。\n"
 

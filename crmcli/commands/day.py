@@ -1,6 +1,6 @@
 """``crmcli today`` and ``crmcli day …``: the end-of-day screen and the day's record."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -52,7 +52,8 @@ def today(
     if fmt is not Format.table:
         render(env, days.today_rows(screen), days.TODAY_COLUMNS, fmt, bom=bom)
         return
-    entered = [{**row, "what": _what(row["what"])} for row in screen["entered"]]
+    entered = [{**row, "what": _what(row["what"]), "text": _signed(row)}
+               for row in screen["entered"]]
     render(env, entered, days.ENTRY_COLUMNS, fmt, title=_("Entered today"),
            empty=_("Nothing entered today."))
     for name, title in (("due_today", _("Still due today")),
@@ -80,6 +81,14 @@ def _what(text: str) -> str:
         return words
     inside = ", ".join(_(word) for word in inner.rstrip(")").split(", "))
     return f"{words}（{inside}）" if not gap() else f"{words} ({inside})"
+
+
+def _signed(row: dict[str, Any]) -> Any:
+    """A signed receipt's line says who signed, in the language (csv keeps ``signed by X``)."""
+    text = row["text"]
+    if row["what"] == "notice signed" and isinstance(text, str) and text.startswith("signed by "):
+        return _("signed by {name}").format(name=text[len("signed by "):])
+    return text
 
 
 @app.command("close")
