@@ -112,3 +112,10 @@ def test_overdue_spans_are_said_in_chinese(desk: Cli) -> None:
     desk.ok("request", "open", "王小明", "x", "--at", "2026-11-18 08:00")
     out = desk.ok("visit", "due", "--kind", "reply")
     assert "逾期 1天2小時" in out and "2h" not in out
+
+
+def test_a_step_a_closed_complaint_cannot_take_says_so_in_chinese(desk: Cli) -> None:
+    desk.ok("complaint", "open", "王小明", "漏水", "--at", "09:00")
+    desk.ok("complaint", "close", "1", "--resolution", "已修好", "--at", "09:30")
+    assert desk("complaint", "escalate", "1", "--reason", "x") == (
+        1, "", "錯誤：投訴 #1 已結案；要升級請先重開。\n")
