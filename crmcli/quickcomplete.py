@@ -182,6 +182,23 @@ def formatted(shell: str, answer: Answer) -> tuple[str, int]:
     return rows, 0
 
 
+def _keeping_what_was_typed(offered: Answer, incomplete: str) -> Answer:
+    """Bash replaces the word with what its candidates have in common: names found by their
+    folded form (谢丽 → 謝麗華, 謝丽华) have less in common with what was typed than it says, and
+    bash would cut 谢丽 down to 謝. Offering what was typed too leaves the word as it is; a
+    second Tab lists the names."""
+    values = [value for value, _help in offered]
+    if len(values) < 2 or all(value.startswith(incomplete) for value in values):
+        return offered
+    common = values[0]  # the characters every candidate starts with
+    for value in values[1:]:
+        while not value.startswith(common):
+            common = common[:-1]
+    if len(common) >= len(incomplete):
+        return offered
+    return [(incomplete, ""), *offered]
+
+
 def answer() -> int | None:
     """Answer the shell's completion request (the exit status), or None to leave it to
     Click."""
@@ -201,6 +218,8 @@ def answer() -> int | None:
         offered = [(word, "") for word in completer if word.startswith(incomplete)]
     else:
         offered = candidates(completer, incomplete, db)
+    if shell == "bash":
+        offered = _keeping_what_was_typed(offered, incomplete)
     text, status = formatted(shell, offered)
     if not (shell == "fish" and os.environ.get("_TYPER_COMPLETE_FISH_ACTION") == "is-args"):
         sys.stdout.write(text + "\n")

@@ -196,3 +196,13 @@ def test_categories_of_complaints_entered_before_the_category_table(site: Cli,
     conn.commit()
     conn.close()
     assert complete("crmcli complaint list --category ") == ["噪音", "漏水", "空調"]
+
+
+def test_bash_keeps_what_was_typed_when_names_differ_in_script(
+        site: Cli, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Bash puts in what the candidates share: 謝麗華 and 謝丽华 share 謝, which would cut 谢丽华
+    down to 謝. What was typed is offered too, so nothing is cut; a unique name replaces it."""
+    site.ok("customer", "add", "謝丽华", "--allow-duplicate")
+    assert quick(monkeypatch, capsys, "crmcli customer show 谢丽华") == "谢丽华\n謝麗華\n謝丽华\n"
+    assert quick(monkeypatch, capsys, "crmcli customer show 谢建") == "謝建國\n"
+    assert quick(monkeypatch, capsys, "crmcli customer show 謝") == "謝麗華\n謝丽华\n謝建國\n"
