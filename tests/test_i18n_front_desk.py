@@ -111,7 +111,7 @@ def test_contracts_and_payments_in_traditional_chinese(desk: Cli) -> None:
 def test_overdue_spans_are_said_in_chinese(desk: Cli) -> None:
     desk.ok("request", "open", "王小明", "x", "--at", "2026-11-18 08:00")
     out = desk.ok("visit", "due", "--kind", "reply")
-    assert "逾期 1天2小時" in out and "2h" not in out
+    assert "逾期 1 天 2 小時" in out and "2h" not in out
 
 
 def test_a_step_a_closed_complaint_cannot_take_says_so_in_chinese(desk: Cli) -> None:
