@@ -206,3 +206,11 @@ def test_bash_keeps_what_was_typed_when_names_differ_in_script(
     assert quick(monkeypatch, capsys, "crmcli customer show 谢丽华") == "谢丽华\n謝麗華\n謝丽华\n"
     assert quick(monkeypatch, capsys, "crmcli customer show 谢建") == "謝建國\n"
     assert quick(monkeypatch, capsys, "crmcli customer show 謝") == "謝麗華\n謝丽华\n謝建國\n"
+
+
+def test_the_completion_fold_is_the_stored_name_key() -> None:
+    from crmcli import fields
+    from crmcli.textfold import fold
+
+    for name in ("謝麗華", "ＡＢＣ 公司", "王 小明", "Lee Ka-ho", "空調"):
+        assert fold(name) == fields.name_key(name)

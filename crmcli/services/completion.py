@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import sqlite3
 
-from crmcli import fields
+# textfold, not fields: fields.name_key is textfold's fold, and fields (with dates and the
+# time zones) is more than a shell's Tab needs to import.
+from crmcli.textfold import fold_all
 
 LIMIT = 50
 
@@ -24,7 +26,7 @@ def customers(conn: sqlite3.Connection, incomplete: str) -> list[tuple[str, str]
             "SELECT id, name FROM customers WHERE id >= ? AND id < ? ORDER BY id LIMIT ?",
             (int(text) * 10, int(text) * 10 + 10, LIMIT)).fetchall()
         return [(str(customer_id), name) for customer_id, name in rows[:LIMIT]]
-    key = fields.name_key(text)
+    key = fold_all([text])[0]  # ASCII is folded without loading OpenCC's dictionary
     rows = conn.execute(
         "SELECT id, name, unit FROM customers WHERE name_key >= ? AND name_key < ? "
         "ORDER BY name_key, id LIMIT ?", (key, key + "\U0010ffff", LIMIT)).fetchall()
@@ -61,5 +63,6 @@ def categories(conn: sqlite3.Connection, incomplete: str) -> list[str]:
         rows = []
     if not rows:
         rows = conn.execute(_CATEGORIES_IN_COMPLAINTS).fetchall()
-    key = fields.name_key(incomplete)
-    return [label for (label,) in rows if fields.name_key(label).startswith(key)][:LIMIT]
+    keys = fold_all([incomplete, *(label for (label,) in rows)])
+    return [label for (label,), folded in zip(rows, keys[1:], strict=True)
+            if folded.startswith(keys[0])][:LIMIT]
