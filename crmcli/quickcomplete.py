@@ -194,8 +194,8 @@ def _keeping_what_was_typed(offered: Answer, incomplete: str) -> Answer:
     for value in values[1:]:
         while not value.startswith(common):
             common = common[:-1]
-    if len(common) >= len(incomplete):
-        return offered
+    if not common or len(common) >= len(incomplete):
+        return offered  # nothing in common: bash leaves the word as typed anyway
     return [(incomplete, ""), *offered]
 
 

@@ -206,6 +206,9 @@ def test_bash_keeps_what_was_typed_when_names_differ_in_script(
     assert quick(monkeypatch, capsys, "crmcli customer show 谢丽华") == "谢丽华\n謝麗華\n謝丽华\n"
     assert quick(monkeypatch, capsys, "crmcli customer show 谢建") == "謝建國\n"
     assert quick(monkeypatch, capsys, "crmcli customer show 謝") == "謝麗華\n謝丽华\n謝建國\n"
+    site.ok("customer", "add", "谢小明")
+    assert quick(monkeypatch, capsys, "crmcli customer show 谢") == (  # nothing in common
+        "謝麗華\n謝丽华\n谢小明\n謝建國\n")
 
 
 def test_the_completion_fold_is_the_stored_name_key() -> None:
