@@ -45,7 +45,8 @@ DELIVERY_COLUMNS = [
     Column("signed_by"), Column("state", words=True),
 ]
 CUSTOMER_COLUMNS = [
-    Column("id", justify="right"), Column("sent_at", "sent"), Column("kind"), Column("title"),
+    Column("id", justify="right"), Column("sent_at", "sent"), Column("kind", words=True),
+    Column("title"),
     Column("signed_at", "signed"),
 ]
 
