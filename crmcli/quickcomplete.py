@@ -17,22 +17,31 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
-from pathlib import Path
 
 from crmcli.completion_table import GROUPS, ROOT_OPTIONS, TABLE, Completer
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy knows the name)
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from pathlib import Path
 
 Answer = list[tuple[str, str]]
 
 
 def app_dir(environ: Mapping[str, str] | None = None) -> Path:
     """Where crmcli keeps its default database (what Click's ``get_app_dir("crmcli")`` says)."""
-    env = os.environ if environ is None else environ
+    from pathlib import Path
+
+    return Path(_app_dir(os.environ if environ is None else environ))
+
+
+def _app_dir(env: Mapping[str, str]) -> str:
+    # os.path, not pathlib: a Tab need not import pathlib
     if sys.platform.startswith("win"):
-        return Path(env.get("APPDATA") or os.path.expanduser("~")) / "crmcli"
+        return os.path.join(env.get("APPDATA") or os.path.expanduser("~"), "crmcli")
     if sys.platform == "darwin":
-        return Path(os.path.expanduser("~/Library/Application Support")) / "crmcli"
-    return Path(env.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config")) / "crmcli"
+        return os.path.join(os.path.expanduser("~/Library/Application Support"), "crmcli")
+    return os.path.join(env.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config"), "crmcli")
 
 
 def _split(text: str) -> list[str]:
@@ -126,11 +135,23 @@ def _completer(args: list[str], incomplete: str) -> tuple[Completer, str | None]
     return (found, db) if found else None
 
 
-def _database(given: str | None) -> Path:
+def _database(given: str | None) -> str:
     if given:
-        return Path(given)
+        return os.path.expanduser(given)
     configured = os.environ.get("CRMCLI_DB")
-    return Path(configured) if configured else app_dir() / "crm.db"
+    return configured or os.path.join(_app_dir(os.environ), "crm.db")
+
+
+def _read_only_uri(path: str) -> str:
+    """An SQLite URI opening ``path`` read-only (``%``, ``?`` and ``#`` escaped)."""
+    if os.name != "posix":
+        from pathlib import Path
+
+        return f"{Path(path).resolve().as_uri()}?mode=ro"
+    absolute = os.path.realpath(path)
+    for char, code in (("%", "%25"), ("?", "%3F"), ("#", "%23")):
+        absolute = absolute.replace(char, code)
+    return f"file:{absolute}?mode=ro"
 
 
 def candidates(name: str, incomplete: str, db: str | None) -> Answer:
@@ -143,10 +164,10 @@ def candidates(name: str, incomplete: str, db: str | None) -> Answer:
     from crmcli.services import completion
 
     path = _database(db)
-    if not path.is_file():
+    if not os.path.isfile(path):
         return []
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=0.1)
+        conn = sqlite3.connect(_read_only_uri(path), uri=True, timeout=0.1)
     except sqlite3.Error:
         return []
     try:

@@ -217,3 +217,19 @@ def test_the_completion_fold_is_the_stored_name_key() -> None:
 
     for name in ("謝麗華", "ＡＢＣ 公司", "王 小明", "Lee Ka-ho", "空調"):
         assert fold(name) == fields.name_key(name)
+
+
+@pytest.mark.parametrize("name", ["site #1.db", "50% off?.db", "王 小明.db"])
+def test_a_database_whose_name_needs_escaping_in_a_uri(tmp_path: Path, name: str) -> None:
+    import sqlite3
+
+    path = tmp_path / name
+    sqlite3.connect(path).execute("CREATE TABLE t (x)").connection.close()
+    uri = quickcomplete._read_only_uri(str(path))
+    conn = sqlite3.connect(uri, uri=True)
+    try:
+        assert conn.execute("SELECT count(*) FROM t").fetchone() == (0,)
+        with pytest.raises(sqlite3.OperationalError):
+            conn.execute("INSERT INTO t VALUES (1)")
+    finally:
+        conn.close()
