@@ -154,8 +154,11 @@ def check(
             "Rewrote the stored outcome of {count} complaints from their history.",
             rewritten).format(count=rewritten))
         if balances:
-            app_state.env.out(f"Rewrote the payment figures of {balances} customer(s) from "
-                              "their invoices and payments.")
+            app_state.env.out(ngettext(
+                "Rewrote the payment figures of {count} customer from their invoices and "
+                "payments.",
+                "Rewrote the payment figures of {count} customers from their invoices and "
+                "payments.", balances).format(count=balances))
         if dates:
             app_state.env.out(ngettext(
                 "Rewrote the next-due dates of {count} customer from their contacts.",
