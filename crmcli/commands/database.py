@@ -154,6 +154,10 @@ def check(
         if balances:
             app_state.env.out(f"Rewrote the payment figures of {balances} customer(s) from "
                               "their invoices and payments.")
+        months = maintenance.repair_months(conn)
+        if months:
+            app_state.env.out(f"Dropped the stored figures of {months} month(s) that did not "
+                              "follow from the history.")
     with _working(app_state, _("Checking the file and replaying every complaint's history…")):
         problems = maintenance.check(conn)
     if problems:
