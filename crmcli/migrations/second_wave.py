@@ -434,8 +434,13 @@ def m011_stored_month_figures(conn: sqlite3.Connection) -> None:
     """)
 
     def trigger(name: str, when: str, table: str, earliest: str) -> None:
-        conn.execute(f"CREATE TRIGGER month_figures_{name} AFTER {when} ON {table} BEGIN "
-                     f"DELETE FROM month_figures WHERE ends > min('9999', {earliest}); END")
+        # Only while some month is stored, and only when the entry is dated before the end of
+        # the latest: a bulk write (an import) costs next to nothing.
+        first = f"min('9999', {earliest})"
+        conn.execute(f"CREATE TRIGGER month_figures_{name} AFTER {when} ON {table} "
+                     "WHEN EXISTS (SELECT 1 FROM month_figures) AND "
+                     f"(SELECT max(ends) FROM month_figures) > {first} BEGIN "
+                     f"DELETE FROM month_figures WHERE ends > {first}; END")
 
     for table, columns in _MONTH_SOURCES.items():
         first = ""
