@@ -208,3 +208,30 @@ def _random_history(cli: Cli, db: Path, steps: list[tuple[str, str, int]]) -> No
         first = cli.ok(*args)
         assert cli.ok(*args) == first  # as stored
         assert first == afresh(cli, db, *args)
+
+
+TABLES = ["visits", "complaints", "complaint_outcomes", "complaint_cycles", "complaint_timers",
+          "services", "requests", "meetings", "notices", "policy_settings", "complaint_events",
+          "meeting_attendees", "customers"]
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_any_program_changing_a_row_dated_into_the_month_drops_it(
+        cli: Cli, isolated: Path, table: str) -> None:
+    """The triggers hold whoever writes (an archive's deletes, a repair's rewrites, a tool)."""
+    october_site(cli)
+    key = {"complaint_outcomes": "complaint_id", "complaint_cycles": "complaint_id",
+           "complaint_timers": "complaint_id", "meeting_attendees": "meeting_id"}.get(table, "id")
+    first = f"{key} = (SELECT min({key}) FROM {table})"
+    for statement in (f"UPDATE {table} SET {key} = {key} WHERE {first}",
+                      f"DELETE FROM {table} WHERE {first}"):
+        if table == "customers" and statement.startswith("UPDATE"):
+            statement = ("UPDATE customers SET moved_out_at = '2026-10-20T00:00:00Z' "
+                         "WHERE id = 1")
+        cli.ok(*OCTOBER)
+        assert stored(isolated) == ["2026-10"]
+        conn = sqlite3.connect(isolated)
+        with conn:
+            assert conn.execute(statement).rowcount >= 1, statement
+        conn.close()
+        assert stored(isolated) == [], statement
