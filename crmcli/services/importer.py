@@ -468,9 +468,11 @@ def _clean(cleaners: dict[int, fields.ColumnCleaner], header: list[str],
         if filled is not None:
             filled[header[j]] += bytes(map(bool, map(str.strip, cells[j])))
         texts = kept[header[j]]
+        if texts is not None and not texts and not all(
+                type(value) is str or value is None for value in values):
+            texts = kept[header[j]] = None  # type: ignore[assignment]  # texts only
         if texts is not None:
-            values = [texts.setdefault(value, value) if type(value) is str else value
-                      for value in values]
+            values = list(map(texts.setdefault, values, values))
             if len(texts) > len(values) // 2:  # mostly different: not worth a lookup
                 kept[header[j]] = None  # type: ignore[assignment]
         columns[header[j]] += values
