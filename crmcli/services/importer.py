@@ -416,8 +416,13 @@ def _first_year_grades(session: Session, columns: dict[str, list[Any]], good: li
 
     sinces = columns.get("since") or [None] * len(grades)
     column = header.index("grade")
+    known: dict[tuple[Any, Any], str | None] = {}  # by (grade, since): the same answer
     for at in fresh:
-        problem = grade_problem(session, grades[at], sinces[at])
+        pair = (grades[at], sinces[at])
+        if pair in known:
+            problem = known[pair]
+        else:
+            problem = known[pair] = grade_problem(session, *pair)
         if problem:
             problems.append((good[at], column, f", column grade: {grades[at]}: {problem}"))
     for customer_id, at in updates:
