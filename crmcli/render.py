@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 from crmcli.dates import iso_local, short_local
 from crmcli.env import Env
-from crmcli.i18n import _, language
+from crmcli.i18n import _, heading, language, word
 from crmcli.text import has_control, inert, to_cells
 
 
@@ -56,7 +56,7 @@ class Column(NamedTuple):
     def title(self) -> str:
         """The column's heading in a table, in the interface language (csv and json use the
         key, which never changes)."""
-        return _(self.header or self.key)
+        return heading(self.header or self.key)
 
 
 Row = dict[str, Any]
@@ -224,7 +224,7 @@ def _plain_table(env: Env, rows: Iterable[Row], columns: list[Column], title: st
     for column, column_cells in zip(columns, cells, strict=True):
         texts = _texts(list(column_cells))
         if column.words and language() != "en":
-            texts = [_(text) for text in texts]
+            texts = [word(text) for text in texts]
         lengths = list(map(len, texts))
         sizes = lengths if "".join(texts).isascii() else _widths(texts, lengths)
         width = max(_width(column.title) + 2, *sizes)
@@ -315,7 +315,7 @@ def _rich_table(
     from rich.table import Table
 
     body: list[tuple[list[str], str | None]] = [
-        ([_(table_value(row.get(c.key))) if c.words else table_value(row.get(c.key))
+        ([word(table_value(row.get(c.key))) if c.words else table_value(row.get(c.key))
           for c in columns],
          "bold red" if alert_key and row.get(alert_key) else None) for row in rows]
     if not body:

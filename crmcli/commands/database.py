@@ -152,12 +152,18 @@ def check(
             "Rewrote the stored outcome of {count} complaints from their history.",
             rewritten).format(count=rewritten))
         if balances:
-            app_state.env.out(f"Rewrote the payment figures of {balances} customer(s) from "
-                              "their invoices and payments.")
+            app_state.env.out(ngettext(
+                "Rewrote the payment figures of {count} customer from their invoices and "
+                "payments.",
+                "Rewrote the payment figures of {count} customers from their invoices and "
+                "payments.", balances).format(count=balances))
         months = maintenance.repair_months(conn)
         if months:
-            app_state.env.out(f"Dropped the stored figures of {months} month(s) that did not "
-                              "follow from the history.")
+            app_state.env.out(ngettext(
+                "Dropped the stored figures of {count} month that did not follow from the "
+                "history.",
+                "Dropped the stored figures of {count} months that did not follow from the "
+                "history.", months).format(count=months))
     with _working(app_state, _("Checking the file and replaying every complaint's history…")):
         problems = maintenance.check(conn)
     if problems:
