@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from enum import StrEnum
 from functools import cache
-from itertools import repeat
+from itertools import islice, repeat
 from typing import Any, NamedTuple
 
 from crmcli.dates import iso_local, short_local
@@ -148,13 +148,26 @@ def render(
     if fmt in (Format.csv, Format.tsv):
         return _delimited(env, rows, columns, "," if fmt is Format.csv else "\t")
     shown = [c for c in columns if c.in_table]
+    cap = env.screen_rows if env.stdout_isatty and env.file is None else None
+    more: list[Row] = []
+    if cap is not None:
+        rows, more = _first(rows, cap)
     if env.rich:
         count = _rich_table(env, rows, shown, title, alert_key)
     else:
         count = _plain_table(env, rows, shown, title)
     if count == 0 and empty and env.stdout_isatty:
         env.out(empty)
+    if more:
+        env.err(_("Showing the first {count} rows; more match. Narrow the list, give --limit N "
+                  "for more, or --format csv for every row.").format(count=f"{count:,}"))
     return count
+
+
+def _first(rows: Iterable[Row], cap: int) -> tuple[list[Row], list[Row]]:
+    """The first ``cap`` rows, and the next one if there is one (without reading the rest)."""
+    taken = list(islice(rows, cap + 1))
+    return taken[:cap], taken[cap:]
 
 
 def record(env: Env, row: Row, columns: list[Column], fmt: Format) -> None:
@@ -348,7 +361,7 @@ def _fixed(column: Column, body: list[tuple[list[str], str | None]], index: int)
     return all(_SHORT.fullmatch(cells[index]) for cells, _ in body[:200])
 
 
-_SHORT = re.compile(r"[#\d:./ +%-]{0,20}")
+_SHORT = re.compile(r"[#\d:./ +%*-]{0,20}")  # masked (138****8000) too
 GAP = 2  # columns between two columns of a table on a terminal
 
 

@@ -229,7 +229,16 @@ OutputOpt = Annotated[
 FormatOpt = Annotated[
     Format, typer.Option("--format", "-f", help="Output format: table, csv, tsv, json or jsonl.")
 ]
-LimitOpt = Annotated[int | None, typer.Option("--limit", "-n", min=1, help="Show at most N rows.")]
+def _limit_given(ctx: typer.Context, value: int | None) -> int | None:
+    """An explicit --limit is the number of rows wanted, on a terminal too (``Env.screen_rows``
+    caps only a list given none)."""
+    if value is not None and not ctx.resilient_parsing:
+        state(ctx).env.screen_rows = None
+    return value
+
+
+LimitOpt = Annotated[int | None, typer.Option("--limit", "-n", min=1, help="Show at most N rows.",
+                                              callback=_limit_given)]
 AtOpt = Annotated[
     str | None,
     typer.Option("--at", help="When it happened: 09:40, 'yesterday 15:00', 2026-11-20 10:00, -2h."),
