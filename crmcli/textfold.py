@@ -30,7 +30,20 @@ def fold(text: str) -> str:
 
 
 def fold_all(texts: list[str]) -> list[str]:
-    """``fold`` of many texts, converted in one call (an import folds thousands of names)."""
+    """``fold`` of many texts, converted a few thousand to a call (an import folds a hundred
+    thousand names: one call each would be slow, one call for all holds several copies)."""
+    if len(texts) <= FOLD_BATCH:
+        return _fold_batch(texts)
+    folded: list[str] = []
+    for start in range(0, len(texts), FOLD_BATCH):
+        folded += _fold_batch(texts[start:start + FOLD_BATCH])
+    return folded
+
+
+FOLD_BATCH = 5000
+
+
+def _fold_batch(texts: list[str]) -> list[str]:
     normal = [unicodedata.normalize("NFKC", text) for text in texts]
     joined = "\n".join(normal)
     if joined.isascii():

@@ -211,3 +211,41 @@ def test_a_line_that_is_not_utf8_is_named_before_any_other_problem(
     assert f"line {first_row_line + 3000} is not UTF-8 text" in err, err
     with sqlite3.connect(db_path) as conn:
         assert conn.execute("SELECT count(*) FROM customers").fetchone() == (0,)
+
+
+def test_rows_are_checked_before_the_write_lock_and_again_if_another_writer_came_between(
+        cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, isolated: Path) -> None:
+    """The checks run before the lock is taken; a customer of the same name added by another
+    process meanwhile is still refused (the rows are checked again inside the lock)."""
+    from crmcli.services import importer
+
+    data = tmp_path / "in.csv"
+    data.write_text("name,phone\n王小明,13800138000\n李四,13900139000\n", encoding="utf-8")
+    calls: list[bool] = []
+    intruded: list[bool] = []
+    checked = importer.plan
+
+    def plan_then_another_writer(session: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(session.conn.in_transaction)
+        result = checked(session, *args, **kwargs)
+        if not intruded:  # another process files 李四 between the check and the lock
+            intruded.append(True)
+            with sqlite3.connect(isolated) as other:
+                other.execute("INSERT INTO customers (name, name_key, created_at, updated_at) "
+                              "VALUES ('李四', ?, '2026-11-20T01:00:00Z', "
+                              "'2026-11-20T01:00:00Z')", (fields.name_key("李四"),))
+            other.close()
+        return result
+
+    monkeypatch.setattr(importer, "plan", plan_then_another_writer)
+    code, out, err = cli("customer", "import", str(data))
+    assert calls == [False, True]
+    assert (code, out) == (2, "")
+    assert "column name: '李四' is already customer #1" in err
+    with sqlite3.connect(isolated) as conn:
+        assert conn.execute("SELECT name FROM customers").fetchall() == [("李四",)]
+    conn.close()
+    calls.clear()  # nobody in between: checked once, outside the lock
+    data.write_text("name,phone\n王小明,13800138000\n", encoding="utf-8")
+    cli.ok("customer", "import", str(data))
+    assert calls == [False]

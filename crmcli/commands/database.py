@@ -159,6 +159,13 @@ def check(
                 "payments.",
                 "Rewrote the payment figures of {count} customers from their invoices and "
                 "payments.", balances).format(count=balances))
+        months = maintenance.repair_months(conn)
+        if months:
+            app_state.env.out(ngettext(
+                "Dropped the stored figures of {count} month that did not follow from the "
+                "history.",
+                "Dropped the stored figures of {count} months that did not follow from the "
+                "history.", months).format(count=months))
         if dates:
             app_state.env.out(ngettext(
                 "Rewrote the next-due dates of {count} customer from their contacts.",

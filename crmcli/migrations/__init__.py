@@ -22,7 +22,8 @@ from crmcli.migrations.second_wave import (
     m008_name_key_folds_chinese_script,
     m009_handling_sheet,
     m010_property_and_money,
-    m011_stored_next_due,
+    m011_stored_month_figures,
+    m012_stored_next_due,
 )
 
 __all__ = ["LATEST", "MIGRATIONS", "execute_script", "remember_categories"]
@@ -33,6 +34,6 @@ MIGRATIONS: list[Migration] = [
     m001_initial, m002_attention_and_indexes, m003_outcomes, m004_covering_indexes,
     m005_site_clock_and_corrections, m006_sensitive_note, m007_front_desk,
     m008_name_key_folds_chinese_script, m009_handling_sheet,
-    m010_property_and_money, m011_stored_next_due,
+    m010_property_and_money, m011_stored_month_figures, m012_stored_next_due,
 ]
 LATEST = len(MIGRATIONS)

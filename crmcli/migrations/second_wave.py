@@ -1,5 +1,5 @@
-"""Schemas 5–11: the site clock and corrections, privacy, the front desk, folded names, the
-handling sheet, property and money, stored next-due dates."""
+"""Schemas 5–12: the site clock and corrections, privacy, the front desk, folded names, the
+handling sheet, property and money, stored month figures, stored next-due dates."""
 
 from __future__ import annotations
 
@@ -383,7 +383,98 @@ def m010_property_and_money(conn: sqlite3.Connection) -> None:
     )
 
 
-def m011_stored_next_due(conn: sqlite3.Connection) -> None:
+# The stored figures of completed months (``month_figures``) hold while no entry they are made
+# of changes: any write to a table they read, with a time before a stored month's end, drops
+# that month (and every later one). A table's times are all its time columns, old and new, so
+# a void, an edit or a late entry is caught as surely as a new row.
+_MONTH_SOURCES = {
+    "visits": ("due_at", "done_at", "cancelled_at", "created_at", "voided_at", "cleared_at"),
+    "complaints": ("opened_at", "major_at", "responded_at", "escalated_at", "closed_at",
+                   "reopened_at", "created_at", "attention_at"),
+    "complaint_outcomes": ("opened_at", "major_at", "escalated_at", "auto_escalated_at",
+                           "missed_at", "response_due", "response_met_at", "closed_at"),
+    "complaint_cycles": ("opened_at", "closed_at", "reopened_at", "complaint_opened_at",
+                         "resolve_missed_at"),
+    "complaint_timers": ("started_at", "due", "met_at", "cancelled_at"),
+    "services": ("done_at", "created_at", "voided_at"),
+    "requests": ("received_at", "reply_due", "replied_at", "closed_at", "converted_at",
+                 "voided_at", "created_at"),
+    "meetings": ("held_at", "voided_at", "created_at"),
+    "notices": ("signoff_due", "sent_at", "voided_at", "created_at"),
+    "policy_settings": ("set_at",),
+}
+
+
+def _earliest(row: str, columns: tuple[str, ...]) -> str:
+    """SQL: each of ``columns`` of ``row`` (NEW or OLD), an unset time ('' or NULL) as none."""
+    return ", ".join(f"ifnull(nullif({row}.{column}, ''), '9999')" for column in columns)
+
+
+def m011_stored_month_figures(conn: sqlite3.Connection) -> None:
+    """The figures of a completed month, stored once (``month_figures``: the month, its bounds
+    in UTC, the recipe's version, the figures as JSON) and dropped by triggers whenever an
+    entry dated before the month's end is added, changed or removed.
+
+    - A complaint entry (an opening, a late entry, a void naming an earlier one) drops every
+      month from the complaint's first entry on.
+    - A meeting's attendee drops from the meeting's time on.
+    - A customer counts from being filed (``created_at``) until moving out (``moved_out_at``):
+      only those two columns drop months, so the daily contact dates do not.
+    """
+    execute_script(conn, """
+        CREATE TABLE month_figures (
+            month TEXT PRIMARY KEY,
+            starts TEXT NOT NULL,
+            ends TEXT NOT NULL,
+            recipe INTEGER NOT NULL,
+            figures TEXT NOT NULL,
+            stored_at TEXT NOT NULL
+        );
+        CREATE INDEX month_figures_ends ON month_figures (ends);
+    """)
+
+    def trigger(name: str, when: str, table: str, earliest: str) -> None:
+        # Only while some month is stored, and only when the entry is dated before the end of
+        # the latest: a bulk write (an import) costs next to nothing.
+        first = f"min('9999', {earliest})"
+        conn.execute(f"CREATE TRIGGER month_figures_{name} AFTER {when} ON {table} "
+                     "WHEN EXISTS (SELECT 1 FROM month_figures) AND "
+                     f"(SELECT max(ends) FROM month_figures) > {first} BEGIN "
+                     f"DELETE FROM month_figures WHERE ends > {first}; END")
+
+    for table, columns in _MONTH_SOURCES.items():
+        first = ""
+        if table == "complaints":  # the complaint's own history, voided entries included
+            first = (", ifnull((SELECT min(at) FROM complaint_events WHERE complaint_id = "
+                     "{}.id), '9999')")
+        trigger(f"{table}_insert", "INSERT", table, _earliest("NEW", columns)
+                + first.format("NEW"))
+        trigger(f"{table}_delete", "DELETE", table, _earliest("OLD", columns)
+                + first.format("OLD"))
+        trigger(f"{table}_update", "UPDATE", table, _earliest("NEW", columns) + ", "
+                + _earliest("OLD", columns) + first.format("OLD"))
+    history = ("ifnull((SELECT min(at) FROM complaint_events WHERE complaint_id = "
+               "{0}.complaint_id), ''), ifnull({0}.at, ''), ifnull({0}.recorded_at, '')")
+    trigger("events_insert", "INSERT", "complaint_events", history.format("NEW"))
+    trigger("events_delete", "DELETE", "complaint_events", history.format("OLD"))
+    trigger("events_update", "UPDATE", "complaint_events",
+            history.format("NEW") + ", " + history.format("OLD"))
+    meeting = ("ifnull((SELECT min(ifnull(held_at, '9999'), created_at) FROM meetings "
+               "WHERE id = {}.meeting_id), '')")
+    trigger("attendees_insert", "INSERT", "meeting_attendees", meeting.format("NEW"))
+    trigger("attendees_delete", "DELETE", "meeting_attendees", meeting.format("OLD"))
+    trigger("attendees_update", "UPDATE", "meeting_attendees",
+            meeting.format("NEW") + ", " + meeting.format("OLD"))
+    trigger("customers_insert", "INSERT", "customers",
+            _earliest("NEW", ("created_at", "moved_out_at")))
+    trigger("customers_delete", "DELETE", "customers", "ifnull(OLD.created_at, '')")
+    trigger("customers_update", "UPDATE OF created_at, moved_out_at", "customers",
+            _earliest("NEW", ("moved_out_at",)) + ", " + _earliest("OLD", ("moved_out_at",))
+            + ", CASE WHEN NEW.created_at IS OLD.created_at THEN '9999' ELSE "
+            "min(ifnull(NEW.created_at, ''), ifnull(OLD.created_at, '')) END")
+
+
+def m012_stored_next_due(conn: sqlite3.Connection) -> None:
     """Each customer's next contact (cadence) and next in-person visit, stored on the customer
     (``crmcli.next_due``) and indexed by day, so `visit due` reads a range of an index instead
     of working out every customer's cadence; worked out here for every customer. The indexes

@@ -33,7 +33,7 @@ _SELECT = (
 )
 ROWS_PER_STATEMENT = 1000
 BULK_ROWS = 1000  # an insert at least this large, into a table holding fewer, builds indexes after
-BULK_CACHE_SIZE = -65536  # PRAGMA cache_size while it does: 64 MiB (negative: in KiB)
+BULK_CACHE_SIZE = -8192  # PRAGMA cache_size while it does: 8 MiB (negative: in KiB)
 MAX_ROWS = 2**63 - 1  # SQLite's LIMIT is a 64-bit integer; --limit beyond it means all
 _TIME_COLUMNS = ("last_contact_at", "last_in_person_at", "created_at", "updated_at",
                  "moved_out_at")

@@ -10,12 +10,13 @@ import csv
 import gc
 import io
 import os
+import sqlite3
 import stat
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
-from itertools import compress
+from itertools import compress, islice
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,7 @@ MAX_ERRORS_SHOWN = 20
 # Its `masked` column names the cells of the row that hold masks, not values (see _masks).
 MASKED = "masked"
 IGNORED = ("id", MASKED)
-CHUNK = 10_000  # rows checked at a time, between progress reports
+CHUNK = 5_000  # rows checked at a time, between progress reports
 # Bounds on what a file may hold, so that a hostile or mistaken one (/dev/zero, a disk image)
 # is refused at once instead of filling the memory: the file (a million customers take about
 # 150 MB), and each cell (csv's own limit; a stored text is at most fields.MAX_TEXT anyway).
@@ -153,53 +154,86 @@ def _header(path: Path, cells: list[str]) -> list[str]:
     return names
 
 
-def _read(path: Path, data: bytes) -> tuple[list[str], list[list[str]], Callable[[int], int]]:
-    """The header's field names, the records after it, and the line where record i starts.
+class _Records:
+    """The records after the header, a chunk at a time, and the line where record i starts.
 
     The text is decoded block by block as csv reads it; decoding it whole first kept a copy
-    of the file in memory, and StringIO another at four bytes a character. Whatever stops the
-    reading before the end decodes the whole file first, so that a line that is not UTF-8 is
-    named before a bad header or quote, wherever it is.
+    of the file in memory, and StringIO another at four bytes a character; holding every
+    record at once kept a string object per cell. Whatever stops the reading before the end
+    decodes the whole file first, so that a line that is not UTF-8 is named before a bad
+    header or quote, wherever it is.
     """
-    if csv.field_size_limit() != MAX_CELL:
-        csv.field_size_limit(MAX_CELL)
-    lines = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
-    reader = csv.reader(lines, strict=True)
-    try:
-        first = next(reader, None)
-        if first is None:
-            raise BadInput(_("{path}: the file is empty.").format(
-                path=path))
-        header = _header(path, first)
-        rows = list(reader)
-    except (UnicodeDecodeError, BadInput, csv.Error) as exc:
-        text = _decode(path, data)  # raises if any line is not UTF-8
-        if isinstance(exc, csv.Error):
-            for _record in _records(path, text):  # raises, naming the line where the record starts
-                pass
-            raise BadInput(_("{path}: {exc}.").format(
-                path=path, exc=exc)) from None
-        raise
-    if reader.line_num == len(rows) + 1:  # one line a record: no line break inside a cell
-        return header, rows, lambda index: index + 2
-    starts: list[int] = []
 
-    def line(index: int) -> int:  # only ever needed for a message: read the file again then
-        if not starts:
-            starts.extend(start for start, _record in _records(path, _decode(path, data)))
-        return starts[index + 1]
+    def __init__(self, path: Path, data: bytes) -> None:
+        if csv.field_size_limit() != MAX_CELL:
+            csv.field_size_limit(MAX_CELL)
+        self.path, self.data = path, data
+        self.count = 0
+        self.starts: list[int] = []
+        self.one_line_each = False
+        lines = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+        self.reader = csv.reader(lines, strict=True)
+        with self._named_errors():
+            first = next(self.reader, None)
+            if first is None:
+                raise BadInput(_("{path}: the file is empty.").format(
+                    path=path))
+            self.header = _header(path, first)
 
-    return header, rows, line
+    @contextmanager
+    def _named_errors(self) -> Iterator[None]:
+        try:
+            yield
+        except (UnicodeDecodeError, BadInput, csv.Error) as exc:
+            text = _decode(self.path, self.data)  # raises if any line is not UTF-8
+            if isinstance(exc, csv.Error):
+                for _record in _records(self.path, text):  # raises, naming the record's line
+                    pass
+                raise BadInput(_("{path}: {exc}.").format(
+                    path=self.path, exc=exc)) from None
+            raise
+
+    def chunks(self) -> Iterator[list[list[str]]]:
+        with self._named_errors():
+            while chunk := list(islice(self.reader, CHUNK)):
+                self.count += len(chunk)
+                yield chunk
+        # one line a record: no line break inside a cell
+        self.one_line_each = self.reader.line_num == self.count + 1
+        del self.reader
+        if self.one_line_each:  # the file is not needed again
+            self.data = b""
+
+    def line(self, index: int) -> int:
+        """The line where record ``index`` starts: only ever needed for a message, so a file
+        with line breaks inside cells is read again then."""
+        if self.one_line_each:
+            return index + 2
+        if not self.starts:
+            self.starts.extend(start for start, _record in
+                               _records(self.path, _decode(self.path, self.data)))
+        return self.starts[index + 1]
 
 
 def _is_xlsx(path: Path) -> bool:
     return path.suffix.lower() == ".xlsx"  # by name: a csv may start with any bytes
 
 
-def _read_xlsx(path: Path, data: bytes
-               ) -> tuple[list[str], list[list[str]], Callable[[int], int]]:
+class _Sheet:
     """The first sheet of a workbook, read as the csv would be: the same header and checks;
     a message's line is the spreadsheet's row number (empty rows are passed over)."""
+
+    def __init__(self, path: Path, data: bytes) -> None:
+        self.header, self.rows, self.line = _read_xlsx(path, data)
+
+    def chunks(self) -> Iterator[list[list[str]]]:
+        for start in range(0, len(self.rows), CHUNK):
+            yield self.rows[start:start + CHUNK]
+
+
+def _read_xlsx(path: Path, data: bytes
+               ) -> tuple[list[str], list[list[str]], Callable[[int], int]]:
+    """The sheet's header, its rows and the row number of each."""
     from crmcli.xlsx import read_rows
 
     numbered = list(read_rows(path, data))
@@ -216,24 +250,47 @@ def _read_xlsx(path: Path, data: bytes
 
 def plan(session: Session, path: Path, on_existing: OnExisting,
          progress: Callable[[int], None] | None = None) -> Plan:
-    """Check every row; raise BadInput listing every bad row, else return what to write."""
+    """Check every row; raise BadInput listing every bad row, else return what to write.
+
+    The file is read and its cells cleaned a chunk of records at a time: only the cleaned
+    columns are kept (a text repeated down a column is kept once)."""
     data = _load(path)
-    header, records, line = (_read_xlsx(path, data) if _is_xlsx(path)
-                             else _read(path, data))
+    source: _Records | _Sheet = _Sheet(path, data) if _is_xlsx(path) else _Records(path, data)
+    del data  # the source holds it while it needs it
+    header, line = source.header, source.line
     result = Plan()
     problems: list[tuple[int, int, str]] = []  # (record, place in it, what follows "line N")
-    counted, good = _full_rows(records, len(header), problems)
-    result.rows = len(counted)
-    rows = records if len(good) == len(records) else [records[i] for i in good]
-    masks = _masks(header, rows)
-    if masks:
-        rows = _unmasked(header, rows, masks)
+    cleaners = {j: fields.ColumnCleaner(name, session.now)
+                for j, name in enumerate(header) if name not in IGNORED}
+    columns: dict[str, list[Any]] = {header[j]: [] for j in cleaners}
+    kept: dict[str, dict[str, str]] = {header[j]: {} for j in cleaners}
+    good: list[int] = []
+    masks: dict[int, list[str]] = {}
+    # for updates: which cells were given (not blank), by field, row by row
+    filled: dict[str, bytearray] | None = ({header[j]: bytearray() for j in cleaners}
+                                           if on_existing is OnExisting.update else None)
     # crmcli's csv writes text a spreadsheet would take for a formula behind a quote
     # (crmcli.text.to_cell); an xlsx cell is typed text and carries no such quote.
-    columns = _clean(session, header, rows, good, problems, progress,
-                     from_cells if not _is_xlsx(path) else _as_written)
-    if progress and (passed := result.rows // 1000 - len(rows) // 1000) > 0:
-        progress(passed * 1000)  # rows with too few or too many cells count as read too
+    unquote = from_cells if not _is_xlsx(path) else _as_written
+    first = reported = 0  # the index of the chunk's first record; the rows reported read
+    for records in source.chunks():
+        counted, good_here = _full_rows(records, len(header), problems, first)
+        result.rows += len(counted)
+        rows = records if len(good_here) == len(records) else [records[i - first]
+                                                               for i in good_here]
+        first += len(records)
+        del records
+        found = _masks(header, rows)
+        if found:
+            rows = _unmasked(header, rows, found)
+            masks.update((len(good) + at, names) for at, names in found.items())
+        _clean(cleaners, header, rows, good_here, problems, columns, kept, unquote, filled)
+        good += good_here
+        del rows
+        if progress and result.rows // 1000 > reported:
+            progress((result.rows // 1000 - reported) * 1000)
+            reported = result.rows // 1000
+    del kept
     names: list[str | None] = columns.pop("name")
     keys = fields.name_keys([name or "" for name in names])
     fresh, updates = _sort_out(session, on_existing, good, names, keys, result, problems, line)
@@ -255,14 +312,14 @@ def plan(session: Session, path: Path, on_existing: OnExisting,
     tags = columns.pop("tags", [])
 
     def pick(column: list[Any]) -> list[Any]:
-        return column if len(fresh) == len(rows) else [column[at] for at in fresh]
+        return column if len(fresh) == len(good) else [column[at] for at in fresh]
 
     result.new = NewCustomers(pick(names), pick(keys),
                               {name: pick(column) for name, column in columns.items()},
                               pick(tags) if tags else [])
     for customer_id, at in updates:
-        given = {name: column[at] for name, column in columns.items()
-                 if rows[at][header.index(name)].strip()}
+        assert filled is not None  # updates only when on_existing is update
+        given = {name: column[at] for name, column in columns.items() if filled[name][at]}
         if "preferences" in masks.get(at, ()) and given.get("preferences"):
             given["preferences"] = _MaskedPreferences(given["preferences"])
         result.updates.append((customer_id, NewCustomer(names[at] or "", given,
@@ -359,8 +416,13 @@ def _first_year_grades(session: Session, columns: dict[str, list[Any]], good: li
 
     sinces = columns.get("since") or [None] * len(grades)
     column = header.index("grade")
+    known: dict[tuple[Any, Any], str | None] = {}  # by (grade, since): the same answer
     for at in fresh:
-        problem = grade_problem(session, grades[at], sinces[at])
+        pair = (grades[at], sinces[at])
+        if pair in known:
+            problem = known[pair]
+        else:
+            problem = known[pair] = grade_problem(session, *pair)
         if problem:
             problems.append((good[at], column, f", column grade: {grades[at]}: {problem}"))
     for customer_id, at in updates:
@@ -378,42 +440,50 @@ def _as_written(cells: Sequence[str]) -> Sequence[str]:
     return cells
 
 
-def _full_rows(records: list[list[str]], width: int, problems: list[tuple[int, int, str]]
-               ) -> tuple[list[int], list[int]]:
-    """The records that are not blank, and those of them with a cell for every column."""
-    counted = list(compress(range(len(records)), map(str.strip, map("".join, records))))
+def _full_rows(records: list[list[str]], width: int, problems: list[tuple[int, int, str]],
+               first: int = 0) -> tuple[list[int], list[int]]:
+    """The records that are not blank, and those of them with a cell for every column, by
+    their index in the file (``first`` is the index of ``records[0]``)."""
+    counted = list(compress(range(first, first + len(records)),
+                            map(str.strip, map("".join, records))))
     if len(counted) == len(records) and set(map(len, records)) <= {width}:
         return counted, counted
     good = []
     for index in counted:
-        if len(records[index]) == width:
+        cells = len(records[index - first])
+        if cells == width:
             good.append(index)
         else:
-            problems.append((index, -1, f": {len(records[index])} cells, the header has {width}"))
+            problems.append((index, -1, f": {cells} cells, the header has {width}"))
     return counted, good
 
 
-def _clean(session: Session, header: list[str], rows: list[list[str]], good: list[int],
-           problems: list[tuple[int, int, str]], progress: Callable[[int], None] | None,
-           unquote: Callable[[Sequence[str]], Sequence[str]]
-           ) -> dict[str, list[Any]]:
-    """Each field's cleaned column (None where blank or bad), a chunk of rows at a time."""
-    cleaners = {j: fields.ColumnCleaner(name, session.now)
-                for j, name in enumerate(header) if name not in IGNORED}
-    columns: dict[str, list[Any]] = {header[j]: [] for j in cleaners}
-    for start in range(0, len(rows), CHUNK):
-        cells = list(zip(*rows[start:start + CHUNK], strict=True))
-        for j, cleaner in cleaners.items():
-            values, errors = cleaner(unquote(cells[j]))
-            columns[header[j]] += values
-            for i, message in errors.items():
-                problems.append((good[start + i], j, f", column {header[j]}: "
-                                 f"{_detail(message, header[j])}"))
-        if progress:
-            done = min(start + CHUNK, len(rows)) // 1000 - start // 1000
-            if done:
-                progress(done * 1000)
-    return columns
+def _clean(cleaners: dict[int, fields.ColumnCleaner], header: list[str],
+           rows: list[list[str]], good: list[int], problems: list[tuple[int, int, str]],
+           columns: dict[str, list[Any]], kept: dict[str, dict[str, str]],
+           unquote: Callable[[Sequence[str]], Sequence[str]],
+           filled: dict[str, bytearray] | None) -> None:
+    """Clean a chunk of rows (``good``: their records) into each field's column (None where
+    blank or bad). A text already in a column (a site, a segment, a date) is kept once."""
+    if not rows:
+        return
+    cells = list(zip(*rows, strict=True))
+    for j, cleaner in cleaners.items():
+        values, errors = cleaner(unquote(cells[j]))
+        if filled is not None:
+            filled[header[j]] += bytes(map(bool, map(str.strip, cells[j])))
+        texts = kept[header[j]]
+        if texts is not None and not texts and not all(
+                type(value) is str or value is None for value in values):
+            texts = kept[header[j]] = None  # type: ignore[assignment]  # texts only
+        if texts is not None:
+            values = list(map(texts.setdefault, values, values))
+            if len(texts) > len(values) // 2:  # mostly different: not worth a lookup
+                kept[header[j]] = None  # type: ignore[assignment]
+        columns[header[j]] += values
+        for i, message in errors.items():
+            problems.append((good[i], j, f", column {header[j]}: "
+                             f"{_detail(message, header[j])}"))
 
 
 def _sort_out(session: Session, on_existing: OnExisting, good: list[int],
@@ -464,17 +534,31 @@ def _detail(text: str, name: str) -> str:
 
 def run(session: Session, path: Path, on_existing: OnExisting,
         progress: Callable[[int], None] | None = None, *, dry_run: bool = False) -> Plan:
-    """Check every row, then write them all, in one transaction: no other writer can add a
-    customer between the duplicate checks and the insert. ``dry_run`` only checks."""
+    """Check every row, then write them all, in one transaction. The rows are checked before
+    the write lock is taken, so other writers are held up only by the writing; if another
+    writer committed meanwhile (a customer of the same name may have been added), the rows
+    are checked again inside the lock: no other writer can add a customer between the
+    duplicate checks that hold and the insert. ``dry_run`` only checks."""
     with _collector_paused():
         if dry_run:
             return plan(session, path, on_existing, progress)
-        with transaction(session.conn):
-            result = plan(session, path, on_existing, progress)
-            insert(session, result.new)
-            for customer_id, new in result.updates:
+        conn = session.conn
+        checked = None
+        if not conn.in_transaction:
+            mark = _data_version(conn)
+            checked = plan(session, path, on_existing, progress)
+        with transaction(conn):
+            if checked is None or _data_version(conn) != mark:
+                checked = plan(session, path, on_existing)
+            insert(session, checked.new)
+            for customer_id, new in checked.updates:
                 _update(session, customer_id, new)
-        return result
+        return checked
+
+
+def _data_version(conn: sqlite3.Connection) -> int:
+    """Changes whenever another connection commits a write to the file."""
+    return int(conn.execute("PRAGMA data_version").fetchone()[0])
 
 
 @contextmanager

@@ -5,6 +5,7 @@ from __future__ import annotations
 import glob
 import os
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 from crmcli import next_due, outcomes
@@ -141,6 +142,12 @@ def check(conn: sqlite3.Connection) -> list[str]:
                           "not follow from their history, so reports would misread them; "
                           "rewrite them from the history with: crmcli check --repair").format(
             count=len(stale), shown=shown))
+    months = _stored_months_wrong(conn)
+    if months:
+        problems.append(_("the stored figures of {months} do not follow from the history, so "
+                          "`report monthly` would misread them; drop them (the next report "
+                          "works them out again) with: crmcli check --repair").format(
+            months=", ".join(months)))
     stale = next_due.stale(conn, load_policies(conn).current)
     if stale:
         shown = ", ".join(f"#{cid}" for cid in stale[:10]) + (", …" if len(stale) > 10 else "")
@@ -149,6 +156,25 @@ def check(conn: sqlite3.Connection) -> list[str]:
                           "the policy, so `visit due` would misread them; rewrite them with: "
                           "crmcli check --repair").format(count=len(stale), shown=shown))
     return problems
+
+
+def _stored_months_wrong(conn: sqlite3.Connection) -> list[str]:
+    """Completed months whose stored figures differ from the history worked out afresh."""
+    from crmcli.services import Session, month_store
+
+    return month_store.problems(Session(conn, _LONG_AFTER, "crmcli"))
+
+
+# Stored months are complete: the figures of one are the same whenever they are worked out.
+_LONG_AFTER = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+def repair_months(conn: sqlite3.Connection) -> int:
+    """Drop the stored figures of the months that do not follow from the history; how many."""
+    from crmcli.services import Session, month_store
+
+    session = Session(conn, _LONG_AFTER, "crmcli")
+    return month_store.forget(session, month_store.problems(session))
 
 
 def _money_problems(conn: sqlite3.Connection) -> list[str]:

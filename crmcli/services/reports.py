@@ -8,6 +8,7 @@ period ended), which the report counts as such.
 
 from __future__ import annotations
 
+import json
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -15,8 +16,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from crmcli import outcomes
-from crmcli.dates import from_db, local_day, local_midnight, month_bounds, to_db
-from crmcli.services import Session, archive, sheet_figures
+from crmcli.dates import local_day, local_midnight, month_bounds, to_db
+from crmcli.services import Session, live_figures, month_store, sheet_figures
+from crmcli.services.missed import MISSED_SHOWN, MISSED_WHERE, breached
 
 SPEC_FIELDS = (
     "month", "complaints_opened", "complaints_closed", "complaints_escalated",
@@ -155,7 +157,6 @@ _GROUPS = {
     "owner": "owner",
     "customer": "'#' || customer_id || ' ' || customer",
 }
-MISSED_SHOWN = 40  # on a screen: the missed deadlines listed (the report says how many more)
 
 
 def _opened(session: Session, period: Period, bounds: dict[str, str], detail: bool,
@@ -274,13 +275,20 @@ def monthly(session: Session, year: int, month: int, *, detail: bool = True,
     """The month's figures; with ``detail`` its breakdowns, weeks and missed deadlines, with
     ``compare`` the previous month's SPEC figures (the formats that show them ask for them).
     For a ``screen``, the customers with more than one complaint and ``MISSED_SHOWN`` missed
-    deadlines (still owed first, then the latest) are enough."""
+    deadlines (still owed first, then the latest) are enough. A completed month's figures are
+    stored once and read back until an entry dated into it changes (``month_store``)."""
     period = month_period(year, month, session.now)
     bounds = _bounds(period)
-    opened = _opened(session, period, bounds, detail=detail, screen=screen)
-    parts: dict[str, Any] = {}
-    figures = {**_figures(session, period, bounds, opened, parts),
-               **_month_extras(session, period, bounds, parts)}
+    stored = month_store.load(session, period)
+    if stored is None:
+        mark = month_store.seen(session)
+        opened = _opened(session, period, bounds, detail=detail, screen=screen)
+        figures, parts = _stored(session, period, bounds, opened)
+        month_store.save(session, period, figures, parts, mark)
+    else:
+        figures, parts = stored
+        opened = _opened(session, period, bounds, detail=True, screen=screen) if detail else {}
+    figures = {**figures, **live_figures.live(session, period, bounds)}
     report = Monthly({key: figures[key] for key in FIGURES}, parts=parts)
     if detail:
         opened["category"] = _fold_categories(session, opened["category"])
@@ -288,15 +296,49 @@ def monthly(session: Session, year: int, month: int, *, detail: bool = True,
         weeks = opened["week"]
         report.weekly = [{"week": day.isoformat(), "opened": weeks.get(i, (0,))[0]}
                          for i, day in enumerate(_mondays(period))]
-        report.breached, report.missed = _breached(session, bounds,
-                                                   MISSED_SHOWN if screen else None)
+        report.breached, report.missed = breached(
+            session, bounds, MISSED_SHOWN if screen else None)
     if compare:  # the previous month is only compared, figure by figure
         py, pm = previous_month(year, month)
         before = month_period(py, pm, session.now)
-        before_bounds = _bounds(before)
-        report.previous = _figures(session, before, before_bounds,
-                                   _opened(session, before, before_bounds, detail=False))
+        kept = month_store.load(session, before)
+        if kept is not None:
+            report.previous = {key: value for key, value in kept[0].items()
+                               if key in COMPARABLE}
+        else:
+            before_bounds = _bounds(before)
+            report.previous = _figures(session, before, before_bounds,
+                                       _opened(session, before, before_bounds, detail=False))
     return report
+
+
+def stored_figures(session: Session, period: Period) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The figures of ``period`` that are stored once it is complete, and their parts, worked
+    out afresh from the history (what ``crmcli check`` compares the stored ones with)."""
+    bounds = _bounds(period)
+    opened = _opened(session, period, bounds, detail=False)
+    figures, parts = _stored(session, period, bounds, opened)
+    # as they read back from storage (a JSON document)
+    return json.loads(json.dumps(figures)), json.loads(json.dumps(parts))
+
+
+def _stored(session: Session, period: Period, bounds: dict[str, str],
+            opened: dict[str, dict[Any, tuple[int, ...]]]
+            ) -> tuple[dict[str, Any], dict[str, Any]]:
+    parts: dict[str, Any] = {}
+    return {**_figures(session, period, bounds, opened, parts),
+            **_month_extras(session, period, bounds, parts)}, parts
+
+
+# The figures the month before is compared by (``_figures``).
+COMPARABLE = (
+    "month", "complete", "complaints_opened", "complaints_closed", "complaints_escalated",
+    "complaints_major", "complaints_minor", "complaints_repeat", "escalations",
+    "response_on_time_pct", "resolved_on_time_pct", "median_resolution_hours",
+    "p90_resolution_hours", "followups_due", "followups_done", "followups_done_on_time",
+    "followup_rate_pct", "followup_target_pct", "followups_unsatisfied", "avg_satisfaction",
+    "ratings",
+)
 
 
 def _figures(session: Session, period: Period, bounds: dict[str, str],
@@ -410,51 +452,10 @@ def _month_extras(session: Session, period: Period, bounds: dict[str, str],
         "customers_contacted": contacted,
         "cadence_kept_pct": pct(min(contacted, customers), customers),
         "yearly_visits_done_pct": pct(visited, all_customers),
-        **_handover_visits(session, period, bounds),
         "late_entries": _late_entries(session, period),
         **_front_desk(session, bounds, parts),
-        **archive.archived(session, period.label),
         **sheet_figures.month(session, bounds, parts),
     }
-
-
-def _handover_visits(session: Session, period: Period, bounds: dict[str, str]
-                     ) -> dict[str, int]:
-    """Residence visits and house inspections (seed 002) due in the month, and how many of
-    them were made by its end. Customers the skip rules leave out now are not counted."""
-    from crmcli import handover
-    from crmcli.services.agenda import handover as source
-
-    policy = session.policies.at(period.as_of)
-    year, month = (int(part) for part in period.label.split("-"))
-    first = date(year, month, 1)
-    last = (date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)) - timedelta(days=1)
-    longest = max(policy.residence_visit_months, policy.inspection_visit_months)
-    shortest = min(policy.residence_visit_months, policy.inspection_visit_months)
-    owed: list[tuple[int, int, int, int]] = []  # (customer, renovating, occupied, done)
-    for cid, handed, made, renovating, occupied in session.conn.execute(
-            "SELECT c.id, c.handover, (SELECT group_concat(v.kind, char(31)) FROM visits v "
-            "INDEXED BY visits_handover WHERE v.customer_id = c.id "
-            "AND v.kind IN ('residence', 'inspection', 'invitation') AND v.done_at IS NOT NULL "
-            "AND v.kind != 'invitation' AND v.done_at < :upto AND v.done_at < :end), "
-            "c.renovating, c.occupied "
-            "FROM customers c INDEXED BY customers_handover "
-            "WHERE c.handover >= :from AND c.handover <= :to "
-            "AND (c.moved_out_at IS NULL OR c.moved_out_at >= :end)",
-            {**bounds, "from": (first - timedelta(days=31 * longest + 1)).isoformat(),
-             "to": (last - timedelta(days=28 * shortest - 1)).isoformat()}):
-        kinds = set(made.split("\x1f")) if made else set()
-        for visit in handover.plan(date.fromisoformat(handed), policy):
-            if first <= visit.due <= last:
-                owed.append((cid, renovating, occupied, int(visit.kind in kinds)))
-    majors = source.had_major(session.conn, sorted({row[0] for row in owed}), session.now)
-    due = done = 0
-    for cid, renovating, occupied, made_it in owed:
-        if not handover.skip_reasons(had_major=cid in majors, renovating=bool(renovating),
-                                     occupied=bool(occupied)):
-            due += 1
-            done += made_it
-    return {"handover_visits_due": due, "handover_visits_done": done}
 
 
 def _front_desk(session: Session, bounds: dict[str, str], parts: dict[str, Any]
@@ -511,43 +512,10 @@ def _breakdown(by: str, groups: dict[Any, tuple[int, ...]]) -> list[dict[str, An
     return rows
 
 
-_MISSED_WHERE = ("d.breached = 1 AND d.due >= :start AND d.due < :end AND d.due < :past")
-_OUTCOME = (  # what became of a missed deadline by the period's end
-    "CASE WHEN d.met_at < :upto THEN 'met late' "
-    "WHEN d.name = 'resolve' AND d.cancelled_at = d.due THEN 'became major' "
-    "WHEN d.cancelled_at < :upto THEN 'ended unmet' ELSE 'still owed' END"
-)
-
-
-def _breached(session: Session, bounds: dict[str, str], limit: int | None
-              ) -> tuple[list[dict[str, Any]], int]:
-    """Deadlines missed in the period, by due time, with what became of each by its end; and
-    how many there were. With ``limit``, those still owed come first, then the latest."""
-    total = session.conn.execute(
-        f"SELECT count(*) FROM complaint_timers d WHERE {_MISSED_WHERE}", bounds).fetchone()[0]
-    order = ""
-    if limit is not None:
-        order = "ORDER BY outcome != 'still owed', d.due DESC, d.complaint_id DESC LIMIT :limit"
-    rows = session.conn.execute(  # the deadlines first, then their complaints
-        "SELECT m.complaint_id, c.name, m.name, m.due, m.met_at, m.outcome, "
-        f"{outcomes.MAJOR}, {outcomes.STATUS}, m.seq FROM (SELECT complaint_id, name, due, seq, "
-        f"CASE WHEN d.met_at < :upto THEN d.met_at END AS met_at, {_OUTCOME} AS outcome "
-        f"FROM complaint_timers d WHERE {_MISSED_WHERE} {order}) m "
-        "JOIN complaint_outcomes o ON o.complaint_id = m.complaint_id "
-        "JOIN complaints p ON p.id = m.complaint_id JOIN customers c ON c.id = p.customer_id",
-        {**bounds, "limit": limit},
-    ).fetchall()
-    rows.sort(key=lambda row: (row[3], row[0], row[8]))
-    return [{"complaint_id": cid, "customer": customer, "timer": name, "due": from_db(due),
-             "met_at": from_db(met_at) if met_at else None, "outcome": outcome,
-             "severity": "major" if major else "minor", "status": status}
-            for cid, customer, name, due, met_at, outcome, major, status, _ in rows], total
-
-
 def missed_by_timer(session: Session, year: int, month: int) -> dict[str, int]:
     """How many deadlines of each kind (response, report, resolve, followup) were missed in
     the month: the printed analysis charts them, however many there are."""
     bounds = _bounds(month_period(year, month, session.now))
     return {name: count for name, count in session.conn.execute(
-        f"SELECT d.name, count(*) FROM complaint_timers d WHERE {_MISSED_WHERE} "
+        f"SELECT d.name, count(*) FROM complaint_timers d WHERE {MISSED_WHERE} "
         "GROUP BY d.name", bounds)}
