@@ -119,10 +119,11 @@ class Desk:
 
     # the parts
     def moved_out(self) -> None:
-        """1.5 % of tenants left in the last two years, a few weeks after their last contact."""
+        """About 1.5 % of customers (tenants) left in the last two years, a few weeks after
+        their last contact."""
         rng, rows = self.rng, []
         for person in self.people:
-            if person.segment != "tenant" or rng.random() >= 0.015 or person.last_contact is None:
+            if person.segment != "tenant" or rng.random() >= 0.03 or person.last_contact is None:
                 continue
             leaving = person.last_contact + rng.randint(3, 20) * DAY
             if leaving >= self.as_of - DAY or leaving < self.as_of - 730 * DAY:
@@ -379,8 +380,11 @@ def _add_months(day: date, months: int) -> date:
 
 def sheet(conn: sqlite3.Connection, as_of: int, start: int, seed: int,
           ts_text: Callable[[int], str]) -> int:
-    """Handling-sheet entries on 30 % of the complaints closed in these months, each between
-    the opening and the closing, then the complaint's stored state rewritten by the service."""
+    """Handling-sheet entries on 6 % of the complaints closed in these months (the sample's
+    share), each between the opening and the closing: the department and its plan, a work
+    letter for a quarter of them, the validity judged for some, the head's opinion for most,
+    the result told in writing for some; then the complaint's stored state rewritten by the
+    service."""
     from crmcli.dates import from_db
     from crmcli.services import Session, complaints
 
@@ -389,7 +393,7 @@ def sheet(conn: sqlite3.Connection, as_of: int, start: int, seed: int,
         "SELECT id, opened_at, closed_at FROM complaints WHERE status = 'closed' AND "
         "closed_at >= ? AND closed_at < ? ORDER BY id",
         (ts_text(start), ts_text(as_of))).fetchall()
-    chosen = [row for row in rows if rng.random() < 0.3]
+    chosen = [row for row in rows if rng.random() < 0.06]
     events: list[tuple[Any, ...]] = []
     for cid, opened_text, closed_text in chosen:
         opened, closed = _epoch(opened_text) or 0, _epoch(closed_text) or 0
@@ -405,7 +409,7 @@ def sheet(conn: sqlite3.Connection, as_of: int, start: int, seed: int,
         plan_at = at + min(step, rng.choice((20, 40, 55, 90)) * 60) // 60 * 60
         events.append((cid, plan_at, "planned", by, rng.choice(PLANS), department, "plan",
                        None, None))
-        if rng.random() < 0.15:  # a work letter to another department, answered in time
+        if rng.random() < 0.25:  # a work letter to another department, answered in time
             letter = len(events)
             other = rng.choice([d for d in DEPARTMENTS if d != department])
             sent = plan_at + 60
@@ -414,16 +418,19 @@ def sheet(conn: sqlite3.Connection, as_of: int, start: int, seed: int,
                            "letter", None, ts_text(due)))
             events.append((cid, min(due, closed - 60), "referral_done", by,
                            f"letter to {other} done", other, "letter", letter, None))
-        unreasonable = rng.random() < 0.05
-        events.append((cid, closed - 120, "validity", by,
-                       rng.choice(UNREASONABLE) if unreasonable else "judged valid",
-                       None, "validity", "valid",
-                       "unreasonable" if unreasonable else "valid"))
-        opinion = rng.choice(OPINIONS)
-        events.append((cid, closed - 60, "opinion", "資產管理部負責人", opinion, None, "opinion",
-                       None, opinion))
-        events.append((cid, closed, "notified", by, "result told to the customer in writing",
-                       None, "notice", None, "written"))
+        if rng.random() < 0.15:
+            unreasonable = rng.random() < 0.3
+            events.append((cid, closed - 120, "validity", by,
+                           rng.choice(UNREASONABLE) if unreasonable else "judged valid",
+                           None, "validity", "valid",
+                           "unreasonable" if unreasonable else "valid"))
+        if rng.random() < 0.75:
+            opinion = rng.choice(OPINIONS)
+            events.append((cid, closed - 60, "opinion", "資產管理部負責人", opinion, None,
+                           "opinion", None, opinion))
+        if rng.random() < 0.4:
+            events.append((cid, closed, "notified", by, "result told to the customer in "
+                           "writing", None, "notice", None, "written"))
     # Letters are numbered by their entry's id: insert one by one where a letter is answered.
     insert = ("INSERT INTO complaint_events (complaint_id, at, action, by, note, escalated_to, "
               "field, old_value, new_value, automatic, recorded_at) VALUES "
