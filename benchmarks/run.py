@@ -419,6 +419,10 @@ for name in sys.argv[1:]:
 """
 
 
+def _short(path: Path) -> Path:
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+
+
 def ensure_sites(python: str, rebuild: bool) -> Path:
     """bench-data/sites/: SITES site files (see SITES above), built once and reused."""
     folder, meta_path = DATA / "sites", DATA / "sites.json"
@@ -428,7 +432,7 @@ def ensure_sites(python: str, rebuild: bool) -> Path:
               "make_db": digest}
     if (meta_path.exists() and not rebuild and len(list(folder.glob("*.db"))) == SITES
             and json.loads(meta_path.read_text(encoding="utf-8")) == wanted):
-        print(f"reusing {folder.relative_to(ROOT)}", file=sys.stderr)
+        print(f"reusing {_short(folder)}", file=sys.stderr)
         # hq never upgrades a file (it reads an older one through a copy in memory): bring
         # them to this crmcli's schema as the sites' own crmcli would, outside the timing.
         subprocess.run([python, "-c", UPGRADE, *map(str, sorted(folder.glob("*.db")))],
@@ -439,7 +443,7 @@ def ensure_sites(python: str, rebuild: bool) -> Path:
     bases = []
     for number, zone in enumerate(SITE_ZONES):
         base = DATA / f"site-base-{number}.db"
-        print(f"building {base.relative_to(ROOT)} ({zone})", file=sys.stderr, flush=True)
+        print(f"building {_short(base)} ({zone})", file=sys.stderr, flush=True)
         subprocess.run([python, str(HERE / "make_db.py"), "--customers", str(customers),
                         "--complaints", str(complaints), "--visits", str(visits),
                         "--seed", str(100 + number), "--tz", zone, str(base)],
@@ -498,10 +502,10 @@ def ensure_large(python: str, size: str, rebuild: bool) -> tuple[Path, Path, dic
     if meta_path.exists() and db.exists() and csv_path.exists() and not rebuild:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         if meta.get("args") == args and meta.get("make_db") == digest:
-            print(f"reusing {db.relative_to(ROOT)} (built in {meta['seconds']} s)",
+            print(f"reusing {_short(db)} (built in {meta['seconds']} s)",
                   file=sys.stderr)
             return db, csv_path, meta
-    print(f"building {db.relative_to(ROOT)}: {' '.join(args)}", file=sys.stderr)
+    print(f"building {_short(db)}: {' '.join(args)}", file=sys.stderr)
     argv = [python, str(HERE / "make_db.py"), *args, str(db)]
     done = subprocess.run(argv, check=True, stdout=subprocess.PIPE, text=True)
     meta = {**json.loads(done.stdout.strip().splitlines()[-1]), "args": args, "make_db": digest}
@@ -701,6 +705,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="time this large database (built beforehand, e.g. with "
                         "make_db.py --extend) instead of bench-data/SIZE.db; crmcli writes to "
                         "it as to any site file (migrations, the sweep's attention marks)")
+    parser.add_argument("--data", type=Path, metavar="DIR",
+                        help="keep the databases, the venv and the scratch files here instead of "
+                        "bench-data/ (two runs at once need two)")
     parser.add_argument("--as-of", default=AS_OF,
                         help=f"the moment every command runs at (default {AS_OF})")
     parser.add_argument("--json", type=Path, help="also write the figures here as JSON")
@@ -714,8 +721,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.runs < 1:
         parser.error("--runs must be at least 1")
 
+    if args.data:
+        global DATA
+        DATA = args.data.resolve()
     tools = find_tools(args)
-    DATA.mkdir(exist_ok=True)
+    DATA.mkdir(parents=True, exist_ok=True)
     if args.large:
         large, csv_path, meta = given_large(tools.python, args.large.resolve(), args.size)
     else:
@@ -750,7 +760,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(machine(tools)))
     print(f"load average (1 min): {load_before[0]:.2f} before, {os.getloadavg()[0]:.2f} after; "
           f"crmcli: {tools.crmcli.replace(str(ROOT) + '/', '')}")
-    print(f"data: {large.relative_to(ROOT) if large.is_relative_to(ROOT) else large}: "
+    print(f"data: {_short(large)}: "
           f"{sizes}")
     print(f"as of {args.as_of} (site zone {meta['tz']}); median of {args.runs} runs after a "
           "warm-up")
