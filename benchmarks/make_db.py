@@ -253,14 +253,22 @@ def make_customers(site: Site, count: int, *, for_csv: bool = False) -> list[Cus
 
 
 def write_csv(path: Path, customers: list[Customer]) -> None:
-    """The customer import file: the header uses crmcli's field names."""
+    """The customer import file: the header uses crmcli's field names. Names are distinct as
+    crmcli compares them (張 and 张 fold together): a repeat gets a number, as a second
+    company of one name would (`customer import` refuses a file naming one customer twice)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
+    seen: set[str] = set()
     with partial.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(CSV_FIELDS)
         for customer in customers:
-            values = {**customer.values, "name": customer.name, "tags": ";".join(customer.tags)}
+            name, number = customer.name, 1
+            while name_key(name) in seen:
+                number += 1
+                name = f"{customer.name}（{number}）"
+            seen.add(name_key(name))
+            values = {**customer.values, "name": name, "tags": ";".join(customer.tags)}
             writer.writerow(["" if values.get(f) is None else values[f] for f in CSV_FIELDS])
     partial.replace(path)
 

@@ -427,7 +427,8 @@ def ensure_sites(python: str, rebuild: bool) -> Path:
     """bench-data/sites/: SITES site files (see SITES above), built once and reused."""
     folder, meta_path = DATA / "sites", DATA / "sites.json"
     customers, complaints, visits = SITE_SIZE
-    digest = hashlib.sha256((HERE / "make_db.py").read_bytes()).hexdigest()[:16]
+    digest = hashlib.sha256(b"".join((HERE / name).read_bytes() for name in (
+        "make_db.py", "make_money.py", "make_frontdesk.py"))).hexdigest()[:16]
     wanted = {"sites": SITES, "size": list(SITE_SIZE), "zones": list(SITE_ZONES),
               "make_db": digest}
     if (meta_path.exists() and not rebuild and len(list(folder.glob("*.db"))) == SITES
