@@ -266,8 +266,8 @@ class Desk:
 
     def notices(self) -> None:
         """A fire-safety notice with sign-off to every current customer on the 5th of each
-        month (98 % signed within 60 h, the last one still being chased), and a few greetings
-        and weather warnings without."""
+        month, signed within 60 h (1.2 % of the last one's still being chased, as in the
+        sample), and a few greetings and weather warnings without."""
         rng = self.rng
         first = date(1970, 1, 1) + timedelta(days=self.local_day(self.start))
         last = date(1970, 1, 1) + timedelta(days=self.local_day(self.as_of))
@@ -297,7 +297,7 @@ class Desk:
                 if not self.present(person, sent):
                     continue
                 signed = None
-                if sign_off and not (recent and rng.random() < 0.02) and rng.random() < 0.995:
+                if sign_off and not (recent and rng.random() < 0.012):
                     at = sent + rng.randint(2, 60) * HOUR
                     signed = self.text(at) if at < self.as_of else None
                 deliveries.append((nid, person.id, signed, "李客服" if signed else None))
