@@ -83,11 +83,11 @@ def _due_for_sweep(session: Session, ids: tuple[int, int] | None = None) -> list
 # Where each unclosed complaint's history leads is stored (``rules.outcome``: every deadline
 # passing, with the automatic event it fires; kept true by every write and `crmcli check`), and
 # the replay up to now fires exactly the stored deadlines due before now. So the events a sweep
-# would record are those stored firings not recorded yet: read with SQL, no replay.
+# would record are those stored firings not recorded yet: read with SQL, no replay (the
+# customer's name looked up for those rows only, not for every unclosed complaint).
 _PENDING = (
-    "SELECT p.id, c.name, t.fires, t.due, t.started_at FROM complaints p "
-    "JOIN customers c ON c.id = p.customer_id "
-    "JOIN complaint_timers t ON t.complaint_id = p.id "
+    "SELECT p.id, (SELECT c.name FROM customers c WHERE c.id = p.customer_id), t.fires, "
+    "t.due, t.started_at FROM complaints p JOIN complaint_timers t ON t.complaint_id = p.id "
     "WHERE p.attention_at <= :now AND p.status != 'closed' AND t.fires IS NOT NULL "
     "AND t.due <= :now AND NOT EXISTS (SELECT 1 FROM complaint_events e "
     "WHERE e.complaint_id = p.id AND e.at = t.due AND e.action = t.fires AND e.automatic = 1 "
