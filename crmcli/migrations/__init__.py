@@ -22,6 +22,7 @@ from crmcli.migrations.second_wave import (
     m008_name_key_folds_chinese_script,
     m009_handling_sheet,
     m010_property_and_money,
+    m011_recorded_automatic_entries,
 )
 
 __all__ = ["LATEST", "MIGRATIONS", "execute_script", "remember_categories"]
@@ -32,6 +33,6 @@ MIGRATIONS: list[Migration] = [
     m001_initial, m002_attention_and_indexes, m003_outcomes, m004_covering_indexes,
     m005_site_clock_and_corrections, m006_sensitive_note, m007_front_desk,
     m008_name_key_folds_chinese_script, m009_handling_sheet,
-    m010_property_and_money,
+    m010_property_and_money, m011_recorded_automatic_entries,
 ]
 LATEST = len(MIGRATIONS)

@@ -381,3 +381,16 @@ def m010_property_and_money(conn: sqlite3.Connection) -> None:
         CREATE INDEX customer_reviews_at ON customer_reviews (at, customer_id);
         """,
     )
+
+
+def m011_recorded_automatic_entries(conn: sqlite3.Connection) -> None:
+    """An index of the automatic entries a sweep recorded, by complaint and time: `complaint
+    sweep --dry-run` asks of each deadline that fired whether its entry is in the history,
+    without reading the complaint's whole history from the table."""
+    execute_script(
+        conn,
+        """
+        CREATE INDEX complaint_events_automatic ON complaint_events (complaint_id, at, action)
+            WHERE automatic = 1;
+        """,
+    )
