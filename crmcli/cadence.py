@@ -31,7 +31,7 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from typing import NamedTuple
 
-from crmcli.dates import humanize_delta, local_day, local_midnight
+from crmcli.dates import local_day, local_midnight, short_span
 from crmcli.errors import BadInput
 from crmcli.i18n import _
 from crmcli.policy import CADENCE_OVERRIDE, Policy
@@ -242,8 +242,8 @@ def due_state(due: date | datetime, now: datetime, today: date) -> tuple[bool, s
             late = now - due
             # A week or more overdue: the days say it (the hours would only widen the column).
             return True, _("OVERDUE {late}").format(
-                late="<1m" if late < _MINUTE else f"{late.days}d" if late >= _WEEK
-                else humanize_delta(late))
+                late="<1m" if late < _MINUTE else short_span(timedelta(days=late.days))
+                if late >= _WEEK else short_span(late))
         day = local_day(due)
     elif today > due:
         return True, _("OVERDUE {days}d").format(days=(today - due).days)

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from crmcli.errors import BadInput
+from crmcli.i18n import _
 
 Clock = Callable[[], datetime]
 
@@ -23,7 +24,9 @@ def system_clock() -> datetime:
 def _in_range(moment: datetime, source: str) -> datetime:
     # Every deadline is a step of days or years from now: the clock must leave room for them.
     if not 1900 <= moment.year <= 9998:
-        raise BadInput(f"{source} is out of range (years 1900-9998); set the clock right.")
+        raise BadInput(_("{source} is out of range (years 1900-9998); set the clock "
+                         "right.").format(
+            source=source))
     return moment
 
 
@@ -32,7 +35,8 @@ def parse_fixed(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise BadInput(f"CRMCLI_NOW={text!r} is not an ISO 8601 time.") from None
+        raise BadInput(_("CRMCLI_NOW={text!r} is not an ISO 8601 time.").format(
+            text=text)) from None
     try:
         if moment.tzinfo is None:
             moment = moment.astimezone()

@@ -276,8 +276,10 @@ def _parse_general(text: str, default_day: date, option: str, original: str) -> 
                 moment = parser.parse(text, default=datetime.combine(default_day, time()))
         except parser.UnknownTimezoneWarning:
             raise BadInput(
-                f"{option}: {original!r} names a time zone crmcli cannot resolve; write the "
-                "time without it (site time) or with an offset, e.g. 2026-11-20 10:00-08:00."
+                _("{option}: {original!r} names a time zone crmcli cannot resolve; "
+                  "write the time without it (site time) or with an offset, e.g. 2026-11-20 "
+                  "10:00-08:00.").format(
+                    option=option, original=original)
             ) from None
         except (ValueError, OverflowError):
             raise BadInput(_("{option}: cannot read {original!r} as a date or time "
@@ -386,8 +388,24 @@ def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
     return start.astimezone(UTC), local_midnight(following).astimezone(UTC)
 
 
+def short_span(delta: timedelta) -> str:
+    """``3d 4h``, ``45m`` in the interface language (``3天4小時``, ``45分鐘``): how long, for a
+    person reading a table. Machine text (csv) uses ``humanize_delta``."""
+    seconds = int(abs(delta).total_seconds())
+    days, rem = divmod(seconds, 86400)
+    hours, minutes = divmod(rem // 60, 60)
+    if days:
+        text = _("{days}d {hours}h") if hours else _("{days}d")
+    elif hours:
+        text = _("{hours}h {minutes}m") if minutes else _("{hours}h")
+    else:
+        text = _("{minutes}m")
+    return text.format(days=days, hours=hours, minutes=minutes)
+
+
 def humanize_delta(delta: timedelta) -> str:
-    """``3d 4h``, ``45m``: how long, in words a cron mail reader takes in at a glance."""
+    """``3d 4h``, ``45m``: how long, in words a cron mail reader takes in at a glance (the
+    same in every language: it is written to csv; tables use ``short_span``)."""
     seconds = int(abs(delta).total_seconds())
     days, rem = divmod(seconds, 86400)
     hours, rem = divmod(rem, 3600)

@@ -205,8 +205,9 @@ def _open(path: Path, *, create: bool) -> sqlite3.Connection:
                     path=path))
         if version > LATEST:
             raise DatabaseProblem(
-                f"{path} was written by a newer crmcli (schema {version}; this one knows "
-                f"{LATEST}); upgrade crmcli to use it."
+                _("{path} was written by a newer crmcli (schema {version}; this one "
+                  "knows {LATEST}); upgrade crmcli to use it.").format(
+                    path=path, version=version, LATEST=LATEST)
             )
         if version < LATEST and read_only:  # read as it would be after the upgrade
             conn = _upgraded_copy(conn, version)
@@ -296,15 +297,16 @@ def os_reason(exc: OSError) -> str:
     """What went wrong with a file, in words: "the disk is full", "/x is not writable"…"""
     import errno
 
-    where = f"{exc.filename}" if exc.filename else "a file"
+    where = f"{exc.filename}" if exc.filename else _("a file")
     if exc.errno in (errno.EACCES, errno.EPERM):
-        return f"{where}: permission denied (not writable or readable by you)"
+        return _("{file}: permission denied (not writable or readable by you)").format(
+            file=where)
     if exc.errno == errno.EROFS:
-        return f"{where} is on a read-only file system"
+        return _("{file} is on a read-only file system").format(file=where)
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return "the disk is full"
+        return _("the disk is full")
     if exc.errno == errno.ENOENT:
-        return f"{where}: no such file or folder"
+        return _("{file}: no such file or folder").format(file=where)
     return f"{where}: {exc.strerror or exc}"
 
 
@@ -321,35 +323,40 @@ def connect_readonly(path: Path) -> sqlite3.Connection:
     """
     try:
         if not path.exists():
-            raise DatabaseProblem("no such file")
+            raise DatabaseProblem(_("no such file"))
         if path.is_dir():
-            raise DatabaseProblem("a directory, not a database file")
+            raise DatabaseProblem(_("a directory, not a database file"))
         uri = f"{path.resolve().as_uri()}?mode=ro"
     except OSError as exc:  # a name too long, a folder we may not enter
-        raise DatabaseProblem(f"cannot be read ({exc.strerror or exc})") from None
+        raise DatabaseProblem(_("cannot be read ({reason})").format(
+            reason=exc.strerror or exc)) from None
     try:
         conn = sqlite3.connect(uri, uri=True,
                                isolation_level=None, timeout=READ_BUSY_TIMEOUT_MS / 1000)
     except sqlite3.Error as exc:
-        raise DatabaseProblem(f"cannot be opened read-only ({exc})") from None
+        raise DatabaseProblem(_("cannot be opened read-only ({exc})").format(
+            exc=exc)) from None
     try:
         conn.execute(f"PRAGMA busy_timeout = {READ_BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA query_only = ON")
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
         version = schema_version(conn)
         if app_id != APPLICATION_ID:
-            raise DatabaseProblem("not a crmcli database")
+            raise DatabaseProblem(_("not a crmcli database"))
         if version > LATEST:
-            raise DatabaseProblem(f"written by a newer crmcli (schema {version}; this one "
-                                  f"reads up to {LATEST}); upgrade crmcli at the head office")
+            raise DatabaseProblem(_("written by a newer crmcli (schema {version}; "
+                                    "this one reads up to {LATEST}); upgrade crmcli at the head "
+                                    "office").format(
+                version=version, LATEST=LATEST))
         if version < LATEST:
             conn = _upgraded_copy(conn, version)
     except sqlite3.DatabaseError as exc:
         conn.close()  # the copy's failures are DatabaseProblem already
         text = str(exc)
         if "locked" in text or "busy" in text:
-            raise DatabaseProblem("locked by another program; try again later") from None
-        raise DatabaseProblem(f"not a usable SQLite database ({text})") from None
+            raise DatabaseProblem(_("locked by another program; try again later")) from None
+        raise DatabaseProblem(_("not a usable SQLite database ({text})").format(
+            text=text)) from None
     except BaseException:
         conn.close()
         raise
@@ -368,12 +375,14 @@ def _upgraded_copy(conn: sqlite3.Connection, version: int) -> sqlite3.Connection
     except sqlite3.DatabaseError as exc:
         memory.close()
         raise DatabaseProblem(
-            f"older schema {version} that could not be read in memory ({exc}); open it "
-            "once with crmcli to upgrade it") from None
+            _("older schema {version} that could not be read in memory ({exc}); open "
+              "it once with crmcli to upgrade it").format(
+                version=version, exc=exc)) from None
     except MemoryError:
         memory.close()
-        raise DatabaseProblem(f"older schema {version}, too large to read in memory; open "
-                              "it once with crmcli to upgrade it") from None
+        raise DatabaseProblem(_("older schema {version}, too large to read in memory; "
+                                "open it once with crmcli to upgrade it").format(
+            version=version)) from None
     return memory
 
 

@@ -39,6 +39,10 @@ class Env:
     stdout_isatty: bool | None = None
     # Where a binary format (xlsx) writes: the file --output is filling (None: standard output).
     file: Path | None = None
+    # A table on a terminal shows at most this many rows unless the command was given --limit
+    # (a site's 100 000 customers would otherwise leave a blank screen for a minute while the
+    # table is laid out); pipes, files, cron and the machine formats always get every row.
+    screen_rows: int | None = 500
 
     def __post_init__(self) -> None:
         if self.stdout_isatty is None:

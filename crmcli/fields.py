@@ -169,13 +169,15 @@ def clean_anniversaries(values: list[str]) -> str | None:
             name = clean_text(label, "anniversary") or ""
             match = _MONTH_DAY.match(when.strip())
             if not sep or not name or not match or "=" in name:
-                raise BadInput(f"anniversary: {item.strip()!r} is not LABEL=MM-DD "
-                               "(e.g. 結婚紀念日=05-20).")
+                raise BadInput(_("anniversary: {item!r} is not LABEL=MM-DD (e.g. "
+                                 "結婚紀念日=05-20).").format(
+                    item=item.strip()))
             month, day = int(match[1]), int(match[2])
             try:
                 date(2000, month, day)  # a leap year: 02-29 is a day
             except ValueError:
-                raise BadInput(f"anniversary: {when.strip()!r} is not a day of the year.") from None
+                raise BadInput(_("anniversary: {when!r} is not a day of the year.").format(
+                    when=when.strip())) from None
             found[name] = f"{month:02d}-{day:02d}"
     return "; ".join(f"{name}={when}" for name, when in found.items()) or None
 
@@ -185,8 +187,9 @@ def clean_lunar_birthday(value: str) -> str:
     month; stored as ``MM-DD`` or ``LMM-DD``."""
     match = _LUNAR.match(value.strip())
     if not match or not 1 <= int(match[2]) <= 12 or not 1 <= int(match[3]) <= 30:
-        raise BadInput(f"lunar_birthday: {value.strip()!r} is not a lunar month and day "
-                       "(MM-DD, or L04-15 for a leap month; days 1-30).")
+        raise BadInput(_("lunar_birthday: {value!r} is not a lunar month and day "
+                         "(MM-DD, or L04-15 for a leap month; days 1-30).").format(
+            value=value.strip()))
     return f"{'L' if match[1] else ''}{int(match[2]):02d}-{int(match[3]):02d}"
 
 

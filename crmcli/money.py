@@ -23,6 +23,7 @@ from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
 from crmcli.errors import BadInput
+from crmcli.i18n import _, ngettext
 
 # ISO 4217 minor units of the currencies a site may keep; any other code has two.
 _EXPONENTS = {"JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "ISK": 0, "BHD": 3, "KWD": 3, "OMR": 3,
@@ -45,13 +46,16 @@ def parse_major(text: str, option: str) -> Decimal:
         if raw.upper().endswith(symbol):
             raw = raw[: -len(symbol)]
     if not _AMOUNT.match(raw):
-        raise BadInput(f"{option}: {text.strip()!r} is not an amount (e.g. 1234.56).")
+        raise BadInput(_("{option}: {text!r} is not an amount (e.g. 1234.56).").format(
+            option=option, text=text.strip()))
     try:
         value = Decimal(raw.replace(",", ""))
     except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
-        raise BadInput(f"{option}: {text.strip()!r} is not an amount.") from None
+        raise BadInput(_("{option}: {text!r} is not an amount.").format(
+            option=option, text=text.strip())) from None
     if value >= MAX_MAJOR:
-        raise BadInput(f"{option}: {text.strip()!r} is too large.")
+        raise BadInput(_("{option}: {text!r} is too large.").format(
+            option=option, text=text.strip()))
     return value
 
 
@@ -60,8 +64,11 @@ def to_minor(value: Decimal, currency: str, option: str) -> int:
     places = exponent(currency)
     minor = value.scaleb(places)
     if minor != minor.to_integral_value():
-        raise BadInput(f"{option}: {value} {currency} has more than {places} decimal "
-                       f"place{'s' if places != 1 else ''}.")
+        raise BadInput(ngettext("{option}: {value} {currency} has more than {places} decimal "
+                                "place.",
+                                "{option}: {value} {currency} has more than {places} decimal "
+                                "places.", places).format(
+            option=option, value=value, currency=currency, places=places))
     return int(minor)
 
 
@@ -69,7 +76,8 @@ def parse_amount(text: str, currency: str, option: str = "AMOUNT") -> int:
     """A positive amount typed in major units, as minor units: ``1234.56`` CNY → 123456."""
     minor = to_minor(parse_major(text, option), currency, option)
     if minor <= 0:
-        raise BadInput(f"{option}: the amount must be more than 0.")
+        raise BadInput(_("{option}: the amount must be more than 0.").format(
+            option=option))
     return minor
 
 

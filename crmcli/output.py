@@ -20,10 +20,12 @@ from crmcli.i18n import _
 
 def _check(target: Path) -> None:
     if target.is_dir():
-        raise BadInput(f"--output: {target} is a folder; name a file.")
+        raise BadInput(_("--output: {target} is a folder; name a file.").format(
+            target=target))
     if target.exists() and not target.is_file():  # /dev/null, a pipe: never renamed over
-        raise BadInput(f"--output: {target} is not a regular file (a device or a pipe); name "
-                       "a file, or leave --output out to write to standard output.")
+        raise BadInput(_("--output: {target} is not a regular file (a device or a pipe); "
+                         "name a file, or leave --output out to write to standard "
+                         "output.").format(target=target))
     if not target.parent.is_dir():
         raise BadInput(_("--output: the folder {parent} does not exist.").format(
             parent=target.parent))

@@ -165,14 +165,16 @@ def normalize(key: str, value: str) -> tuple[str, str]:
         return key, ",".join(str(m) for m in parse_months(value, f"policy {key}"))
     if key == "currency":
         if not re.fullmatch(r"[A-Za-z]{3}", value):
-            raise BadInput(f"policy currency: {value!r} is not a currency code (e.g. CNY, HKD).")
+            raise BadInput(_("policy currency: {value!r} is not a currency code (e.g. "
+                             "CNY, HKD).").format(
+                value=value))
         return key, value.upper()
     if key == "arrears_c_threshold":
         from crmcli.money import parse_major
 
         amount = parse_major(value, f"policy {key}")
         if not amount:
-            raise BadInput(f"policy {key}: must be more than 0.")
+            raise BadInput(_("policy {key}: must be more than 0.").format(key=key))
         return key, str(amount)
     if key in ("region",):
         if not re.fullmatch(r"[A-Za-z]{2}(-[A-Za-z0-9]+)?", value):
@@ -228,7 +230,9 @@ def parse_months(value: str, option: str) -> tuple[int, ...]:
     except ValueError:
         months = []
     if not months or not all(1 <= month <= 12 for month in months):
-        raise BadInput(f"{option}: {value!r} is not a list of months 1-12 (e.g. 3,9 or monthly).")
+        raise BadInput(_("{option}: {value!r} is not a list of months 1-12 (e.g. 3,9 "
+                         "or monthly).").format(
+            option=option, value=value))
     return tuple(months)
 
 

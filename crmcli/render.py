@@ -13,12 +13,12 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from enum import StrEnum
 from functools import cache
-from itertools import repeat
+from itertools import islice, repeat
 from typing import Any, NamedTuple
 
 from crmcli.dates import iso_local, short_local
 from crmcli.env import Env
-from crmcli.i18n import _, language
+from crmcli.i18n import _, heading, language, word
 from crmcli.text import has_control, inert, to_cells
 
 
@@ -56,7 +56,7 @@ class Column(NamedTuple):
     def title(self) -> str:
         """The column's heading in a table, in the interface language (csv and json use the
         key, which never changes)."""
-        return _(self.header or self.key)
+        return heading(self.header or self.key)
 
 
 Row = dict[str, Any]
@@ -148,13 +148,26 @@ def render(
     if fmt in (Format.csv, Format.tsv):
         return _delimited(env, rows, columns, "," if fmt is Format.csv else "\t")
     shown = [c for c in columns if c.in_table]
+    cap = env.screen_rows if env.stdout_isatty and env.file is None else None
+    more: list[Row] = []
+    if cap is not None:
+        rows, more = _first(rows, cap)
     if env.rich:
         count = _rich_table(env, rows, shown, title, alert_key)
     else:
         count = _plain_table(env, rows, shown, title)
     if count == 0 and empty and env.stdout_isatty:
         env.out(empty)
+    if more:
+        env.err(_("Showing the first {count} rows; more match. Narrow the list, give --limit N "
+                  "for more, or --format csv for every row.").format(count=f"{count:,}"))
     return count
+
+
+def _first(rows: Iterable[Row], cap: int) -> tuple[list[Row], list[Row]]:
+    """The first ``cap`` rows, and the next one if there is one (without reading the rest)."""
+    taken = list(islice(rows, cap + 1))
+    return taken[:cap], taken[cap:]
 
 
 def record(env: Env, row: Row, columns: list[Column], fmt: Format) -> None:
@@ -224,7 +237,7 @@ def _plain_table(env: Env, rows: Iterable[Row], columns: list[Column], title: st
     for column, column_cells in zip(columns, cells, strict=True):
         texts = _texts(list(column_cells))
         if column.words and language() != "en":
-            texts = [_(text) for text in texts]
+            texts = [word(text) for text in texts]
         lengths = list(map(len, texts))
         sizes = lengths if "".join(texts).isascii() else _widths(texts, lengths)
         width = max(_width(column.title) + 2, *sizes)
@@ -315,7 +328,7 @@ def _rich_table(
     from rich.table import Table
 
     body: list[tuple[list[str], str | None]] = [
-        ([_(table_value(row.get(c.key))) if c.words else table_value(row.get(c.key))
+        ([word(table_value(row.get(c.key))) if c.words else table_value(row.get(c.key))
           for c in columns],
          "bold red" if alert_key and row.get(alert_key) else None) for row in rows]
     if not body:
@@ -348,7 +361,7 @@ def _fixed(column: Column, body: list[tuple[list[str], str | None]], index: int)
     return all(_SHORT.fullmatch(cells[index]) for cells, _ in body[:200])
 
 
-_SHORT = re.compile(r"[#\d:./ +%-]{0,20}")
+_SHORT = re.compile(r"[#\d:./ +%*-]{0,20}")  # masked (138****8000) too
 GAP = 2  # columns between two columns of a table on a terminal
 
 

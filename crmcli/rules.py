@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from crmcli.i18n import _
+from crmcli.i18n import N_, _
 from crmcli.policy import Policy, PolicyHistory
 
 SEVERITIES = ("minor", "major")
@@ -344,9 +344,9 @@ def check_transition(status: str, action: str) -> str | None:
         return None
     if status == "closed" and action in ("responded", "escalated", "closed", "upgraded",
                                          "assigned"):
-        return "is closed"
+        return N_("is closed")
     if status != "closed" and action == "reopened":
-        return "is not closed"
+        return N_("is not closed")
     return None
 
 

@@ -22,6 +22,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from crmcli.i18n import _
+
 # C0 but tab and line feed (CR is allowed only before a line feed), DEL, C1, the Arabic
 # letter mark, LRM/RLM, the bidi embeddings/overrides (U+202A-202E) and isolates (U+2066-2069),
 # the line and paragraph separators.
@@ -51,7 +53,8 @@ def refuse_control(text: str, label: str) -> None:
     if has_control(text):
         from crmcli.errors import BadInput
 
-        raise BadInput(f"{label}: control characters are not allowed.")
+        raise BadInput(_("{label}: control characters are not allowed.").format(
+            label=label))
 
 
 def is_blank(text: str) -> bool:

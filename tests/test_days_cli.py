@@ -53,7 +53,7 @@ def test_today_shows_entries_what_is_due_and_who_has_no_day_record(day: Cli) -> 
     assert screen["no_day_record"] == [{"person": "李四", "day": "2026-11-20", "entries": 1}]
     table = day.ok("today")
     assert "Entered today" in table and "Due tomorrow" in table
-    assert "Reminder: 李四 made 1 entries today and has no day record yet" in table
+    assert "Reminder: 李四 made 1 entry today and has no day record yet" in table
     rows = list(csv.DictReader(io.StringIO(day.ok("today", "--format", "csv"))))
     assert {r["section"] for r in rows} == {"entered", "due_tomorrow", "no_day_record"}
     mine = json.loads(day.ok("today", "--by", "李四", "--format", "json"))

@@ -3,6 +3,7 @@ never change with it. The catalogues are complete and their compiled forms up to
 
 from __future__ import annotations
 
+import ast
 import gettext
 import io
 import json
@@ -186,3 +187,87 @@ def test_chinese_help_is_wrapped_by_display_width(cli: Cli, monkeypatch: pytest.
     for args in (["--help"], ["visit", "due", "--help"], ["customer", "add", "--help"]):
         out = cli.ok(*args)
         assert max(wcswidth(line) for line in out.splitlines()) <= 80, args
+
+
+# --- no new English sentence bypasses the catalogue ---------------------------------------------
+# What a person reads is built with `_()` / `ngettext()` (and `.format()` on their result). These
+# checks walk the source: an error raised with a literal, a literal echoed or printed, a table's
+# title or "nothing found" line given as a literal fails here, naming file and line. Machine text
+# (csv, config files, commands to copy) is allowed below, each with why.
+ERROR_KINDS = {"CrmError", "NotFound", "Ambiguous", "IllegalTransition", "Conflict",
+               "DatabaseProblem", "BadInput", "BadParameter", "UsageError"}
+SHOWN_BY = {"echo", "secho", "out", "err", "print", "confirmation", "fail"}
+SHOWN_AS = {"title", "empty"}
+ALLOWED = {
+    # crmcli.cli: `crmcli --version` prints the program's name and version.
+    ("crmcli/cli.py", "crmcli {}"),
+    # commands/replicate.py: a command line to copy, and a systemd unit file.
+    ("crmcli/commands/replicate.py", "  {} replicate -config {}"),
+    # services/agenda: the registry of `visit due` kinds is another module's (issue 17's
+    # owner reworks it); its one error is translated there.
+    ("crmcli/services/agenda/__init__.py", "--kind: {} is not one of {}, {}."),
+}
+ENGLISH = re.compile(r"[A-Za-z]{2,}")
+
+
+def _literal_text(node: ast.AST | None) -> str | None:
+    """The English a node spells out itself (a literal, an f-string, literals joined or
+    formatted), or None when it is a translated text or a value."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):  # the values it puts in shown as {}
+        return "".join(part.value if isinstance(part, ast.Constant) else "{}"
+                       for part in node.values)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _literal_text(node.left), _literal_text(node.right)
+        return (left or "") + (right or "") if left or right else None
+    if isinstance(node, ast.IfExp):
+        return _literal_text(node.body) or _literal_text(node.orelse)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+            node.func.attr in ("format", "join"):
+        if node.func.attr == "format":
+            return _literal_text(node.func.value)
+        return _literal_text(node.func.value) if node.args else None
+    return None
+
+
+def _untranslated() -> list[str]:
+    found = []
+    for path in sorted((ROOT / "crmcli").rglob("*.py")):
+        relative = str(path.relative_to(ROOT))
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            texts: list[ast.AST] = []
+            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and \
+                    catalogue._name(node.exc.func) in ERROR_KINDS and node.exc.args:
+                texts.append(node.exc.args[0])
+            elif isinstance(node, ast.Call):
+                if catalogue._name(node.func) in SHOWN_BY and node.args:
+                    texts.append(node.args[0])
+                texts += [k.value for k in node.keywords if k.arg in SHOWN_AS]
+            for text in texts:
+                literal = _literal_text(text)
+                if literal and ENGLISH.search(literal) and (relative, literal) not in ALLOWED:
+                    found.append(f"{relative}:{text.lineno}: {literal!r}")
+    return found
+
+
+def test_errors_and_confirmations_go_through_the_catalogue() -> None:
+    """`raise BadInput(f"…")`, `env.out("Done.")`, `render(…, empty="No rows.")` fail here:
+    wrap the text in `_()` with named placeholders (`_("No request #{id}.").format(id=…)`),
+    then translate it (`python scripts/catalogue.py update`)."""
+    found = _untranslated()
+    assert not found, "English shown without the catalogue:\n" + "\n".join(found)
+
+
+def test_the_check_catches_a_new_literal(tmp_path: Path) -> None:
+    source = ('def f(x):\n    raise BadInput(f"--to {x}: no such thing.")\n'
+              'def g(env):\n    env.out("Done.")\n'
+              'def h(env, n):\n    env.out(_("Done {n}.").format(n=n))\n')
+    tree = ast.parse(source)
+    raised = next(n for n in ast.walk(tree) if isinstance(n, ast.Raise))
+    assert isinstance(raised.exc, ast.Call)
+    assert _literal_text(raised.exc.args[0]) == "--to {}: no such thing."
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)
+             and catalogue._name(n.func) == "out"]
+    assert [_literal_text(call.args[0]) for call in calls] == ["Done.", None]

@@ -26,7 +26,7 @@ def test_meeting_log_with_attendees_and_suggestions(site: Cli, tmp_path: Path) -
     names.write_text("# 簽到表\n李四\n\n3\n", encoding="utf-8")
     assert site.ok("meeting", "log", "Q4 租戶大會", "--at", "2026-11-18 19:00", "--attended",
                    "王小明", "--attended-file", str(names)) == (
-        "Logged meeting #1 (2026-11-18 19:00), 3 customer(s) attended.\n")
+        "Logged meeting #1 (2026-11-18 19:00), 3 customers attended.\n")
     site.ok("request", "open", "王小明", "增設充電樁", "--kind", "suggestion", "--meeting", "1",
             "--at", "2026-11-18 19:30")
     shown = json.loads(site.ok("meeting", "show", "1", "--format", "json"))
@@ -96,7 +96,7 @@ def test_report_meetings(site: Cli) -> None:
 def test_notice_to_a_segment_with_sign_off_chased_after_3_days(site: Cli) -> None:
     assert site.ok("notice", "send", "11月消防安全檢查通知", "--kind", "fire-safety", "--to",
                    "segment:tenant", "--sign-off", "--at", "2026-11-17 10:00") == (
-        "Sent notice #1 (fire-safety, 2026-11-17 10:00) to 2 customer(s); sign-off chased "
+        "Sent notice #1 (fire-safety, 2026-11-17 10:00) to 2 customers; sign-off chased "
         "from 2026-11-20 10:00.\n")
     site.ok("notice", "sign", "1", "王小明", "--at", "2026-11-18 09:00")
     assert site.ok("visit", "due", "--kind", "signoff", now="2026-11-20T10:00:00+08:00") != ""

@@ -26,3 +26,8 @@ def test_the_wheel_ships_the_paper_templates(tmp_path: Path) -> None:
     catalogues = {p.relative_to(ROOT).as_posix()
                   for p in (ROOT / "crmcli" / "locale").glob("*/LC_MESSAGES/crmcli.mo")}
     assert len(catalogues) == 2 and catalogues <= names  # zh_Hant, zh_Hans
+    # the program starts in crmcli.launch (shell completion before Typer) and the completion
+    # table generated from the commands ships with it
+    assert "crmcli/completion_table.py" in names
+    (entry_points,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
+    assert "crmcli = crmcli.launch:main" in zipfile.ZipFile(wheel).read(entry_points).decode()

@@ -65,7 +65,7 @@ def test_reply_at_24h_is_on_time_and_at_24h_1min_missed_for_good(desk: Cli) -> N
                              "2026-11-19 09:01")
     rows = json.loads(desk.ok("request", "list", "--format", "json"))
     assert [(r["reply_state"], r["overdue"], r["status"]) for r in rows] == [
-        ("met", False, "replied"), ("late", False, "replied")]
+        ("late", False, "replied"), ("met", False, "replied")]  # the register: newest first
     # a later reply never changes the first one's verdict
     desk.ok("request", "reply", "2", "--note", "再答", "--at", "2026-11-19 10:00")
     assert json.loads(desk.ok("request", "show", "2", "--format", "json"))["reply_state"] == (
@@ -139,10 +139,10 @@ def test_list_in_every_format(desk: Cli) -> None:
     desk.ok("request", "open", "王小明", "一", "--at", "09:00", "--kind", "suggestion")
     desk.ok("request", "open", "李四", "二,\"引號\"", "--at", "09:30")
     table = desk.ok("request", "list")
-    assert table.splitlines()[0].split() == ["id", "who", "kind", "text", "reply", "by",
+    assert table.splitlines()[0].split() == ["id", "customer", "kind", "text", "reply", "by",
                                              "reply", "status"]
     rows = list(csv.DictReader(io.StringIO(desk.ok("request", "list", "--format", "csv"))))
-    assert [r["text"] for r in rows] == ["一", "二,\"引號\""]
+    assert [r["text"] for r in rows] == ["二,\"引號\"", "一"]  # newest first
     assert list(rows[0]) == [
         "id", "customer_id", "customer", "caller", "caller_phone", "kind", "channel", "text",
         "meeting_id", "received_at", "received_by", "reply_due", "replied_at", "replied_by",
@@ -152,7 +152,7 @@ def test_list_in_every_format(desk: Cli) -> None:
     assert tsv[0].startswith("id\tcustomer_id\t")
     jsonl = [json.loads(line) for line in desk.ok("request", "list", "--format",
                                                   "jsonl").splitlines()]
-    assert [r["kind"] for r in jsonl] == ["suggestion", "inquiry"]
+    assert [r["kind"] for r in jsonl] == ["inquiry", "suggestion"]
     assert [r["id"] for r in json.loads(desk.ok("request", "list", "--kind", "suggestion",
                                                 "--format", "json"))] == [1]
     assert [r["id"] for r in json.loads(desk.ok("request", "list", "--customer", "李四",

@@ -354,7 +354,7 @@ def test_correcting_the_severity_at_opening_moves_the_deadlines(site: Cli) -> No
             now=at("2026-11-20 09:00"))
     out = site.ok("complaint", "edit", "1", "--severity", "major", "--category", "結構",
                   "--reason", "登記時選錯", now=at("2026-11-20 09:05"))
-    assert "corrected category, severity_at_open" in out
+    assert "corrected category, severity (now major" in out
     assert "report to the department head due 2026-11-20 09:10" in out
     shown = doc(site, 1, at("2026-11-20 09:06"))
     assert (shown["severity"], shown["category"]) == ("major", "結構")

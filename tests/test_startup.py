@@ -5,6 +5,7 @@ Each run is a fresh interpreter, so the modules it loads are exactly those its p
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +16,7 @@ from conftest import Cli
 HEAVY = {"rich", "dateutil", "holidays", "sqlite_utils", "tabulate", "wcwidth", "csv"}
 PROBE = """
 import sys
-from crmcli.cli import main
+from crmcli.launch import main
 sys.argv = ["crmcli", *sys.argv[1:]]
 try:
     main()
@@ -25,9 +26,9 @@ sys.stderr.write("\\nMODULES " + " ".join(sorted(sys.modules)))
 """
 
 
-def loaded(*args: str) -> set[str]:
+def loaded(*args: str, env: dict[str, str] | None = None) -> set[str]:
     done = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True,
-                          check=True, timeout=60)
+                          check=True, timeout=60, env={**os.environ, **(env or {})})
     return set(done.stderr.rsplit("\nMODULES ", 1)[1].split())
 
 
@@ -53,3 +54,17 @@ def test_a_cron_visit_due_imports_only_its_own_path(cli: Cli, db_path: Path,
     assert commands <= {"crmcli.commands._common", "crmcli.commands.visit"}
     heavy = top(modules) & HEAVY
     assert not heavy
+
+
+@pytest.mark.parametrize("line", ["crmcli customer show 谢", "crmcli complaint respond ",
+                                  "crmcli visit due --kind f", "crmcli policy set res"])
+def test_shell_completion_of_data_builds_no_command(cli: Cli, db_path: Path, line: str) -> None:
+    """A shell asks on every Tab: a name, an open complaint, a kind or a policy key is answered
+    before Typer, Click or any command module is imported (crmcli.quickcomplete)."""
+    cli.ok("customer", "add", "謝麗華")
+    env = {"CRMCLI_DB": str(db_path), "_CRMCLI_COMPLETE": "complete_bash", "COMP_WORDS": line,
+           "COMP_CWORD": str(len(line.split(" ")) - 1)}
+    modules = loaded(env=env)
+    assert not top(modules) & (HEAVY | {"typer", "click"})
+    assert not {m for m in modules if m.startswith(("crmcli.commands", "crmcli.cli"))}
+    assert "crmcli.policy" not in modules and "crmcli.services.agenda" not in modules

@@ -22,7 +22,9 @@ R = TypeVar("R")
 
 
 def default_db_path() -> Path:
-    return Path(typer.get_app_dir("crmcli")) / "crm.db"
+    from crmcli.quickcomplete import app_dir
+
+    return app_dir() / "crm.db"
 
 
 @dataclass
@@ -153,7 +155,8 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
                 raise
             from crmcli.db import os_reason
 
-            app_state.env.err(f"Error: {os_reason(exc)}; nothing was changed.")
+            app_state.env.err(_("Error: {message}; nothing was changed.").format(
+                message=os_reason(exc)))
             raise typer.Exit(int(ExitCode.FAILED)) from None
         except Exception as exc:
             if debug:
@@ -185,7 +188,7 @@ def _with_output(app_state: AppState, fn: Callable[P, R], *args: P.args,
     if output is None:
         return fn(*args, **kwargs)
     if not isinstance(output, str) or not output or "\x00" in output:
-        raise BadInput("--output: name a file.")
+        raise BadInput(_("--output: name a file."))
     from crmcli.output import to_file
 
     env = app_state.env
@@ -201,7 +204,7 @@ def _with_output(app_state: AppState, fn: Callable[P, R], *args: P.args,
         finally:
             app_state.env = env
     if env.stderr_rich:
-        env.err(f"Wrote {output}.")
+        env.err(_("Wrote {file}.").format(file=output))
     if finished is not None:
         raise finished
     return result
@@ -226,7 +229,16 @@ OutputOpt = Annotated[
 FormatOpt = Annotated[
     Format, typer.Option("--format", "-f", help="Output format: table, csv, tsv, json or jsonl.")
 ]
-LimitOpt = Annotated[int | None, typer.Option("--limit", "-n", min=1, help="Show at most N rows.")]
+def _limit_given(ctx: typer.Context, value: int | None) -> int | None:
+    """An explicit --limit is the number of rows wanted, on a terminal too (``Env.screen_rows``
+    caps only a list given none)."""
+    if value is not None and not ctx.resilient_parsing:
+        state(ctx).env.screen_rows = None
+    return value
+
+
+LimitOpt = Annotated[int | None, typer.Option("--limit", "-n", min=1, help="Show at most N rows.",
+                                              callback=_limit_given)]
 AtOpt = Annotated[
     str | None,
     typer.Option("--at", help="When it happened: 09:40, 'yesterday 15:00', 2026-11-20 10:00, -2h."),
@@ -241,9 +253,6 @@ RevealOpt = Annotated[
     bool, typer.Option("--reveal", help="Show confidential details (needs --reason; logged).")
 ]
 ReasonOpt = Annotated[str | None, typer.Option("--reason", help="Why (written to the log).")]
-CustomerArg = Annotated[str, typer.Argument(help="Customer id or exact name.",
-                                            autocompletion=lambda ctx, incomplete:
-                                            customers(ctx, incomplete))]
 
 
 # --- shell completion that knows the site's data (`crmcli --install-completion`) -------------
@@ -252,25 +261,11 @@ CustomerArg = Annotated[str, typer.Argument(help="Customer id or exact name.",
 # yet, a file being written) completes nothing rather than printing into the shell.
 
 def _answer(ctx: Any, incomplete: str, name: str) -> Any:
-    from pathlib import Path
-
-    from crmcli.services import completion
+    from crmcli.quickcomplete import candidates
 
     root = ctx.find_root() if ctx is not None else None
     given = root.params.get("db") if root is not None else None
-    path = AppState(db=Path(given) if given else None).db_path
-    if not path.is_file():
-        return []
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=0.1)
-    except sqlite3.Error:
-        return []
-    try:
-        return getattr(completion, name)(conn, incomplete)
-    except sqlite3.Error:
-        return []
-    finally:
-        conn.close()
+    return candidates(name, incomplete, str(given) if given else None)
 
 
 def customers(ctx: Any, incomplete: str) -> Any:
@@ -328,4 +323,12 @@ due_kinds = _words(_due_kinds)
 service_types = _words(_service_types)
 policy_keys = _words(_policy_keys)
 channels = _words(lambda: ("phone", "email", "wechat", "visit", "hotline", "web"))
+# The callbacks scripts/completion_table.py looks for (crmcli/completion_table.py).
+COMPLETERS = frozenset({"customers", "open_complaints", "categories", "methods", "visit_kinds",
+                        "due_kinds", "service_types", "policy_keys", "channels"})
+
+CustomerArg = Annotated[str, typer.Argument(help="Customer id or exact name.",
+                                            autocompletion=customers)]
+
+
 severities = _words(lambda: ("minor", "major", "auto"))

@@ -6,6 +6,7 @@ from typing import Annotated
 import typer
 
 from crmcli.commands._common import FormatOpt, handle_errors, state
+from crmcli.i18n import _, ngettext
 from crmcli.render import Column, Format, record
 
 app = typer.Typer()
@@ -44,7 +45,7 @@ def archive(
     if target.resolve() == db.resolve():
         from crmcli.errors import BadInput
 
-        raise BadInput("--to: the archive must be another file than the database.")
+        raise BadInput(_("--to: the archive must be another file than the database."))
     found = service.plan(session, day, target)
     batches = 0 if dry_run or not found.ids else service.run(session, found)
     result = {"complaints": len(found.ids), "events": found.events, "visits": found.visits,
@@ -53,12 +54,19 @@ def archive(
     if fmt is not Format.table:
         record(app_state.env, result, [Column(key) for key in result], fmt)
         return
-    what = (f"{len(found.ids)} complaint(s) closed before {found.cutoff:%Y-%m-%d} "
-            f"({found.events} events, {found.visits} follow-up visits)")
+    what = ngettext("{count} complaint closed before {day} ({events} events, {visits} "
+                    "follow-up visits)",
+                    "{count} complaints closed before {day} ({events} events, {visits} "
+                    "follow-up visits)", len(found.ids)).format(
+        count=len(found.ids), day=f"{found.cutoff:%Y-%m-%d}", events=found.events,
+        visits=found.visits)
     if dry_run:
-        app_state.env.out(f"Would archive {what} to {target}.")
+        app_state.env.out(_("Would archive {what} to {target}.").format(what=what,
+                                                                        target=target))
     elif not found.ids:
-        app_state.env.out(f"Nothing to archive: no complaint closed before "
-                          f"{found.cutoff:%Y-%m-%d}.")
+        app_state.env.out(_("Nothing to archive: no complaint closed before {day}.").format(
+            day=f"{found.cutoff:%Y-%m-%d}"))
     else:
-        app_state.env.out(f"Archived {what} to {target} in {batches} batch(es).")
+        app_state.env.out(ngettext("Archived {what} to {target} in {count} batch.",
+                                   "Archived {what} to {target} in {count} batches.",
+                                   batches).format(what=what, target=target, count=batches))

@@ -271,8 +271,9 @@ def void_event(
     complaint = corrections.void_event(app_state.session(), complaint_id, entry, reason)
     eff = complaint.effective
     _say(app_state, complaint, fmt, "\n".join([
-        f"Voided entry #{entry} of complaint #{complaint_id} (now {eff.severity}, "
-        f"{eff.status}).", *_deadlines(complaint)]))
+        _("Voided entry #{entry} of complaint #{id} (now {severity}, {status}).").format(
+            entry=entry, id=complaint_id, severity=_(eff.severity), status=_(eff.status)),
+        *_deadlines(complaint)]))
 
 
 @app.command("edit")
@@ -313,9 +314,11 @@ def edit(
             corrections.Edit(summary=summary, category=category, severity=severity), reason)
         changed += edited
     eff = complaint.effective
-    what = ", ".join(changed) if changed else "nothing (already so)"
+    what = (", ".join(_({"severity_at_open": "severity"}.get(field, field)) for field in changed)
+            if changed else _("nothing (already so)"))
     _say(app_state, complaint, fmt, "\n".join([
-        f"Complaint #{complaint_id}: corrected {what} (now {eff.severity}, {eff.status}).",
+        _("Complaint #{id}: corrected {what} (now {severity}, {status}).").format(
+            id=complaint_id, what=what, severity=_(eff.severity), status=_(eff.status)),
         *_deadlines(complaint)]))
 
 
@@ -539,7 +542,7 @@ def show(ctx: typer.Context, complaint_id: IdArg,
     app_state.env.out("")
     if letters:
         render(app_state.env, letters, referrals.LETTER_COLUMNS, table,
-               title="Referral letters (工作聯繫函)")
+               title=_("Referral letters (工作聯繫函)"))
         app_state.env.out("")
     render(app_state.env, events, complaints.EVENT_COLUMNS, table, title=_("History"))
 

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from crmcli.commands._common import AtOpt, ByOpt, FormatOpt, handle_errors, state
+from crmcli.i18n import _
 from crmcli.render import Format
 
 IdArg = Annotated[int, typer.Argument(help="Complaint id.", min=1, max=2**63 - 1, metavar="ID")]
@@ -34,7 +35,8 @@ def _done(ctx: typer.Context, fmt: Format, step: Any, text: str) -> None:
         record(app_state.env, complaints.summary(complaint), complaints.LIST_COLUMNS, fmt)
         return
     stamp = short_local(complaint.entry_at) if complaint.entry_at else "?"
-    app_state.env.out(f"Complaint #{complaint.id}: {text} at {stamp}.")
+    app_state.env.out(_("Complaint #{id}: {what} at {at}.").format(id=complaint.id, what=text,
+                                                                   at=stamp))
 
 
 def plan(ctx: typer.Context, complaint_id: IdArg, text: TextOpt, at: AtOpt = None,
@@ -47,7 +49,7 @@ def plan(ctx: typer.Context, complaint_id: IdArg, text: TextOpt, at: AtOpt = Non
     from crmcli.services import sheet
 
     _done(ctx, fmt, lambda s: sheet.plan(s, complaint_id, text, at=_at(at, s.now), by=by),
-          "handling plan recorded")
+          _("handling plan recorded"))
 
 
 def refer(
@@ -70,7 +72,7 @@ def refer(
 
     _done(ctx, fmt, lambda s: sheet.refer(s, complaint_id, to, parse_due(due, s.now), text,
                                           at=_at(at, s.now), by=by),
-          f"referral letter to {to} recorded")
+          _("referral letter to {department} recorded").format(department=to))
 
 
 def refer_done(
@@ -92,7 +94,7 @@ def refer_done(
 
     _done(ctx, fmt, lambda s: sheet.refer_done(s, complaint_id, letter, note,
                                                at=_at(at, s.now), by=by),
-          f"letter #{letter} closed")
+          _("letter #{id} closed").format(id=letter))
 
 
 def validity(
@@ -116,7 +118,8 @@ def validity(
 
     value = "unreasonable" if unreasonable else "valid"
     _done(ctx, fmt, lambda s: sheet.judge(s, complaint_id, value, reason, at=_at(at, s.now),
-                                          by=by), f"judged {value}")
+                                          by=by),
+          _("judged unreasonable") if unreasonable else _("judged valid"))
 
 
 def opinion(ctx: typer.Context, complaint_id: IdArg, text: TextOpt, at: AtOpt = None,
@@ -130,7 +133,7 @@ def opinion(ctx: typer.Context, complaint_id: IdArg, text: TextOpt, at: AtOpt = 
     from crmcli.services import sheet
 
     _done(ctx, fmt, lambda s: sheet.opinion(s, complaint_id, text, at=_at(at, s.now), by=by),
-          "opinion recorded")
+          _("opinion recorded"))
 
 
 def notify(
@@ -152,7 +155,7 @@ def notify(
 
     _done(ctx, fmt, lambda s: sheet.notify(s, complaint_id, written, note,
                                            at=_at(at, s.now), by=by),
-          "result told " + ("in writing" if written else "by word of mouth"))
+          _("result told in writing") if written else _("result told by word of mouth"))
 
 
 def register(app: typer.Typer) -> None:

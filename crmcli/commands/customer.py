@@ -344,10 +344,11 @@ def review(
     if fmt in (Format.json, Format.jsonl):
         record(app_state.env, done, reviews.REVIEW_COLUMNS, fmt)
         return
-    change = (f"grade {done['grade_before']} → {done['grade']}" if done["changed"]
-              else f"grade {done['grade']} kept")
-    app_state.env.out(f"Recorded review #{done['id']} of {done['customer']} "
-                      f"({change}) at {short_local(done['at'])}.")
+    change = (_("grade {before} → {grade}") if done["changed"]
+              else _("grade {grade} kept")).format(before=done["grade_before"],
+                                                   grade=done["grade"])
+    app_state.env.out(_("Recorded review #{id} of {customer} ({change}) at {at}.").format(
+        id=done["id"], customer=done["customer"], change=change, at=short_local(done["at"])))
 
 
 @app.command("history")

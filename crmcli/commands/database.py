@@ -152,8 +152,11 @@ def check(
             "Rewrote the stored outcome of {count} complaints from their history.",
             rewritten).format(count=rewritten))
         if balances:
-            app_state.env.out(f"Rewrote the payment figures of {balances} customer(s) from "
-                              "their invoices and payments.")
+            app_state.env.out(ngettext(
+                "Rewrote the payment figures of {count} customer from their invoices and "
+                "payments.",
+                "Rewrote the payment figures of {count} customers from their invoices and "
+                "payments.", balances).format(count=balances))
     with _working(app_state, _("Checking the file and replaying every complaint's history…")):
         problems = maintenance.check(conn)
     if problems:

@@ -1,6 +1,6 @@
 """``crmcli today`` and ``crmcli day …``: the end-of-day screen and the day's record."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -12,6 +12,7 @@ from crmcli.commands._common import (
     handle_errors,
     state,
 )
+from crmcli.i18n import _, ngettext
 from crmcli.render import Format, record, render
 
 app = typer.Typer(help="The day's record (每日下班前記錄): close, list.", no_args_is_help=True)
@@ -51,15 +52,43 @@ def today(
     if fmt is not Format.table:
         render(env, days.today_rows(screen), days.TODAY_COLUMNS, fmt, bom=bom)
         return
-    render(env, screen["entered"], days.ENTRY_COLUMNS, fmt, title="Entered today",
-           empty="Nothing entered today.")
-    for name, title in (("due_today", "Still due today"), ("due_tomorrow", "Due tomorrow")):
+    entered = [{**row, "what": _what(row["what"]), "text": _signed(row)}
+               for row in screen["entered"]]
+    render(env, entered, days.ENTRY_COLUMNS, fmt, title=_("Entered today"),
+           empty=_("Nothing entered today."))
+    for name, title in (("due_today", _("Still due today")),
+                        ("due_tomorrow", _("Due tomorrow"))):
         env.out("")
         render(env, screen[name], agenda.DUE_TABLE_COLUMNS, fmt, title=title,
-               empty=f"{title}: nothing.", alert_key="overdue")
+               empty=_("{title}: nothing.").format(title=title), alert_key="overdue")
     for miss in screen["no_day_record"]:
-        env.out(f"\nReminder: {miss['person']} made {miss['entries']} entries today and has no "
-                "day record yet (crmcli day close --note …).")
+        env.out("\n" + ngettext(
+            "Reminder: {person} made {count} entry today and has no day record yet (crmcli day "
+            "close --note …).",
+            "Reminder: {person} made {count} entries today and has no day record yet (crmcli "
+            "day close --note …).", miss["entries"]).format(person=miss["person"],
+                                                            count=miss["entries"]))
+
+
+def _what(text: str) -> str:
+    """``visit (routine, phone)``, ``complaint opened`` in the interface language (the data
+    formats keep the stored words)."""
+    from crmcli.i18n import gap
+
+    head, _sep, inner = text.partition(" (")
+    words = gap().join(_(word) for word in head.split())
+    if not inner:
+        return words
+    inside = ", ".join(_(word) for word in inner.rstrip(")").split(", "))
+    return f"{words}（{inside}）" if not gap() else f"{words} ({inside})"
+
+
+def _signed(row: dict[str, Any]) -> Any:
+    """A signed receipt's line says who signed, in the language (csv keeps ``signed by X``)."""
+    text = row["text"]
+    if row["what"] == "notice signed" and isinstance(text, str) and text.startswith("signed by "):
+        return _("signed by {name}").format(name=text[len("signed by "):])
+    return text
 
 
 @app.command("close")
@@ -87,9 +116,12 @@ def close(
     which = parse_day(day, session.now, "--day") if day is not None else None
     saved = days.close_day(session, note, plan_done, by, which)
     if fmt is Format.table:
-        amended = f", amending #{saved['supersedes']}" if saved["supersedes"] else ""
-        app_state.env.out(f"Recorded the day of {saved['person']} for {saved['day']} "
-                          f"(#{saved['id']}{amended}).")
+        if saved["supersedes"]:
+            text = _("Recorded the day of {person} for {day} (#{id}, amending #{old}).")
+        else:
+            text = _("Recorded the day of {person} for {day} (#{id}).")
+        app_state.env.out(text.format(person=saved["person"], day=saved["day"], id=saved["id"],
+                                      old=saved["supersedes"]))
     else:
         record(app_state.env, saved, days.COLUMNS, fmt)
 
@@ -115,4 +147,4 @@ def list_(
     app_state = state(ctx)
     session = app_state.session()
     rows = days.iter_days(session, parse_month(month, session.now) if month else None, person)
-    render(app_state.env, rows, days.COLUMNS, fmt, bom=bom, empty="No day records.")
+    render(app_state.env, rows, days.COLUMNS, fmt, bom=bom, empty=_("No day records."))

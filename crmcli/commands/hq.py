@@ -15,6 +15,7 @@ from crmcli.commands._common import (
     handle_errors,
     state,
 )
+from crmcli.i18n import _, ngettext
 from crmcli.render import Column, Format, PaperFormat, render
 
 app = typer.Typer(help="The head office's view of many site files: monthly figures, overdue "
@@ -30,13 +31,13 @@ MoreSites = Annotated[list[str] | None, typer.Argument(
     show_default=False)]
 
 # The table shows what fits 80 columns; csv/json carry every figure.
-REPORT_TABLE = {"site": "site", "complaints_opened": "opened", "complaints_closed": "closed",
+REPORT_LABELS = {"site": "site", "complaints_opened": "opened", "complaints_closed": "closed",
                 "complaints_major": "major", "response_on_time_pct": "resp%",
                 "resolved_on_time_pct": "resol%", "median_resolution_hours": "med.h",
                 "followup_rate_pct": "f-up%", "avg_satisfaction": "sat."}
-DUE_TABLE = {"site": "site", "kind": "kind", "overdue": "overdue", "oldest_shown": "oldest due",
+DUE_LABELS = {"site": "site", "kind": "kind", "overdue": "overdue", "oldest_shown": "oldest due",
              "oldest_customer": "customer", "oldest_reason": "reason"}
-ITEM_TABLE = {"site": "site", "kind": "kind", "due_shown": "due", "overdue_for": "late by",
+ITEM_LABELS = {"site": "site", "kind": "kind", "due_shown": "due", "overdue_for": "late by",
               "customer": "customer", "reason": "reason"}
 LEFT = ("scope", "site", "file", "zone", "month", "kind", "due", "oldest_due", "due_shown",
         "oldest_shown", "customer",
@@ -48,9 +49,9 @@ def _sources(sites: list[str] | None, more: list[str] | None) -> list[Path]:
 
     sources = [*(sites or []), *(more or [])]
     if not sources:
-        raise BadInput("--sites: name the site files or a directory of them.")
+        raise BadInput(_("--sites: name the site files or a directory of them."))
     if any("\x00" in source for source in sources):
-        raise BadInput("--sites: a file name cannot hold a NUL byte.")
+        raise BadInput(_("--sites: a file name cannot hold a NUL byte."))
     return [Path(source) for source in sources]
 
 
@@ -60,7 +61,8 @@ def _columns(keys: tuple[str, ...], fmt: Format, shown: dict[str, str] | None = 
         return "left" if key in LEFT else "right"
 
     if fmt is Format.table and shown is not None:
-        return [Column(key, header, justify=justify(key)) for key, header in shown.items()]
+        return [Column(key, header, justify=justify(key), words=key == "kind")
+                for key, header in shown.items()]
     return [Column(key, justify=justify(key)) for key in keys]
 
 
@@ -74,8 +76,11 @@ def _finish(skipped: list[Any], read: int) -> None:
     from crmcli.errors import CrmError
 
     if skipped:
-        lines = [f"{len(skipped)} of {len(skipped) + read} site files could not be read; the "
-                 f"output covers the other {read}:"]
+        lines = [ngettext("{count} of {total} site files could not be read; the output "
+                          "covers the other {read}:",
+                          "{count} of {total} site files could not be read; the output "
+                          "covers the other {read}:", len(skipped)).format(
+            count=len(skipped), total=len(skipped) + read, read=read)]
         lines += [f"- {_printable(str(path))}: {reason}" for path, reason in skipped]
         raise CrmError("\n".join(lines))
 
@@ -110,9 +115,10 @@ def report(
         return
     table = Format(fmt)
     found = hq.report(_sources(sites, more), month, env.clock(), env.user)
-    title = f"Complaint figures {found.rows[-1]['month']}" if found.rows else None
-    render(env, found.rows, _columns(hq.REPORT_KEYS, table, REPORT_TABLE), table, bom=bom,
-           title=title, empty="No site could be read.")
+    title = (_("Complaint figures {month}").format(month=found.rows[-1]["month"])
+             if found.rows else None)
+    render(env, found.rows, _columns(hq.REPORT_KEYS, table, REPORT_LABELS), table, bom=bom,
+           title=title, empty=_("No site could be read."))
     _finish(found.skipped, found.read)
 
 
@@ -160,9 +166,9 @@ def due(
     env = app_state.env
     found = hq.due(_sources(sites, more), env.clock(), env.user, oldest or 0)
     if oldest:
-        render(env, found.items, _columns(hq.ITEM_KEYS, fmt, ITEM_TABLE), fmt, bom=bom,
-               empty="Nothing overdue at any site.")
+        render(env, found.items, _columns(hq.ITEM_KEYS, fmt, ITEM_LABELS), fmt, bom=bom,
+               empty=_("Nothing overdue at any site."))
     else:
-        render(env, found.rows, _columns(hq.DUE_KEYS, fmt, DUE_TABLE), fmt, bom=bom,
-               empty="Nothing overdue at any site.")
+        render(env, found.rows, _columns(hq.DUE_KEYS, fmt, DUE_LABELS), fmt, bom=bom,
+               empty=_("Nothing overdue at any site."))
     _finish(found.skipped, found.read)

@@ -14,6 +14,7 @@ from crmcli.commands._common import (
     handle_errors,
     state,
 )
+from crmcli.i18n import _, ngettext
 from crmcli.render import Format, record, render
 
 app = typer.Typer(help="Tenant meetings: log, list, show, void.", no_args_is_help=True)
@@ -57,8 +58,11 @@ def log(
     meeting = meetings.log_meeting(session, title, at=parse_when(at, session.now), kind=kind,
                                    attended=names, note=note, by=by)
     if fmt is Format.table:
-        app_state.env.out(f"Logged meeting #{meeting['id']} ({short_local(meeting['held_at'])}"
-                          f"), {meeting['attended']} customer(s) attended.")
+        app_state.env.out(ngettext(
+            "Logged meeting #{id} ({at}), {count} customer attended.",
+            "Logged meeting #{id} ({at}), {count} customers attended.",
+            meeting["attended"]).format(id=meeting["id"], at=short_local(meeting["held_at"]),
+                                        count=meeting["attended"]))
     else:
         record(app_state.env, meeting, meetings.COLUMNS, fmt)
 
@@ -80,7 +84,7 @@ def void(
     app_state = state(ctx)
     meeting = meetings.void(app_state.session(), meeting_id, reason)
     if fmt is Format.table:
-        app_state.env.out(f"Voided meeting #{meeting_id}.")
+        app_state.env.out(_("Voided meeting #{id}.").format(id=meeting_id))
     else:
         record(app_state.env, meeting, meetings.COLUMNS, fmt)
 
@@ -107,7 +111,7 @@ def list_(
     session = app_state.session()
     render(app_state.env, meetings.iter_meetings(session, meetings.Filters(year, customer)),
            meetings.TABLE_COLUMNS if fmt is Format.table else meetings.COLUMNS, fmt, bom=bom,
-           empty="No meetings match.")
+           empty=_("No meetings match."))
 
 
 @app.command("show")
@@ -136,10 +140,10 @@ def show(ctx: typer.Context, meeting_id: IdArg, fmt: FormatOpt = Format.table) -
                                      indent=2 if fmt is Format.json else None))
         return
     render(app_state.env, [meeting], meetings.COLUMNS if fmt is not Format.table
-           else meetings.TABLE_COLUMNS, fmt, title=f"Meeting #{meeting_id}")
+           else meetings.TABLE_COLUMNS, fmt, title=_("Meeting #{id}").format(id=meeting_id))
     if fmt is Format.table:
         app_state.env.out("")
-        render(app_state.env, people, meetings.ATTENDEE_COLUMNS, fmt, title="Attended")
+        render(app_state.env, people, meetings.ATTENDEE_COLUMNS, fmt, title=_("Attended"))
         if raised:
             app_state.env.out("")
-            render(app_state.env, raised, requests.TABLE_COLUMNS, fmt, title="Suggestions")
+            render(app_state.env, raised, requests.TABLE_COLUMNS, fmt, title=_("Suggestions"))

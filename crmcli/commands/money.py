@@ -17,6 +17,7 @@ from crmcli.commands._common import (
     state,
 )
 from crmcli.dates import short_local
+from crmcli.i18n import _, ngettext
 from crmcli.render import Column, Format, record, render
 
 contract_app = typer.Typer(help="Contracts and renewals (續簽): add, renew, end, list.",
@@ -83,8 +84,9 @@ def contract_add(
     contract = contracts.add(session, customer, first, last, amount=amount, billing=billing,
                              note=note)
     _show(app_state, contract, contracts.COLUMNS, fmt,
-          f"Added contract #{contract['id']} for {contract['customer']}: "
-          f"{contract['start_on']} to {contract['end_on']}, recorded {short_local(session.now)}.")
+          _("Added contract #{id} for {customer}: {start} to {end}, recorded {at}.").format(
+              id=contract["id"], customer=contract["customer"], start=contract["start_on"],
+              end=contract["end_on"], at=short_local(session.now)))
 
 
 @contract_app.command("renew")
@@ -110,8 +112,9 @@ def contract_renew(
     assert last is not None
     contract = contracts.renew(session, contract_id, last, amount=amount, note=note)
     _show(app_state, contract, contracts.COLUMNS, fmt,
-          f"Renewed contract #{contract_id} as contract #{contract['id']}: "
-          f"{contract['start_on']} to {contract['end_on']}, recorded {short_local(session.now)}.")
+          _("Renewed contract #{old} as contract #{id}: {start} to {end}, recorded "
+            "{at}.").format(old=contract_id, id=contract["id"], start=contract["start_on"],
+                            end=contract["end_on"], at=short_local(session.now)))
 
 
 @contract_app.command("end")
@@ -136,9 +139,11 @@ def contract_end(
     contract, question = contracts.end(session, contract_id, _day(at, session.now, "--at"),
                                        moved_out=moved_out)
     _show(app_state, contract, contracts.COLUMNS, fmt,
-          f"Ended contract #{contract_id} ({contract['customer']}) on {contract['ended_on']}"
-          + (", moved out" if contract["moved_out"] else "")
-          + f", recorded {short_local(session.now)}.")
+          (_("Ended contract #{id} ({customer}) on {day}, moved out, recorded {at}.")
+           if contract["moved_out"] else
+           _("Ended contract #{id} ({customer}) on {day}, recorded {at}.")).format(
+              id=contract_id, customer=contract["customer"], day=contract["ended_on"],
+              at=short_local(session.now)))
     if question:
         app_state.env.err(question)
 
@@ -167,7 +172,7 @@ def contract_list(
     session = app_state.session()
     by = _last_day(expiring, session.now, 36600) if expiring else None
     rows = contracts.iter_contracts(session, customer, by, limit)
-    render(app_state.env, rows, contracts.COLUMNS, fmt, bom=bom, empty="No contracts match.")
+    render(app_state.env, rows, contracts.COLUMNS, fmt, bom=bom, empty=_("No contracts match."))
 
 
 # --- invoices ---------------------------------------------------------------------------------
@@ -203,31 +208,38 @@ def invoice_issue(
     session = app_state.session()
     if from_contracts:
         if customer or amount or due or contract or for_text or at:
-            raise BadInput("--from-contracts takes only --month.")
+            raise BadInput(_("--from-contracts takes only --month."))
         year, mon = parse_month(month or "this", session.now)
         issued, existing = billing.issue_from_contracts(session, year, mon)
         if fmt in (Format.json, Format.jsonl, Format.csv, Format.tsv):
             render(app_state.env, issued, billing.INVOICE_COLUMNS, fmt)
             return
-        app_state.env.out(f"Issued {len(issued)} invoice(s) for {year:04d}-{mon:02d} from "
-                          f"contracts ({existing} already issued), recorded "
-                          f"{short_local(session.now)}.")
+        app_state.env.out(ngettext(
+            "Issued {count} invoice for {month} from contracts ({existing} already issued), "
+            "recorded {at}.",
+            "Issued {count} invoices for {month} from contracts ({existing} already issued), "
+            "recorded {at}.", len(issued)).format(
+                count=len(issued), month=f"{year:04d}-{mon:02d}", existing=existing,
+                at=short_local(session.now)))
         for invoice in issued:
-            app_state.env.out(f"  #{invoice['id']} {invoice['customer']} {invoice['amount']} "
-                              f"{invoice['currency']} due {invoice['due_on']}")
+            app_state.env.out("  " + _("#{id} {customer} {amount} {currency} due {due}").format(
+                id=invoice["id"], customer=invoice["customer"], amount=invoice["amount"],
+                currency=invoice["currency"], due=invoice["due_on"]))
         return
     if customer is None or amount is None or due is None:
-        raise BadInput("Give CUSTOMER AMOUNT --due DATE (or --from-contracts --month M).")
+        raise BadInput(_("Give CUSTOMER AMOUNT --due DATE (or --from-contracts "
+                         "--month M)."))
     if month is not None:
-        raise BadInput("--month goes with --from-contracts.")
+        raise BadInput(_("--month goes with --from-contracts."))
     due_day = _day(due, session.now, "--due")
     assert due_day is not None
     invoice = billing.issue(session, customer, amount, due_day, contract_id=contract,
                             for_text=for_text, at=_at(at, session.now))
     _show(app_state, invoice, billing.INVOICE_COLUMNS, fmt,
-          f"Issued invoice #{invoice['id']} to {invoice['customer']}: {invoice['amount']} "
-          f"{invoice['currency']} due {invoice['due_on']}, at "
-          f"{short_local(invoice['issued_at'])}.")
+          _("Issued invoice #{id} to {customer}: {amount} {currency} due {due}, at "
+            "{at}.").format(id=invoice["id"], customer=invoice["customer"],
+                            amount=invoice["amount"], currency=invoice["currency"],
+                            due=invoice["due_on"], at=short_local(invoice["issued_at"])))
 
 
 @invoice_app.command("list")
@@ -254,7 +266,7 @@ def invoice_list(
     rows = billing.iter_invoices(app_state.session(), customer, unpaid=unpaid, overdue=overdue,
                                  limit=limit)
     columns = billing.INVOICE_TABLE_COLUMNS if fmt is Format.table else billing.INVOICE_COLUMNS
-    render(app_state.env, rows, columns, fmt, bom=bom, empty="No invoices match.",
+    render(app_state.env, rows, columns, fmt, bom=bom, empty=_("No invoices match."),
            alert_key="overdue")
 
 
@@ -287,10 +299,16 @@ def payment_record(
     payment, credit = billing.record_payment(session, customer, amount, invoice_id=invoice,
                                              at=_at(at, session.now), method=method, note=note,
                                              by=by)
-    text = (f"Recorded payment #{payment['id']} from {payment['customer']}: "
-            f"{payment['amount']} {payment['currency']} at {short_local(payment['paid_at'])}")
-    text += (f"; {money.format_amount(credit, payment['currency'])} {payment['currency']} "
-             "credit." if credit else ".")
+    values = {"id": payment["id"], "customer": payment["customer"],
+              "amount": payment["amount"], "currency": payment["currency"],
+              "at": short_local(payment["paid_at"])}
+    if credit:
+        text = _("Recorded payment #{id} from {customer}: {amount} {currency} at {at}; "
+                 "{credit} {currency} credit.").format(
+            credit=money.format_amount(credit, payment["currency"]), **values)
+    else:
+        text = _("Recorded payment #{id} from {customer}: {amount} {currency} at "
+                 "{at}.").format(**values)
     _show(app_state, payment, billing.PAYMENT_COLUMNS, fmt, text)
 
 
@@ -316,9 +334,10 @@ def payment_refuse(
     head = session.policies.current.department_head
     assert payment["refused_at"] is not None
     _show(app_state, payment, billing.PAYMENT_COLUMNS, fmt,
-          f"Refused payment #{payment_id} from {payment['customer']} at "
-          f"{short_local(payment['refused_at'])}. Report it to {head} now (緊急報告), then: "
-          f"crmcli payment report {payment_id}")
+          _("Refused payment #{id} from {customer} at {at}. Report it to {head} now (緊急報告), "
+            "then: {command}").format(id=payment_id, customer=payment["customer"],
+                                      at=short_local(payment["refused_at"]), head=head,
+                                      command=f"crmcli payment report {payment_id}"))
 
 
 @payment_app.command("report")
@@ -342,8 +361,8 @@ def payment_report(
     payment = billing.report_refusal(session, payment_id, _at(at, session.now), to)
     assert payment["reported_at"] is not None
     _show(app_state, payment, billing.PAYMENT_COLUMNS, fmt,
-          f"Reported the refusal of payment #{payment_id} to {payment['reported_to']} at "
-          f"{short_local(payment['reported_at'])}.")
+          _("Reported the refusal of payment #{id} to {head} at {at}.").format(
+              id=payment_id, head=payment["reported_to"], at=short_local(payment["reported_at"])))
 
 
 @payment_app.command("list")
@@ -372,4 +391,4 @@ def payment_list(
                                  month=parse_month(month, session.now) if month else None,
                                  limit=limit)
     render(app_state.env, rows, billing.PAYMENT_COLUMNS, fmt, bom=bom,
-           empty="No payments match.")
+           empty=_("No payments match."))

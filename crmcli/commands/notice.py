@@ -15,6 +15,7 @@ from crmcli.commands._common import (
     handle_errors,
     state,
 )
+from crmcli.i18n import _, ngettext
 from crmcli.render import Format, record, render
 
 app = typer.Typer(help="Notices and sign-off: send, sign, list, show, void.",
@@ -57,11 +58,20 @@ def send(
         title, kind, tuple(to or ()), sign_off,
         parse_when(at, session.now) if at is not None else None, by, note))
     if fmt is Format.table:
-        text = (f"Sent notice #{notice['id']} ({notice['kind']}, "
-                f"{short_local(notice['sent_at'])}) to {notice['recipients']} customer(s)")
+        values = {"id": notice["id"], "kind": _(notice["kind"]),
+                  "at": short_local(notice["sent_at"]), "count": notice["recipients"]}
         if notice["sign_off"]:
-            text += f"; sign-off chased from {short_local(notice['signoff_due'])}"
-        app_state.env.out(text + ".")
+            text = ngettext(
+                "Sent notice #{id} ({kind}, {at}) to {count} customer; sign-off chased from "
+                "{due}.",
+                "Sent notice #{id} ({kind}, {at}) to {count} customers; sign-off chased from "
+                "{due}.", notice["recipients"]).format(
+                    due=short_local(notice["signoff_due"]), **values)
+        else:
+            text = ngettext("Sent notice #{id} ({kind}, {at}) to {count} customer.",
+                            "Sent notice #{id} ({kind}, {at}) to {count} customers.",
+                            notice["recipients"]).format(**values)
+        app_state.env.out(text)
     else:
         record(app_state.env, notice, notices.COLUMNS, fmt)
 
@@ -90,9 +100,10 @@ def sign(
     signed = notices.sign(session, notice_id, customer,
                           parse_when(at, session.now) if at is not None else None, by)
     if fmt is Format.table:
-        app_state.env.out(f"{signed['customer']} signed notice #{notice_id} "
-                          f"({short_local(signed['signed_at'])}); {signed['unsigned']} still "
-                          "unsigned.")
+        app_state.env.out(_("{customer} signed notice #{id} ({at}); {count} still "
+                            "unsigned.").format(customer=signed["customer"], id=notice_id,
+                                                at=short_local(signed["signed_at"]),
+                                                count=signed["unsigned"]))
     else:
         record(app_state.env, signed, [*notices.COLUMNS, Column("customer_id"),
                                        Column("customer"), Column("signed_at"),
@@ -116,7 +127,7 @@ def void(
     app_state = state(ctx)
     notice = notices.void(app_state.session(), notice_id, reason)
     if fmt is Format.table:
-        app_state.env.out(f"Voided notice #{notice_id}.")
+        app_state.env.out(_("Voided notice #{id}.").format(id=notice_id))
     else:
         record(app_state.env, notice, notices.COLUMNS, fmt)
 
@@ -148,7 +159,7 @@ def list_(
                               unsigned)
     render(app_state.env, notices.iter_notices(session, filters, limit),
            notices.TABLE_COLUMNS if fmt is Format.table else notices.COLUMNS, fmt, bom=bom,
-           empty="No notices match.", alert_key="overdue")
+           empty=_("No notices match."), alert_key="overdue")
 
 
 @app.command("show")
@@ -184,7 +195,9 @@ def show(
     if fmt is not Format.table:  # the deliveries, one rectangular table
         render(app_state.env, rows, notices.DELIVERY_COLUMNS, fmt, bom=bom)
         return
-    render(app_state.env, [notice], notices.TABLE_COLUMNS, fmt, title=f"Notice #{notice_id}")
+    render(app_state.env, [notice], notices.TABLE_COLUMNS, fmt,
+           title=_("Notice #{id}").format(id=notice_id))
     app_state.env.out("")
     render(app_state.env, rows, notices.DELIVERY_COLUMNS[1:], fmt,
-           title="Not signed" if unsigned else "Deliveries", empty="Everyone has signed.")
+           title=_("Not signed") if unsigned else _("Deliveries"),
+           empty=_("Everyone has signed."))

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from crmcli.commands._common import FormatOpt, handle_errors, state
+from crmcli.i18n import _, ngettext
 from crmcli.render import Column, Format, render
 
 app = typer.Typer(help="Continuous replication of the site file off the machine (Litestream).",
@@ -63,28 +64,32 @@ def config(
         binary = replicate.litestream()
     except CrmError:
         binary = "litestream"
-        app_state.env.err(replicate.INSTALL_HINT)
+        app_state.env.err(_(replicate.INSTALL_HINT))
     env = app_state.env
-    env.out(f"Wrote {written} (replica {to.strip()}, sync every {replicate.SYNC_INTERVAL}).")
+    env.out(_("Wrote {file} (replica {url}, sync every {interval}).").format(
+        file=written, url=to.strip(), interval=replicate.SYNC_INTERVAL))
     if changed:
-        env.out("From now on crmcli leaves the WAL's checkpoints to Litestream (policy "
-                "checkpoints = litestream): keep it running.")
+        env.out(_("From now on crmcli leaves the WAL's checkpoints to Litestream (policy "
+                  "checkpoints = litestream): keep it running."))
     env.out("")
-    env.out("Run it in the foreground to try it:")
+    env.out(_("Run it in the foreground to try it:"))
     env.out(f"  {binary} replicate -config {written.resolve()}")
     env.out("")
-    env.out("Or as a service, /etc/systemd/system/crmcli-litestream.service:")
+    env.out(_("Or as a service, {file}:").format(
+        file="/etc/systemd/system/crmcli-litestream.service"))
     env.out("")
     env.out(SYSTEMD_UNIT.format(db=db_path.resolve(), user=env.user, litestream=binary,
                                 config=written.resolve()))
     env.out("")
-    env.out("then: systemctl daemon-reload && systemctl enable --now crmcli-litestream")
+    env.out(_("then: {command}").format(
+        command="systemctl daemon-reload && systemctl enable --now crmcli-litestream"))
 
 
-STATUS_COLUMNS = [Column(key) for key in (
-    "configured", "state", "database", "config", "replica", "sync_interval", "local_txid",
-    "replica_txid", "behind_transactions", "last_write_at", "last_replicated_at",
-    "behind_seconds", "wal_bytes")]
+STATUS_COLUMNS = [
+    Column("configured"), Column("state", words=True), Column("database"), Column("config"),
+    Column("replica"), Column("sync_interval"), Column("local_txid"), Column("replica_txid"),
+    Column("behind_transactions"), Column("last_write_at"), Column("last_replicated_at"),
+    Column("behind_seconds"), Column("wal_bytes")]
 
 
 @app.command("status")
@@ -103,13 +108,13 @@ def status(ctx: typer.Context, config_path: ConfigOpt = None,
     found = replicate.status(db_path, config_path or replicate.default_config(db_path))
     row = found.row()
     if fmt is Format.table:
-        rows = [{"item": c.key, "value": row[c.key]} for c in STATUS_COLUMNS]
+        rows = [{"item": c.title, "value": row[c.key]} for c in STATUS_COLUMNS]
         render(app_state.env, rows, [Column("item"), Column("value")], fmt)
     else:
         render(app_state.env, [row], STATUS_COLUMNS, fmt)
     if not found.configured and fmt is Format.table:
-        app_state.env.err(f"No replica configured; write one with: crmcli --db {db_path} "
-                          "replicate config --to s3://bucket/site")
+        app_state.env.err(_("No replica configured; write one with: {command}").format(
+            command=f"crmcli --db {db_path} replicate config --to s3://bucket/site"))
 
 
 @restore_app.command("restore")
@@ -137,7 +142,12 @@ def restore(
     if problems:
         for problem in problems:
             app_state.env.err(f"- {problem}")
-        raise CrmError(f"Restored {to} ({size:,} bytes) but `crmcli check` found "
-                       f"{len(problems)} problem(s); it is kept for inspection.")
-    app_state.env.out(f"Restored {to} from {source.strip()} ({size:,} bytes, mode 0600): "
-                      "integrity ok, foreign keys ok, records consistent.")
+        raise CrmError(ngettext(
+            "Restored {file} ({size} bytes) but `crmcli check` found {count} problem; it is "
+            "kept for inspection.",
+            "Restored {file} ({size} bytes) but `crmcli check` found {count} problems; it is "
+            "kept for inspection.", len(problems)).format(file=to, size=f"{size:,}",
+                                                          count=len(problems)))
+    app_state.env.out(_("Restored {file} from {url} ({size} bytes, mode 0600): integrity ok, "
+                        "foreign keys ok, records consistent.").format(
+        file=to, url=source.strip(), size=f"{size:,}"))

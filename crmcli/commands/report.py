@@ -444,6 +444,13 @@ def quarterly(
            empty=_("No customers."))
 
 
+def _label(text: str) -> str:
+    """A row label of a figures table (``*_LABELS``) in the interface language; a label
+    indented under the one above it stays indented."""
+    indent = text[:len(text) - len(text.lstrip())]
+    return indent + _(" ".join(text.split()))
+
+
 MEETING_LABELS = {
     "meetings_held": "Tenant meetings held",
     "quarters_with_meeting": "Quarters with a meeting",
@@ -491,10 +498,10 @@ def meetings_report(
                                      indent=2 if fmt is Format.json else None))
         return
     if fmt is Format.table:
-        rows = [{"metric": label, "value": _number(figures[key]) if figures[key] != ""
-                 else "none"} for key, label in MEETING_LABELS.items()]
+        rows = [{"metric": _label(label), "value": _number(figures[key])
+                 if figures[key] != "" else _("none")} for key, label in MEETING_LABELS.items()]
         render(app_state.env, rows, [Column("metric"), Column("value", justify="right")], fmt,
-               title=f"Tenant meetings {figures['year']}")
+               title=_("Tenant meetings {year}").format(year=figures["year"]))
         return
     render(app_state.env, [{"metric": k, "value": v} for k, v in figures.items()],
            [Column("metric"), Column("value")], fmt, bom=bom)
@@ -543,7 +550,7 @@ def grades(
                                  for r in report["attention"]]
         env.out(_document(document))
         return
-    figures = [{"metric": label, "value": str(report[key])}
+    figures = [{"metric": _label(label), "value": str(report[key])}
                for key, label in GRADE_LABELS.items()]
     if fmt is Format.xlsx:  # a sheet each: the figures, the changes, the customers pointed to
         from crmcli.xlsx import write_workbook
@@ -557,10 +564,12 @@ def grades(
         render(env, report["attention"], reviews.ATTENTION_COLUMNS, fmt, bom=bom)
         return
     render(env, figures, [Column("metric"), Column("value", justify="right")], fmt,
-           title=f"Credit grades {report['month']} ({report['currency']})")
+           title=_("Credit grades {month} ({currency})").format(month=report["month"],
+                                                                 currency=report["currency"]))
     for title, columns, rows in (
-            ("Grade changes", reviews.REVIEW_COLUMNS, report["changes"]),
-            ("Customers the rules point to", reviews.ATTENTION_COLUMNS, report["attention"])):
+            (_("Grade changes"), reviews.REVIEW_COLUMNS, report["changes"]),
+            (_("Customers the rules point to"), reviews.ATTENTION_COLUMNS,
+             report["attention"])):
         if rows:
             env.out("")
             render(env, rows, columns, fmt, title=title)

@@ -16,6 +16,7 @@ from crmcli.commands._common import (
     state,
 )
 from crmcli.dates import short_local
+from crmcli.i18n import _
 from crmcli.render import Column, Format, record, render
 
 app = typer.Typer(help="Requests and inquiries: open, reply, close, convert, void, list, show.",
@@ -81,9 +82,9 @@ def open_(
         text=text or "", customer=who, caller=caller, phone=phone, kind=kind, channel=channel,
         meeting_id=meeting, at=_at(at, session.now), by=by))
     _confirm(ctx, request, fmt,
-             f"Opened request #{request['id']} from {request['who']} "
-             f"({short_local(request['received_at'])}); reply due "
-             f"{short_local(request['reply_due'])}.")
+             _("Opened request #{id} from {who} ({at}); reply due {due}.").format(
+                 id=request["id"], who=request["who"], at=short_local(request["received_at"]),
+                 due=short_local(request["reply_due"])))
 
 
 @app.command("reply")
@@ -104,9 +105,9 @@ def reply(
 
     session = state(ctx).session()
     request = requests.reply(session, request_id, note, _at(at, session.now), by)
-    timing = {"met": "on time", "late": "late"}.get(request["reply_state"], "")
-    _confirm(ctx, request, fmt, f"Replied to request #{request_id} "
-             f"({short_local(request['replied_at'])}, {timing}).")
+    timing = {"met": _("on time"), "late": _("late")}.get(request["reply_state"], "")
+    _confirm(ctx, request, fmt, _("Replied to request #{id} ({at}, {timing}).").format(
+        id=request_id, at=short_local(request["replied_at"]), timing=timing))
 
 
 @app.command("close")
@@ -127,8 +128,8 @@ def close(
 
     session = state(ctx).session()
     request = requests.close(session, request_id, note, _at(at, session.now), by)
-    _confirm(ctx, request, fmt, f"Closed request #{request_id} "
-             f"({short_local(request['closed_at'])}); reply {request['reply_state']}.")
+    _confirm(ctx, request, fmt, _("Closed request #{id} ({at}); reply {state}.").format(
+        id=request_id, at=short_local(request["closed_at"]), state=_(request["reply_state"])))
 
 
 @app.command("convert")
@@ -159,9 +160,10 @@ def convert(
     session = state(ctx).session()
     request = requests.convert(session, request_id, to, category=category, severity=severity,
                                service_type=service_type, at=_at(at, session.now), by=by)
-    made = (f"complaint #{request['complaint_id']}" if request["complaint_id"]
-            else f"service #{request['service_id']}")
-    _confirm(ctx, request, fmt, f"Converted request #{request_id} into {made}.")
+    made = (_("complaint #{id}").format(id=request["complaint_id"]) if request["complaint_id"]
+            else _("service #{id}").format(id=request["service_id"]))
+    _confirm(ctx, request, fmt, _("Converted request #{id} into {made}.").format(
+        id=request_id, made=made))
 
 
 @app.command("void")
@@ -180,7 +182,7 @@ def void(
 
     session = state(ctx).session()
     request = requests.void(session, request_id, reason)
-    _confirm(ctx, request, fmt, f"Voided request #{request_id}.")
+    _confirm(ctx, request, fmt, _("Voided request #{id}.").format(id=request_id))
 
 
 @app.command("list")
@@ -202,7 +204,8 @@ def list_(
     bom: BomOpt = None,
     output: OutputOpt = None,
 ) -> None:
-    """List the request register (訴求記錄表), in order of receipt.
+    """List the request register (訴求記錄表), newest first; --open and --overdue list the
+    soonest due first.
 
     Example: crmcli request list --open --format csv
     """
@@ -216,7 +219,7 @@ def list_(
                                meeting)
     render(app_state.env, requests.iter_requests(session, filters, limit),
            requests.TABLE_COLUMNS if fmt is Format.table else requests.COLUMNS, fmt, bom=bom,
-           empty="No requests match.", alert_key="overdue")
+           empty=_("No requests match."), alert_key="overdue")
 
 
 @app.command("show")
@@ -244,9 +247,14 @@ def show(ctx: typer.Context, request_id: IdArg, fmt: FormatOpt = Format.table) -
     if fmt is not Format.table:
         render(app_state.env, [request], requests.COLUMNS, fmt)
         return
-    rows = [{"field": c.key, "value": request[c.key]} for c in requests.COLUMNS
-            if request[c.key] not in (None, "")]
+    from crmcli.i18n import word
+    from crmcli.render import table_value
+
+    words = ("kind", "channel", "reply_state", "status")  # the data's words, in the language
+    rows = [{"field": c.title, "value": word(request[c.key]) if c.key in words
+             else table_value(request[c.key])}
+            for c in requests.COLUMNS if request[c.key] not in (None, "", False)]
     render(app_state.env, rows, [Column("field"), Column("value")], fmt,
-           title=f"Request #{request_id}")
+           title=_("Request #{id}").format(id=request_id))
     app_state.env.out("")
-    render(app_state.env, history, requests.EVENT_COLUMNS, fmt, title="History")
+    render(app_state.env, history, requests.EVENT_COLUMNS, fmt, title=_("History"))

@@ -232,7 +232,8 @@ def void(
     app_state = state(ctx)
     visit = corrections.void_visit(app_state.session(), visit_id, reason)
     if fmt is Format.table:
-        app_state.env.out(f"Voided visit #{visit_id} ({visit['kind']}) to {visit['customer']}.")
+        app_state.env.out(_("Voided visit #{id} ({kind}) to {customer}.").format(
+            id=visit_id, kind=_(visit["kind"]), customer=visit["customer"]))
     else:
         record(app_state.env, visit, visits.VISIT_COLUMNS, fmt)
 
@@ -261,7 +262,8 @@ def refer(
     app_state = state(ctx)
     visit = followups.refer(app_state.session(), visit_id, department)
     if fmt is Format.table:
-        app_state.env.out(f"Visit #{visit_id}: referred to {department}.")
+        app_state.env.out(_("Visit #{id}: referred to {department}.").format(
+            id=visit_id, department=department))
     else:
         record(app_state.env, visit, visits.VISIT_COLUMNS, fmt)
 
@@ -506,7 +508,8 @@ def service_void(
     app_state = state(ctx)
     service = corrections.void_service(app_state.session(), service_id, reason)
     if fmt is Format.table:
-        app_state.env.out(f"Voided {service['type']} #{service_id} for {service['customer']}.")
+        app_state.env.out(_("Voided {type} #{id} for {customer}.").format(
+            type=_(service["type"]), id=service_id, customer=service["customer"]))
     else:
         record(app_state.env, service, services_log.SERVICE_COLUMNS, fmt)
 
@@ -542,4 +545,4 @@ def service_list(
     render(app_state.env, services_log.iter_services(session, filters, limit),
            _data_or_table(fmt, services_log.SERVICE_COLUMNS,
                           services_log.SERVICE_TABLE_COLUMNS), fmt,
-           bom=bom, empty="No services match.", alert_key="followup_overdue")
+           bom=bom, empty=_("No services match."), alert_key="followup_overdue")

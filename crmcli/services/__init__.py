@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
-import sqlite3
-from dataclasses import dataclass
-from datetime import datetime
 from functools import cached_property
 
-from crmcli.policy import PolicyHistory
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy knows the name)
+if TYPE_CHECKING:  # shell completion imports this package: it needs neither policy nor dataclasses
+    import sqlite3
+    from datetime import datetime
+
+    from crmcli.policy import PolicyHistory
 
 
-@dataclass
 class Session:
-    """One command's view of the world: its database, its moment, its user."""
+    """One command's view of the world: its database, its moment, its user. (A plain class:
+    a dataclass would import ``dataclasses`` and ``inspect`` on every shell Tab.)"""
 
-    conn: sqlite3.Connection
-    now: datetime
-    user: str
+    def __init__(self, conn: sqlite3.Connection, now: datetime, user: str) -> None:
+        self.conn = conn
+        self.now = now
+        self.user = user
+
+    def __repr__(self) -> str:
+        return f"Session(now={self.now!r}, user={self.user!r})"
 
     @cached_property
     def policies(self) -> PolicyHistory:

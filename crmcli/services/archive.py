@@ -25,6 +25,7 @@ from typing import Any
 from crmcli.dates import from_db, local_midnight, local_today, to_db, to_local
 from crmcli.db import connect, transaction
 from crmcli.errors import BadInput, Conflict
+from crmcli.i18n import _
 from crmcli.services import Session
 
 BATCH = 500
@@ -58,9 +59,9 @@ def cutoff(session: Session, before: date | None) -> datetime:
     except ValueError:  # 29 February
         limit = today.replace(year=today.year - years, day=28)
     if before is not None and before > limit:
-        raise BadInput(f"--before {before.isoformat()}: complaints are kept {years} years "
-                       f"(retention_years); archive only those closed before "
-                       f"{limit.isoformat()}.")
+        raise BadInput(_("--before {before}: complaints are kept {years} years "
+                         "(retention_years); archive only those closed before {limit}.").format(
+            before=before.isoformat(), years=years, limit=limit.isoformat()))
     return local_midnight(before or limit)
 
 
@@ -146,8 +147,9 @@ def _move(conn: Any, ids: list[int]) -> None:
             f"SELECT count(*) FROM (SELECT * FROM main.{table} WHERE {rows} EXCEPT "
             f"SELECT * FROM archive.{table} WHERE {rows})", batch).fetchone()[0]
         if missing:
-            raise Conflict(f"The archive's copy of {table} differs from the site's for "
-                           f"complaints #{ids[0]}–#{ids[-1]}; nothing of them was deleted.")
+            raise Conflict(_("The archive's copy of {table} differs from the site's for "
+                             "complaints #{first}–#{last}; nothing of them was "
+                             "deleted.").format(table=table, first=ids[0], last=ids[-1]))
     with transaction(conn):  # then, and only then, out of the site's file
         for table, rows in reversed(_MOVED):
             conn.execute(f"DELETE FROM main.{table} WHERE {rows}", batch)

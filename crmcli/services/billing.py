@@ -20,6 +20,7 @@ from crmcli.dates import from_db, local_today, month_bounds, short_local, to_db,
 from crmcli.db import transaction
 from crmcli.errors import BadInput, Conflict, IllegalTransition, NotFound
 from crmcli.fields import clean_text
+from crmcli.i18n import _
 from crmcli.render import Column
 from crmcli.services import Session
 from crmcli.services.customers import find as find_customer
@@ -36,14 +37,15 @@ INVOICE_COLUMNS = [
 INVOICE_TABLE_COLUMNS = [
     Column("id", justify="right"), Column("customer"), Column("amount", justify="right"),
     Column("paid", justify="right"), Column("outstanding", justify="right"),
-    Column("due_on", "due"), Column("state", "status"), Column("for"),
+    Column("due_on", "due"), Column("state", "status", words=True), Column("for"),
 ]
 PAYMENT_COLUMNS = [
     Column("id", justify="right"), Column("customer_id", in_table=False), Column("customer"),
     Column("amount", justify="right"), Column("currency", in_table=False),
-    Column("amount_minor", in_table=False), Column("paid_at", "received"), Column("method"),
+    Column("amount_minor", in_table=False), Column("paid_at", "received"),
+    Column("method", words=True),
     Column("invoice_id", "invoice"), Column("applied", in_table=False),
-    Column("status"), Column("refused_at", in_table=False),
+    Column("status", words=True), Column("refused_at", in_table=False),
     Column("refused_reason", "reason"), Column("reported_at", in_table=False),
     Column("reported_to", in_table=False), Column("by", in_table=False), Column("note"),
 ]
@@ -74,7 +76,8 @@ def invoice_record(row: Any, today: date) -> dict[str, Any]:
         "outstanding": money.as_major(left, currency), "currency": currency,
         "amount_minor": amount, "paid_minor": paid, "outstanding_minor": left, "due_on": due,
         "status": status, "overdue": overdue,
-        "state": f"OVERDUE {(today - due).days}d" if overdue else status,
+        # shown in the invoice table only (csv/json carry status and overdue)
+        "state": _("OVERDUE {days}d").format(days=(today - due).days) if overdue else status,
         "for": for_text, "contract_id": contract_id, "period": period,
         "issued_at": from_db(issued_at), "issued_by": issued_by,
         "settled_at": from_db(settled_at) if settled_at else None,
@@ -99,21 +102,24 @@ def payment_record(row: Any) -> dict[str, Any]:
 def get_invoice(session: Session, invoice_id: int) -> dict[str, Any]:
     row = session.conn.execute(_INVOICE_SELECT + " WHERE i.id = ?", (invoice_id,)).fetchone()
     if row is None:
-        raise NotFound(f"No invoice #{invoice_id}; `crmcli invoice list` shows them.")
+        raise NotFound(_("No invoice #{invoice_id}; `crmcli invoice list` shows them.").format(
+            invoice_id=invoice_id))
     return invoice_record(row, local_today(session.now))
 
 
 def get_payment(session: Session, payment_id: int) -> dict[str, Any]:
     row = session.conn.execute(_PAYMENT_SELECT + " WHERE p.id = ?", (payment_id,)).fetchone()
     if row is None:
-        raise NotFound(f"No payment #{payment_id}; `crmcli payment list` shows them.")
+        raise NotFound(_("No payment #{payment_id}; `crmcli payment list` shows them.").format(
+            payment_id=payment_id))
     return payment_record(row)
 
 
 def _when(session: Session, at: datetime | None) -> datetime:
     moment = to_minute(at or session.now)
     if moment > session.now + timedelta(minutes=1):
-        raise BadInput(f"--at {short_local(moment)} is in the future.")
+        raise BadInput(_("--at {moment} is in the future.").format(
+            moment=short_local(moment)))
     return moment
 
 
@@ -233,10 +239,13 @@ def issue(session: Session, customer_ref: str, amount: str, due: date, *,
             row = session.conn.execute("SELECT customer_id FROM contracts WHERE id = ?",
                                        (contract_id,)).fetchone()
             if row is None:
-                raise NotFound(f"No contract #{contract_id}; `crmcli contract list` shows them.")
+                raise NotFound(_("No contract #{contract_id}; `crmcli contract list` "
+                                 "shows them.").format(
+                    contract_id=contract_id))
             if row[0] != customer["id"]:
-                raise BadInput(f"--contract {contract_id}: contract #{contract_id} is another "
-                               f"customer's (#{row[0]}), not {customer['name']}'s.")
+                raise BadInput(_("--contract {contract_id}: contract #{contract_id} "
+                                 "is another customer's (#{owner}), not {name}'s.").format(
+                    contract_id=contract_id, owner=row[0], name=customer["name"]))
         cursor = session.conn.execute(
             "INSERT INTO invoices (customer_id, contract_id, amount, currency, due_on, "
             "issued_at, for_text, issued_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -318,7 +327,8 @@ def record_payment(session: Session, customer_ref: str, amount: str, *, invoice_
     minor = money.parse_amount(amount, currency)
     when = _when(session, at)
     if method is not None and method not in PAYMENT_METHODS:
-        raise BadInput(f"--method: {method!r} is not one of {', '.join(PAYMENT_METHODS)}.")
+        raise BadInput(_("--method: {method!r} is not one of {choices}.").format(
+            method=method, choices=', '.join(PAYMENT_METHODS)))
     text = clean_text(note, "--note", multiline=True) if note else None
     who = clean_text(by, "--by") if by else session.user
     with transaction(session.conn):
@@ -326,9 +336,10 @@ def record_payment(session: Session, customer_ref: str, amount: str, *, invoice_
         if invoice_id is not None:
             invoice = get_invoice(session, invoice_id)
             if invoice["customer_id"] != customer["id"]:
-                raise BadInput(f"--invoice {invoice_id}: invoice #{invoice_id} is another "
-                               f"customer's (#{invoice['customer_id']}), not "
-                               f"{customer['name']}'s.")
+                raise BadInput(_("--invoice {invoice_id}: invoice #{invoice_id} is "
+                                 "another customer's (#{customer_id}), not {name}'s.").format(
+                    invoice_id=invoice_id, customer_id=invoice["customer_id"],
+                    name=customer["name"]))
         cursor = session.conn.execute(
             "INSERT INTO payments (customer_id, invoice_id, amount, currency, paid_at, method, "
             "by, note, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -345,15 +356,17 @@ def refuse(session: Session, payment_id: int, reason: str, at: datetime | None
     department head is owed an emergency report at once (seed 003: 緊急報告…以最迅速的方法)."""
     why = clean_text(reason, "--reason", multiline=True) if reason else None
     if not why:
-        raise BadInput("--reason: say why the payment was refused (e.g. 支票退票).")
+        raise BadInput(_("--reason: say why the payment was refused (e.g. 支票退票)."))
     when = _when(session, at)
     with transaction(session.conn):
         payment = get_payment(session, payment_id)
         if payment["refused_at"] is not None:
-            raise IllegalTransition(f"Payment #{payment_id} was already refused on "
-                                    f"{short_local(payment['refused_at'])}.")
+            raise IllegalTransition(_("Payment #{payment_id} was already refused on "
+                                      "{refused_at}.").format(
+                payment_id=payment_id, refused_at=short_local(payment['refused_at'])))
         if when < payment["paid_at"]:
-            raise BadInput(f"--at is before payment #{payment_id} was received.")
+            raise BadInput(_("--at is before payment #{payment_id} was received.").format(
+                payment_id=payment_id))
         session.conn.execute(
             "UPDATE payments SET refused_at = ?, refused_by = ?, refused_reason = ? WHERE id = ?",
             (to_db(when), session.user, why, payment_id))
@@ -369,13 +382,17 @@ def report_refusal(session: Session, payment_id: int, at: datetime | None, to: s
     with transaction(session.conn):
         payment = get_payment(session, payment_id)
         if payment["refused_at"] is None:
-            raise IllegalTransition(f"Payment #{payment_id} was not refused; refuse it first "
-                                    f"with `crmcli payment refuse {payment_id} --reason …`.")
+            raise IllegalTransition(_("Payment #{payment_id} was not refused; refuse "
+                                      "it first with `crmcli payment refuse {payment_id} "
+                                      "--reason …`.").format(
+                payment_id=payment_id))
         if payment["reported_at"] is not None:
-            raise Conflict(f"Payment #{payment_id}'s refusal was already reported to "
-                           f"{payment['reported_to']}.")
+            raise Conflict(_("Payment #{payment_id}'s refusal was already reported to "
+                             "{reported_to}.").format(
+                payment_id=payment_id, reported_to=payment['reported_to']))
         if when < payment["refused_at"]:
-            raise BadInput(f"--at is before payment #{payment_id} was refused.")
+            raise BadInput(_("--at is before payment #{payment_id} was refused.").format(
+                payment_id=payment_id))
         session.conn.execute(
             "UPDATE payments SET reported_at = ?, reported_by = ?, reported_to = ? WHERE id = ?",
             (to_db(when), session.user, head, payment_id))

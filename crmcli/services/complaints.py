@@ -14,7 +14,7 @@ from crmcli.dates import from_db, short_local, to_db, to_minute
 from crmcli.db import transaction
 from crmcli.errors import BadInput, IllegalTransition, NotFound
 from crmcli.fields import clean_text
-from crmcli.i18n import _
+from crmcli.i18n import N_, _
 from crmcli.render import Column
 from crmcli.services import Session, contacts, followups
 from crmcli.services.customers import find as find_customer
@@ -56,12 +56,12 @@ TIMER_COLUMNS = [Column("timer", words=True), Column("started_at", "started"), C
                  Column("met_at", "met"), Column("state", words=True)]
 _FIX = {
     "reported": "",
-    "responded": "reopen it first (crmcli complaint reopen {id} --reason …)",
-    "escalated": "reopen it first to escalate it",
-    "upgraded": "reopen it first to change its severity",
-    "closed": "reopen it first to close it again",
-    "reopened": "close it first, or add a note",
-    "assigned": "reopen it first to hand it to another department",
+    "responded": N_("reopen it first (crmcli complaint reopen {id} --reason …)"),
+    "escalated": N_("reopen it first to escalate it"),
+    "upgraded": N_("reopen it first to change its severity"),
+    "closed": N_("reopen it first to close it again"),
+    "reopened": N_("close it first, or add a note"),
+    "assigned": N_("reopen it first to hand it to another department"),
 }
 
 
@@ -258,7 +258,7 @@ def open_complaint(session: Session, customer_ref: str, summary: str, *, severit
     reach = clean_text(contact, "--contact") if contact else None
     dept = clean_text(department, "--department") if department else None
     if department is not None and not dept:
-        raise BadInput("--department: name the department complained about.")
+        raise BadInput(_("--department: name the department complained about."))
     if not text:
         raise BadInput(_("summary: say what the complaint is about."))
     if severity not in ("minor", "major", "auto"):
@@ -314,9 +314,9 @@ def act(session: Session, complaint_id: int, action: str, *, at: datetime | None
         state_then = rules.evaluate(before.events, session.policies, when)
         problem = rules.check_transition(state_then.status, action)
         if problem:
-            fix = _FIX[action].format(id=complaint_id)
+            fix = _(_FIX[action]).format(id=complaint_id)
             raise IllegalTransition(_("Complaint #{complaint_id} {problem}; {fix}.").format(
-                complaint_id=complaint_id, problem=problem, fix=fix))
+                complaint_id=complaint_id, problem=_(problem), fix=fix))
         if action == "upgraded" and state_then.severity == "major":
             raise IllegalTransition(_("Complaint #{complaint_id} is already major.").format(
                 complaint_id=complaint_id))
@@ -363,12 +363,11 @@ def _refuse_repeated_step(complaint_id: int, action: str, when: datetime,
              and not e.automatic]
     following = min(later, key=lambda e: e.at, default=None)
     if following is not None and following.action == action:
-        verb = "closed" if action == "closed" else "reopened"
-        raise IllegalTransition(
-            f"Complaint #{complaint_id} was already {verb} at "
-            f"{short_local(following.at)}; "
-            + ("reopen it first to close it again." if action == "closed"
-               else "close it first, or add a note."))
+        text = (_("Complaint #{id} was already closed at {at}; reopen it first to close it "
+                  "again.") if action == "closed" else
+                _("Complaint #{id} was already reopened at {at}; close it first, or add a "
+                  "note."))
+        raise IllegalTransition(text.format(id=complaint_id, at=short_local(following.at)))
 
 
 def set_case(session: Session, complaint_id: int, on: bool, by: str | None) -> Complaint:

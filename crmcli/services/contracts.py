@@ -15,6 +15,7 @@ from crmcli.dates import from_db, local_today, to_db
 from crmcli.db import transaction
 from crmcli.errors import BadInput, IllegalTransition, NotFound
 from crmcli.fields import clean_text
+from crmcli.i18n import _
 from crmcli.render import Column
 from crmcli.services import Session
 from crmcli.services.customers import find as find_customer
@@ -23,7 +24,8 @@ COLUMNS = [
     Column("id", justify="right"), Column("customer_id"), Column("customer"),
     Column("start_on", "start"), Column("end_on", "end"), Column("amount", justify="right"),
     Column("amount_minor", in_table=False), Column("currency", in_table=False),
-    Column("billing"), Column("status"), Column("renews", in_table=False),
+    Column("billing", words=True), Column("status", words=True),
+    Column("renews", in_table=False),
     Column("renewed_by", in_table=False), Column("ended_on", in_table=False),
     Column("moved_out", in_table=False), Column("note"),
     Column("created_at", in_table=False), Column("created_by", in_table=False),
@@ -64,7 +66,9 @@ def record(row: Any, today: date, currency: str) -> dict[str, Any]:
 def get(session: Session, contract_id: int) -> dict[str, Any]:
     row = session.conn.execute(_SELECT + " WHERE k.id = ?", (contract_id,)).fetchone()
     if row is None:
-        raise NotFound(f"No contract #{contract_id}; `crmcli contract list` shows them.")
+        raise NotFound(_("No contract #{contract_id}; `crmcli contract list` shows "
+                         "them.").format(
+            contract_id=contract_id))
     return record(row, local_today(session.now), session.policies.current.currency)
 
 
@@ -74,14 +78,16 @@ def _amount(text: str | None, currency: str) -> int | None:
 
 def _billing(billing: str) -> str:
     if billing not in handover.BILLING:
-        raise BadInput(f"--billing: {billing!r} is not one of {', '.join(handover.BILLING)}.")
+        raise BadInput(_("--billing: {billing!r} is not one of {choices}.").format(
+            billing=billing, choices=', '.join(handover.BILLING)))
     return billing
 
 
 def add(session: Session, customer_ref: str, start: date, end: date, *, amount: str | None,
         billing: str, note: str | None) -> dict[str, Any]:
     if end < start:
-        raise BadInput(f"--end {end.isoformat()} is before --start {start.isoformat()}.")
+        raise BadInput(_("--end {end} is before --start {start}.").format(
+            end=end.isoformat(), start=start.isoformat()))
     minor = _amount(amount, session.policies.current.currency)
     text = clean_text(note, "--note", multiline=True) if note else None
     with transaction(session.conn):
@@ -103,15 +109,18 @@ def renew(session: Session, contract_id: int, end: date, *, amount: str | None,
     with transaction(session.conn):
         old = get(session, contract_id)
         if old["renewed_by"] is not None:
-            raise IllegalTransition(f"Contract #{contract_id} was already renewed by contract "
-                                    f"#{old['renewed_by']}; renew that one.")
+            raise IllegalTransition(_("Contract #{contract_id} was already renewed by "
+                                      "contract #{renewed_by}; renew that one.").format(
+                contract_id=contract_id, renewed_by=old['renewed_by']))
         if old["ended_on"] is not None:
-            raise IllegalTransition(f"Contract #{contract_id} ended on {old['ended_on']}; "
-                                    "add a new contract with `crmcli contract add`.")
+            raise IllegalTransition(_("Contract #{contract_id} ended on {ended_on}; "
+                                      "add a new contract with `crmcli contract add`.").format(
+                contract_id=contract_id, ended_on=old['ended_on']))
         start = old["end_on"] + timedelta(days=1)
         if end < start:
-            raise BadInput(f"--end {end.isoformat()} is not after contract #{contract_id}'s end "
-                           f"({old['end_on'].isoformat()}).")
+            raise BadInput(_("--end {end} is not after contract #{contract_id}'s end "
+                             "({end_on}).").format(
+                end=end.isoformat(), contract_id=contract_id, end_on=old['end_on'].isoformat()))
         cursor = session.conn.execute(
             "INSERT INTO contracts (customer_id, start_on, end_on, amount, billing, note, "
             "renews, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -130,20 +139,22 @@ def end(session: Session, contract_id: int, on: date | None, *, moved_out: bool
     with transaction(session.conn):
         contract = get(session, contract_id)
         if contract["renewed_by"] is not None:
-            raise IllegalTransition(f"Contract #{contract_id} was renewed by contract "
-                                    f"#{contract['renewed_by']}; end that one.")
+            raise IllegalTransition(_("Contract #{contract_id} was renewed by "
+                                      "contract #{renewed_by}; end that one.").format(
+                contract_id=contract_id, renewed_by=contract['renewed_by']))
         if contract["ended_on"] is not None:
             if not moved_out or contract["moved_out"]:
-                raise IllegalTransition(f"Contract #{contract_id} already ended on "
-                                        f"{contract['ended_on'].isoformat()}.")
+                raise IllegalTransition(_("Contract #{contract_id} already ended on "
+                                          "{ended_on}.").format(
+                    contract_id=contract_id, ended_on=contract['ended_on'].isoformat()))
             session.conn.execute("UPDATE contracts SET moved_out = 1 WHERE id = ?",
                                  (contract_id,))
             _customer_moved_out(session, contract["customer_id"], contract["ended_on"])
             return get(session, contract_id), None
         day = on or min(contract["end_on"], local_today(session.now))
         if day < contract["start_on"]:
-            raise BadInput(f"--at {day.isoformat()} is before the contract's start "
-                           f"({contract['start_on'].isoformat()}).")
+            raise BadInput(_("--at {day} is before the contract's start ({start_on}).").format(
+                day=day.isoformat(), start_on=contract['start_on'].isoformat()))
         session.conn.execute(
             "UPDATE contracts SET ended_on = ?, ended_at = ?, ended_by = ?, moved_out = ? "
             "WHERE id = ?", (day.isoformat(), to_db(session.now), session.user, int(moved_out),
@@ -153,9 +164,10 @@ def end(session: Session, contract_id: int, on: date | None, *, moved_out: bool
         ended = get(session, contract_id)
     question = None
     if not moved_out:
-        question = (f"Contract #{contract_id} ended without a renewal: has "
-                    f"{ended['customer']} moved out? If so: crmcli contract end {contract_id} "
-                    "--moved-out")
+        question = _("Contract #{id} ended without a renewal: has {customer} moved out? If "
+                     "so: {command}").format(
+            id=contract_id, customer=ended["customer"],
+            command=f"crmcli contract end {contract_id} --moved-out")
     return ended, question
 
 

@@ -305,8 +305,8 @@ def edit(session: Session, ref: str, changes: dict[str, Any],
         before = find(session, ref)
         if before["confidential"] and changes.get("confidential") is False:
             _log(session, [before["id"]], "unmark", reason or "",
-                 "--not-confidential needs --reason TEXT: it shows this customer's details "
-                 "to everyone from now on.")
+                 _("--not-confidential needs --reason TEXT: it shows this customer's details "
+                   "to everyone from now on."))
         changed: list[str] = []
         if "name" in changes and changes["name"] != before["name"]:
             clash = duplicates_of(session, changes["name"], exclude=before["id"])
@@ -462,7 +462,7 @@ def log_access(session: Session, customer_ids: list[int], action: str, reason: s
     """Write the access log for revealed confidential details (seed 003)."""
     with transaction(session.conn):
         _log(session, customer_ids, action, reason,
-             "--reveal needs --reason TEXT: why these details are needed.")
+             _("--reveal needs --reason TEXT: why these details are needed."))
 
 
 def _log(session: Session, customer_ids: list[int], action: str, reason: str,
@@ -506,14 +506,15 @@ def moved_out_change(now: datetime, moved_out: bool, active: bool, at: str | Non
     from crmcli.dates import local_midnight, parse_day
 
     if moved_out and active:
-        raise BadInput("--moved-out and --active: choose one.")
+        raise BadInput(_("--moved-out and --active: choose one."))
     if at is not None and not moved_out:
-        raise BadInput("--at: only with --moved-out.")
+        raise BadInput(_("--at: only with --moved-out."))
     if active:
         return {"moved_out_at": None}
     if not moved_out:
         return {}
     when = local_midnight(parse_day(at, now, "--at")) if at is not None else now
     if when > now:
-        raise BadInput(f"--at {at}: a move-out is recorded once it has happened.")
+        raise BadInput(_("--at {at}: a move-out is recorded once it has happened.").format(
+            at=at))
     return {"moved_out_at": when.replace(second=0, microsecond=0)}

@@ -15,6 +15,7 @@ from typing import Any
 from crmcli.dates import from_db, local_midnight, local_today, month_bounds, to_db, to_local
 from crmcli.db import transaction
 from crmcli.errors import BadInput
+from crmcli.i18n import _
 from crmcli.render import Column
 from crmcli.services import Session, entry
 
@@ -50,14 +51,16 @@ def _record(row: Any) -> dict[str, Any]:
 def close_day(session: Session, note: str | None, plan_done: int | None, by: str | None,
               day: date | None = None) -> dict[str, Any]:
     """Record (or amend) the person's day record for today (one transaction)."""
-    text = entry.text(note, "--note", required="say how the day went.")
+    text = entry.text(note, "--note", required=_("say how the day went."))
     if plan_done is not None and not 0 <= plan_done <= 100:
-        raise BadInput(f"--plan-done: {plan_done} is not a percentage from 0 to 100.")
+        raise BadInput(_("--plan-done: {plan_done} is not a percentage from 0 to 100.").format(
+            plan_done=plan_done))
     person = entry.actor(session, by)
     today = local_today(session.now)
     which = day or today
     if which > today:
-        raise BadInput(f"--day {which.isoformat()} is in the future.")
+        raise BadInput(_("--day {which} is in the future.").format(
+            which=which.isoformat()))
     with transaction(session.conn):
         before = session.conn.execute(
             "SELECT max(id) FROM day_records WHERE day = ? AND person = ?",

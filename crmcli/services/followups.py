@@ -40,10 +40,14 @@ def meets(session: Session, target: dict[str, Any], method: str) -> bool:
 
 
 def still_owed(target: dict[str, Any]) -> str:
-    due = f", due {short_local(target['due'])}" if target["due"] else ""
-    return (f"Note: complaint #{target['complaint_id']} is major: its follow-up is a visit in "
-            f"person (上門面談回訪); this call is logged as a contact and the in-person "
-            f"follow-up (visit #{target['id']}{due}) is still owed.")
+    text = (_("Note: complaint #{complaint} is major: its follow-up is a visit in person "
+              "(上門面談回訪); this call is logged as a contact and the in-person follow-up "
+              "(visit #{visit}, due {due}) is still owed.") if target["due"] else
+            _("Note: complaint #{complaint} is major: its follow-up is a visit in person "
+              "(上門面談回訪); this call is logged as a contact and the in-person follow-up "
+              "(visit #{visit}) is still owed."))
+    return text.format(complaint=target["complaint_id"], visit=target["id"],
+                       due=short_local(target["due"]) if target["due"] else "")
 
 
 def _is_unsatisfactory(visit: dict[str, Any]) -> bool:
@@ -77,9 +81,11 @@ def after_logged(session: Session, visit: dict[str, Any]) -> list[str]:
                                f"follow-up visit #{visit['id']} unsatisfactory (不合格): to be "
                                "reported upward, referred or reopened", field="unsatisfied",
                                old=str(visit["id"]))
-    what = f"complaint #{number}" if column == "complaint_id" else f"service #{number}"
-    return [f"Unsatisfactory follow-up of {what}: on the agenda for the area manager "
-            "(report it upward, refer it to the department responsible, or reopen it)."]
+    what = (_("complaint #{id}") if column == "complaint_id" else _("service #{id}")).format(
+        id=number)
+    return [_("Unsatisfactory follow-up of {what}: on the agenda for the area manager (report "
+              "it upward, refer it to the department responsible, or reopen it).").format(
+        what=what)]
 
 
 def clear(session: Session, column: str, number: int, how: str) -> int:

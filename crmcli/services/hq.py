@@ -20,6 +20,7 @@ from typing import Any, NamedTuple, TypeVar
 from crmcli import dates
 from crmcli.db import connect_readonly
 from crmcli.errors import DatabaseProblem
+from crmcli.i18n import _
 from crmcli.services import Session
 from crmcli.services.reports import FIGURES, Monthly, pct, resolution_hours
 
@@ -65,15 +66,16 @@ def site_files(sources: list[Path]) -> Sites:
             if source.is_dir():
                 inside = sorted(p for p in source.iterdir() if p.suffix == ".db" and p.is_file())
                 if not inside:
-                    found.skipped.append(Skipped(source, "a directory with no .db files"))
+                    found.skipped.append(Skipped(source, _("a directory with no .db files")))
                 for path in inside:
                     add(path)
             elif not source.exists():
-                found.skipped.append(Skipped(source, "no such file"))
+                found.skipped.append(Skipped(source, _("no such file")))
             else:
                 add(source)
         except OSError as exc:  # a name too long, a folder we may not list
-            found.skipped.append(Skipped(source, f"cannot be read ({exc.strerror or exc})"))
+            found.skipped.append(Skipped(source, _("cannot be read ({reason})").format(
+                reason=exc.strerror or exc)))
     return found
 
 
@@ -109,8 +111,8 @@ def open_site(path: Path, now: datetime, user: str) -> Iterator[tuple[Session, s
 def _damage(exc: sqlite3.DatabaseError) -> str:
     text = str(exc)
     if "locked" in text or "busy" in text:
-        return "locked by another program; try again later"
-    return f"damaged ({text}); `crmcli check` on it says more"
+        return _("locked by another program; try again later")
+    return _("damaged ({text}); `crmcli check` on it says more").format(text=text)
 
 
 @dataclass

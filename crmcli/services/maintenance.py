@@ -10,7 +10,7 @@ from pathlib import Path
 from crmcli import outcomes
 from crmcli.db import load_policies, os_reason, transaction
 from crmcli.errors import BadInput, Conflict, CrmError
-from crmcli.i18n import _
+from crmcli.i18n import N_, _
 
 PARTIAL = ".{name}.partial-"  # a copy being written: .site.db.partial-<pid>, then renamed
 
@@ -107,19 +107,22 @@ def check(conn: sqlite3.Connection) -> list[str]:
         return [_damaged(conn, damage)]
     problems = []
     for table, rowid, parent, _key in conn.execute("PRAGMA foreign_key_check"):
-        row = f"{table} row {rowid}" if rowid is not None else f"a {table} row"
-        problems.append(f"{row} points to a missing {parent} row.")
+        row = (_("{table} row {rowid}") if rowid is not None else _("a {table} row")).format(
+            table=table, rowid=rowid)
+        problems.append(_("{row} points to a missing {parent} row.").format(row=row,
+                                                                            parent=parent))
     for (cid,) in conn.execute(
         "SELECT id FROM complaints p WHERE NOT EXISTS (SELECT 1 FROM complaint_events e "
         "WHERE e.complaint_id = p.id AND e.action = 'opened')"
     ):
-        problems.append(f"complaint #{cid} has no 'opened' event in its history.")
+        problems.append(_("complaint #{id} has no 'opened' event in its history.").format(
+            id=cid))
     for (vid,) in conn.execute(
         "SELECT id FROM visits WHERE done_at IS NOT NULL AND cancelled_at IS NOT NULL"
     ):
-        problems.append(f"visit #{vid} is both done and cancelled.")
+        problems.append(_("visit #{id} is both done and cancelled.").format(id=vid))
     for (vid,) in conn.execute("SELECT id FROM visits WHERE done_at IS NULL AND due_at IS NULL"):
-        problems.append(f"visit #{vid} has neither a due time nor a done time.")
+        problems.append(_("visit #{id} has neither a due time nor a done time.").format(id=vid))
     latest = ("(SELECT e.new_value FROM complaint_events e WHERE e.complaint_id = p.id "
               f"AND e.action = '{{}}' AND {outcomes.not_voided('e')} "
               "ORDER BY e.at DESC, e.id DESC LIMIT 1)")
@@ -127,16 +130,17 @@ def check(conn: sqlite3.Connection) -> list[str]:
         f"SELECT id FROM complaints p WHERE p.department IS NOT {latest.format('assigned')} "
         f"OR p.validity IS NOT {latest.format('validity')}"
     ):
-        problems.append(f"complaint #{cid}'s department or validity is not what its history "
-                        "last says (entries 'assigned', 'validity').")
+        problems.append(_("complaint #{id}'s department or validity is not what its history "
+                          "last says (entries 'assigned', 'validity').").format(id=cid))
     problems += _money_problems(conn)
     problems += _front_desk_problems(conn)
     stale = outcomes.stale(conn, load_policies(conn))
     if stale:
         shown = ", ".join(f"#{cid}" for cid in stale[:10]) + (", …" if len(stale) > 10 else "")
-        problems.append(f"{len(stale)} complaint(s) ({shown}) have a stored outcome that does "
-                        "not follow from their history, so reports would misread them; "
-                        "rewrite them from the history with: crmcli check --repair")
+        problems.append(_("{count} complaint(s) ({shown}) have a stored outcome that does "
+                          "not follow from their history, so reports would misread them; "
+                          "rewrite them from the history with: crmcli check --repair").format(
+            count=len(stale), shown=shown))
     return problems
 
 
@@ -145,33 +149,36 @@ def _money_problems(conn: sqlite3.Connection) -> list[str]:
     the stored applications follow from the invoices and payments, one currency."""
     from crmcli.services import billing
 
-    problems = [f"invoice #{iid} has more applied to it than its amount."
+    problems = [_("invoice #{id} has more applied to it than its amount.").format(id=iid)
                 for iid in billing.overpaid_invoices(conn)]
-    problems += [f"invoice #{iid} is marked paid {paid} of {amount} (settled: {settled})."
+    problems += [_("invoice #{id} is marked paid {paid} of {amount} (settled: "
+                   "{settled}).").format(id=iid, paid=paid, amount=amount, settled=settled)
                  for iid, paid, amount, settled in conn.execute(
                      "SELECT id, paid, amount, settled_at FROM invoices WHERE paid > amount "
                      "OR (paid = amount) != (settled_at IS NOT NULL)")]
     used = billing.currencies(conn)
     if len(used) > 1:
-        problems.append(f"money is recorded in {len(used)} currencies ({', '.join(used)}); a "
-                        "site keeps one (policy currency).")
-    problems += [f"payment #{pid} is reported as refused before it was refused."
-                 for (pid,) in conn.execute(
+        problems.append(_("money is recorded in {count} currencies ({currencies}); a site "
+                          "keeps one (policy currency).").format(count=len(used),
+                                                                 currencies=", ".join(used)))
+    problems += [_("payment #{id} is reported as refused before it was refused.").format(
+                     id=pid) for (pid,) in conn.execute(
                      "SELECT id FROM payments WHERE reported_at IS NOT NULL AND "
                      "(refused_at IS NULL OR reported_at < refused_at)")]
-    problems += [f"contract #{cid} renews contract #{old} but does not start the day after it "
-                 "ends." for cid, old in conn.execute(
+    problems += [_("contract #{id} renews contract #{old} but does not start the day after "
+                   "it ends.").format(id=cid, old=old) for cid, old in conn.execute(
                      "SELECT k.id, k.renews FROM contracts k JOIN contracts o ON o.id = k.renews "
                      "WHERE k.start_on != date(o.end_on, '+1 day')")]
-    problems += [f"contract #{cid} and its renewal do not name each other." for (cid,) in
-                 conn.execute("SELECT o.id FROM contracts o LEFT JOIN contracts k ON "
+    problems += [_("contract #{id} and its renewal do not name each other.").format(id=cid)
+                 for (cid,) in conn.execute("SELECT o.id FROM contracts o LEFT JOIN contracts k ON "
                               "k.renews = o.id WHERE o.renewed_by IS NOT k.id")]
     stale = billing.stale_customers(conn)
     if stale:
         shown = ", ".join(f"#{cid}" for cid in stale[:10]) + (", …" if len(stale) > 10 else "")
-        problems.append(f"{len(stale)} customer(s) ({shown}) have stored payment figures that "
-                        "do not follow from their invoices and payments, so balances and "
-                        "`visit due` would misread them; rewrite them with: crmcli check --repair")
+        problems.append(_("{count} customer(s) ({shown}) have stored payment figures that do "
+                          "not follow from their invoices and payments, so balances and `visit "
+                          "due` would misread them; rewrite them with: crmcli check "
+                          "--repair").format(count=len(stale), shown=shown))
     return problems
 
 
@@ -179,31 +186,31 @@ def _money_problems(conn: sqlite3.Connection) -> list[str]:
 _FRONT_DESK_CHECKS = (
     ("SELECT id FROM requests r WHERE NOT EXISTS (SELECT 1 FROM request_events e WHERE "
      "e.request_id = r.id AND e.action = 'opened')",
-     "request #{} has no 'opened' event in its history."),
+     N_("request #{} has no 'opened' event in its history.")),
     ("SELECT id FROM requests WHERE replied_at < received_at OR closed_at < received_at "
      "OR converted_at < received_at OR reply_due < received_at",
-     "request #{} has a reply, close or deadline before it was received."),
+     N_("request #{} has a reply, close or deadline before it was received.")),
     ("SELECT r.id FROM requests r WHERE r.replied_at IS NOT NULL AND r.replied_at != (SELECT "
      "min(e.at) FROM request_events e WHERE e.request_id = r.id AND e.action IN ('replied', "
      "'closed'))",
-     "request #{}'s stored reply time is not its first reply in the history."),
+     N_("request #{}'s stored reply time is not its first reply in the history.")),
     ("SELECT id FROM requests WHERE converted_at IS NOT NULL AND complaint_id IS NULL "
      "AND service_id IS NULL",
-     "request #{} is converted but linked to no complaint or service."),
+     N_("request #{} is converted but linked to no complaint or service.")),
     ("SELECT id FROM notices WHERE (sign_off = 1) != (signoff_due IS NOT NULL)",
-     "notice #{} has a sign-off deadline that does not match its sign-off flag."),
+     N_("notice #{} has a sign-off deadline that does not match its sign-off flag.")),
     ("SELECT DISTINCT d.notice_id FROM notice_deliveries d JOIN notices n ON n.id = "
      "d.notice_id WHERE d.signed_at IS NOT NULL AND (n.sign_off = 0 OR d.signed_at < n.sent_at)",
-     "notice #{} has a signature without sign-off or before it was sent."),
+     N_("notice #{} has a signature without sign-off or before it was sent.")),
     ("SELECT id FROM day_records d WHERE supersedes IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
      "day_records e WHERE e.id = d.supersedes AND e.person = d.person AND e.day = d.day "
      "AND e.id < d.id)",
-     "day record #{} amends a record of another person or day."),
+     N_("day record #{} amends a record of another person or day.")),
 )
 
 
 def _front_desk_problems(conn: sqlite3.Connection) -> list[str]:
-    return [message.format(row[0]) for sql, message in _FRONT_DESK_CHECKS
+    return [_(message).format(row[0]) for sql, message in _FRONT_DESK_CHECKS
             for row in conn.execute(sql)]
 
 
@@ -228,14 +235,15 @@ def repair_balances(conn: sqlite3.Connection) -> int:
 
 def _damaged(conn: sqlite3.Connection, damage: list[str]) -> str:
     """What SQLite found, in one sentence with what to do about it."""
-    path = conn.execute("PRAGMA database_list").fetchone()[2] or "the database"
+    path = conn.execute("PRAGMA database_list").fetchone()[2] or _("the database")
     lines = [line.strip() for fault in damage for line in fault.splitlines()
              if line.strip() and not line.startswith("***")]
     first = lines[0] if lines else damage[0]
     if all(" index " in f" {line} " for line in lines):
-        fix = f"the tables are intact; rebuild the indexes with: sqlite3 {path} REINDEX"
+        fix = _("the tables are intact; rebuild the indexes with: {command}").format(
+            command=f"sqlite3 {path} REINDEX")
     else:
-        fix = (f"restore the latest backup, or salvage what is readable with: "
-               f"sqlite3 {path} .recover")
-    return (f"The file is damaged ({len(lines) or 1} fault(s) found by SQLite's integrity "
-            f"check; the first: {first}); {fix}.")
+        fix = _("restore the latest backup, or salvage what is readable with: "
+                "{command}").format(command=f"sqlite3 {path} .recover")
+    return _("The file is damaged ({count} fault(s) found by SQLite's integrity check; the "
+             "first: {first}); {fix}.").format(count=len(lines) or 1, first=first, fix=fix)

@@ -19,6 +19,7 @@ from crmcli.dates import from_db, local_midnight, to_db, to_local
 from crmcli.db import transaction
 from crmcli.errors import BadInput, NotFound
 from crmcli.fields import clean_text
+from crmcli.i18n import _
 from crmcli.render import Column
 from crmcli.services import Session, contacts, entry
 from crmcli.services.customers import find as find_customer
@@ -33,10 +34,11 @@ COLUMNS = [
     Column("void_reason"),
 ]
 TABLE_COLUMNS = [  # fits 80 columns; the data formats carry the rest
-    Column("id", justify="right"), Column("held_at", "held"), Column("kind"), Column("title"),
+    Column("id", justify="right"), Column("held_at", "held"), Column("kind", words=True),
+    Column("title"),
     Column("attended", "att.", justify="right"), Column("suggestions", "sugg.",
                                                         justify="right"),
-    Column("suggestions_replied", "repl.", justify="right"), Column("status"),
+    Column("suggestions_replied", "repl.", justify="right"), Column("status", words=True),
 ]
 ATTENDEE_COLUMNS = [Column("customer_id"), Column("customer")]
 
@@ -81,7 +83,8 @@ def _record(row: Any) -> dict[str, Any]:
 def get(session: Session, meeting_id: int) -> dict[str, Any]:
     row = session.conn.execute(_SELECT + " WHERE m.id = ?", (meeting_id,)).fetchone()
     if row is None:
-        raise NotFound(f"No meeting #{meeting_id}; `crmcli meeting list` shows them.")
+        raise NotFound(_("No meeting #{meeting_id}; `crmcli meeting list` shows them.").format(
+            meeting_id=meeting_id))
     return _record(row)
 
 
@@ -96,7 +99,8 @@ def read_attendees(path: Path) -> list[str]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        raise BadInput(f"--attended-file: cannot read {path} ({exc}).") from None
+        raise BadInput(_("--attended-file: cannot read {path} ({exc}).").format(
+            path=path, exc=exc)) from None
     return [line.strip() for line in text.splitlines()
             if line.strip() and not line.strip().startswith("#")]
 
@@ -106,11 +110,13 @@ def log_meeting(session: Session, title: str, *, at: datetime, kind: str,
     """Record a meeting held and who attended (one transaction)."""
     name = clean_text(title, "title")
     if not name:
-        raise BadInput("title: name the meeting.")
+        raise BadInput(_("title: name the meeting."))
     if kind not in KINDS:
-        raise BadInput(f"--kind: {kind!r} is not one of {', '.join(KINDS)}.")
+        raise BadInput(_("--kind: {kind!r} is not one of {choices}.").format(
+            kind=kind, choices=', '.join(KINDS)))
     if len(attended) > MAX_ATTENDEES:
-        raise BadInput(f"--attended: at most {MAX_ATTENDEES:,} customers.")
+        raise BadInput(_("--attended: at most {MAX_ATTENDEES:,} customers.").format(
+            MAX_ATTENDEES=MAX_ATTENDEES))
     when = entry.moment(session, at)
     who = entry.actor(session, by)
     remark = entry.text(note, "--note")

@@ -19,6 +19,7 @@ from crmcli.dates import from_db, month_bounds, to_db, to_local
 from crmcli.db import transaction
 from crmcli.errors import BadInput, IllegalTransition, NotFound
 from crmcli.fields import clean_text
+from crmcli.i18n import _
 from crmcli.render import Column
 from crmcli.services import Session, entry
 from crmcli.services.customers import find as find_customer
@@ -35,15 +36,17 @@ COLUMNS = [
     Column("void_reason"),
 ]
 TABLE_COLUMNS = [  # fits 80 columns; the data formats carry the rest
-    Column("id", justify="right"), Column("sent_at", "sent"), Column("kind"), Column("title"),
-    Column("signoff", "signed", justify="right"), Column("status"),
+    Column("id", justify="right"), Column("sent_at", "sent"), Column("kind", words=True),
+    Column("title"), Column("signoff", "signed", justify="right"),
+    Column("status", words=True),
 ]
 DELIVERY_COLUMNS = [
     Column("notice_id"), Column("customer_id"), Column("customer"), Column("signed_at"),
-    Column("signed_by"), Column("state"),
+    Column("signed_by"), Column("state", words=True),
 ]
 CUSTOMER_COLUMNS = [
-    Column("id", justify="right"), Column("sent_at", "sent"), Column("kind"), Column("title"),
+    Column("id", justify="right"), Column("sent_at", "sent"), Column("kind", words=True),
+    Column("title"),
     Column("signed_at", "signed"),
 ]
 
@@ -81,7 +84,8 @@ def _record(row: Any, now: datetime) -> dict[str, Any]:
 def get(session: Session, notice_id: int) -> dict[str, Any]:
     row = session.conn.execute(_SELECT + " WHERE n.id = ?", (notice_id,)).fetchone()
     if row is None:
-        raise NotFound(f"No notice #{notice_id}; `crmcli notice list` shows them.")
+        raise NotFound(_("No notice #{notice_id}; `crmcli notice list` shows them.").format(
+            notice_id=notice_id))
     return _record(row, session.now)
 
 
@@ -122,14 +126,16 @@ def _audience(session: Session, targets: list[str], when: datetime
         else:
             customer = find_customer(session, target)
             if customer.get("moved_out_at") is not None and customer["moved_out_at"] <= when:
-                raise BadInput(f"--to {target}: {customer['name']} (#{customer['id']}) moved "
-                               "out; notices go to current customers.")
+                raise BadInput(_("--to {target}: {name} (#{id}) moved out; notices go "
+                                 "to current customers.").format(
+                    target=target, name=customer['name'], id=customer['id']))
             ids.add(customer["id"])
             named.append(f"#{customer['id']}")
             continue
         named.append(target)
     if not ids:
-        raise BadInput(f"--to {' '.join(targets) or 'all'}: no current customer to send to.")
+        raise BadInput(_("--to {targets}: no current customer to send to.").format(
+            targets=" ".join(targets) or "all"))
     audience = ", ".join(named)
     return audience if len(audience) <= 200 else f"{len(ids)} customers", sorted(ids)
 
@@ -149,9 +155,10 @@ def send(session: Session, new: NewNotice) -> dict[str, Any]:
     """Record a notice and one delivery per recipient (one transaction)."""
     title = clean_text(new.title, "title")
     if not title:
-        raise BadInput("title: say what the notice is.")
+        raise BadInput(_("title: say what the notice is."))
     if new.kind not in KINDS:
-        raise BadInput(f"--kind: {new.kind!r} is not one of {', '.join(KINDS)}.")
+        raise BadInput(_("--kind: {kind!r} is not one of {choices}.").format(
+            kind=new.kind, choices=', '.join(KINDS)))
     when = entry.moment(session, new.at)
     who = entry.actor(session, new.by)
     note = entry.text(new.note, "--note")
@@ -178,23 +185,27 @@ def sign(session: Session, notice_id: int, customer_ref: str, at: datetime | Non
     with transaction(session.conn):
         notice = get(session, notice_id)
         if notice["voided_at"] is not None:
-            raise IllegalTransition(f"Notice #{notice_id} is voided.")
+            raise IllegalTransition(_("Notice #{notice_id} is voided.").format(
+                notice_id=notice_id))
         if not notice["sign_off"]:
-            raise IllegalTransition(f"Notice #{notice_id} was sent without sign-off.")
+            raise IllegalTransition(_("Notice #{notice_id} was sent without sign-off.").format(
+                notice_id=notice_id))
         customer = find_customer(session, customer_ref)
         row = session.conn.execute(
             "SELECT signed_at FROM notice_deliveries WHERE notice_id = ? AND customer_id = ?",
             (notice_id, customer["id"])).fetchone()
         if row is None:
-            raise NotFound(f"Notice #{notice_id} was not sent to {customer['name']} "
-                           f"(#{customer['id']}).")
+            raise NotFound(_("Notice #{notice_id} was not sent to {name} (#{id}).").format(
+                notice_id=notice_id, name=customer['name'], id=customer['id']))
         if row[0] is not None:
             raise IllegalTransition(
-                f"{customer['name']} (#{customer['id']}) signed notice #{notice_id} on "
-                f"{to_local(from_db(row[0])):%Y-%m-%d %H:%M}.")
+                _("{name} (#{id}) signed notice #{notice_id} on {at}.").format(
+                    name=customer["name"], id=customer["id"], notice_id=notice_id,
+                    at=f"{to_local(from_db(row[0])):%Y-%m-%d %H:%M}"))
         if when < notice["sent_at"]:
-            raise BadInput(f"--at {to_local(when):%Y-%m-%d %H:%M} is before notice "
-                           f"#{notice_id} was sent.")
+            raise BadInput(_("--at {when:%Y-%m-%d %H:%M} is before notice "
+                             "#{notice_id} was sent.").format(
+                when=to_local(when), notice_id=notice_id))
         signer = clean_text(by, "--by") if by else customer["name"]
         session.conn.execute(
             "UPDATE notice_deliveries SET signed_at = ?, signed_by = ?, recorded_at = ?, "
@@ -224,7 +235,8 @@ def iter_notices(session: Session, filters: Filters, limit: int | None = None
     params: list[Any] = []
     if filters.kind:
         if filters.kind not in KINDS:
-            raise BadInput(f"--kind: {filters.kind!r} is not one of {', '.join(KINDS)}.")
+            raise BadInput(_("--kind: {kind!r} is not one of {choices}.").format(
+                kind=filters.kind, choices=', '.join(KINDS)))
         where.append("n.kind = ?")
         params.append(filters.kind)
     if filters.month:

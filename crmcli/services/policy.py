@@ -7,6 +7,7 @@ from typing import Any
 from crmcli import outcomes, policy
 from crmcli.dates import to_db
 from crmcli.db import transaction
+from crmcli.i18n import _
 from crmcli.services import Session
 
 
@@ -46,5 +47,6 @@ def _check_currency(session: Session, currency: str) -> None:
 
     kept = [code for code in currencies(session.conn) if code != currency]
     if kept:
-        raise Conflict(f"Money is already recorded in {', '.join(kept)}; a site keeps one "
-                       "currency, so policy currency cannot change now.")
+        raise Conflict(_("Money is already recorded in {tables}; a site keeps one "
+                         "currency, so policy currency cannot change now.").format(
+            tables=", ".join(kept)))

@@ -27,7 +27,9 @@ LABELS = {
     "preferences": N_("preferences"), "email": N_("email"), "birthday": N_("birthday"),
     "contracts": N_("Contracts"), "invoices": N_("Invoices"), "payments": N_("Payments"),
     "reviews": N_("Credit reviews"), "requests": N_("Requests"), "meetings": N_("Meetings"),
-    "notices": N_("Notices"),
+    "notices": N_("Notices"), "occupied": N_("occupied"), "renovating": N_("renovating"),
+    "handover": N_("handover"), "balance": N_("balance"), "credit": N_("credit"),
+    "oldest_unpaid": N_("oldest unpaid"), "currency": N_("currency"),
 }
 
 

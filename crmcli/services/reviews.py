@@ -18,6 +18,7 @@ from crmcli.dates import (
 from crmcli.db import transaction
 from crmcli.errors import BadInput
 from crmcli.fields import clean_grade, clean_text, first_year_grade
+from crmcli.i18n import _
 from crmcli.render import Column
 from crmcli.services import Session
 from crmcli.services.customers import find as find_customer
@@ -53,11 +54,12 @@ def record_review(session: Session, customer_ref: str, *, grade: str | None, not
     edit history too. Seed 003's first-year rule holds: no A or B in the first year."""
     text = clean_text(note, "--note", multiline=True) if note else None
     if not text:
-        raise BadInput("--note: say what the review found (顧客情報報告書).")
+        raise BadInput(_("--note: say what the review found (顧客情報報告書)."))
     new_grade = clean_grade(grade) if grade else None
     when = to_minute(at or session.now)
     if when > session.now + timedelta(minutes=1):
-        raise BadInput(f"--at {short_local(when)} is in the future.")
+        raise BadInput(_("--at {when} is in the future.").format(
+            when=short_local(when)))
     who = clean_text(by, "--by") if by else session.user
     policy = session.policies.current
     with transaction(session.conn):
@@ -67,8 +69,8 @@ def record_review(session: Session, customer_ref: str, *, grade: str | None, not
         error = first_year_grade(new_grade, since, local_day(customer["created_at"]),
                                  local_day(when), policy.grade_new_customer_days)
         if error:  # giving A or B; a grade kept is not a new grading
-            raise BadInput(f"--grade {new_grade}: {customer['name']} (#{customer['id']}): "
-                           f"{error}")
+            raise BadInput(_("--grade {new_grade}: {name} (#{id}): {error}").format(
+                new_grade=new_grade, name=customer['name'], id=customer['id'], error=error))
         stamp = to_db(when)
         cursor = session.conn.execute(
             "INSERT INTO customer_reviews (customer_id, at, by, grade_before, grade, note, "
@@ -148,8 +150,7 @@ def grades_report(session: Session, year: int, month: int) -> dict[str, Any]:
             attention.append({
                 "customer_id": cid, "customer": name, "grade": grade, "suggested": "C",
                 "rule": f"arrears at or over {money.format_amount(threshold, currency)} "
-                        f"{currency}, not grade A (seed 003 c-2)" + ("" if grade != "C"
-                                                                     else "; stays C"),
+                        f"{currency}, not grade A" + ("" if grade != "C" else "; stays C"),
                 "arrears": money.as_major(owed_now, currency), "arrears_minor": owed_now,
                 "first_year_ended": None})
     attention += _leaving_first_year(session, last)
@@ -188,7 +189,7 @@ def _leaving_first_year(session: Session, last: date) -> list[dict[str, Any]]:
 
             rows.append({
                 "customer_id": cid, "customer": name, "grade": "C", "suggested": "A/B/C",
-                "rule": "first year as a new customer has ended: may leave C (seed 003 c-7)",
+                "rule": "first year as a new customer has ended: may leave C",
                 "arrears": None, "arrears_minor": None,
                 "first_year_ended": first_year_end(start)})
     return rows

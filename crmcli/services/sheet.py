@@ -18,6 +18,7 @@ from datetime import datetime
 from crmcli.dates import short_local, to_db
 from crmcli.errors import BadInput, IllegalTransition
 from crmcli.fields import clean_text
+from crmcli.i18n import _
 from crmcli.services import Session, complaints
 
 VALIDITIES = ("valid", "unreasonable")
@@ -37,7 +38,8 @@ def assign(session: Session, complaint_id: int, department: str, *, at: datetime
     dept = _required(department, "--department", "name the department complained about")
     current = complaints.load(session, complaint_id).row["department"]
     if current == dept:
-        raise BadInput(f"Complaint #{complaint_id} is already with {dept}.")
+        raise BadInput(_("Complaint #{complaint_id} is already with {dept}.").format(
+            complaint_id=complaint_id, dept=dept))
     why = clean_text(reason, "--reason", multiline=True) if reason else None
     note = f"department complained about: {dept}" + (f" ({why})" if why else "")
     return complaints.act(session, complaint_id, "assigned", at=at, by=by, note=note,
@@ -51,8 +53,9 @@ def plan(session: Session, complaint_id: int, text: str, *, at: datetime | None,
     department = complaints.load(session, complaint_id).row["department"]
     if not department:
         raise IllegalTransition(
-            f"Complaint #{complaint_id} has no department yet; name it first "
-            f"(crmcli complaint edit {complaint_id} --department DEPT).")
+            _("Complaint #{complaint_id} has no department yet; name it first (crmcli "
+              "complaint edit {complaint_id} --department DEPT).").format(
+                complaint_id=complaint_id))
     return complaints.act(session, complaint_id, "planned", at=at, by=by, note=body,
                           to=department, field="plan", new=body)
 
@@ -64,8 +67,8 @@ def refer(session: Session, complaint_id: int, to: str, due: datetime, text: str
     body = clean_text(text, "--text", multiline=True) if text else None
     moment = at or session.now
     if due <= moment:
-        raise BadInput(f"--due {short_local(due)} is not after the letter "
-                       f"({short_local(moment)}).")
+        raise BadInput(_("--due {due} is not after the letter ({moment}).").format(
+            due=short_local(due), moment=short_local(moment)))
     return complaints.act(session, complaint_id, "referred", at=at, by=by,
                           note=body or f"work letter to {dept}", to=dept, field="letter",
                           new=to_db(due), referred_to=dept)
@@ -78,11 +81,12 @@ def refer_done(session: Session, complaint_id: int, letter_id: int, note: str | 
 
     letter = referrals.get(session, complaint_id, letter_id)
     if letter["done_at"] is not None:
-        raise IllegalTransition(f"Letter #{letter_id} of complaint #{complaint_id} was "
-                                f"already closed at {short_local(letter['done_at'])}.")
+        raise IllegalTransition(_("Letter #{letter_id} of complaint #{complaint_id} "
+                                  "was already closed at {done_at}.").format(
+            letter_id=letter_id, complaint_id=complaint_id, done_at=short_local(letter['done_at'])))
     if at is not None and at < letter["at"]:
-        raise BadInput(f"--at {short_local(at)} is before the letter was sent "
-                       f"({short_local(letter['at'])}).")
+        raise BadInput(_("--at {at} is before the letter was sent ({sent}).").format(
+            at=short_local(at), sent=short_local(letter["at"])))
     body = clean_text(note, "--note", multiline=True) if note else None
     return complaints.act(session, complaint_id, "referral_done", at=at, by=by,
                           note=body or f"letter #{letter_id} to {letter['to']} done",
@@ -93,11 +97,12 @@ def judge(session: Session, complaint_id: int, validity: str, reason: str | None
           at: datetime | None, by: str | None) -> complaints.Complaint:
     """Valid (有效投訴) or unreasonable (無理投訴: a reason is required)."""
     if validity not in VALIDITIES:
-        raise BadInput(f"validity: {validity!r} is not valid or unreasonable.")
+        raise BadInput(_("validity: {validity!r} is not valid or unreasonable.").format(
+            validity=validity))
     why = clean_text(reason, "--reason", multiline=True) if reason else None
     if validity == "unreasonable" and not why:
-        raise BadInput("--reason: say why the complaint is unreasonable (the explanation "
-                       "given to the customer).")
+        raise BadInput(_("--reason: say why the complaint is unreasonable (the "
+                         "explanation given to the customer)."))
     current = complaints.load(session, complaint_id).row["validity"] or "valid"
     return complaints.act(session, complaint_id, "validity", at=at, by=by,
                           note=why or f"judged {validity}", reason=why, field="validity",

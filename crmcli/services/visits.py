@@ -203,8 +203,9 @@ def _check(given: VisitInput) -> VisitInput:
 
     allowed = HANDOVER_METHODS.get(given.kind or "")
     if allowed and given.method not in allowed:
-        raise BadInput(f"--method {given.method}: a {given.kind} visit is made "
-                       f"{' or '.join(allowed)} (seed 002).")
+        raise BadInput(_("--method {method}: {kind} visits are made {methods}.").format(
+            method=given.method, kind=_(given.kind or ""),
+            methods=_(" or ").join(_(method) for method in allowed)))
     if given.complaint_id is not None and given.kind not in (None, "complaint"):
         raise BadInput(_("--kind {kind}: a visit about a complaint is of kind "
                          "complaint.").format(
