@@ -596,7 +596,7 @@ def bench_venv() -> Path:
                                   capture_output=True, text=True, check=True).stdout.strip())
     paths = [str(ROOT), *site.getsitepackages()]
     (purelib / "crmcli-bench.pth").write_text("\n".join(paths) + "\n", encoding="utf-8")
-    for name, module, function in (("crmcli", "crmcli.cli", "main"),
+    for name, module, function in (("crmcli", "crmcli.launch", "main"),  # as pyproject says
                                    ("sqlite-utils", "sqlite_utils.cli", "cli")):
         script = home / "bin" / name
         script.write_text(SCRIPT.format(python=python, module=module, function=function),
