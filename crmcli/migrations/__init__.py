@@ -9,6 +9,7 @@ import sqlite3
 from collections.abc import Callable
 
 from crmcli.migrations.base import execute_script, remember_categories
+from crmcli.migrations.big_site import m012_recorded_automatic_entries
 from crmcli.migrations.first_wave import (
     m001_initial,
     m002_attention_and_indexes,
@@ -33,6 +34,6 @@ MIGRATIONS: list[Migration] = [
     m001_initial, m002_attention_and_indexes, m003_outcomes, m004_covering_indexes,
     m005_site_clock_and_corrections, m006_sensitive_note, m007_front_desk,
     m008_name_key_folds_chinese_script, m009_handling_sheet,
-    m010_property_and_money, m011_stored_month_figures,
+    m010_property_and_money, m011_stored_month_figures, m012_recorded_automatic_entries,
 ]
 LATEST = len(MIGRATIONS)
