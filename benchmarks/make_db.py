@@ -51,7 +51,7 @@ from crmcli.fields import name_key
 from crmcli.policy import PolicyHistory
 from crmcli.sample import CATEGORIES, NOTES, REPAIRS, SUMMARIES
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # make_money.py, beside this file
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # make_money.py, make_frontdesk.py
 
 DEFAULT_AS_OF = "2026-11-20T08:00:00+08:00"
 DAY = 86_400
@@ -253,14 +253,22 @@ def make_customers(site: Site, count: int, *, for_csv: bool = False) -> list[Cus
 
 
 def write_csv(path: Path, customers: list[Customer]) -> None:
-    """The customer import file: the header uses crmcli's field names."""
+    """The customer import file: the header uses crmcli's field names. Names are distinct as
+    crmcli compares them (張 and 张 fold together): a repeat gets a number, as a second
+    company of one name would (`customer import` refuses a file naming one customer twice)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
+    seen: set[str] = set()
     with partial.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(CSV_FIELDS)
         for customer in customers:
-            values = {**customer.values, "name": customer.name, "tags": ";".join(customer.tags)}
+            name, number = customer.name, 1
+            while name_key(name) in seen:
+                number += 1
+                name = f"{customer.name}（{number}）"
+            seen.add(name_key(name))
+            values = {**customer.values, "name": name, "tags": ";".join(customer.tags)}
             writer.writerow(["" if values.get(f) is None else values[f] for f in CSV_FIELDS])
     partial.replace(path)
 
@@ -671,7 +679,8 @@ def _empty_schema() -> Path:
 
 def build(path: Path, *, customers: int, complaints: int, visits: int, seed: int, as_of: str,
           tz: str, years: int, csv_path: Path | None = None, analyze: bool = False,
-          site_name: str | None = None, money_months: int = 0) -> dict[str, Any]:
+          site_name: str | None = None, money_months: int = 0, desk_months: int = 0
+          ) -> dict[str, Any]:
     started = time.perf_counter()
     gc.disable()  # millions of long-lived tuples: the cyclic collector would rescan them all
     moment = datetime.fromisoformat(as_of)
@@ -720,6 +729,13 @@ def build(path: Path, *, customers: int, complaints: int, visits: int, seed: int
         money = write_money(conn, built.customers, today=site.local_date(as_of_ts), offset=offset,
                             months=money_months, seed=seed, ts_text=ts_text)
         _log(started, f"wrote property and money {json.dumps(money)}")
+    desk: dict[str, int] = {}
+    if desk_months and customers:
+        from make_frontdesk import write as write_desk
+
+        desk = write_desk(conn, as_of=as_of_ts, offset=offset, months=desk_months, seed=seed,
+                          ts_text=ts_text)
+        _log(started, f"wrote the front desk {json.dumps(desk)}")
     # The rows above were written directly: every customer's stored next contact and yearly
     # visit (crmcli.next_due), as crmcli's own writes keep them.
     from crmcli import next_due
@@ -736,16 +752,79 @@ def build(path: Path, *, customers: int, complaints: int, visits: int, seed: int
     partial.replace(path)
     counts = {"customers": customers, "complaints": len(built.complaints),
               "complaint_events": len(built.events), "services": len(built.services),
-              "visits": len(built.visits), **money}
+              "visits": len(built.visits), **money, **desk}
     _log(started, f"done: {path} ({path.stat().st_size / 1e6:,.0f} MB) {json.dumps(counts)}")
     return {"as_of": ts_text(as_of_ts), "tz": tz, "counts": counts,
+            "seconds": round(time.perf_counter() - started, 1)}
+
+
+def counts_of(conn: sqlite3.Connection) -> dict[str, int]:
+    """The row count of every table with rows (what a benchmark run prints)."""
+    tables = [name for (name,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+        "ORDER BY rowid")]
+    found = {name: conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+             for name in tables}
+    return {name: count for name, count in found.items() if count}
+
+
+def extend(path: Path, *, as_of: str, seed: int, money_months: int, desk_months: int
+           ) -> dict[str, Any]:
+    """Add property and money and the front desk to a database make_db built without them
+    (in place; each part only where its tables are still empty), as of ``as_of`` in the
+    file's own time zone. Much faster than a whole build: the rest is left as it is."""
+    from types import SimpleNamespace
+
+    started = time.perf_counter()
+    gc.disable()
+    conn = connect(path)  # brings the schema up to date
+    tz = conn.execute("SELECT value FROM policy_settings WHERE key = 'timezone' "
+                      "ORDER BY set_at DESC LIMIT 1").fetchone()
+    zone = tz[0] if tz else "Asia/Shanghai"
+    moment = datetime.fromisoformat(as_of)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(zone))
+    offset = int((moment.astimezone(ZoneInfo(zone)).utcoffset() or timedelta()).total_seconds())
+    as_of_ts = int(moment.timestamp()) // 60 * 60
+    site = Site(random.Random(seed), as_of_ts, as_of_ts, offset)
+    conn.execute("PRAGMA synchronous = OFF")
+    conn.execute("PRAGMA cache_size = -1000000")
+    conn.execute("PRAGMA foreign_keys = OFF")
+    empty = {table: conn.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {table})").fetchone()[0]
+             for table in ("contracts", "requests")}
+    if money_months and empty["contracts"]:
+        from make_money import write as write_money
+
+        tags: dict[int, set[str]] = {}
+        for cid, tag in conn.execute("SELECT customer_id, tag FROM customer_tags"):
+            tags.setdefault(cid, set()).add(tag)
+        people = []
+        for number, (cid, since, segment, grade) in enumerate(conn.execute(
+                "SELECT id, since, segment, grade FROM customers ORDER BY id"), start=1):
+            if cid != number:
+                raise SystemExit(f"{path}: customer ids are not 1..N (#{cid}); cannot extend")
+            people.append(SimpleNamespace(values={"since": since, "segment": segment,
+                                                  "grade": grade}, tags=tags.get(cid, set())))
+        money = write_money(conn, people, today=site.local_date(as_of_ts), offset=offset,
+                            months=money_months, seed=seed, ts_text=ts_text)
+        _log(started, f"wrote property and money {json.dumps(money)}")
+    if desk_months and empty["requests"]:
+        from make_frontdesk import write as write_desk
+
+        desk = write_desk(conn, as_of=as_of_ts, offset=offset, months=desk_months, seed=seed,
+                          ts_text=ts_text)
+        _log(started, f"wrote the front desk {json.dumps(desk)}")
+    counts = counts_of(conn)
+    conn.close()
+    return {"as_of": ts_text(as_of_ts), "tz": zone, "counts": counts,
             "seconds": round(time.perf_counter() - started, 1)}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("path", type=Path, help="the database file to create (replaced)")
+    parser.add_argument("path", type=Path,
+                        help="the database file to create (replaced), or to extend (--extend)")
     parser.add_argument("--customers", type=int, default=1000)
     parser.add_argument("--complaints", type=int, default=10_000)
     parser.add_argument("--visits", type=int, default=10_000,
@@ -760,9 +839,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--money-months", type=int, default=6,
                         help="months of invoices, payments and reviews (handover dates, "
                         "contracts and their visits come with any value but 0)")
+    parser.add_argument("--desk-months", type=int, default=12,
+                        help="months of requests, meetings, notices, day records and handling "
+                        "sheet entries (0: none)")
+    parser.add_argument("--extend", action="store_true",
+                        help="add money and the front desk to PATH, an existing file made "
+                        "without them (as of --as-of; the counts options are ignored)")
     parser.add_argument("--analyze", action="store_true",
                         help="run ANALYZE at the end (crmcli itself does not)")
     args = parser.parse_args(argv)
+    if args.extend:
+        if not args.path.exists():
+            parser.error(f"--extend: {args.path} does not exist")
+        print(json.dumps(extend(args.path, as_of=args.as_of, seed=args.seed,
+                                money_months=args.money_months,
+                                desk_months=args.desk_months), ensure_ascii=False))
+        return 0
     if min(args.customers, args.complaints, args.visits) < 0:
         parser.error("counts must not be negative")
     if args.customers == 0 and (args.complaints or args.visits):
@@ -770,7 +862,8 @@ def main(argv: list[str] | None = None) -> int:
     result = build(args.path, customers=args.customers, complaints=args.complaints,
                    visits=args.visits, seed=args.seed, as_of=args.as_of, tz=args.tz,
                    years=args.years, csv_path=args.csv, analyze=args.analyze,
-                   site_name=args.site_name, money_months=args.money_months)
+                   site_name=args.site_name, money_months=args.money_months,
+                   desk_months=args.desk_months)
     print(json.dumps(result, ensure_ascii=False))
     return 0
 

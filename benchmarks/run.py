@@ -3,9 +3,10 @@
     /tmp/venv/bin/python benchmarks/run.py --size large --runs 5
 
 Builds (or reuses) the databases under ``bench-data/`` (git-ignored): an empty one made by
-``crmcli init`` and a large one made by ``benchmarks/make_db.py``, plus the customer CSV for the
-import figure. Each figure times two commands in the same run, interleaved (A B A B …) after one
-warm-up of each, and reports the medians and their ratio against the target of issue 6.
+``crmcli init`` and a large one made by ``benchmarks/make_db.py`` (or the file ``--large``
+names), plus the customer CSV for the import figure. Each figure times two commands in the same
+run, interleaved (A B A B …) after one warm-up of each, and reports the medians and their ratio
+against the targets of issues 6 and 17, at one fixed moment (``--as-of``).
 
 Only Python and the ``sqlite3`` shell are needed (``sqlite-utils`` for the import reference).
 Commands that do not exist yet in this crmcli (``visit due`` while it is being written) are
@@ -48,6 +49,10 @@ LIST_ROWS = 10_000
 SITES = 100
 SITE_SIZE = (2_000, 20_000, 20_000)  # customers, complaints, visits
 SITE_ZONES = ("Asia/Shanghai", "Asia/Hong_Kong", "Asia/Taipei", "Asia/Singapore")
+# Issue 17 measures every figure at this moment: a Monday morning, three days after the large
+# site's history ends (make_db's as-of), so a weekend's worth of work is owed.
+AS_OF = "2026-11-23T09:00:00+08:00"
+MONTH = "2026-10"  # the completed month `report monthly --month last` reads at AS_OF
 
 
 @dataclass
@@ -58,6 +63,7 @@ class Sample:
     out_bytes: int
     err: str
     cpu_s: float = 0.0  # user + sys, with the children it waited for (worker processes)
+    lines: int = 0
 
 
 @dataclass
@@ -94,6 +100,8 @@ class Bench:
     work: Path
     figures: list[Figure] = field(default_factory=list)
     commands: dict[str, bool] = field(default_factory=dict)
+    last: tuple[list[Sample], list[Sample]] = ([], [])  # the timed samples of side_by_side
+    picks: dict[str, str] = field(default_factory=dict)  # the records the show figures read
 
 
 # --- running processes -----------------------------------------------------------------------
@@ -108,9 +116,10 @@ def run_once(argv: Sequence[str], env: dict[str, str], stdin: Path | None = None
             proc = subprocess.Popen(argv, stdin=source, stdout=subprocess.PIPE, stderr=err,
                                     env=env)
             assert proc.stdout is not None
-            size = 0
+            size = lines = 0
             while chunk := proc.stdout.read(1 << 16):
                 size += len(chunk)
+                lines += chunk.count(b"\n")
             _, status, usage = os.wait4(proc.pid, 0)
             elapsed = time.perf_counter() - started
             proc.returncode = os.waitstatus_to_exitcode(status)
@@ -121,7 +130,7 @@ def run_once(argv: Sequence[str], env: dict[str, str], stdin: Path | None = None
         err.seek(0)
         message = err.read().decode("utf-8", "replace").strip()
     return Sample(elapsed * 1000, usage.ru_maxrss / 1024, proc.returncode, size, message,
-                  usage.ru_utime + usage.ru_stime)
+                  usage.ru_utime + usage.ru_stime, lines)
 
 
 def checked(sample: Sample, argv: Sequence[str]) -> Sample:
@@ -135,9 +144,11 @@ def side_by_side(bench: Bench, a: Sequence[str], b: Sequence[str], *,
                  before_b: Callable[[], None] | None = None,
                  runs: int | None = None, stdin_b: Path | None = None,
                  ) -> tuple[float, float]:
-    """Median ms of a and of b: one warm-up each, then runs interleaved a, b, a, b, …"""
+    """Median ms of a and of b: one warm-up each, then runs interleaved a, b, a, b, …
+    (the timed samples stay in ``bench.last``)."""
     times_a: list[float] = []
     times_b: list[float] = []
+    samples: tuple[list[Sample], list[Sample]] = ([], [])
     for index in range((runs or bench.runs) + 1):
         if before_a:
             before_a()
@@ -148,6 +159,9 @@ def side_by_side(bench: Bench, a: Sequence[str], b: Sequence[str], *,
         if index:  # the first round warms the page cache and any lazy migration
             times_a.append(sample_a.ms)
             times_b.append(sample_b.ms)
+            samples[0].append(sample_a)
+            samples[1].append(sample_b)
+    bench.last = samples
     return statistics.median(times_a), statistics.median(times_b)
 
 
@@ -191,17 +205,17 @@ def missing(name: str, command: str, reference: str, target: str) -> Figure:
 def startup(bench: Bench) -> None:
     bare = [bench.tools.python, "-c", "import sqlite3"]
     help_cmd = [bench.tools.crmcli, "--help"]
-    a, b = side_by_side(bench, help_cmd, bare)
-    bench.figures.append(ratio_figure("start-up: --help vs import sqlite3", help_cmd, bare, a, b,
-                                      5))
     if exists(bench, "visit", "due"):
         due = crm(bench, bench.empty, "visit", "due")
         a, b = side_by_side(bench, due, bare)
         bench.figures.append(ratio_figure("start-up: visit due (empty db) vs import sqlite3",
-                                          due, bare, a, b, 6))
+                                          due, bare, a, b, 5))
     else:
         bench.figures.append(missing("start-up: visit due (empty db) vs import sqlite3",
-                                     "crmcli visit due", "python -c 'import sqlite3'", "≤ 6×"))
+                                     "crmcli visit due", "python -c 'import sqlite3'", "≤ 5×"))
+    a, b = side_by_side(bench, help_cmd, bare)
+    bench.figures.append(ratio_figure("start-up: --help vs import sqlite3", help_cmd, bare, a, b,
+                                      4))
     monthly = crm(bench, bench.empty, "report", "monthly", "--format", "csv")
     a, b = side_by_side(bench, monthly, bare)
     bench.figures.append(ratio_figure("start-up: report monthly (empty db) vs import sqlite3",
@@ -215,12 +229,13 @@ def traced(bench: Bench, args: Sequence[str], name: str) -> Path:
     return out
 
 
-def data_work(bench: Bench, label: str, args: Sequence[str], slug: str) -> None:
+def data_work(bench: Bench, label: str, args: Sequence[str], slug: str,
+              limit: float | None = 2) -> None:
     large = crm(bench, bench.large, *args)
     empty = crm(bench, bench.empty, *args)
     a, b = side_by_side(bench, large, empty)
     bench.figures.append(ratio_figure(f"growth: {label} large vs empty db", large, empty, a, b,
-                                      2.5))
+                                      limit))
     script = traced(bench, ["--db", str(bench.large), *args], slug)
     shell = [bench.tools.sqlite3, "-batch", str(bench.large)]
     a, b = side_by_side(bench, large, shell, stdin_b=script)
@@ -231,16 +246,71 @@ def data_work(bench: Bench, label: str, args: Sequence[str], slug: str) -> None:
     bench.figures.append(figure)
 
 
+def has_option(bench: Bench, option: str, *words: str) -> bool:
+    key = " ".join([*words, option])
+    if key not in bench.commands:
+        sample = subprocess.run([bench.tools.crmcli, *words, "--help"], capture_output=True,
+                                text=True, env={**bench.env, "COLUMNS": "200"})
+        bench.commands[key] = sample.returncode == 0 and option in sample.stdout
+    return bench.commands[key]
+
+
+def per_row(bench: Bench) -> None:
+    """(large − empty) ÷ rows printed: the cost of each row of the agenda, start-up left out."""
+    name = "growth: visit due --format csv, (large − empty) ÷ rows printed"
+    large = crm(bench, bench.large, "visit", "due", "--format", "csv")
+    empty = crm(bench, bench.empty, "visit", "due", "--format", "csv")
+    a, b = side_by_side(bench, large, empty)
+    rows = statistics.median(s.lines for s in bench.last[0]) - 1  # the header
+    value = (a - b) * 1000 / rows if rows > 0 else None
+    bench.figures.append(Figure(
+        name, shown(large), shown(empty), a, b, value, "≤ 10 µs/row",
+        None if value is None else value <= 10,
+        f"{rows:,.0f} rows printed; ratio column: µs per row", unit="µs"))
+
+
 def growth(bench: Bench) -> None:
-    if exists(bench, "visit", "due"):
-        data_work(bench, "visit due", ["visit", "due"], "visit-due")
+    """Issue 17's agenda and monthly figures, and each command against the same SQL replayed
+    in the sqlite3 shell (the floor)."""
+    if not exists(bench, "visit", "due"):
+        bench.figures.append(missing("growth: visit due", "crmcli visit due", "", "≤ 2×"))
+    elif has_option(bench, "--limit", "visit", "due"):
+        data_work(bench, "visit due --limit 50", ["visit", "due", "--limit", "50"],
+                  "visit-due-50")
     else:
-        for name in ("growth: visit due large vs empty db",
-                     "data work: visit due vs sqlite3 shell, same SQL"):
-            bench.figures.append(missing(name, "crmcli visit due", "", "≤ 2.5×"
-                                         if name.startswith("growth") else "info"))
-    data_work(bench, "report monthly", ["report", "monthly", "--format", "csv"],
-              "report-monthly")
+        bench.figures.append(Figure(
+            "growth: visit due --limit 50 large vs empty db", "crmcli visit due --limit 50", "",
+            target="≤ 2×", note="n/a: visit due has no --limit in this crmcli"))
+    if exists(bench, "visit", "due"):
+        per_row(bench)
+    data_work(bench, f"report monthly --month {MONTH}",
+              ["report", "monthly", "--month", MONTH, "--format", "csv"], "report-monthly")
+
+
+def records(bench: Bench) -> None:
+    """One record or a page of them: what a person looks at all day, large vs empty site.
+
+    The empty site's reference has the one customer and complaint that ``make_empty`` enters
+    (a show needs something to show); on the large site the complaint with the longest history
+    and the customer with the most entries are shown."""
+    for label, args in (
+            ("complaint list --limit 20", ["complaint", "list", "--limit", "20"]),
+            (f"complaint show {bench.picks['complaint']}", ["complaint", "show",
+                                                            bench.picks["complaint"]]),
+            (f"customer show {bench.picks['customer']}", ["customer", "show",
+                                                          bench.picks["customer"]]),
+            ("complaint sweep --dry-run", ["complaint", "sweep", "--dry-run"])):
+        large = crm(bench, bench.large, *args)
+        reference = [*args]
+        if args[1] == "show":
+            reference[2] = "1"
+        empty = crm(bench, bench.empty, *reference)
+        a, b = side_by_side(bench, large, empty)
+        figure = ratio_figure(f"records: {label} large vs empty db", large, empty, a, b, 1.5)
+        if args[1] == "show":
+            figure.note = (f"{bench.last[0][0].out_bytes:,} bytes shown on the large site, "
+                           f"{bench.last[1][0].out_bytes:,} on the empty one")
+        bench.figures.append(figure)
 
 
 def import_figure(bench: Bench, rows: int) -> None:
@@ -266,9 +336,13 @@ def import_figure(bench: Bench, rows: int) -> None:
               "--csv"]
     a, b = side_by_side(bench, ours, theirs, before_a=fresh_copy, before_b=fresh_reference,
                         runs=min(bench.runs, 3))
-    figure = ratio_figure(name, ours, theirs, a, b, 5, inverse=True, at_least=True)
+    rss = max(sample.rss_mb for sample in bench.last[0])
+    figure = ratio_figure(name, ours, theirs, a, b, 6, inverse=True, at_least=True)
     figure.note = "ratio = sqlite-utils time / crmcli time"
     bench.figures.append(figure)
+    bench.figures.append(Figure(
+        f"memory: customer import of {rows:,} rows, crmcli peak RSS", shown(ours), "", rss,
+        None, None, "≤ 100 MB", rss <= 100, "the largest of the timed runs", unit="MB"))
 
 
 def lists(bench: Bench) -> None:
@@ -284,6 +358,17 @@ def lists(bench: Bench) -> None:
 
 
 def memory(bench: Bench, counts: dict[str, int]) -> None:
+    if exists(bench, "visit", "due"):
+        command = crm(bench, bench.large, "visit", "due", "--format", "csv")
+        empty = crm(bench, bench.empty, "visit", "due", "--format", "csv")
+        small = checked(run_once(empty, bench.env), empty)
+        runs = [checked(run_once(command, bench.env), command) for _ in range(3)]
+        big = max(runs, key=lambda sample: sample.rss_mb)
+        bench.figures.append(Figure(
+            "memory: visit due --format csv at large, peak RSS", shown(command), shown(empty),
+            big.rss_mb, small.rss_mb, big.rss_mb / small.rss_mb, "≤ 50 MB", big.rss_mb <= 50,
+            f"the largest of 3 runs; {big.lines - 1:,} rows; reference: the same on the empty "
+            "db", unit="MB"))
     group = "customer" if counts.get("customers", 0) >= 1_000_000 else "complaint"
     rows = counts.get(f"{group}s", 0)
     command = crm(bench, bench.large, group, "list", "--format", "csv")
@@ -334,16 +419,21 @@ for name in sys.argv[1:]:
 """
 
 
+def _short(path: Path) -> Path:
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+
+
 def ensure_sites(python: str, rebuild: bool) -> Path:
     """bench-data/sites/: SITES site files (see SITES above), built once and reused."""
     folder, meta_path = DATA / "sites", DATA / "sites.json"
     customers, complaints, visits = SITE_SIZE
-    digest = hashlib.sha256((HERE / "make_db.py").read_bytes()).hexdigest()[:16]
+    digest = hashlib.sha256(b"".join((HERE / name).read_bytes() for name in (
+        "make_db.py", "make_money.py", "make_frontdesk.py"))).hexdigest()[:16]
     wanted = {"sites": SITES, "size": list(SITE_SIZE), "zones": list(SITE_ZONES),
               "make_db": digest}
     if (meta_path.exists() and not rebuild and len(list(folder.glob("*.db"))) == SITES
             and json.loads(meta_path.read_text(encoding="utf-8")) == wanted):
-        print(f"reusing {folder.relative_to(ROOT)}", file=sys.stderr)
+        print(f"reusing {_short(folder)}", file=sys.stderr)
         # hq never upgrades a file (it reads an older one through a copy in memory): bring
         # them to this crmcli's schema as the sites' own crmcli would, outside the timing.
         subprocess.run([python, "-c", UPGRADE, *map(str, sorted(folder.glob("*.db")))],
@@ -354,7 +444,7 @@ def ensure_sites(python: str, rebuild: bool) -> Path:
     bases = []
     for number, zone in enumerate(SITE_ZONES):
         base = DATA / f"site-base-{number}.db"
-        print(f"building {base.relative_to(ROOT)} ({zone})", file=sys.stderr, flush=True)
+        print(f"building {_short(base)} ({zone})", file=sys.stderr, flush=True)
         subprocess.run([python, str(HERE / "make_db.py"), "--customers", str(customers),
                         "--complaints", str(complaints), "--visits", str(visits),
                         "--seed", str(100 + number), "--tz", zone, str(base)],
@@ -374,6 +464,33 @@ def ensure_sites(python: str, rebuild: bool) -> Path:
     return folder
 
 
+def ensure_csv(python: str, customers: int) -> Path:
+    """The customer import CSV (made by make_db.py with a throw-away database of customers
+    only), for a large database given with --large."""
+    csv_path = DATA / f"customers-{customers}.csv"
+    if not csv_path.exists():
+        scratch = DATA / "csv-scratch.db"
+        subprocess.run([python, str(HERE / "make_db.py"), "--customers", str(customers),
+                        "--complaints", "0", "--visits", "0", "--money-months", "0",
+                        "--desk-months", "0", "--csv", str(csv_path), str(scratch)],
+                       check=True, stdout=subprocess.DEVNULL)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{scratch}{suffix}").unlink(missing_ok=True)
+    return csv_path
+
+
+def given_large(python: str, path: Path, size: str) -> tuple[Path, Path, dict[str, Any]]:
+    """A large database built beforehand (e.g. make_db.py --extend): used as it is."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        zone = conn.execute("SELECT value FROM policy_settings WHERE key = 'timezone' "
+                            "ORDER BY set_at DESC LIMIT 1").fetchone()
+    finally:
+        conn.close()
+    csv_path = ensure_csv(python, SIZES[size][0])
+    return path, csv_path, {"tz": zone[0] if zone else "Asia/Shanghai", "given": str(path)}
+
+
 def ensure_large(python: str, size: str, rebuild: bool) -> tuple[Path, Path, dict[str, Any]]:
     customers, complaints, visits = SIZES[size]
     db, csv_path, meta_path = (DATA / f"{size}.db", DATA / f"customers-{customers}.csv",
@@ -381,14 +498,15 @@ def ensure_large(python: str, size: str, rebuild: bool) -> tuple[Path, Path, dic
     args = ["--customers", str(customers), "--complaints", str(complaints), "--visits",
             str(visits), "--csv", str(csv_path)]
     digest = hashlib.sha256((HERE / "make_db.py").read_bytes()
-                            + (HERE / "make_money.py").read_bytes()).hexdigest()[:16]
+                            + (HERE / "make_money.py").read_bytes()
+                            + (HERE / "make_frontdesk.py").read_bytes()).hexdigest()[:16]
     if meta_path.exists() and db.exists() and csv_path.exists() and not rebuild:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         if meta.get("args") == args and meta.get("make_db") == digest:
-            print(f"reusing {db.relative_to(ROOT)} (built in {meta['seconds']} s)",
+            print(f"reusing {_short(db)} (built in {meta['seconds']} s)",
                   file=sys.stderr)
             return db, csv_path, meta
-    print(f"building {db.relative_to(ROOT)}: {' '.join(args)}", file=sys.stderr)
+    print(f"building {_short(db)}: {' '.join(args)}", file=sys.stderr)
     argv = [python, str(HERE / "make_db.py"), *args, str(db)]
     done = subprocess.run(argv, check=True, stdout=subprocess.PIPE, text=True)
     meta = {**json.loads(done.stdout.strip().splitlines()[-1]), "args": args, "make_db": digest}
@@ -397,18 +515,57 @@ def ensure_large(python: str, size: str, rebuild: bool) -> tuple[Path, Path, dic
 
 
 def make_empty(crmcli: str, env: dict[str, str]) -> Path:
+    """``crmcli init``, then the one customer with one complaint answered and closed that the
+    show figures read on the empty site (entered through crmcli, a week before the as-of)."""
     path = DATA / "empty.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
-    argv = [crmcli, "--db", str(path), "init"]
-    checked(run_once(argv, env), argv)
+    for args in (["init"], ["customer", "add", "王小明", "--phone", "13800138000"],
+                 ["complaint", "open", "1", "冷氣滴水", "--at", "2026-11-16 10:00"],
+                 ["complaint", "respond", "1", "--note", "已安排師傅上門", "--at",
+                  "2026-11-16 11:00"],
+                 ["complaint", "close", "1", "--resolution", "已更換排水管", "--at",
+                  "2026-11-17 15:00"]):
+        argv = [crmcli, "--db", str(path), *args]
+        checked(run_once(argv, env), argv)
     return path
 
 
-def bench_env(meta: dict[str, Any]) -> dict[str, str]:
+def pick_records(path: Path) -> dict[str, str]:
+    """The complaint with the longest history and the customer with the most entries (the
+    heaviest `show`s of the large site)."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        complaint = conn.execute("SELECT complaint_id FROM complaint_events GROUP BY "
+                                 "complaint_id ORDER BY count(*) DESC, complaint_id "
+                                 "LIMIT 1").fetchone()
+        customer = conn.execute(
+            "SELECT customer_id FROM (SELECT customer_id FROM complaints UNION ALL "
+            "SELECT customer_id FROM visits) GROUP BY customer_id ORDER BY count(*) DESC, "
+            "customer_id LIMIT 1").fetchone()
+    finally:
+        conn.close()
+    return {"complaint": str(complaint[0] if complaint else 1),
+            "customer": str(customer[0] if customer else 1)}
+
+
+def row_counts(path: Path) -> dict[str, int]:
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        tables = [name for (name,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+            "ORDER BY rowid")]
+        counts = {name: conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+                  for name in tables}
+    finally:
+        conn.close()
+    return {name: count for name, count in counts.items() if count}
+
+
+def bench_env(meta: dict[str, Any], as_of: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("CRMCLI_") and k not in ("NO_COLOR", "FORCE_COLOR")}
-    env.update(TZ=meta["tz"], CRMCLI_NOW=meta["as_of"], CRMCLI_USER="bench")
+    env.update(TZ=meta["tz"], CRMCLI_NOW=as_of, CRMCLI_USER="bench")
     return env
 
 
@@ -439,7 +596,7 @@ def bench_venv() -> Path:
                                   capture_output=True, text=True, check=True).stdout.strip())
     paths = [str(ROOT), *site.getsitepackages()]
     (purelib / "crmcli-bench.pth").write_text("\n".join(paths) + "\n", encoding="utf-8")
-    for name, module, function in (("crmcli", "crmcli.cli", "main"),
+    for name, module, function in (("crmcli", "crmcli.launch", "main"),  # as pyproject says
                                    ("sqlite-utils", "sqlite_utils.cli", "cli")):
         script = home / "bin" / name
         script.write_text(SCRIPT.format(python=python, module=module, function=function),
@@ -500,6 +657,12 @@ def cell(value: float | None, unit: str) -> str:
     return f"{value:,.1f} MB" if unit == "MB" else f"{value:,.0f}"
 
 
+def ratio_cell(f: Figure) -> str:
+    if f.ratio is None:
+        return "–"
+    return f"{f.ratio:.1f} µs/row" if f.unit == "µs" else f"{f.ratio:.2f}×"
+
+
 def table(figures: list[Figure]) -> str:
     header = ("figure", "crmcli ms", "reference ms", "ratio", "target", "result")
     rows = []
@@ -507,7 +670,7 @@ def table(figures: list[Figure]) -> str:
         result = {True: "pass", False: "FAIL", None: "info"}[f.passed] if not f.note.startswith(
             "n/a") else "n/a"
         rows.append((f.name, cell(f.value_ms, f.unit), cell(f.reference_ms, f.unit),
-                     "–" if f.ratio is None else f"{f.ratio:.2f}×", f.target, result))
+                     ratio_cell(f), f.target, result))
     widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
     lines = []
     for index, row in enumerate((header, *rows)):
@@ -535,9 +698,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", choices=sorted(SIZES), default="small")
     parser.add_argument("--runs", type=int, default=5, help="timed runs per command (median)")
     parser.add_argument("--only", action="append", default=[],
-                        choices=["startup", "growth", "import", "lists", "memory", "sites"],
+                        choices=["startup", "growth", "records", "import", "lists", "memory",
+                                 "sites"],
                         help="run only these groups of figures (repeatable)")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the large database")
+    parser.add_argument("--large", type=Path, metavar="FILE",
+                        help="time this large database (built beforehand, e.g. with "
+                        "make_db.py --extend) instead of bench-data/SIZE.db; crmcli writes to "
+                        "it as to any site file (migrations, the sweep's attention marks)")
+    parser.add_argument("--data", type=Path, metavar="DIR",
+                        help="keep the databases, the venv and the scratch files here instead of "
+                        "bench-data/ (two runs at once need two)")
+    parser.add_argument("--as-of", default=AS_OF,
+                        help=f"the moment every command runs at (default {AS_OF})")
     parser.add_argument("--json", type=Path, help="also write the figures here as JSON")
     parser.add_argument("--dev-venv", action="store_true",
                         help="run this venv's own scripts (editable install) instead of "
@@ -549,21 +722,30 @@ def main(argv: list[str] | None = None) -> int:
     if args.runs < 1:
         parser.error("--runs must be at least 1")
 
+    if args.data:
+        global DATA
+        DATA = args.data.resolve()
     tools = find_tools(args)
-    DATA.mkdir(exist_ok=True)
-    large, csv_path, meta = ensure_large(tools.python, args.size, args.rebuild)
-    env = bench_env(meta)
+    DATA.mkdir(parents=True, exist_ok=True)
+    if args.large:
+        large, csv_path, meta = given_large(tools.python, args.large.resolve(), args.size)
+    else:
+        large, csv_path, meta = ensure_large(tools.python, args.size, args.rebuild)
+    env = bench_env(meta, args.as_of)
     work = DATA / "work"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir()
     bench = Bench(tools, env, args.runs, make_empty(tools.crmcli, env), large, csv_path, work)
-    groups = args.only or ["startup", "growth", "import", "lists", "memory", "sites"]
-    counts = meta["counts"]
+    groups = args.only or ["startup", "growth", "records", "import", "lists", "memory",
+                           "sites"]
+    counts = row_counts(large)
+    bench.picks = pick_records(large)
     load_before = os.getloadavg()
     try:
         steps: dict[str, Callable[[], None]] = {
             "startup": lambda: startup(bench),
             "growth": lambda: growth(bench),
+            "records": lambda: records(bench),
             "import": lambda: import_figure(bench, counts["customers"]),
             "lists": lambda: lists(bench),
             "memory": lambda: memory(bench, counts),
@@ -579,15 +761,18 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(machine(tools)))
     print(f"load average (1 min): {load_before[0]:.2f} before, {os.getloadavg()[0]:.2f} after; "
           f"crmcli: {tools.crmcli.replace(str(ROOT) + '/', '')}")
-    print(f"data: --size {args.size}: {sizes}; as of {meta['as_of']} ({meta['tz']}); "
-          f"median of {args.runs} runs after a warm-up")
+    print(f"data: {_short(large)}: "
+          f"{sizes}")
+    print(f"as of {args.as_of} (site zone {meta['tz']}); median of {args.runs} runs after a "
+          "warm-up")
     print()
     print(table(bench.figures))
     print()
     print(legend(bench.figures))
     if args.json:
         args.json.write_text(json.dumps(
-            {"size": args.size, "runs": args.runs, "meta": meta,
+            {"size": args.size, "runs": args.runs, "meta": meta, "as_of": args.as_of,
+             "counts": counts,
              "figures": [f.__dict__ for f in bench.figures]}, indent=2, ensure_ascii=False),
             encoding="utf-8")
     return 0

@@ -138,6 +138,14 @@ class Effective:
         return [timer for timer in self.timers if timer.running]
 
 
+def automatic_note(action: str, policy: Policy | None) -> str:
+    """The note of an automatic event: an upgrade names the policy's ``upgrade_days`` in force
+    when its deadline started."""
+    if action == "upgraded" and policy is not None:
+        return f"not resolved within {policy.upgrade_days:g} days"
+    return "resolution deadline passed (major complaint not resolved in time)"
+
+
 def _hours(value: float) -> timedelta:
     return timedelta(hours=value)
 
@@ -195,15 +203,14 @@ class _Replay:
             timer.breached = True
             if timer.name == "resolve" and self.state.status != "closed":
                 if self.state.severity == "minor":
-                    days = self.policies.at(timer.started_at).upgrade_days
                     self.state.automatic.append(Automatic(
-                        timer.due, "upgraded", f"not resolved within {days:g} days"))
+                        timer.due, "upgraded", automatic_note(
+                            "upgraded", self.policies.at(timer.started_at))))
                     timer.fires = "upgraded"
                     self._become_major(timer.due, automatic=True)
                 else:
                     self.state.automatic.append(Automatic(
-                        timer.due, "escalated",
-                        "resolution deadline passed (major complaint not resolved in time)", 1))
+                        timer.due, "escalated", automatic_note("escalated", None), 1))
                     timer.fires = "escalated"
                     self._escalate(timer.due)
 

@@ -9,6 +9,7 @@ import sqlite3
 from collections.abc import Callable
 
 from crmcli.migrations.base import execute_script, remember_categories
+from crmcli.migrations.big_site import m012_recorded_automatic_entries
 from crmcli.migrations.first_wave import (
     m001_initial,
     m002_attention_and_indexes,
@@ -23,7 +24,7 @@ from crmcli.migrations.second_wave import (
     m009_handling_sheet,
     m010_property_and_money,
     m011_stored_month_figures,
-    m012_stored_next_due,
+    m013_stored_next_due,
 )
 
 __all__ = ["LATEST", "MIGRATIONS", "execute_script", "remember_categories"]
@@ -34,6 +35,7 @@ MIGRATIONS: list[Migration] = [
     m001_initial, m002_attention_and_indexes, m003_outcomes, m004_covering_indexes,
     m005_site_clock_and_corrections, m006_sensitive_note, m007_front_desk,
     m008_name_key_folds_chinese_script, m009_handling_sheet,
-    m010_property_and_money, m011_stored_month_figures, m012_stored_next_due,
+    m010_property_and_money, m011_stored_month_figures, m012_recorded_automatic_entries,
+    m013_stored_next_due,
 ]
 LATEST = len(MIGRATIONS)

@@ -1,5 +1,6 @@
-"""Schemas 5–12: the site clock and corrections, privacy, the front desk, folded names, the
-handling sheet, property and money, stored month figures, stored next-due dates."""
+"""Schemas 5–11 and 13: the site clock and corrections, privacy, the front desk, folded names,
+the handling sheet, property and money, stored month figures, stored next-due dates (schema 12
+is in big_site.py)."""
 
 from __future__ import annotations
 
@@ -474,7 +475,7 @@ def m011_stored_month_figures(conn: sqlite3.Connection) -> None:
             "min(ifnull(NEW.created_at, ''), ifnull(OLD.created_at, '')) END")
 
 
-def m012_stored_next_due(conn: sqlite3.Connection) -> None:
+def m013_stored_next_due(conn: sqlite3.Connection) -> None:
     """Each customer's next contact (cadence) and next in-person visit, stored on the customer
     (``crmcli.next_due``) and indexed by day, so `visit due` reads a range of an index instead
     of working out every customer's cadence; worked out here for every customer. The indexes

@@ -452,7 +452,9 @@ def iter_complaints(session: Session, filters: Filters, limit: int | None = None
     cursor = session.conn.execute(sql, params)
     shown = 0
     while True:
-        batch = cursor.fetchmany(500)
+        # Each complaint is replayed: read no more than the page still needs (a filter that
+        # leaves some out reads on, batch by batch).
+        batch = cursor.fetchmany(500 if limit is None else min(500, limit - shown))
         if not batch:
             return
         for complaint in load_many(session, batch, session.now):

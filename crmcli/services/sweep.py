@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from crmcli import rules
-from crmcli.dates import to_db
+from crmcli.dates import from_db, to_db
 from crmcli.db import transaction
+from crmcli.outcomes import not_voided
 from crmcli.services import Session
 from crmcli.services.complaints import (
     ROW,
@@ -40,8 +41,7 @@ def sweep(session: Session, dry_run: bool) -> list[SweepItem]:
     transaction, so a complaint closed meanwhile is left alone.
     """
     if dry_run:
-        return [item for complaint in _due_for_sweep(session)
-                for item in _sweep_items(complaint)]
+        return _pending(session)
     found: list[SweepItem] = []
     ids = [row[0] for row in session.conn.execute(
         "SELECT id FROM complaints WHERE attention_at <= ? AND status != 'closed'",
@@ -78,6 +78,35 @@ def _due_for_sweep(session: Session, ids: tuple[int, int] | None = None) -> list
         ROW + " WHERE p.attention_at <= ? AND p.status != 'closed'" + where,
         (to_db(session.now), *(ids or ()))).fetchall())
     return load_many(session, rows, session.now)
+
+
+# Where each unclosed complaint's history leads is stored (``rules.outcome``: every deadline
+# passing, with the automatic event it fires; kept true by every write and `crmcli check`), and
+# the replay up to now fires exactly the stored deadlines due before now. So the events a sweep
+# would record are those stored firings not recorded yet: read with SQL, no replay (the
+# customer's name looked up for those rows only, not for every unclosed complaint).
+_PENDING = (
+    "SELECT p.id, (SELECT c.name FROM customers c WHERE c.id = p.customer_id), t.fires, "
+    "t.due, t.started_at FROM complaints p JOIN complaint_timers t ON t.complaint_id = p.id "
+    "WHERE p.attention_at <= :now AND p.status != 'closed' AND t.fires IS NOT NULL "
+    "AND t.due <= :now AND NOT EXISTS (SELECT 1 FROM complaint_events e "
+    "WHERE e.complaint_id = p.id AND e.at = t.due AND e.action = t.fires AND e.automatic = 1 "
+    f"AND {not_voided('e')}) ORDER BY p.id, t.due, t.seq"
+)
+
+
+def _pending(session: Session) -> list[SweepItem]:
+    """What a sweep now would record, from the stored outcomes (a dry run)."""
+    now = session.now
+    found = []
+    for complaint_id, customer, action, due_text, started in session.conn.execute(
+            _PENDING, {"now": to_db(now)}):
+        due = from_db(due_text)
+        if due < now:  # fired strictly before now, as the replay fires them
+            policy = session.policies.at(from_db(started)) if action == "upgraded" else None
+            found.append(SweepItem(complaint_id, customer, action, due,
+                                   rules.automatic_note(action, policy)))
+    return found
 
 
 def _sweep_items(complaint: Complaint) -> list[SweepItem]:
