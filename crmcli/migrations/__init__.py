@@ -9,6 +9,7 @@ import sqlite3
 from collections.abc import Callable
 
 from crmcli.migrations.base import execute_script, remember_categories
+from crmcli.migrations.exact_fees import m011_service_fees_in_minor_units
 from crmcli.migrations.first_wave import (
     m001_initial,
     m002_attention_and_indexes,
@@ -32,6 +33,6 @@ MIGRATIONS: list[Migration] = [
     m001_initial, m002_attention_and_indexes, m003_outcomes, m004_covering_indexes,
     m005_site_clock_and_corrections, m006_sensitive_note, m007_front_desk,
     m008_name_key_folds_chinese_script, m009_handling_sheet,
-    m010_property_and_money,
+    m010_property_and_money, m011_service_fees_in_minor_units,
 ]
 LATEST = len(MIGRATIONS)
