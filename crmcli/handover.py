@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from crmcli.cadence import add_span
+from crmcli.i18n import N_, _
 from crmcli.policy import Policy
 
 VISIT_KINDS = ("residence", "inspection")
@@ -36,10 +37,10 @@ KINDS = (*VISIT_KINDS, "invitation")
 METHODS = {"residence": ("in-person", "phone"), "inspection": ("in-person",)}
 LABELS = {"residence": "residence-experience visit (居住感受回訪)",
           "inspection": "house inspection (房屋檢查)"}
-SKIP_REASONS = {
-    "major": "had a major complaint (seed 002 ①)",
-    "renovating": "under renovation (seed 002 ②)",
-    "not_occupied": "not living there (seed 002 ③)",
+SKIP_REASONS = {  # seed 002 ①②③
+    "major": N_("① had a major complaint"),
+    "renovating": N_("② under renovation"),
+    "not_occupied": N_("③ not living there"),
 }
 
 
@@ -70,11 +71,11 @@ def skip_reasons(*, had_major: bool, renovating: bool, occupied: bool) -> list[s
     """Why no handover visit is arranged (seed 002 ①②③); empty when it is."""
     reasons = []
     if had_major:
-        reasons.append(SKIP_REASONS["major"])
+        reasons.append(_(SKIP_REASONS["major"]))
     if renovating:
-        reasons.append(SKIP_REASONS["renovating"])
+        reasons.append(_(SKIP_REASONS["renovating"]))
     if not occupied:
-        reasons.append(SKIP_REASONS["not_occupied"])
+        reasons.append(_(SKIP_REASONS["not_occupied"]))
     return reasons
 
 
@@ -86,10 +87,11 @@ class Owed:
 
     @property
     def reason(self) -> str:
-        what = LABELS[self.visit.kind]
+        what = _(LABELS[self.visit.kind])
         if self.kind == "invitation":
-            return f"invitation (回訪通知和邀請) to the {what} due {self.visit.due.isoformat()}"
-        return f"{what} after handover"
+            return _("invitation (回訪通知和邀請) to the {what} due {day}").format(
+                what=what, day=self.visit.due.isoformat())
+        return _("{what} after handover").format(what=what)
 
 
 def owed(handover: date, visits_done: dict[str, list[date]], invited: list[date],

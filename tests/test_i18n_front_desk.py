@@ -133,3 +133,17 @@ def test_a_word_with_two_senses_reads_right_in_each_table(desk: Cli) -> None:
     assert "已付清" in invoices and "有償服務" not in invoices
     assert ",paid," in desk.ok("service", "list", "--format", "csv")
     assert ",paid," in desk.ok("invoice", "list", "--format", "csv")
+
+
+def test_handover_reasons_in_traditional_chinese(desk: Cli) -> None:
+    # seed 002: 以下客戶無需安排回訪: ②裝修期的客戶 — the reason in the team's words
+    desk.ok("customer", "add", "乙", "--handover", "2026-08-20", "--renovating")
+    desk.ok("customer", "add", "甲", "--handover", "2026-08-20")
+    import json
+
+    rows = json.loads(desk.ok("visit", "due", "--kind", "residence", "--show-skipped",
+                              "--format", "json", now="2026-11-20T09:00:00+08:00"))
+    reasons = {row["customer"]: row["reason"] for row in rows}
+    assert reasons["甲"] == "交付後居住感受回訪"
+    assert "② 裝修中" in reasons["乙"] and "交付後居住感受回訪" in reasons["乙"]
+    assert {row["kind"] for row in rows} == {"residence"}  # kinds stay as stored

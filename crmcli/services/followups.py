@@ -122,6 +122,9 @@ def items(session: Session, last_day: date) -> list[Any]:
     from crmcli.services.agenda.base import DueItem
 
     manager = session.policies.current.area_manager
+    reason = _("unsatisfactory follow-up (不合格) of {what} (visit #{visit}): report it upward, "
+               "refer it, or reopen it")
+    of_complaint, of_service = _("complaint #{id}"), _("service #{id}")
     found = []
     for visit_id, customer_id, name, done_at, complaint_id, service_id in session.conn.execute(
         "SELECT v.id, v.customer_id, c.name, v.done_at, v.complaint_id, v.service_id "
@@ -129,12 +132,12 @@ def items(session: Session, last_day: date) -> list[Any]:
         f"WHERE {UNSATISFIED} AND (v.complaint_id IS NOT NULL OR v.service_id IS NOT NULL) "
         "AND v.done_at < ?", (to_db(_after(last_day)),)
     ):
-        what = (f"complaint #{complaint_id}" if complaint_id is not None
-                else f"service #{service_id}")
+        what = (of_complaint.format(id=complaint_id) if complaint_id is not None
+                else of_service.format(id=service_id))
         found.append(DueItem(
             customer_id, name, "unsatisfied", local_day(from_db(done_at)),
-            f"unsatisfactory follow-up (不合格) of {what} (visit #{visit_id}): report it "
-            "upward, refer it, or reopen it", manager, None, complaint_id, visit_id, service_id))
+            reason.format(what=what, visit=visit_id), manager, None, complaint_id, visit_id,
+            service_id))
     return found
 
 

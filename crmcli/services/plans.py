@@ -13,6 +13,7 @@ from typing import Any
 
 from crmcli import outcomes
 from crmcli.dates import from_db, to_db
+from crmcli.i18n import _
 from crmcli.services import Session
 
 
@@ -42,10 +43,11 @@ def items(session: Session, last_day: date, customer_id: int | None = None) -> l
             "WHERE p.customer_id = :customer AND t.complaint_id = p.id "
             "AND p.attention_at <= :horizon AND t.name = 'plan' AND +t.due <= :horizon "
             f"AND {outcomes.RUNNING} ORDER BY t.due, p.id, t.seq", params).fetchall()
+    reason = _("complaint #{id}: handling plan (處理方法) of {department} — {summary}")
     found = []
     for complaint_id, customer_id, customer, summary, department, handler, due in rows:
         short = summary if len(summary) <= 24 else summary[:23] + "…"
         found.append(DueItem(customer_id, customer, "plan", from_db(due),
-                             f"complaint #{complaint_id}: handling plan (處理方法) of "
-                             f"{department} — {short}", handler, complaint_id=complaint_id))
+                             reason.format(id=complaint_id, department=department,
+                                           summary=short), handler, complaint_id=complaint_id))
     return found

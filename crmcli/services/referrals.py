@@ -81,7 +81,8 @@ def items(session: Session, last_day: date, customer_id: int | None = None) -> l
             "WHERE p.customer_id = ? AND e.complaint_id = p.id AND e.action = 'referred' "
             f"AND e.new_value <= ? AND {not_voided('e')} AND NOT EXISTS ({_DONE}) "
             "ORDER BY e.new_value, e.complaint_id, e.id", (customer_id, horizon)).fetchall()
+    reason = _("complaint #{id}: letter #{letter} (工作聯繫函) to {to} not yet answered")
     return [DueItem(customer_id, name, "referral", from_db(due),
-                    f"complaint #{complaint_id}: letter #{letter_id} (工作聯繫函) to {to} "
-                    "not yet answered", by, complaint_id=complaint_id)
+                    reason.format(id=complaint_id, letter=letter_id, to=to), by,
+                    complaint_id=complaint_id)
             for customer_id, name, complaint_id, letter_id, by, to, due in rows]
