@@ -250,17 +250,14 @@ def cells(env: Env, rows: Iterable[tuple[str, ...]], columns: list[Column], fmt:
             continue
         for row in to_cell_rows(batch):
             line = ",".join(row)
-            if (len(row) > 1 and line.count(",") == len(row) - 1
-                    and _QUOTE_OR_BREAK.search(line) is None):
+            if (len(row) > 1 and line.count(",") == len(row) - 1 and '"' not in line
+                    and "\n" not in line and "\r" not in line):
                 lines.append(line + "\r\n")
             else:
                 quoting(row)
         out.write("".join(lines))
         lines.clear()
     return count
-
-
-_QUOTE_OR_BREAK = re.compile('["\r\n]')
 
 
 class _Lines:
