@@ -480,8 +480,8 @@ def make_services(site: Site, built: Built, count: int) -> int:
         kind = rng.choice(("repair", "repair", "maintenance", "paid"))
         by = rng.choice(STAFF)
         built.services.append((service_id, customer_id, kind, rng.choice(REPAIRS), ts_text(at),
-                               by, rng.choice((80.0, 150.0, 300.0)) if kind == "paid" else None,
-                               ts_text(at)))
+                               by, rng.choice((8000, 15000, 30000)) if kind == "paid" else None,
+                               "CNY" if kind == "paid" else None, ts_text(at)))
         if kind == "maintenance":
             continue
         due = at + DAY
@@ -647,7 +647,8 @@ def write(conn: sqlite3.Connection, built: Built, policy_at: int, started: float
     outcomes.reset_attention(conn)
     remember_categories(conn)
     _log(started, f"wrote {len(built.timers):,} deadlines and {len(built.cycles):,} cycles")
-    _insert(conn, "services", "id, customer_id, type, description, done_at, by, fee, created_at",
+    _insert(conn, "services", "id, customer_id, type, description, done_at, by, fee_minor, "
+            "currency, created_at",
             built.services)
     built.visits.sort(key=lambda visit: (visit[0], visit[1]))
     _insert(conn, "visits", "customer_id, kind, due_at, done_at, cancelled_at, method, "

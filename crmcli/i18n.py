@@ -112,14 +112,18 @@ def join(*sentences: str) -> str:
     return gap().join(s for s in sentences if s)
 
 
-def word(value: str) -> str:
-    """A word of the data (a kind, a state) in the interface language: its translation as a
-    word where one is given (``pgettext("word", …)``: ``sent``, a notice's state, is not the
-    ``sent`` heading of a time), else its plain translation."""
+def word(value: str, sense: bool | str = True) -> str:
+    """A word of the data (a kind, a state) in the interface language: its translation in its
+    ``sense`` where one is given (``pgettext(sense, …)``: an invoice's ``paid`` is settled, a
+    service's ``paid`` is charged for), else as a word (``pgettext("word", …)``: ``sent``, a
+    notice's state, is not the ``sent`` heading of a time), else its plain translation."""
     if language() == "en" or not value:
         return value
-    found = pgettext("word", value)
-    return found if found != value else gettext(value)
+    for context in ((sense, "word") if isinstance(sense, str) else ("word",)):
+        found = pgettext(context, value)
+        if found != value:
+            return found
+    return gettext(value)
 
 
 def heading(text: str) -> str:
@@ -135,7 +139,7 @@ def heading(text: str) -> str:
 def _words_with_a_sense_of_their_own() -> None:  # never called: marks them for the catalogue
     pgettext("word", "sent")
     pgettext("word", "held")
-    pgettext("word", "paid")
+    pgettext("invoice", "paid")
     pgettext("word", "received")
     pgettext("heading", "paid")
     pgettext("heading", "for")

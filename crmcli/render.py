@@ -50,7 +50,9 @@ class Column(NamedTuple):
     header: str = ""
     in_table: bool = True
     justify: str = "left"
-    words: bool = False  # values from a fixed vocabulary (kinds, states): translated in a table
+    # values from a fixed vocabulary (kinds, states): translated in a table; a str names the
+    # sense a word has here where it has several (``words="invoice"``: paid = settled)
+    words: bool | str = False
 
     @property
     def title(self) -> str:
@@ -289,7 +291,7 @@ def _plain_table(env: Env, rows: Iterable[Row], columns: list[Column], title: st
     for column, column_cells in zip(columns, cells, strict=True):
         texts = _texts(list(column_cells))
         if column.words and language() != "en":
-            texts = [word(text) for text in texts]
+            texts = [word(text, column.words) for text in texts]
         lengths = list(map(len, texts))
         sizes = lengths if "".join(texts).isascii() else _widths(texts, lengths)
         width = max(_width(column.title) + 2, *sizes)
@@ -380,7 +382,7 @@ def _rich_table(
     from rich.table import Table
 
     body: list[tuple[list[str], str | None]] = [
-        ([word(table_value(row.get(c.key))) if c.words else table_value(row.get(c.key))
+        ([word(table_value(row.get(c.key)), c.words) if c.words else table_value(row.get(c.key))
           for c in columns],
          "bold red" if alert_key and row.get(alert_key) else None) for row in rows]
     if not body:
@@ -388,7 +390,7 @@ def _rich_table(
     out = console(env)
     shown, widths = fit([c.title for c in columns], [cells for cells, _ in body],
                         [_fixed(c, body, i) for i, c in enumerate(columns)], out.width,
-                        [c.words for c in columns])
+                        [bool(c.words) for c in columns])
     table = Table(title=title, header_style="bold", title_justify="left", box=box.SIMPLE_HEAD,
                   show_edge=False, pad_edge=False, padding=(0, 1, 0, 0))
     for index in shown:

@@ -276,11 +276,11 @@ class _Builder:
         taker = rng.choice(STAFF)  # 接單人: the follow-up is theirs
         with transaction(self.conn):
             cursor = self.conn.execute(
-                "INSERT INTO services (customer_id, type, description, done_at, by, fee, "
-                "created_at, received_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO services (customer_id, type, description, done_at, by, fee_minor, "
+                "currency, created_at, received_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (customer["id"], kind, rng.choice(REPAIRS), to_db(at), by,
-                 rng.choice([80.0, 150.0, 300.0]) if kind == "paid" else None, to_db(at),
-                 taker))
+                 rng.choice([8000, 15000, 30000]) if kind == "paid" else None,
+                 "CNY" if kind == "paid" else None, to_db(at), taker))
             self._touch(customer["id"], at, "service")
             if kind == "maintenance":
                 return

@@ -119,3 +119,17 @@ def test_a_step_a_closed_complaint_cannot_take_says_so_in_chinese(desk: Cli) -> 
     desk.ok("complaint", "close", "1", "--resolution", "已修好", "--at", "09:30")
     assert desk("complaint", "escalate", "1", "--reason", "x") == (
         1, "", "錯誤：投訴 #1 已結案；要升級請先重開。\n")
+
+
+def test_a_word_with_two_senses_reads_right_in_each_table(desk: Cli) -> None:
+    # "paid" is a service charged for (有償服務) and an invoice settled (已付清): one stored
+    # word, two meanings; csv keeps the stored word either way.
+    desk.ok("service", "log", "王小明", "更換門鎖", "--type", "paid", "--fee", "80")
+    desk.ok("invoice", "issue", "王小明", "100", "--due", "2026-12-05")
+    desk.ok("payment", "record", "王小明", "100", "--invoice", "1")
+    services = desk.ok("service", "list")
+    assert "有償服務" in services and "已付清" not in services
+    invoices = desk.ok("invoice", "list")
+    assert "已付清" in invoices and "有償服務" not in invoices
+    assert ",paid," in desk.ok("service", "list", "--format", "csv")
+    assert ",paid," in desk.ok("invoice", "list", "--format", "csv")

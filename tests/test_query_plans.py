@@ -160,3 +160,52 @@ def test_visit_due_limit_reads_deadlines_and_visits_in_the_agendas_order(
     plans = _plans(site, db_path, monkeypatch, "visit", "due", "--limit", "5")
     limited = [sql for sql, _plan in plans if sql.endswith("LIMIT 5")]
     assert len(limited) == 4  # cadence, yearly visits, complaint deadlines, pending visits
+
+
+@pytest.fixture
+def owing(site: Cli) -> Cli:
+    """Both customers owe a handling plan and a referral letter; one has a running contract."""
+    for who, what in (("王小明", "電梯異響"), ("李美玲", "門禁失靈")):
+        site.ok("complaint", "open", who, what, "--department", "工程部", "--at",
+                "2026-11-20 08:00", now=NOW)
+    site.ok("complaint", "refer", "3", "--to", "保安部", "--due", "2026-11-20 09:00",
+            "--at", "2026-11-20 08:10", now=NOW)
+    site.ok("complaint", "refer", "4", "--to", "保安部", "--due", "2026-11-20 09:30",
+            "--at", "2026-11-20 08:20", now=NOW)
+    site.ok("contract", "add", "王小明", "--start", "2025-12-01", "--end", "2026-12-10",
+            now=NOW)
+    return site
+
+
+def test_customer_show_reads_only_that_customers_rows(owing: Cli, db_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # the agenda of one customer (renewal, referral letters, handling plans, credit reviews)
+    # goes to the customer's rows through an index: no scan of the site's, nor the running
+    # contracts of every customer
+    plans = _plans(owing, db_path, monkeypatch, "customer", "show", "1")
+    scans = [f"{detail}  <-  {sql[:120]}" for sql, plan in plans for detail in plan
+             if (found := re.match(r"SCAN (\w+)", detail))
+             and found[1] in {*BIG, "c", "k", "customers", "contracts"}]
+    assert scans == []
+    assert not [sql for sql, plan in plans if "contracts_running" in " ".join(plan)]
+    assert "INDEX contracts_customer (customer_id=?)" in _plan_of(plans, "contracts k")
+    # letters and plans: from the customer's complaints, not a range of the site's
+    for marker in ("e.escalated_to", "complaint_timers t"):
+        plan = " / ".join(" ".join(steps) for sql, steps in plans if marker in sql)
+        assert "complaints_customer (customer_id=?)" in plan, marker
+        assert "complaint_events_letters" not in plan and "complaint_timers_plan" not in plan
+    review = " ".join(" ".join(plan) for sql, plan in plans if "c.grade IN" in sql)
+    assert "SEARCH c USING INTEGER PRIMARY KEY (rowid=?)" in review
+
+
+def test_customer_show_lists_that_customers_own_items(owing: Cli) -> None:
+    import json
+
+    kinds = {}
+    for customer in ("1", "2"):
+        shown = json.loads(owing.ok("customer", "show", customer, "--format", "json", now=NOW))
+        kinds[customer] = sorted((row["kind"], row["customer_id"], row["complaint_id"] or 0)
+                                 for row in shown["due"] if row["kind"] in (
+                                     "plan", "referral", "renewal"))
+    assert kinds == {"1": [("plan", 1, 3), ("referral", 1, 3), ("renewal", 1, 0)],
+                     "2": [("plan", 2, 4), ("referral", 2, 4)]}

@@ -261,31 +261,42 @@ def test_repairs_and_paid_services_schedule_their_follow_up(cli: Cli) -> None:
     assert csv_lines(cli.ok("service", "list", "--format", "csv")) == [
         "id,customer_id,customer,type,description,done_at,by,fee,followup_visit_id,"
         "followup_due,followup_done_at,followup_overdue,received_by,voided_at,voided_by,"
-        "void_reason",
-        "3,1,李四,paid,會議室布置,2026-11-20T09:00:00+08:00,張三,300.0,2,"
-        "2026-11-21T09:00:00+08:00,,false,tester,,,",
-        "2,1,李四,maintenance,空調濾網清洗,2026-11-20T08:30:00+08:00,tester,,,,,false,tester,,,",
-        "1,1,李四,repair,更換UPS電池,2026-11-19T15:30:00+08:00,張三,0.0,1,"
-        "2026-11-20T15:30:00+08:00,2026-11-20T10:00:00+08:00,false,李客服,,,",
+        "void_reason,fee_minor,currency",
+        "3,1,李四,paid,會議室布置,2026-11-20T09:00:00+08:00,張三,300.00,2,"
+        "2026-11-21T09:00:00+08:00,,false,tester,,,,30000,CNY",
+        "2,1,李四,maintenance,空調濾網清洗,2026-11-20T08:30:00+08:00,tester,,,,,false,tester,"
+        ",,,,",
+        "1,1,李四,repair,更換UPS電池,2026-11-19T15:30:00+08:00,張三,0.00,1,"
+        "2026-11-20T15:30:00+08:00,2026-11-20T10:00:00+08:00,false,李客服,,,,0,CNY",
     ]
     assert cli.ok("service", "list") == (
-        "  id  customer    type         description    done              by        fee  "
+        "  id  customer    type         description    done              by         fee  "
         "follow-up\n"
-        "----  ----------  -----------  -------------  ----------------  ------  -----  "
+        "----  ----------  -----------  -------------  ----------------  ------  ------  "
         "------------\n"
-        "   3  李四        paid         會議室布置     2026-11-20 09:00  張三      300  "
+        "   3  李四        paid         會議室布置     2026-11-20 09:00  張三    300.00  "
         "due tomorrow\n"
         "   2  李四        maintenance  空調濾網清洗   2026-11-20 08:30  tester\n"
-        "   1  李四        repair       更換UPS電池    2026-11-19 15:30  張三        0  done\n"
+        "   1  李四        repair       更換UPS電池    2026-11-19 15:30  張三      0.00  done\n"
     )
 
 
 @pytest.mark.parametrize(("args", "message"), [
     (("--type", "cleaning"), "Error: --type: 'cleaning' is not one of repair, maintenance, "
                              "paid.\n"),
-    (("--type", "paid", "--fee", "-5"), "Error: --fee: -5 is negative.\n"),
-    (("--type", "paid", "--fee", "nan"), "Error: --fee: give an amount (e.g. 150).\n"),
-    (("--type", "paid", "--fee", "inf"), "Error: --fee: inf is too large.\n"),
+    (("--type", "paid", "--fee", "-5"),
+     "Error: --fee: '-5' is not an amount (e.g. 1234.56).\n"),
+    (("--type", "paid", "--fee", "nan"),
+     "Error: --fee: 'nan' is not an amount (e.g. 1234.56).\n"),
+    (("--type", "paid", "--fee", "inf"),
+     "Error: --fee: 'inf' is not an amount (e.g. 1234.56).\n"),
+    # exact money: a fee has at most the currency's two decimals, never a float's rounding
+    (("--type", "paid", "--fee", "80.505"),
+     "Error: --fee: 80.505 CNY has more than 2 decimal places.\n"),
+    (("--type", "paid", "--fee", "1e3"),
+     "Error: --fee: '1e3' is not an amount (e.g. 1234.56).\n"),
+    (("--type", "paid", "--fee", "99999999999999"),
+     "Error: --fee: '99999999999999' is too large.\n"),
 ])
 def test_bad_service_input(cli: Cli, args: tuple[str, ...], message: str) -> None:
     cli.ok("customer", "add", "李四")
@@ -680,7 +691,8 @@ def test_schedule_and_service_log_print_the_record_in_json_and_csv(cli: Cli) -> 
                                 "--fee", "80", "--at", "09:00", "--format", "json"))
     assert service == {
         "id": 1, "customer_id": 1, "customer": "李四", "type": "paid", "description": "修門鎖",
-        "done_at": "2026-11-20T09:00:00+08:00", "by": "tester", "fee": 80.0,
+        "done_at": "2026-11-20T09:00:00+08:00", "by": "tester", "fee": "80.00",
+        "fee_minor": 8000, "currency": "CNY",
         "followup_visit_id": 2, "followup_due": "2026-11-21T09:00:00+08:00",
         "followup_done_at": None, "followup_overdue": False, "received_by": "tester",
         "voided_at": None, "voided_by": None, "void_reason": None}

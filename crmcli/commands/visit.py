@@ -461,7 +461,9 @@ def service_log(
     description: Annotated[str, typer.Argument(help="What was done.")],
     kind: Annotated[str, typer.Option("--type", help="repair, maintenance or paid.",
                                                     autocompletion=service_types)],
-    fee: Annotated[float | None, typer.Option("--fee", help="What was charged.")] = None,
+    fee: Annotated[str | None, typer.Option(
+        "--fee", help="What was charged, in the site's currency (e.g. 150 or 80.50; 0 when "
+        "free of charge).")] = None,
     at: AtOpt = None,
     by: Annotated[str | None, typer.Option("--by", help="Who did the work (default: you).")]
     = None,

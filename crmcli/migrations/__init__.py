@@ -9,7 +9,8 @@ import sqlite3
 from collections.abc import Callable
 
 from crmcli.migrations.base import execute_script, remember_categories
-from crmcli.migrations.big_site import m012_recorded_automatic_entries
+from crmcli.migrations.big_site import m012_recorded_automatic_entries, m013_stored_next_due
+from crmcli.migrations.exact_fees import m014_service_fees_in_minor_units
 from crmcli.migrations.first_wave import (
     m001_initial,
     m002_attention_and_indexes,
@@ -24,7 +25,6 @@ from crmcli.migrations.second_wave import (
     m009_handling_sheet,
     m010_property_and_money,
     m011_stored_month_figures,
-    m013_stored_next_due,
 )
 
 __all__ = ["LATEST", "MIGRATIONS", "execute_script", "remember_categories"]
@@ -36,6 +36,6 @@ MIGRATIONS: list[Migration] = [
     m005_site_clock_and_corrections, m006_sensitive_note, m007_front_desk,
     m008_name_key_folds_chinese_script, m009_handling_sheet,
     m010_property_and_money, m011_stored_month_figures, m012_recorded_automatic_entries,
-    m013_stored_next_due,
+    m013_stored_next_due, m014_service_fees_in_minor_units,
 ]
 LATEST = len(MIGRATIONS)

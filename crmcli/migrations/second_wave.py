@@ -1,6 +1,5 @@
-"""Schemas 5–11 and 13: the site clock and corrections, privacy, the front desk, folded names,
-the handling sheet, property and money, stored month figures, stored next-due dates (schema 12
-is in big_site.py)."""
+"""Schemas 5–11: the site clock and corrections, privacy, the front desk, folded names, the
+handling sheet, property and money, stored month figures."""
 
 from __future__ import annotations
 
@@ -473,34 +472,3 @@ def m011_stored_month_figures(conn: sqlite3.Connection) -> None:
             _earliest("NEW", ("moved_out_at",)) + ", " + _earliest("OLD", ("moved_out_at",))
             + ", CASE WHEN NEW.created_at IS OLD.created_at THEN '9999' ELSE "
             "min(ifnull(NEW.created_at, ''), ifnull(OLD.created_at, '')) END")
-
-
-def m013_stored_next_due(conn: sqlite3.Connection) -> None:
-    """Each customer's next contact (cadence) and next in-person visit, stored on the customer
-    (``crmcli.next_due``) and indexed by day, so `visit due` reads a range of an index instead
-    of working out every customer's cadence; worked out here for every customer. The indexes
-    hold what the agenda prints of each (name, reason): it never reads the customer rows. The
-    agenda's running complaint deadlines read whether each complaint is major by then from an
-    index of their own (``complaint_outcomes_major``), not the outcome rows."""
-    execute_script(
-        conn,
-        """
-        ALTER TABLE customers ADD COLUMN next_contact_due TEXT;
-        ALTER TABLE customers ADD COLUMN next_contact_every TEXT;
-        ALTER TABLE customers ADD COLUMN next_contact_rule TEXT;
-        ALTER TABLE customers ADD COLUMN next_contact_from TEXT;
-        ALTER TABLE customers ADD COLUMN next_visit_due TEXT;
-        ALTER TABLE customers ADD COLUMN next_visit_from TEXT;
-        CREATE INDEX customers_next_contact ON customers (next_contact_due, id, name,
-            last_contact_at, next_contact_every, next_contact_rule, next_contact_from)
-            WHERE next_contact_due IS NOT NULL;
-        CREATE INDEX customers_next_visit ON customers (next_visit_due, id, name,
-            last_in_person_at, next_visit_from) WHERE next_visit_due IS NOT NULL;
-        CREATE INDEX complaint_outcomes_major ON complaint_outcomes (complaint_id, major_at,
-            major_auto);
-        """,
-    )
-    from crmcli import next_due
-    from crmcli.db import load_policies
-
-    next_due.rebuild(conn, load_policies(conn).current)

@@ -37,7 +37,8 @@ INVOICE_COLUMNS = [
 INVOICE_TABLE_COLUMNS = [
     Column("id", justify="right"), Column("customer"), Column("amount", justify="right"),
     Column("paid", justify="right"), Column("outstanding", justify="right"),
-    Column("due_on", "due"), Column("state", "status", words=True), Column("for"),
+    Column("due_on", "due"), Column("state", "status", words="invoice"),
+    Column("for"),
 ]
 PAYMENT_COLUMNS = [
     Column("id", justify="right"), Column("customer_id", in_table=False), Column("customer"),

@@ -16,21 +16,32 @@ from crmcli.dates import from_db, to_db
 from crmcli.services import Session
 
 
-def items(session: Session, last_day: date) -> list[Any]:
-    """Plans still owed (overdue, or due by the end of ``last_day``, local)."""
+def items(session: Session, last_day: date, customer_id: int | None = None) -> list[Any]:
+    """Plans still owed (overdue, or due by the end of ``last_day``, local); with
+    ``customer_id``, that customer's alone (read from their complaints, not the site's)."""
     from crmcli import cadence
     from crmcli.services.agenda.base import DueItem
 
     moment = outcomes.Moment.of(session.now)
-    rows = session.conn.execute(
-        "SELECT p.id, p.customer_id, c.name, p.summary, p.department, "
-        "coalesce(nullif(p.owner, ''), p.received_by), t.due "
-        "FROM complaints p JOIN customers c ON c.id = p.customer_id "
-        "JOIN complaint_timers t ON t.complaint_id = p.id "
-        "WHERE p.attention_at <= :horizon AND t.name = 'plan' AND t.due <= :horizon "
-        f"AND {outcomes.RUNNING}",
-        {"upto": moment.upto, "past": moment.past,
-         "horizon": to_db(cadence.deadline(last_day))}).fetchall()
+    params = {"upto": moment.upto, "past": moment.past,
+              "horizon": to_db(cadence.deadline(last_day)), "customer": customer_id}
+    if customer_id is None:
+        rows = session.conn.execute(
+            "SELECT p.id, p.customer_id, c.name, p.summary, p.department, "
+            "coalesce(nullif(p.owner, ''), p.received_by), t.due "
+            "FROM complaints p JOIN customers c ON c.id = p.customer_id "
+            "JOIN complaint_timers t ON t.complaint_id = p.id "
+            "WHERE p.attention_at <= :horizon AND t.name = 'plan' AND t.due <= :horizon "
+            f"AND {outcomes.RUNNING}", params).fetchall()
+    else:
+        rows = session.conn.execute(
+            "SELECT p.id, p.customer_id, c.name, p.summary, p.department, "
+            "coalesce(nullif(p.owner, ''), p.received_by), t.due "
+            "FROM complaints p INDEXED BY complaints_customer "
+            "CROSS JOIN complaint_timers t JOIN customers c ON c.id = p.customer_id "
+            "WHERE p.customer_id = :customer AND t.complaint_id = p.id "
+            "AND p.attention_at <= :horizon AND t.name = 'plan' AND +t.due <= :horizon "
+            f"AND {outcomes.RUNNING} ORDER BY t.due, p.id, t.seq", params).fetchall()
     found = []
     for complaint_id, customer_id, customer, summary, department, handler, due in rows:
         short = summary if len(summary) <= 24 else summary[:23] + "…"

@@ -58,18 +58,29 @@ def get(session: Session, complaint_id: int, letter_id: int) -> dict[str, Any]:
     return {**letter, "at": letter["sent_at"]}
 
 
-def items(session: Session, last_day: date) -> list[Any]:
-    """Open letters due by the end of ``last_day`` (local): kind ``referral``, for the sender."""
+def items(session: Session, last_day: date, customer_id: int | None = None) -> list[Any]:
+    """Open letters due by the end of ``last_day`` (local): kind ``referral``, for the sender;
+    with ``customer_id``, that customer's alone (read from their complaints, not the site's)."""
     from crmcli import cadence
     from crmcli.services.agenda.base import DueItem
 
     horizon = to_db(cadence.deadline(last_day))
-    rows = session.conn.execute(
-        "SELECT p.customer_id, c.name, e.complaint_id, e.id, e.by, e.escalated_to, "
-        "e.new_value FROM complaint_events e INDEXED BY complaint_events_letters "
-        "JOIN complaints p ON p.id = e.complaint_id JOIN customers c ON c.id = p.customer_id "
-        f"WHERE e.action = 'referred' AND e.new_value <= ? AND {not_voided('e')} "
-        f"AND NOT EXISTS ({_DONE})", (horizon,)).fetchall()
+    if customer_id is None:
+        rows = session.conn.execute(
+            "SELECT p.customer_id, c.name, e.complaint_id, e.id, e.by, e.escalated_to, "
+            "e.new_value FROM complaint_events e INDEXED BY complaint_events_letters "
+            "JOIN complaints p ON p.id = e.complaint_id JOIN customers c ON c.id = p.customer_id "
+            f"WHERE e.action = 'referred' AND e.new_value <= ? AND {not_voided('e')} "
+            f"AND NOT EXISTS ({_DONE})", (horizon,)).fetchall()
+    else:  # in the order of the site's index (due, complaint, letter)
+        rows = session.conn.execute(
+            "SELECT p.customer_id, c.name, e.complaint_id, e.id, e.by, e.escalated_to, "
+            "e.new_value FROM complaints p INDEXED BY complaints_customer "
+            "CROSS JOIN complaint_events e INDEXED BY complaint_events_complaint "
+            "JOIN customers c ON c.id = p.customer_id "
+            "WHERE p.customer_id = ? AND e.complaint_id = p.id AND e.action = 'referred' "
+            f"AND e.new_value <= ? AND {not_voided('e')} AND NOT EXISTS ({_DONE}) "
+            "ORDER BY e.new_value, e.complaint_id, e.id", (customer_id, horizon)).fetchall()
     return [DueItem(customer_id, name, "referral", from_db(due),
                     f"complaint #{complaint_id}: letter #{letter_id} (工作聯繫函) to {to} "
                     "not yet answered", by, complaint_id=complaint_id)

@@ -111,12 +111,15 @@ def owed(session: Session, year: int, month: int, customer_id: int | None = None
         return []
     start, end = month_bounds(year, month)
     marks = ", ".join("?" * len(grades))
+    # One customer: its own row by id (an ``? IS NULL OR`` test would scan every customer).
+    one = "" if customer_id is None else "AND c.id = ? "
     return [(cid, name, grade) for cid, name, grade in session.conn.execute(
         f"SELECT c.id, c.name, c.grade FROM customers c WHERE c.grade IN ({marks}) "
         "AND c.created_at < ? AND c.moved_out_at IS NULL AND NOT EXISTS (SELECT 1 "
         "FROM customer_reviews r WHERE r.customer_id = c.id AND r.at >= ? AND r.at < ?) "
-        "AND (? IS NULL OR c.id = ?) ORDER BY c.id",
-        (*grades, to_db(start), to_db(start), to_db(end), customer_id, customer_id))]
+        f"{one}ORDER BY c.id",
+        (*grades, to_db(start), to_db(start), to_db(end),
+         *(() if customer_id is None else (customer_id,))))]
 
 
 def grades_report(session: Session, year: int, month: int) -> dict[str, Any]:

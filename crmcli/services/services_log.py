@@ -9,13 +9,12 @@ is voided (who, when, why), never deleted; its pending follow-up is then no long
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from crmcli import cadence
+from crmcli import cadence, money
 from crmcli.dates import from_db, month_bounds, short_local, to_db, to_minute
 from crmcli.db import transaction
 from crmcli.errors import BadInput, NotFound
@@ -28,14 +27,13 @@ from crmcli.services.visits import MAX_ROWS, get_visit
 
 TYPES = ("repair", "maintenance", "paid")
 NEEDS_FOLLOWUP = ("repair", "paid")
-MAX_FEE = 1e12
 
 SERVICE_COLUMNS = [
     Column("id", justify="right"), Column("customer_id"), Column("customer"), Column("type"),
     Column("description"), Column("done_at"), Column("by"), Column("fee"),
     Column("followup_visit_id"), Column("followup_due"), Column("followup_done_at"),
     Column("followup_overdue"), Column("received_by"), Column("voided_at"),
-    Column("voided_by"), Column("void_reason"),
+    Column("voided_by"), Column("void_reason"), Column("fee_minor"), Column("currency"),
 ]
 SERVICE_TABLE_COLUMNS = [
     Column("id", justify="right"), Column("customer"), Column("type", words=True),
@@ -45,8 +43,9 @@ SERVICE_TABLE_COLUMNS = [
 ]
 
 _SELECT = (
-    "SELECT s.id, s.customer_id, c.name, s.type, s.description, s.done_at, s.by, s.fee, "
-    "v.id, v.due_at, v.done_at, s.received_by, s.voided_at, s.voided_by, s.void_reason "
+    "SELECT s.id, s.customer_id, c.name, s.type, s.description, s.done_at, s.by, s.fee_minor, "
+    "s.currency, v.id, v.due_at, v.done_at, s.received_by, s.voided_at, s.voided_by, "
+    "s.void_reason "
     "FROM services s JOIN customers c ON c.id = s.customer_id "
     "LEFT JOIN visits v ON v.id = (SELECT max(f.id) FROM visits f WHERE f.service_id = s.id "
     "AND f.due_at IS NOT NULL AND f.cancelled_at IS NULL AND f.voided_at IS NULL)"
@@ -61,8 +60,8 @@ def check_type(kind: str) -> str:
 
 
 def _record(row: Any, now: datetime) -> dict[str, Any]:
-    (service_id, customer_id, name, kind, description, done_at, by, fee, visit_id, due_at,
-     visited_at, received_by, voided_at, voided_by, void_reason) = row
+    (service_id, customer_id, name, kind, description, done_at, by, fee, currency, visit_id,
+     due_at, visited_at, received_by, voided_at, voided_by, void_reason) = row
     due = from_db(due_at) if due_at else None
     visited = from_db(visited_at) if visited_at else None
     overdue = due is not None and visited is None and cadence.is_overdue(due, now)
@@ -77,7 +76,9 @@ def _record(row: Any, now: datetime) -> dict[str, Any]:
         words = cadence.due_words(due, now)
     return {
         "id": service_id, "customer_id": customer_id, "customer": name, "type": kind,
-        "description": description, "done_at": from_db(done_at), "by": by, "fee": fee,
+        "description": description, "done_at": from_db(done_at), "by": by,
+        "fee": None if fee is None else money.as_major(fee, currency), "fee_minor": fee,
+        "currency": currency,
         "followup_visit_id": visit_id, "followup_due": due, "followup_done_at": visited,
         "followup_overdue": overdue, "followup": words,
         "received_by": received_by or by, "voided_at": from_db(voided_at) if voided_at else None,
@@ -100,7 +101,7 @@ class Logged:
 
 
 def log_service(session: Session, customer_ref: str, description: str, *, kind: str,
-                at: datetime | None, by: str | None, fee: float | None,
+                at: datetime | None, by: str | None, fee: str | None,
                 received_by: str | None = None, request_id: int | None = None) -> Logged:
     """Record work done; a repair or paid service schedules its follow-up (one transaction).
 
@@ -111,15 +112,10 @@ def log_service(session: Session, customer_ref: str, description: str, *, kind: 
     text = clean_text(description, "description", multiline=True)
     if not text:
         raise BadInput(_("description: say what was done."))
-    if fee is not None:
-        if math.isnan(fee):
-            raise BadInput(_("--fee: give an amount (e.g. 150)."))
-        if fee < 0:
-            raise BadInput(_("--fee: {fee:g} is negative.").format(
-                fee=fee))
-        if fee >= MAX_FEE:  # inf too
-            raise BadInput(_("--fee: {fee:g} is too large.").format(
-                fee=fee))
+    currency = session.policies.current.currency
+    # exact, in minor units: ``80``, ``80.50``, ``¥1,200``; 0 for work done free of charge
+    fee_minor = None if fee is None else money.to_minor(
+        money.parse_major(fee, "--fee"), currency, "--fee")
     when = to_minute(at or session.now)
     if when > session.now + timedelta(minutes=1):
         raise BadInput(_("--at {short_local} is in the future.").format(
@@ -136,9 +132,11 @@ def log_service(session: Session, customer_ref: str, description: str, *, kind: 
             request = requests.convertible(session, request_id, customer["id"], when)
             taker = taker if received_by else request["received_by"]
         cursor = session.conn.execute(
-            "INSERT INTO services (customer_id, type, description, done_at, by, fee, created_at, "
-            "received_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (customer["id"], kind, text, to_db(when), who, fee, to_db(session.now), taker),
+            "INSERT INTO services (customer_id, type, description, done_at, by, fee_minor, "
+            "currency, created_at, "
+            "received_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (customer["id"], kind, text, to_db(when), who, fee_minor,
+             None if fee_minor is None else currency, to_db(session.now), taker),
         )
         service_id = int(cursor.lastrowid or 0)
         followup = None

@@ -9,10 +9,7 @@ from crmcli.services.agenda.base import AgendaContext, DueItem, Source
 def items(ctx: AgendaContext) -> list[DueItem]:
     from crmcli.services import referrals
 
-    found = referrals.items(ctx.session, ctx.last_day)
-    if ctx.customer_id is not None:
-        return [item for item in found if item.customer_id == ctx.customer_id]
-    return list(found)
+    return referrals.items(ctx.session, ctx.last_day, ctx.customer_id)
 
 
 SOURCE = Source("referrals", {

@@ -20,8 +20,10 @@ def items(ctx: AgendaContext) -> list[DueItem]:
     policy = ctx.policy
     today = local_today(ctx.now)
     if ctx.customer_id is not None:
+        # the customer's own contracts (left alone, the planner reads every running one)
         rows = ctx.session.conn.execute(
-            _SELECT.format(index="", where="k.customer_id = ?"), (ctx.customer_id,))
+            _SELECT.format(index="INDEXED BY contracts_customer", where="k.customer_id = ?"),
+            (ctx.customer_id,))
     else:
         latest_end = ctx.last_day + timedelta(days=policy.renewal_notice_days)
         rows = ctx.session.conn.execute(

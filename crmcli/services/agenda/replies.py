@@ -12,15 +12,16 @@ from crmcli.services.agenda.base import AgendaContext, DueItem, Source
 
 def items(ctx: AgendaContext) -> list[DueItem]:
     params: tuple[Any, ...]
-    if ctx.customer_id is not None:
-        where, params = "r.customer_id = ?", (ctx.customer_id,)
+    if ctx.customer_id is not None:  # the customer's requests, in the other index's order
+        index, where, params = ("requests_customer", "r.customer_id = ? ORDER BY r.reply_due, "
+                                "r.received_by, r.id", (ctx.customer_id,))
     else:
-        where, params = "r.reply_due <= ?", (to_db(ctx.horizon),)
+        index, where, params = "requests_unreplied", "r.reply_due <= ?", (to_db(ctx.horizon),)
     found = []
     reply, by_caller = _("reply to request #{id} ({kind}): {text}"), _("{caller} (caller)")
     for request_id, customer_id, name, caller, kind, text, due, taker in ctx.session.conn.execute(
         "SELECT r.id, r.customer_id, c.name, r.caller, r.kind, r.text, r.reply_due, "
-        "r.received_by FROM requests r INDEXED BY requests_unreplied "
+        f"r.received_by FROM requests r INDEXED BY {index} "
         "LEFT JOIN customers c ON c.id = r.customer_id "
         "WHERE r.replied_at IS NULL AND r.closed_at IS NULL AND r.converted_at IS NULL "
         f"AND r.voided_at IS NULL AND {where}", params,
