@@ -236,15 +236,37 @@ def cells(env: Env, rows: Iterable[tuple[str, ...]], columns: list[Column], fmt:
     writer.writerow([c.key for c in columns])
     count = 0
     rows = iter(rows)
+    lines: list[str] = []
+    # csv: a row whose cells hold no comma, quote or line break is its cells joined (as the
+    # writer would write it); any other row goes through the writer, into the same lines.
+    quoting = csv.writer(_Lines(lines), lineterminator="\r\n").writerow
     # A thousand rows at a time: one search for a cell a spreadsheet would read as a formula
-    # (``to_cells``; the usual batch has none) and one ``writerows``.
+    # (``to_cells``; the usual batch has none), then one ``writerows`` (tsv) or one write of
+    # the batch's lines (csv).
     while batch := list(islice(rows, 1000)):
         count += len(batch)
         if tab:
             batch = [tuple(cell.replace("\t", " ").replace("\n", " ") for cell in row)
                      for row in batch]
-        writer.writerows(to_cell_rows(batch))
+            writer.writerows(to_cell_rows(batch))
+            continue
+        for row in to_cell_rows(batch):
+            line = ",".join(row)
+            if (len(row) > 1 and line.count(",") == len(row) - 1 and '"' not in line
+                    and "\n" not in line and "\r" not in line):
+                lines.append(line + "\r\n")
+            else:
+                quoting(row)
+        out.write("".join(lines))
+        lines.clear()
     return count
+
+
+class _Lines:
+    """Where a csv writer puts what it writes: a list of lines."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.write = lines.append
 
 
 def _plain_table(env: Env, rows: Iterable[Row], columns: list[Column], title: str | None) -> int:

@@ -337,3 +337,36 @@ def test_a_pager_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     with module.paged(screen):
         screen.out("\n".join(map(str, range(50))))
     assert len(paged) == 1 and paged[0].count("\n") == 50
+
+
+# --- csv from cells (visit due) -----------------------------------------------------------------
+
+_CELL_TEXT = ["a", ",", '"', "\r", "\n", " ", "", "=", "'", "中", "\t", "\\", "-5", "+86"]
+
+
+@pytest.mark.parametrize("width", [1, 2, 11])
+def test_cells_csv_is_what_the_csv_writer_writes(width: int) -> None:
+    # Rows written as joined cells (the usual row: no comma, quote or line break) and rows
+    # the writer quotes come out exactly as csv.writer writes them, formula guard included.
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from crmcli.render import cells
+    from crmcli.text import to_cells
+
+    cell = st.lists(st.sampled_from(_CELL_TEXT), max_size=4).map("".join)
+
+    @settings(max_examples=150, deadline=None)
+    @given(st.lists(st.tuples(*[cell] * width), max_size=2100))
+    def check(rows: list[tuple[str, ...]]) -> None:
+        out = io.StringIO()
+        columns = [Column(f"c{i}") for i in range(width)]
+        written = cells(Env(stdout=out, stderr=io.StringIO()), iter(rows), columns, Format.csv)
+        expected = io.StringIO()
+        writer = csv.writer(expected, lineterminator="\r\n")
+        writer.writerow([c.key for c in columns])
+        writer.writerows(to_cells(list(row)) for row in rows)
+        assert written == len(rows)
+        assert out.getvalue() == expected.getvalue()
+
+    check()

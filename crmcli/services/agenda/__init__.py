@@ -144,7 +144,7 @@ def due_cells(session: Session, last_day: date, kinds: set[str] | None = None,
             items += source.items(ctx)
     if key is not None:
         items = [item for item in items if (item.owner or "").casefold() == key]
-    return base.merged_cells(days, in_order(items, limit), session.now, limit)
+    return base.merged_cells(days, *base.keyed_in_order(items, limit), session.now, limit)
 
 
 DAY_KINDS = ("annual", "cadence")

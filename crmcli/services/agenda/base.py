@@ -125,6 +125,18 @@ def in_order(items: list[DueItem], limit: int | None = None) -> list[DueItem]:
     return sorted(items, key=key)
 
 
+def keyed_in_order(items: list[DueItem], limit: int | None = None
+                   ) -> tuple[list[DueItem], list[OrderKey]]:
+    """``in_order``, with each item's ``order_key`` (worked out once an item)."""
+    keys = list(map(order_key(), items))
+    index = range(len(items))
+    if limit is not None and limit < len(items):
+        chosen = heapq.nsmallest(limit, index, key=keys.__getitem__)
+    else:
+        chosen = sorted(index, key=keys.__getitem__)
+    return [items[i] for i in chosen], [keys[i] for i in chosen]
+
+
 def due_rows(items: list[DueItem], now: datetime) -> list[dict[str, Any]]:
     """The rows of `visit due` (``DUE_COLUMNS``, plus ``state`` in words for the table)."""
     today = local_day(now)
@@ -166,15 +178,15 @@ def due_cells(items: Iterable[DueItem], now: datetime) -> Iterator[tuple[str, ..
                "" if service_id is None else str(service_id))
 
 
-def merged_cells(day_rows: Iterable[tuple[Any, ...]], items: list[DueItem], now: datetime,
-                 limit: int | None = None) -> Iterator[tuple[str, ...]]:
+def merged_cells(day_rows: Iterable[tuple[Any, ...]], items: list[DueItem],
+                 keys: list[OrderKey], now: datetime, limit: int | None = None
+                 ) -> Iterator[tuple[str, ...]]:
     """Cells of the agenda from two streams already in its order: ``day_rows``, cells of
     day obligations made by SQL (by day, customer and kind; the customer id as a number in a
-    12th place), and the other sources' ``items`` (``in_order``); at most ``limit``."""
-    key = order_key()
-    rest = zip(items, due_cells(items, now), strict=True)
-    head = next(rest, None)
-    head_key = key(head[0]) if head is not None else None
+    12th place), and the other sources' ``items`` with their ``keys`` (``keyed_in_order``);
+    at most ``limit``."""
+    cells = due_cells(items, now)
+    count, at = len(items), 0
     ends: dict[str, timedelta] = {}
     left = -1 if limit is None else limit
     for row in day_rows:
@@ -182,19 +194,19 @@ def merged_cells(day_rows: Iterable[tuple[Any, ...]], items: list[DueItem], now:
         end = ends.get(day)
         if end is None:
             end = ends[day] = cadence.deadline(date.fromisoformat(day)) - _EPOCH
-        while head is not None and head_key is not None and (
-                head_key[0] < end or (head_key[0] == end and head_key[1:3] < (row[11], row[2]))):
+        # an item goes first when its (deadline, customer, kind) comes before the row's
+        bound = (end, row[11], row[2])
+        while at < count and keys[at] < bound:
             if left == 0:
                 return
             left -= 1
-            yield head[1]
-            head = next(rest, None)
-            head_key = key(head[0]) if head is not None else None
+            at += 1
+            yield next(cells)
         if left == 0:
             return
         left -= 1
         yield row[:11]
-    while head is not None and left != 0:
+    while at < count and left != 0:
         left -= 1
-        yield head[1]
-        head = next(rest, None)
+        at += 1
+        yield next(cells)

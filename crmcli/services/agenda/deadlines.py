@@ -13,6 +13,7 @@ from crmcli.i18n import _
 from crmcli.services.agenda.base import AgendaContext, DueItem, Source
 
 if TYPE_CHECKING:
+    from crmcli.policy import Policy
     from crmcli.services.complaints import Complaint
 
 
@@ -78,17 +79,23 @@ def _item(ctx: AgendaContext, words: dict[str, str], complaint_id: int, customer
           customer: str, summary: str, handler: str, name: str, started_at: datetime,
           due: datetime, severity: str) -> DueItem:
     policy = ctx.session.policies.at(started_at)
-    if name == "report":
-        label = words["report"].format(head=policy.department_head)
-        owner = policy.area_manager
-    elif name == "resolve" and severity == "major":
-        label, owner = words["resolve_major"], policy.area_manager
-    else:
-        label, owner = words[name], handler
+    label, managed = _owed(words, policy, name, severity)
+    owner = policy.area_manager if managed else handler
     summary = summary if len(summary) <= 24 else summary[:23] + "…"
     return DueItem(customer_id, customer, name, due, words["line"].format(
         id=complaint_id, severity=words[severity], what=label, summary=summary), owner,
         complaint_id=complaint_id)
+
+
+def _owed(words: dict[str, str], policy: Policy, name: str, severity: str
+          ) -> tuple[str, bool]:
+    """What a deadline owes (its label), and whether the area manager owes it (a report, a
+    major complaint's resolution) rather than the complaint's owner."""
+    if name == "report":
+        return words["report"].format(head=policy.department_head), True
+    if name == "resolve" and severity == "major":
+        return words["resolve_major"], True
+    return words[name], False
 
 
 def items(ctx: AgendaContext) -> list[DueItem]:
@@ -109,9 +116,25 @@ def items(ctx: AgendaContext) -> list[DueItem]:
         "upto": moment.upto, "past": moment.past, "horizon": to_db(ctx.horizon),
         "kinds": json.dumps([kind for kind in KINDS if ctx.wants(kind)]),
         "limit": ctx.limit})
-    return [_item(ctx, words, cid, customer_id, customer, summary, handler, name,
-                  from_db(started), from_db(due), "major" if major else "minor")
-            for cid, customer_id, customer, summary, handler, name, started, due, major in rows]
+    # What a deadline owes and who owes it depend on its kind, the severity and the policy
+    # in force when it started: worked out once for each of those, not once an item.
+    at, line = ctx.session.policies.at, words["line"]
+    owed: dict[tuple[str, bool, int], tuple[str, str, bool, str]] = {}
+    found = []
+    for cid, customer_id, customer, summary, handler, name, started, due, major in rows:
+        policy = at(from_db(started))
+        key = (name, bool(major), id(policy))
+        shown = owed.get(key)
+        if shown is None:
+            severity = "major" if major else "minor"
+            shown = owed[key] = (words[severity], *_owed(words, policy, name, severity),
+                                 policy.area_manager)
+        if len(summary) > 24:
+            summary = summary[:23] + "…"
+        found.append(DueItem(customer_id, customer, name, from_db(due), line.format(
+            id=cid, severity=shown[0], what=shown[1], summary=summary),
+            shown[3] if shown[2] else handler, complaint_id=cid))
+    return found
 
 
 SOURCE = Source("deadlines", {

@@ -27,12 +27,20 @@ def items(ctx: AgendaContext) -> list[DueItem]:
             (ctx.last_day.isoformat(),))
     unpaid = _("invoice #{id} unpaid: {left} {currency} of {amount}")
     unpaid_for = _("invoice #{id} unpaid: {left} {currency} of {amount} — {what}")
+    # A site's invoices share a few hundred amounts: each written once.
+    amounts: dict[int, str] = {}
+
+    def shown(minor: int) -> str:
+        text = amounts.get(minor)
+        if text is None:
+            text = amounts[minor] = money.format_amount(minor, currency)
+        return text
+
     return [
         DueItem(cid, name, "invoice", date.fromisoformat(due_on),
                 (unpaid_for if for_text else unpaid).format(
-                    id=iid, left=money.format_amount(amount - paid, currency),
-                    currency=currency, amount=money.format_amount(amount, currency),
-                    what=for_text), owner)
+                    id=iid, left=shown(amount - paid), currency=currency,
+                    amount=shown(amount), what=for_text), owner)
         for iid, cid, name, due_on, amount, paid, for_text in rows
     ]
 
