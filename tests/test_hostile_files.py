@@ -18,7 +18,7 @@ import pytest
 from conftest import FIXED_NOW, Cli
 
 from crmcli import db as crmdb
-from crmcli.services import complaints, importer, sweep
+from crmcli.services import complaints, import_file, sweep
 
 PYTHON = Path(sys.executable)
 
@@ -75,7 +75,7 @@ def test_import_of_a_named_pipe_with_no_writer_is_refused_at_once(tmp_path: Path
 
 def test_import_refuses_a_file_past_the_size_bound(cli: Cli, tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(importer, "MAX_FILE_BYTES", 1024)
+    monkeypatch.setattr(import_file, "MAX_FILE_BYTES", 1024)
     path = tmp_path / "big.csv"
     path.write_text("name\n" + "王小明\n" * 200, encoding="utf-8")
     code, _, err = cli("customer", "import", str(path))
