@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from crmcli.services.agenda.base import AgendaContext, DueItem, Source
-from crmcli.services.agenda.contact import reason_params
+from crmcli.services.agenda.contact import stored_rows
 
 # The reason, composed by SQLite from the templates of ``contact.reason_params``.
 REASON = ("replace(CASE WHEN c.last_in_person_at IS NULL THEN :visit_none ELSE :visit_last END, "
@@ -19,20 +19,8 @@ REASON = ("replace(CASE WHEN c.last_in_person_at IS NULL THEN :visit_none ELSE :
 
 
 def rows(ctx: AgendaContext, columns: str) -> list[Any]:
-    """``columns`` of the customers whose yearly visit is due by ``last_day`` (or of the one
-    customer asked about), by due day and customer: the agenda's order, so at most
-    ``ctx.limit`` are read."""
-    params = reason_params()
-    if ctx.customer_id is not None:
-        return ctx.session.conn.execute(
-            f"SELECT {columns} FROM customers c WHERE c.id = :id "
-            "AND c.next_visit_due IS NOT NULL", {**params, "id": ctx.customer_id}).fetchall()
-    return ctx.session.conn.execute(
-        f"SELECT {columns} FROM customers c INDEXED BY customers_next_visit "
-        "WHERE c.next_visit_due <= :last ORDER BY c.next_visit_due, c.id LIMIT :limit",
-        {**params, "last": ctx.last_day.isoformat(),
-         "limit": -1 if ctx.limit is None else ctx.limit},
-    ).fetchall()
+    """``columns`` of the customers whose yearly visit is due by ``last_day``."""
+    return stored_rows(ctx, columns, "next_visit_due", "customers_next_visit")
 
 
 def items(ctx: AgendaContext) -> list[DueItem]:

@@ -53,21 +53,26 @@ def reason_params() -> dict[str, str]:
         "rule_new": _("new customer"), "rule_established": _("established customer"),
         "rule_tag": _("tag {name}"), "rule_segment": _("segment {name}"),
     }
-def rows(ctx: AgendaContext, columns: str) -> list[Any]:
-    """``columns`` of the customers whose next contact is due by ``last_day`` (or of the one
-    customer asked about), by due day and customer: the agenda's order, so at most
-    ``ctx.limit`` are read."""
+def stored_rows(ctx: AgendaContext, columns: str, due: str, index: str) -> list[Any]:
+    """``columns`` of the customers whose stored ``due`` day (``next_contact_due`` or
+    ``next_visit_due``) falls by ``last_day`` (or of the one customer asked about), through
+    ``index`` by due day and customer: the agenda's order, so at most ``ctx.limit`` are read."""
     params = reason_params()
     if ctx.customer_id is not None:
         return ctx.session.conn.execute(
-            f"SELECT {columns} FROM customers c WHERE c.id = :id "
-            "AND c.next_contact_due IS NOT NULL", {**params, "id": ctx.customer_id}).fetchall()
+            f"SELECT {columns} FROM customers c WHERE c.id = :id AND c.{due} IS NOT NULL",
+            {**params, "id": ctx.customer_id}).fetchall()
     return ctx.session.conn.execute(
-        f"SELECT {columns} FROM customers c INDEXED BY customers_next_contact "
-        "WHERE c.next_contact_due <= :last ORDER BY c.next_contact_due, c.id LIMIT :limit",
+        f"SELECT {columns} FROM customers c INDEXED BY {index} "
+        f"WHERE c.{due} <= :last ORDER BY c.{due}, c.id LIMIT :limit",
         {**params, "last": ctx.last_day.isoformat(),
          "limit": -1 if ctx.limit is None else ctx.limit},
     ).fetchall()
+
+
+def rows(ctx: AgendaContext, columns: str) -> list[Any]:
+    """``columns`` of the customers whose next contact is due by ``last_day``."""
+    return stored_rows(ctx, columns, "next_contact_due", "customers_next_contact")
 
 
 def items(ctx: AgendaContext) -> list[DueItem]:
