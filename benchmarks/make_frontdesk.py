@@ -25,29 +25,22 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from crmcli.sample_desk import (
+    CHANNELS,
+    DAY_NOTES,
+    KIND_WEIGHTS,
+    REPLIES,
+    REQUESTS,
+)
+from crmcli.sample_desk import MEETING_SUGGESTIONS as SUGGESTIONS
+
 TABLES = ("requests", "request_events", "meetings", "meeting_attendees", "notices",
           "notice_deliveries", "day_records")
 HOUR = 3_600
 DAY = 86_400
 MINUTES = (0, 5, 10, 20, 30, 40, 45, 50)
 
-REQUESTS = {
-    "inquiry": ["停車位月租多少", "管理費繳費方式", "快遞可否代收", "裝修需要辦甚麼手續",
-                "机房访问授权流程", "租約續期流程", "垃圾分類時間"],
-    "repair": ["洗手間燈不亮", "門禁卡失靈", "冷氣滴水", "窗戶關不緊", "插座沒電"],
-    "service": ["申請加裝貨架", "預約搬家電梯", "申请临时停车证", "代訂桶裝水"],
-    "suggestion": ["大堂增加座椅", "希望延長空調時間", "增設充電樁"],
-    "praise": ["保安很熱心", "維修師傅很專業"],
-    "other": ["遺失物品查詢", "訪客登記問題"],
-}
-KIND_WEIGHTS = ["inquiry"] * 5 + ["repair"] * 3 + ["service"] * 2 + ["suggestion", "praise",
-                                                                      "other"]
-CHANNELS = ["hotline", "hotline", "phone", "wechat", "wechat", "visit", "email"]
-REPLIES = ["已電話回覆", "已微信告知", "已安排師傅上門", "已轉交工程部並告知客戶", "已當面說明"]
-SUGGESTIONS = ["增設充電樁", "電梯保養請提前通知", "希望增加綠化", "大堂增加座椅",
-               "延長中央空調時間", "加強夜間巡邏"]
-DAY_NOTES = ["完成計劃回訪，無遺留", "完成報修跟進；一戶待明日上門", "處理訴求為主，計劃大致完成",
-             "消防通知簽收跟進中", "租戶大會籌備", "計劃完成"]
+# the sample site's words (crmcli/sample_desk.py), at a large site's scale
 CALLERS = [("張先生", "13800001111"), ("林小姐", "13922223333"), ("陳太", "13755556666"),
            ("何先生", "13611112222"), ("吳小姐", "13533334444")]
 DESK = ["陳主任", "李客服", "黃客服", "周客服"]
