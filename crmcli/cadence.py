@@ -183,6 +183,19 @@ class ContactRules:
         self.overrides = [(kind, name, f"{kind} {name}", value) for kind, name, value in
                           _overrides(tuple(sorted(policy.cadence_overrides.items())))]
 
+    def settled_start(self, start: date, entered: date) -> date:
+        """One start that gives a customer entered on ``entered``, with no contact on record,
+        the same ``next_contact`` and ``next_in_person`` as ``start`` does.
+
+        Every start at least ``new_customer_days`` before the day entered gives the same
+        answer: counting begins on that day, when the customer is already established (the
+        new-customer cadence cannot come due before its end), so the start changes nothing.
+        They all map to one, and an import of many long-standing customers works out a few
+        starts instead of one per ``since``."""
+        if start <= entered and start + self.new_days <= entered:
+            return min(entered, entered - self.new_days)
+        return start
+
     def next_contact(self, start: date, last_contact: date | None, entered: date | None,
                      tags: Iterable[str] = (), segment: str | None = None) -> Due:
         """``next_contact`` of the customer these values describe (see ``Contactee``)."""

@@ -152,18 +152,23 @@ def for_new(policy: Policy, created_at: str, since: Iterable[Any],
             tags: Iterable[Iterable[str] | None], segments: Iterable[str | None]
             ) -> list[Values]:
     """The stored values of customers entered at ``created_at`` with nothing on record yet,
-    to insert with them (an import shares a few hundred starts, tags and segments among a
-    hundred thousand customers: each combination is worked out once)."""
+    to insert with them. An import shares a few starts, tags and segments among a hundred
+    thousand customers: each ``since`` is read once, the starts that give the same dates are
+    one (``ContactRules.settled_start``), and each combination is worked out once."""
     rules = cadence.ContactRules(policy)
     found: dict[tuple[Any, ...], Values] = {}
-    out = []
     with _zone(policy):
         entered = dates.local_day(dates.from_db(created_at))
+        starts: dict[Any, date] = {}
+        out = []
         for day, labels, segment in zip(since, tags, segments, strict=True):
-            key = (day, tuple(sorted(labels)) if labels else (), segment)
+            start = starts.get(day)
+            if start is None:
+                given = (date.fromisoformat(day) if isinstance(day, str) else day) or entered
+                start = starts[day] = rules.settled_start(given, entered)
+            key = (start, tuple(sorted(labels)) if labels else (), segment)
             values = found.get(key)
             if values is None:
-                start = (date.fromisoformat(day) if isinstance(day, str) else day) or entered
                 contact = rules.next_contact(start, None, entered, key[1], segment)
                 visit = cadence.next_in_person(
                     cadence.Contactee(start, None, None, entered=entered), policy)

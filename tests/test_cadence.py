@@ -310,3 +310,28 @@ def test_contact_rules_for_many_customers_agree_with_next_contact() -> None:
             customer = Contactee(start, last, None, tags, segment, entered)
             assert rules.next_contact(start, last, entered, tags, segment) == \
                 cadence.next_contact(customer, policy)
+
+
+@pytest.mark.parametrize("policy", [BASE, VIP, replace(BASE, new_customer_days=0),
+                                    replace(BASE, new_customer_days=1, cadence_new="3d"),
+                                    replace(BASE, cadence_overrides={
+                                        "cadence.segment.owner": "10d"}, new_customer_days=30)])
+def test_a_settled_start_gives_the_same_dates_as_the_start(policy: Policy) -> None:
+    # SPEC: weekly for a new customer's first new_customer_days, then the established
+    # cadence; counting starts on the day the customer was entered when nothing is on record.
+    # Every start from 400 days before the day entered to 30 days after it, both sides of
+    # the new-customer boundary: the settled start gives the same next contact and visit.
+    rules = cadence.ContactRules(policy)
+    entered = D("2026-11-23")
+    for offset in range(-400, 31):
+        start = entered + timedelta(days=offset)
+        settled = rules.settled_start(start, entered)
+        for tags, segment in (((), None), (("VIP",), "owner"), (("x",), "tenant")):
+            assert rules.next_contact(settled, None, entered, tags, segment) == \
+                rules.next_contact(start, None, entered, tags, segment), (offset, tags)
+        assert cadence.next_in_person(Contactee(settled, entered=entered), policy) == \
+            cadence.next_in_person(Contactee(start, entered=entered), policy), offset
+        # the starts still new on the day entered are their own; the others are one
+        new = start + timedelta(days=policy.new_customer_days) > entered or start > entered
+        assert (settled == start) if new else (
+            settled == entered - timedelta(days=policy.new_customer_days))

@@ -257,3 +257,32 @@ def test_imported_and_reimported_customers_carry_the_rules_dates(cli: Cli, db_pa
     conn = connect(db_path)
     _stored_equals_reference(conn, datetime.fromisoformat("2026-11-20T10:00:00+08:00"))
     conn.close()
+
+
+def test_an_imports_stored_dates_are_what_check_repair_works_out(cli: Cli, db_path: Path,
+                                                                   tmp_path: Path) -> None:
+    # since on every day from 200 days before the import to 10 days after it, around the
+    # end of the new-customer weeks (new_customer_days 60), with tags and segments whose
+    # cadence overrides apply: the stored dates are the ones `check --repair` would write.
+    early = "2026-11-23T08:00:00+08:00"
+    cli.ok("policy", "set", "cadence.tag.VIP", "2w", now=early)
+    cli.ok("policy", "set", "cadence.segment.owner", "10d", now=early)
+    cli.ok("policy", "set", "new_customer_days", "60", now=early)
+    imported = date(2026, 11, 23)
+    rows = ["name,since,segment,tags"]
+    kinds = [("", ""), ("owner", ""), ("tenant", "VIP"), ("owner", "VIP;長者"), ("", "長者")]
+    for offset in range(-200, 11):
+        for n, (segment, tags) in enumerate(kinds):
+            since = (imported + timedelta(days=offset)).isoformat()
+            rows.append(f"客{offset + 200:03d}-{n},{since},{segment},{tags}")
+    rows.append("沒有開始日,,,VIP")
+    path = tmp_path / "many.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    cli.ok("customer", "import", str(path), now="2026-11-23T09:00:00+08:00")
+    conn = connect(db_path)
+    session = Session(conn, datetime.fromisoformat("2026-11-23T09:00:00+08:00"), "tester")
+    assert conn.execute("SELECT count(*) FROM customers WHERE next_contact_due IS NULL"
+                        ).fetchone()[0] == 0
+    assert next_due.stale(conn, session.policies.current) == []
+    assert next_due.rebuild(conn, session.policies.current) == 0
+    conn.close()
