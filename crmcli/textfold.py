@@ -44,12 +44,21 @@ FOLD_BATCH = 5000
 
 
 def _fold_batch(texts: list[str]) -> list[str]:
-    normal = [unicodedata.normalize("NFKC", text) for text in texts]
-    joined = "\n".join(normal)
-    if joined.isascii():
-        converted = normal
-    elif any("\n" in text for text in normal):
+    # Worked out on the texts joined by line breaks, each step once for the batch but NFKC
+    # (text by text: its quick check passes most names as they are): OpenCC (whose phrases
+    # never span a line break) and case folding map a text joined to others as they map it
+    # alone (neither makes, takes or joins across a line break), and the whitespace removed
+    # is str.split()'s (\s of a str pattern is the same test).
+    joined = "\n".join([unicodedata.normalize("NFKC", text) for text in texts])
+    if joined.count("\n") != len(texts) - 1:  # a text holds a line break: one at a time
         return [fold(text) for text in texts]
-    else:  # OpenCC's phrases never span a line break
-        converted = str(_converter().convert(joined)).split("\n")
-    return ["".join(text.casefold().split()) for text in converted]
+    converted = joined if joined.isascii() else str(_converter().convert(joined))
+    folded: str = _spaces().sub("", converted.casefold())
+    return folded.split("\n")
+
+
+@cache
+def _spaces() -> Any:
+    import re
+
+    return re.compile(r"[^\S\n]+")

@@ -35,8 +35,32 @@ def test_different_names_stay_different(one: str, other: str) -> None:
 
 
 def test_many_names_fold_at_once_as_one_by_one() -> None:
+    from crmcli import textfold
+
     names = ["謝麗華", "ACME Ltd", "臺灣", "王小明", "Ｘ　Ｙ", ""]
-    assert fields.name_keys(names) == [fields.name_key(name) for name in names]
+    assert fields.name_keys(names) == [textfold.fold(name) for name in names]
+
+
+def test_a_batch_of_names_folds_as_each_name_alone() -> None:
+    # A batch is folded joined by line breaks: NFKC, OpenCC, case folding and the spaces
+    # taken out must give each name what it gets alone, whatever the names hold.
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from crmcli import textfold
+
+    pieces = st.sampled_from(["謝", "麗華", "台灣", "臺", "乾淨", "發", "髮", "ß", "Σ", "ς",
+                              "ＡＢ", "ｱ", "ﾞ", "e", "\u0301", "\u0338", "<", "ﬁ", "Ⅻ", "①",
+                              " ", "\u3000", "\u00a0", "\t", "\x1c", "\x85", "\u2028",
+                              "\r", "\n", "a"])
+    names = st.lists(st.lists(pieces, max_size=6).map("".join), max_size=8)
+
+    @settings(max_examples=300, deadline=None)
+    @given(names=names)
+    def check(names: list[str]) -> None:
+        assert textfold.fold_all(names) == [textfold.fold(name) for name in names]
+
+    check()
 
 
 def test_lookup_folds_and_suggests(cli: Cli) -> None:

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import compress
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -154,7 +155,7 @@ def _masks(header: list[str], rows: list[list[str]]) -> dict[int, list[str]]:
                 found[at] = hidden
         return found
     for j, name in maskable:
-        if "***" not in "\x00".join(row[j] for row in rows):
+        if "***" not in "\x00".join(map(itemgetter(j), rows)):
             continue
         looks = _masked_preferences if name == "preferences" else fields.looks_masked
         for at, row in enumerate(rows):
@@ -215,15 +216,15 @@ def _first_year_grades(session: Session, columns: dict[str, list[Any]], good: li
 
     sinces = columns.get("since") or [None] * len(grades)
     column = header.index("grade")
-    known: dict[tuple[Any, Any], str | None] = {}  # by (grade, since): the same answer
-    for at in fresh:
-        pair = (grades[at], sinces[at])
-        if pair in known:
-            problem = known[pair]
-        else:
-            problem = known[pair] = grade_problem(session, *pair)
-        if problem:
-            problems.append((good[at], column, f", column grade: {grades[at]}: {problem}"))
+    # by (grade, since): the same answer; the rows are gone through only if one is a problem
+    pairs = (set(zip(grades, sinces, strict=True)) if len(fresh) == len(grades)
+             else {(grades[at], sinces[at]) for at in fresh})
+    known = {pair: grade_problem(session, *pair) for pair in pairs}
+    if any(known.values()):
+        for at in fresh:
+            problem = known[grades[at], sinces[at]]
+            if problem:
+                problems.append((good[at], column, f", column grade: {grades[at]}: {problem}"))
     for customer_id, at in updates:
         if grades[at] not in ("A", "B"):
             continue
