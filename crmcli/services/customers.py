@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import chain, islice
+from operator import itemgetter
 from typing import Any
 
 from crmcli import fields, next_due
@@ -224,7 +225,7 @@ def insert(session: Session, batch: NewCustomers) -> range:
                               batch.values.get("segment") or nothing)
     for index, name in enumerate(next_due.STORED):
         columns[name] = "?"
-        params.append([values[index] for values in stored])
+        params.append(map(itemgetter(index), stored))  # read as the rows go in, not copied
     with _indexes_built_after(session.conn, "customers", len(batch), first - 1):
         _insert_rows(session.conn, "customers", columns, zip(*params, strict=True), len(batch))
     if batch.tags:
