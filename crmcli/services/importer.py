@@ -74,7 +74,8 @@ def plan(session: Session, path: Path, on_existing: OnExisting,
     unquote = from_cells if not is_xlsx(path) else _as_written
     first = reported = 0  # the index of the chunk's first record; the rows reported read
     for records in source.chunks():
-        counted, good_here = _full_rows(records, len(header), problems, first)
+        counted, good_here = _full_rows(records, len(header), problems, first,
+                                        header.index("name"))
         result.rows += len(counted)
         rows = records if len(good_here) == len(records) else [records[i - first]
                                                                for i in good_here]
@@ -241,9 +242,14 @@ def _as_written(cells: Sequence[str]) -> Sequence[str]:
 
 
 def _full_rows(records: list[list[str]], width: int, problems: list[tuple[int, int, str]],
-               first: int = 0) -> tuple[list[int], list[int]]:
+               first: int = 0, name_at: int = 0) -> tuple[list[int], list[int]]:
     """The records that are not blank, and those of them with a cell for every column, by
-    their index in the file (``first`` is the index of ``records[0]``)."""
+    their index in the file (``first`` is the index of ``records[0]``). The usual chunk, every
+    record full and named (so not blank), is told by its name cells alone."""
+    if set(map(len, records)) <= {width} and all(map(str.strip, map(itemgetter(name_at),
+                                                                     records))):
+        every = list(range(first, first + len(records)))
+        return every, every
     counted = list(compress(range(first, first + len(records)),
                             map(str.strip, map("".join, records))))
     if len(counted) == len(records) and set(map(len, records)) <= {width}:
