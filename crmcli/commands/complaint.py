@@ -16,6 +16,7 @@ from crmcli.commands._common import (
     categories,
     channels,
     handle_errors,
+    moment,
     open_complaints,
     state,
 )
@@ -29,12 +30,6 @@ app = typer.Typer(help="Complaints: open, respond, escalate, close, reopen, list
 IdArg = Annotated[int, typer.Argument(help="Complaint id.", min=1, max=2**63 - 1, metavar="ID",
                                       autocompletion=open_complaints)]
 NoteOpt = Annotated[str | None, typer.Option("--note", help="A note for the history.")]
-
-
-def _at(app_state: AppState, at: str | None, now: datetime) -> datetime | None:
-    from crmcli.dates import parse_when
-
-    return parse_when(at, now) if at is not None else None
 
 
 def _say(app_state: AppState, complaint: Any, fmt: Format, text: str) -> None:
@@ -129,7 +124,7 @@ def open_(
     session = app_state.session()
     opened = complaints.open_complaint(
         session, customer, summary, severity=severity, category=category, channel=channel,
-        at=_at(app_state, at, session.now), by=by, owner=owner, note=note,
+        at=moment(at, session.now), by=by, owner=owner, note=note,
         complainant=complainant, contact=contact, department=department,
     )
     complaint = opened.complaint
@@ -169,8 +164,8 @@ def _act(ctx: typer.Context, complaint_id: int, action: str, at: str | None, by:
 
     app_state = state(ctx)
     session = app_state.session()
-    when = _at(app_state, at, session.now) or session.now
-    complaint = complaints.act(session, complaint_id, action, at=_at(app_state, at, session.now),
+    when = moment(at, session.now) or session.now
+    complaint = complaints.act(session, complaint_id, action, at=moment(at, session.now),
                                by=by, note=note, case=case, **extra)
     eff = complaint.effective
     done = complaint.entry_at or when
@@ -301,7 +296,7 @@ def edit(
     changed: list[str] = []
     if department is not None:
         complaint = sheet.assign(session, complaint_id, department,
-                                 at=_at(app_state, at, session.now), by=None, reason=reason)
+                                 at=moment(at, session.now), by=None, reason=reason)
         changed.append("department")
     if department is None or (summary, category, severity) != (None, None, None):
         complaint, edited = corrections.edit(
