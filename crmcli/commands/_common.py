@@ -311,13 +311,13 @@ def _words(source: Callable[[], Iterable[str]]) -> Callable[[str], list[str]]:
 
 
 def _methods() -> Iterable[str]:
-    from crmcli.services.visits import METHODS
+    from crmcli.services.visit_register import METHODS
 
     return METHODS
 
 
 def _visit_kinds() -> Iterable[str]:
-    from crmcli.services.visits import VISIT_KINDS
+    from crmcli.services.visit_register import VISIT_KINDS
 
     return VISIT_KINDS
 

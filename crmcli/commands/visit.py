@@ -115,7 +115,7 @@ def log(
 
     Example: crmcli visit log 王小明 --complaint 12 --method phone --satisfaction 5 --at 16:20
     """
-    from crmcli.services import visits
+    from crmcli.services import visit_register, visits
 
     app_state = state(ctx)
     session = app_state.session()
@@ -131,7 +131,7 @@ def log(
         app_state.env.out(visits.describe_logged(logged))
     else:
         record(app_state.env, {**logged.visit, "fulfilled": logged.answered is not None},
-                [*visits.VISIT_COLUMNS, Column("fulfilled")], fmt)
+                [*visit_register.VISIT_COLUMNS, Column("fulfilled")], fmt)
 
 
 @app.command("schedule")
@@ -158,7 +158,7 @@ def schedule(
     Example: crmcli visit schedule 王小明 --due 2026-11-25 --kind survey --assign 李四
     """
     from crmcli.dates import short_local
-    from crmcli.services import visits
+    from crmcli.services import visit_register, visits
 
     app_state = state(ctx)
     session = app_state.session()
@@ -170,7 +170,7 @@ def schedule(
             id=visit["id"], kind=_(visit["kind"]), customer=visit["customer"],
             due=short_local(visit["due"]), owner=visit["assigned_to"]))
     else:
-        record(app_state.env, visit, visits.VISIT_COLUMNS, fmt)
+        record(app_state.env, visit, visit_register.VISIT_COLUMNS, fmt)
 
 
 @app.command("cancel")
@@ -188,7 +188,7 @@ def cancel(
 
     Example: crmcli visit cancel 9 --reason "客戶出差，改期"
     """
-    from crmcli.services import visits
+    from crmcli.services import visit_register, visits
 
     app_state = state(ctx)
     visit = visits.cancel_visit(app_state.session(), visit_id, reason)
@@ -196,7 +196,7 @@ def cancel(
         app_state.env.out(_("Cancelled visit #{id} ({kind}) to {customer}.").format(
             id=visit_id, kind=_(visit["kind"]), customer=visit["customer"]))
     else:
-        record(app_state.env, visit, visits.VISIT_COLUMNS, fmt)
+        record(app_state.env, visit, visit_register.VISIT_COLUMNS, fmt)
 
 
 @app.command("void")
@@ -212,7 +212,7 @@ def void(
 
     Example: crmcli visit void 31 --reason "記錯了客戶"
     """
-    from crmcli.services import corrections, visits
+    from crmcli.services import corrections, visit_register
 
     app_state = state(ctx)
     visit = corrections.void_visit(app_state.session(), visit_id, reason)
@@ -220,7 +220,7 @@ def void(
         app_state.env.out(_("Voided visit #{id} ({kind}) to {customer}.").format(
             id=visit_id, kind=_(visit["kind"]), customer=visit["customer"]))
     else:
-        record(app_state.env, visit, visits.VISIT_COLUMNS, fmt)
+        record(app_state.env, visit, visit_register.VISIT_COLUMNS, fmt)
 
 
 @app.command("refer")
@@ -239,7 +239,7 @@ def refer(
     """
     from crmcli.errors import BadInput
     from crmcli.fields import clean_text
-    from crmcli.services import followups, visits
+    from crmcli.services import followups, visit_register
 
     department = clean_text(to, "--to")
     if not department:
@@ -250,7 +250,7 @@ def refer(
         app_state.env.out(_("Visit #{id}: referred to {department}.").format(
             id=visit_id, department=department))
     else:
-        record(app_state.env, visit, visits.VISIT_COLUMNS, fmt)
+        record(app_state.env, visit, visit_register.VISIT_COLUMNS, fmt)
 
 
 @app.command("list")
@@ -282,7 +282,7 @@ def list_(
     Example: crmcli visit list --month 2026-11 --done --format csv --bom > 2026-11-visits.csv
     """
     from crmcli.errors import BadInput
-    from crmcli.services import visits
+    from crmcli.services import visit_register
 
     chosen = [name for name, on in (("pending", pending), ("done", done),
                                     ("overdue", overdue), ("cancelled", cancelled)) if on]
@@ -291,10 +291,11 @@ def list_(
             first=f"--{chosen[0]}", second=f"--{chosen[1]}"))
     app_state = state(ctx)
     session = app_state.session()
-    filters = visits.Filters(customer, tuple(kind or ()), chosen[0] if chosen else None,
-                             month_of(month, session.now))
-    render(app_state.env, visits.iter_visits(session, filters, limit),
-           data_or_table(fmt, visits.VISIT_COLUMNS, visits.VISIT_TABLE_COLUMNS), fmt,
+    filters = visit_register.Filters(customer, tuple(kind or ()),
+                                     chosen[0] if chosen else None, month_of(month, session.now))
+    render(app_state.env, visit_register.iter_visits(session, filters, limit),
+           data_or_table(fmt, visit_register.VISIT_COLUMNS,
+                         visit_register.VISIT_TABLE_COLUMNS), fmt,
            bom=bom, empty=_("No visits match."), alert_key="overdue")
 
 
