@@ -341,7 +341,7 @@ def due(
     Example: crmcli visit due --within 3d --fail-on-overdue
     """
     from crmcli.errors import BadInput, ExitCode
-    from crmcli.services import agenda, due_summary
+    from crmcli.services import agenda
 
     if summary and fmt is not Format.table:
         raise BadInput(_("{first} and {second}: choose one.").format(
@@ -367,6 +367,8 @@ def due(
         return  # cron mails only when there is work
     if summary or (fmt is Format.table and app_state.env.stdout_isatty and rows
                    and limit is None):
+        from crmcli.services import due_summary
+
         counts = due_summary.summarize(rows, last_day)
         _summary(app_state, due_summary.lines(counts), bool(late), table=not summary)
     if summary:
