@@ -8,7 +8,6 @@ from typing import Annotated, Any
 import typer
 
 from crmcli.commands._common import (
-    AppState,
     AtOpt,
     ByOpt,
     CustomerArg,
@@ -20,6 +19,7 @@ from crmcli.commands._common import (
     open_complaints,
     state,
 )
+from crmcli.commands.base import AppState
 from crmcli.i18n import _, gap, join
 from crmcli.render import Format
 

@@ -160,12 +160,12 @@ def contract_list(
 
     Example: crmcli contract list --expiring 60d
     """
-    from crmcli.commands.visit import _last_day
+    from crmcli.commands.due import last_day
     from crmcli.services import contracts
 
     app_state = state(ctx)
     session = app_state.session()
-    by = _last_day(expiring, session.now, 36600) if expiring else None
+    by = last_day(expiring, session.now, 36600) if expiring else None
     rows = contracts.iter_contracts(session, customer, by, limit)
     render(app_state.env, rows, contracts.COLUMNS, fmt, bom=bom, empty=_("No contracts match."))
 

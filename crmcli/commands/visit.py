@@ -1,13 +1,11 @@
 """``crmcli visit …`` and ``crmcli care``: follow-ups and contacts."""
 
-from datetime import date, datetime
 from typing import Annotated
 
 import typer
 
 from crmcli.commands._common import (
     MAX_ID,
-    AppState,
     AtOpt,
     BomOpt,
     ByOpt,
@@ -28,9 +26,9 @@ from crmcli.commands._common import (
     state,
     visit_kinds,
 )
+from crmcli.commands.due import last_day
 from crmcli.i18n import _
 from crmcli.render import Column, Format, record, render
-from crmcli.render import cells as render_cells
 
 app = typer.Typer(help="Follow-ups and contacts: log, schedule, cancel, list, due.",
                   no_args_is_help=True)
@@ -42,26 +40,6 @@ WithinOpt = Annotated[
     typer.Option("--within", help="Look this far ahead, to the end of that day (3d, 2w, 1mo); "
                  "default: the end of today.", show_default=False),
 ]
-
-
-def _last_day(within: str | None, now: datetime, most_days: int) -> date:
-    """The end of today, or of the day ``within`` from now (whole local days)."""
-    from datetime import timedelta
-
-    from crmcli.dates import parse_span, to_local
-    from crmcli.errors import BadInput
-
-    today = to_local(now)
-    if not within:
-        return today.date()
-    try:
-        last = (today + parse_span(within)).date()
-    except (OverflowError, ValueError):
-        last = date.max
-    if last > today.date() + timedelta(days=most_days):
-        raise BadInput(_("{option}: {value} is too far ahead (at most {days} days).").format(
-            option="--within", value=within, days=most_days))
-    return last
 
 
 @app.command("log")
@@ -340,65 +318,13 @@ def due(
 
     Example: crmcli visit due --within 3d --fail-on-overdue
     """
-    from crmcli.errors import BadInput, ExitCode
-    from crmcli.services import agenda
+    from crmcli.commands import due as due_list
 
-    if summary and fmt is not Format.table:
-        raise BadInput(_("{first} and {second}: choose one.").format(
-            first="--summary", second="--format"))
-    if summary and limit is not None:
-        raise BadInput(_("{first} and {second}: choose one.").format(
-            first="--summary", second="--limit"))
-    app_state = state(ctx)
-    session = app_state.session()
-    chosen = agenda.expand_kinds(kind) if kind else None
-    last_day = _last_day(within, session.now, 3660)
-    if fmt in (Format.csv, Format.tsv) and not show_skipped and not fail_on_overdue:
-        # for a spreadsheet: cells straight from the agenda, no row dicts
-        render_cells(app_state.env, agenda.due_cells(session, last_day, chosen, owner, limit),
-                     agenda.DUE_COLUMNS, fmt, bom=bom)
-        return
-    rows = agenda.due_rows(agenda.due_items(session, last_day, chosen, owner, limit),
-                           session.now)
-    if show_skipped:
-        rows += agenda.skipped_rows(session, last_day, chosen)
-    late = [row for row in rows if row["overdue"]]
-    if summary and not rows and not app_state.env.stdout_isatty:
-        return  # cron mails only when there is work
-    if summary or (fmt is Format.table and app_state.env.stdout_isatty and rows
-                   and limit is None):
-        from crmcli.services import due_summary
-
-        counts = due_summary.summarize(rows, last_day)
-        _summary(app_state, due_summary.lines(counts), bool(late), table=not summary)
-    if summary:
-        if late and fail_on_overdue:
-            raise typer.Exit(int(ExitCode.OVERDUE))
-        return
-    render(app_state.env, rows, data_or_table(fmt, agenda.DUE_COLUMNS,
-                                               agenda.DUE_TABLE_COLUMNS), fmt,
-           bom=bom, empty=_("Nothing due."), alert_key="overdue")
-    if late and fail_on_overdue:
-        raise typer.Exit(int(ExitCode.OVERDUE))
-
-
-def _summary(app_state: AppState, lines: list[str], late: bool, *, table: bool) -> None:
-    """The counts ahead of the table (its headline red on a colour terminal when something is
-    overdue), or alone with --summary."""
-    env = app_state.env
-    if not env.rich:
-        env.out("\n".join(lines) + ("\n" if table else ""))
-        return
-    from rich.text import Text
-
-    from crmcli.render import console
-
-    out = console(env)
-    out.print(Text(lines[0], style="bold red" if late else "bold"))
-    for line in lines[1:]:
-        out.print(Text(line))
-    if table:
-        out.print()
+    code = due_list.show(state(ctx), within=within, kinds=kind, owner=owner,
+                         show_skipped=show_skipped, fail_on_overdue=fail_on_overdue,
+                         summary=summary, limit=limit, fmt=fmt, bom=bom)
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command("kinds")
@@ -434,7 +360,7 @@ def care(ctx: typer.Context, within: Annotated[str, typer.Option(
 
     app_state = state(ctx)
     session = app_state.session()
-    rows = caring.care_rows(session, _last_day(within, session.now, 366))
+    rows = caring.care_rows(session, last_day(within, session.now, 366))
     render(app_state.env, rows, data_or_table(fmt, caring.CARE_COLUMNS,
                                                caring.CARE_TABLE_COLUMNS), fmt,
            bom=bom, empty=_("No birthdays, anniversaries or holidays ahead."))
