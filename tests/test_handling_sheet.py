@@ -236,3 +236,69 @@ def test_check_finds_a_department_that_its_history_does_not_say(site: Cli, db_pa
     conn.close()
     code, out, err = site("check", now=at("2026-11-02 09:10"))
     assert code == 1 and "department or validity" in out + err
+
+
+def test_the_stored_due_of_open_letters_follows_letters_answers_and_voids(
+        site: Cli, db_path: Any) -> None:
+    # The agenda finds the complaints with a letter still open through their stored
+    # ``open_letter_due`` (the earliest due of those open), rewritten by every entry.
+    import sqlite3
+
+    from crmcli import outcomes
+
+    def stored() -> str | None:
+        conn = sqlite3.connect(db_path)
+        value, stale = (conn.execute("SELECT open_letter_due FROM complaints").fetchone()[0],
+                        outcomes.stale_letters(conn))
+        conn.close()
+        assert stale == []
+        return str(value) if value is not None else None
+
+    def events() -> dict[str, int]:
+        return {f"{e['action']} {e.get('note')}": e["id"]
+                for e in doc(site, 1, now)["events"]}
+
+    now = at("2026-11-02 12:00")
+    site.ok("complaint", "open", "王小明", "夜間噪音", "--at", "09:00", now=now)
+    assert stored() is None
+    site.ok("complaint", "refer", "1", "--to", "保安部", "--due", "2026-11-02 17:00",
+            "--text", "甲", "--at", "09:10", now=now)
+    site.ok("complaint", "refer", "1", "--to", "清潔部", "--due", "2026-11-09 17:00",
+            "--text", "乙", "--at", "09:20", now=now)
+    assert stored() == "2026-11-02T09:00:00Z"
+    first, second = (x["letter"] for x in doc(site, 1, now)["letters"])
+    site.ok("complaint", "refer-done", "1", str(first), "--note", "已辦", now=now)
+    assert stored() == "2026-11-09T09:00:00Z"
+    site.ok("complaint", "void-event", "1", str(events()["referral_done 已辦"]), "--reason",
+            "記錯", now=now)
+    assert stored() == "2026-11-02T09:00:00Z"  # the answer no longer counts: open again
+    site.ok("complaint", "void-event", "1", str(first), "--reason", "發錯", now=now)
+    assert stored() == "2026-11-09T09:00:00Z"
+    assert [r["reason"] for r in due(site, at("2026-11-09 17:00"), "referral")] == [
+        f"complaint #1: letter #{second} (工作聯繫函) to 清潔部 not yet answered"]
+    site.ok("complaint", "refer-done", "1", str(second), now=now)
+    assert stored() is None
+    assert due(site, at("2026-11-09 17:00"), "referral") == []
+
+
+def test_check_finds_a_wrong_stored_due_of_open_letters_and_repair_rewrites_it(
+        site: Cli, db_path: Any) -> None:
+    import sqlite3
+
+    now = at("2026-11-02 12:00")
+    site.ok("complaint", "open", "王小明", "夜間噪音", "--at", "09:00", now=now)
+    site.ok("complaint", "open", "李秘密", "門禁", "--at", "09:00", now=now)
+    site.ok("complaint", "refer", "1", "--to", "保安部", "--due", "2026-11-02 17:00",
+            "--at", "09:10", now=now)
+    conn = sqlite3.connect(db_path)
+    with conn:
+        conn.execute("UPDATE complaints SET open_letter_due = CASE id WHEN 1 THEN NULL "
+                     "ELSE '2026-11-01T00:00:00Z' END")
+    conn.close()
+    code, out, err = site("check", now=now)
+    assert code == 1 and "2 complaint(s) (#1, #2) have a stored due time of their open " \
+        "referral letters" in out + err
+    assert due(site, at("2026-11-02 17:01"), "referral") == []  # misread, as check says
+    site.ok("check", "--repair", now=now)
+    assert site("check", now=now)[0] == 0
+    assert len(due(site, at("2026-11-02 17:01"), "referral")) == 1
