@@ -4,6 +4,7 @@ was sent; owed by whoever sent it."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
@@ -21,11 +22,15 @@ _SELECT = ("SELECT n.id, n.kind, n.title, n.signoff_due, n.by, c.id, c.name FROM
 
 def items(ctx: AgendaContext) -> list[DueItem]:
     text = _("sign-off (簽收) of notice #{id} ({kind}): {title}")
+    notices: dict[int, tuple[datetime, str]] = {}  # a notice's due time and reason, once
     found = []
     for notice_id, kind, title, due, by, customer_id, name in _rows(ctx):
-        short = title if len(title) <= 24 else title[:23] + "…"
-        found.append(DueItem(customer_id, name, "signoff", from_db(due),
-                             text.format(id=notice_id, kind=kind, title=short), by))
+        shown = notices.get(notice_id)
+        if shown is None:
+            short = title if len(title) <= 24 else title[:23] + "…"
+            shown = notices[notice_id] = (from_db(due), text.format(id=notice_id, kind=kind,
+                                                                    title=short))
+        found.append(DueItem(customer_id, name, "signoff", shown[0], shown[1], by))
     return found
 
 
