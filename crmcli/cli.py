@@ -41,7 +41,7 @@ COMMANDS: dict[str, tuple[str, str, str | None, str]] = {
     "complaint": ("complaint", "app", None,
                   "Complaints: open, respond, escalate, close, reopen, list, sweep."),
     "visit": ("visit", "app", None, "Follow-ups and contacts: log, schedule, cancel, list, due."),
-    "service": ("visit", "service_app", None,
+    "service": ("service", "app", None,
                 "Work done on site: repairs, maintenance, paid services."),
     "care": ("visit", "care_app", "care", "Birthdays, anniversaries and holidays ahead."),
     "request": ("request", "app", None,

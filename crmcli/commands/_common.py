@@ -249,6 +249,29 @@ BomOpt = Annotated[
     typer.Option("--bom/--no-bom", help="Start csv/tsv with a UTF-8 BOM so Excel reads Chinese "
                  "text (default: csv written with --output has one).", show_default=False)
 ]
+MonthOpt = Annotated[str | None, typer.Option("--month", help="YYYY-MM (local), this or last.")]
+MAX_ID = 2**63 - 1  # SQLite's largest integer: a bigger id is a usage error, not a crash
+
+
+def moment(at: str | None, now: Any) -> Any:
+    """An --at option's moment (``dates.parse_when``), or None when it was not given."""
+    from crmcli.dates import parse_when
+
+    return parse_when(at, now) if at is not None else None
+
+
+def month_of(month: str | None, now: Any) -> tuple[int, int] | None:
+    """A --month option's (year, month) (``dates.parse_month``), or None when not given."""
+    from crmcli.dates import parse_month
+
+    return parse_month(month, now) if month else None
+
+
+def data_or_table(fmt: Format, data: list[Any], table: list[Any]) -> list[Any]:
+    """The columns of a list: its table's on a table, its stable data columns otherwise."""
+    return table if fmt is Format.table else data
+
+
 RevealOpt = Annotated[
     bool, typer.Option("--reveal", help="Show confidential details (needs --reason; logged).")
 ]
@@ -288,13 +311,13 @@ def _words(source: Callable[[], Iterable[str]]) -> Callable[[str], list[str]]:
 
 
 def _methods() -> Iterable[str]:
-    from crmcli.services.visits import METHODS
+    from crmcli.services.visit_register import METHODS
 
     return METHODS
 
 
 def _visit_kinds() -> Iterable[str]:
-    from crmcli.services.visits import VISIT_KINDS
+    from crmcli.services.visit_register import VISIT_KINDS
 
     return VISIT_KINDS
 
