@@ -107,6 +107,22 @@ def test_a_plan_still_owed_is_on_the_agenda_of_the_complaints_owner(
     assert due(site, at(f"2026-11-02 {now}"), "plan") == []
 
 
+@pytest.mark.parametrize(("now", "owed"), [
+    ("09:59", True), ("10:00", True), ("10:59", True), ("11:00", False), ("11:01", False)])
+def test_the_agenda_at_an_earlier_moment_still_owes_a_plan_made_later(
+        site: Cli, now: str, owed: bool) -> None:
+    # the agenda reads plans by the moment they stopped running (met at 11:00): asked for
+    # an earlier moment (with the week ahead, so the complaint's next deadline is in view),
+    # the plan was still owed then
+    site.ok("complaint", "open", "王小明", "漏水", "--department", "工程部", "--at", "09:00",
+            now=at("2026-11-02 09:00"))
+    site.ok("complaint", "plan", "1", "--text", "x", "--at", "11:00",
+            now=at("2026-11-02 11:00"))
+    rows = json.loads(site.ok("visit", "due", "--kind", "plan", "--within", "7d", "--format",
+                              "json", now=at(f"2026-11-02 {now}")))
+    assert [r["complaint_id"] for r in rows] == ([1] if owed else [])
+
+
 def test_a_plan_needs_a_department_and_voiding_it_owes_it_again(site: Cli) -> None:
     site.ok("complaint", "open", "王小明", "漏水", "--at", "09:00", now=at("2026-11-02 09:00"))
     code, _, err = site("complaint", "plan", "1", "--text", "x", now=at("2026-11-02 09:10"))
