@@ -38,9 +38,11 @@ sys.stderr.write("\\nTYPER %s CODE %d" % ("typer" in sys.modules, code))
 
 def run(which: str, *args: str, env: dict[str, str] | None = None
         ) -> tuple[str, str, int, bool]:
-    """stdout, stderr, exit code, and whether Typer was imported."""
+    """stdout, stderr, exit code, and whether Typer was imported (run in the test's folder: a
+    line with --output writes its file there)."""
     done = subprocess.run([sys.executable, "-c", RUN, which, *args], capture_output=True,
-                          text=True, timeout=60, env={**os.environ, **(env or {})})
+                          text=True, timeout=60, env={**os.environ, **(env or {})},
+                          cwd=Path(os.environ["CRMCLI_DB"]).parent)
     err, _, tail = done.stderr.rpartition("\nTYPER ")
     typer_loaded, _, code = tail.partition(" CODE ")
     return done.stdout, err, int(code), typer_loaded == "True"
