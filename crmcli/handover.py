@@ -95,11 +95,13 @@ class Owed:
 
 
 def owed(handover: date, visits_done: dict[str, list[date]], invited: list[date],
-         today: date, last_day: date, policy: Policy) -> list[Owed]:
+         today: date, last_day: date, policy: Policy,
+         planned: tuple[HandoverVisit, HandoverVisit] | None = None) -> list[Owed]:
     """What is owed by ``last_day`` and not met: ``visits_done`` maps residence/inspection to
-    the days they were logged, ``invited`` the days invitations were logged."""
+    the days they were logged, ``invited`` the days invitations were logged; ``planned`` is
+    ``plan(handover, policy)`` when already worked out (handovers share their days)."""
     items = []
-    for visit in plan(handover, policy):
+    for visit in planned or plan(handover, policy):
         if any(day >= handover for day in visits_done.get(visit.kind, ())):
             continue
         if today > visit.owed_until:

@@ -20,11 +20,14 @@ if TYPE_CHECKING:
 KINDS = handover.KINDS
 METHODS = {"residence": "in-person/phone", "inspection": "in-person", "invitation": None}
 # Seed 002 ①: a customer who has had a major complaint by now (``:now``), including one a
-# minor complaint became by its automatic upgrade (the stored outcome knows when).
+# minor complaint became by its automatic upgrade (the stored outcome knows when): a search of
+# the index of major complaints, else of the customer's complaints' outcomes.
 HAD_MAJOR = (
-    "EXISTS (SELECT 1 FROM complaints k WHERE k.customer_id = c.id AND "
-    "(k.severity = 'major' OR EXISTS (SELECT 1 FROM complaint_outcomes o WHERE "
-    "o.opened_at = k.opened_at AND o.complaint_id = k.id AND o.major_at <= :now)))"
+    "(EXISTS (SELECT 1 FROM complaints k INDEXED BY complaints_major WHERE "
+    "k.customer_id = {who} AND k.severity = 'major') OR EXISTS (SELECT 1 FROM complaints k "
+    "INDEXED BY complaints_customer JOIN complaint_outcomes o INDEXED BY "
+    "complaint_outcomes_major ON o.complaint_id = k.id WHERE k.customer_id = {who} "
+    "AND o.major_at <= :now AND o.opened_at = k.opened_at))"
 )
 _SELECT = (
     "SELECT c.id, c.name, c.handover, c.renovating, c.occupied, "
@@ -73,7 +76,8 @@ def _candidates(ctx: AgendaContext, last_day: date) -> list[Any]:
     ).fetchall()
 
 
-def _owed(ctx: AgendaContext, handed: str, done: str | None, last_day: date
+def _owed(ctx: AgendaContext, handed: str, done: str | None, last_day: date,
+          plans: dict[str, tuple[handover.HandoverVisit, handover.HandoverVisit]] | None = None
           ) -> list[handover.Owed]:
     visits: dict[str, list[date]] = {"residence": [], "inspection": []}
     invited: list[date] = []
@@ -81,8 +85,14 @@ def _owed(ctx: AgendaContext, handed: str, done: str | None, last_day: date
         kind, _, at = entry.partition(" ")
         day = local_day(from_db(at))
         (invited if kind == "invitation" else visits[kind]).append(day)
-    return [item for item in handover.owed(date.fromisoformat(handed), visits, invited,
-                                           local_today(ctx.now), last_day, ctx.policy)
+    day = date.fromisoformat(handed)
+    planned = None
+    if plans is not None:  # each handover day's visits worked out once
+        planned = plans.get(handed)
+        if planned is None:
+            planned = plans[handed] = handover.plan(day, ctx.policy)
+    return [item for item in handover.owed(day, visits, invited, local_today(ctx.now), last_day,
+                                           ctx.policy, planned)
             if ctx.wants(item.kind)]
 
 
@@ -94,26 +104,34 @@ def had_major(conn: sqlite3.Connection, customer_ids: list[int], now: datetime) 
     if not customer_ids:
         return set()
     return {row[0] for row in conn.execute(
-        "SELECT c.id FROM customers c WHERE c.id IN (SELECT value FROM json_each(:ids)) AND "
-        + HAD_MAJOR, {"ids": json.dumps(customer_ids), "now": to_db(now)})}
+        "SELECT j.value FROM json_each(:ids) j WHERE " + HAD_MAJOR.format(who="j.value"),
+        {"ids": json.dumps(customer_ids), "now": to_db(now)})}
 
 
 def _found(ctx: AgendaContext, *, skipped: bool) -> list[DueItem]:
     owner = ctx.policy.area_manager
     last_day = _last_day(ctx)
     owing = []
+    plans: dict[str, tuple[handover.HandoverVisit, handover.HandoverVisit]] = {}
     for cid, name, handed, renovating, occupied, done in _candidates(ctx, last_day):
-        items = _owed(ctx, handed, done, last_day)
+        items = _owed(ctx, handed, done, last_day, plans)
         if items:
             owing.append((cid, name, bool(renovating), bool(occupied), items))
     majors = had_major(ctx.session.conn, [row[0] for row in owing], ctx.now)
     found = []
+    prefixes: dict[tuple[bool, bool, bool], str | None] = {}  # the skip reasons in words
     for cid, name, renovating, occupied, items in owing:
-        reasons = handover.skip_reasons(had_major=cid in majors, renovating=renovating,
-                                        occupied=occupied)
-        if bool(reasons) != skipped:
+        key = (cid in majors, renovating, occupied)
+        if key not in prefixes:
+            reasons = handover.skip_reasons(had_major=key[0], renovating=renovating,
+                                            occupied=occupied)
+            prefix = prefixes[key] = (
+                None if bool(reasons) != skipped else
+                _("skipped ({reasons}): ").format(reasons="; ".join(reasons)) if skipped
+                else "")
+        prefix = prefixes[key]
+        if prefix is None:
             continue
-        prefix = _("skipped ({reasons}): ").format(reasons="; ".join(reasons)) if skipped else ""
         found += [DueItem(cid, name, item.kind, item.due, prefix + item.reason, owner,
                           METHODS[item.kind]) for item in items]
     return found
