@@ -127,6 +127,23 @@ def inspection_not_yet(last_day: date, policy: Policy) -> date:
     return last_day + timedelta(days=policy.invitation_days) - timedelta(days=first)
 
 
+def owed_from(today: date, first: date, last: date, policy: Policy) -> list[date | None]:
+    """For each visit of ``plan`` (residence, inspection): the first handover day from
+    ``first`` to ``last`` whose visit can still be owed ``today``, or None. A visit is owed
+    until a day that only grows with the handover day, so from that day on it always can."""
+    found: list[date | None] = []
+    for index in range(2):
+        low, high = first, last + timedelta(days=1)
+        while low < high:
+            middle = low + (high - low) // 2
+            if today <= plan(middle, policy)[index].owed_until:
+                high = middle
+            else:
+                low = middle + timedelta(days=1)
+        found.append(low if low <= last else None)
+    return found
+
+
 def latest_lapsed(today: date, policy: Policy) -> date:
     """Every handover before this day has nothing owed any more (for an SQL prefilter)."""
     # 2 × the inspection interval, each month at most 31 days: conservative.

@@ -9,9 +9,13 @@ the list, ties on a due time, a day and a customer included.
 from __future__ import annotations
 
 import json
+import random
+from datetime import date, timedelta
 
 import pytest
 from conftest import Cli
+
+from crmcli.services.agenda import handover
 
 NOW = "2026-11-20T10:00:00+08:00"
 
@@ -72,3 +76,37 @@ def test_a_deadline_met_after_the_moment_still_runs_then(cli: Cli) -> None:
         rows = json.loads(cli.ok("visit", "due", "--kind", "deadline", "--format", "json",
                                  now=later))
         assert [row["kind"] for row in rows] == ["report"]
+
+
+@pytest.mark.parametrize("chunk", [1, 4])
+def test_limited_handover_visits_are_the_first_of_a_varied_site(
+        cli: Cli, monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    # Handovers over three years, some visits and invitations made, some customers skipped
+    # (seed 002 ①②③): at several moments the first N handover items are those of the
+    # whole list, however few candidates the limit needs to read (read a few at a time
+    # here, so the reading stops early).
+    monkeypatch.setattr(handover, "_CHUNK", chunk)
+    rng = random.Random("handover-limits")
+    typed = "2027-09-01T09:00:00+08:00"
+    start = date(2024, 1, 1)
+    for number in range(60):
+        name = f"客戶{number:02d}"
+        handed = start + timedelta(days=rng.randrange(0, 3 * 365))
+        flags = rng.choice([(), (), (), (), ("--renovating",), ("--not-occupied",)])
+        cli.ok("customer", "add", name, "--handover", handed.isoformat(), *flags, now=typed)
+        for kind, months in (("invitation", 3), ("residence", 3), ("inspection", 12)):
+            if rng.random() < 0.35:
+                day = handed + timedelta(days=30 * months + rng.randrange(-10, 20))
+                cli.ok("visit", "log", name, "--kind", kind, "--method", "in-person",
+                       "--at", f"{day.isoformat()} 10:00", now=typed)
+        if rng.random() < 0.15:
+            cli.ok("complaint", "open", name, "漏水", "--severity", "major",
+                   "--at", "2024-06-01 09:00", now=typed)
+    for now in ("2025-03-01T09:00:00+08:00", "2025-11-23T09:00:00+08:00",
+                "2026-06-15T09:00:00+08:00", "2027-02-01T09:00:00+08:00"):
+        for within in ((), ("--within", "60d")):
+            whole = _lines(cli, "--kind", "handover", *within, now=now)
+            assert len(whole) > 3, now
+            for limit in range(1, len(whole) + 1):
+                assert _lines(cli, "--kind", "handover", *within, "--limit", str(limit),
+                              now=now) == whole[:limit + 1], (now, within, limit)
