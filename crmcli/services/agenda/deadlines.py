@@ -50,8 +50,9 @@ _COLUMNS = (
     "coalesce(nullif(p.owner, ''), p.received_by), t.name, t.started_at, t.due, "
     f"{outcomes.MAJOR} "
 )
-# major by then (outcomes.MAJOR) from an index of its own: one search, not two
-_JOINS = ("JOIN customers c ON c.id = p.customer_id "
+# the customer's name from the index of names; major by then (outcomes.MAJOR) from an index
+# of its own: one search, not two
+_JOINS = ("JOIN customers c INDEXED BY customers_names ON c.id = p.customer_id "
           "JOIN complaint_outcomes o INDEXED BY complaint_outcomes_major ON o.complaint_id = p.id ")
 _OWED = ("p.attention_at <= :horizon AND t.name IN (SELECT value FROM json_each(:kinds)) "
          "AND t.due <= :horizon")
