@@ -5,10 +5,8 @@
 
 import copy
 import functools
-import gc
 import importlib
 import os
-import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -41,7 +39,7 @@ COMMANDS: dict[str, tuple[str, str, str | None, str]] = {
     "complaint": ("complaint", "app", None,
                   "Complaints: open, respond, escalate, close, reopen, list, sweep."),
     "visit": ("visit", "app", None, "Follow-ups and contacts: log, schedule, cancel, list, due."),
-    "service": ("visit", "service_app", None,
+    "service": ("service", "app", None,
                 "Work done on site: repairs, maintenance, paid services."),
     "care": ("visit", "care_app", "care", "Birthdays, anniversaries and holidays ahead."),
     "request": ("request", "app", None,
@@ -436,7 +434,7 @@ def root(
 
     Example: crmcli --db sample.db visit due
     """
-    from crmcli.commands._common import AppState
+    from crmcli.commands.base import AppState
     from crmcli.env import Env
 
     preset = ctx.obj.env if isinstance(ctx.obj, AppState) else Env()
@@ -445,12 +443,7 @@ def root(
 
 
 def main() -> None:
-    # One command per process: what the imports made lives until exit, so the cycle collector
-    # need not walk it again each time a large command (thousands of rows) allocates more;
-    # cycles made from here on are still collected, in fewer and larger batches.
-    gc.freeze()
-    gc.set_threshold(10_000, 10, 10)
-    if hasattr(signal, "SIGPIPE"):
-        # `crmcli visit list | head` ends quietly, as other Unix tools do.
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    from crmcli.launch import settle
+
+    settle()
     app(prog_name="crmcli")

@@ -124,6 +124,40 @@ def not_voided(alias: str) -> str:
             f"CAST({alias}.id AS TEXT))")
 
 
+# A referral letter (entry ``referred`` ``e``) is answered by an entry ``referral_done`` naming
+# it (``old_value``, the letter's number); a voided answer does not count.
+ANSWERED = ("EXISTS (SELECT 1 FROM complaint_events d WHERE d.complaint_id = e.complaint_id "
+            "AND d.action = 'referral_done' AND d.old_value = CAST(e.id AS TEXT) "
+            f"AND {not_voided('d')})")
+# The earliest due time (``new_value``) of complaint ``p``'s letters still open (not voided,
+# not answered); NULL when none is. Stored on the complaint (``complaints.open_letter_due``,
+# schema 15) so the agenda finds the few complaints with an open letter through a small index
+# instead of reading every letter ever sent.
+OPEN_LETTER_DUE = ("(SELECT min(e.new_value) FROM complaint_events e "
+                   "INDEXED BY complaint_events_complaint WHERE e.complaint_id = p.id "
+                   f"AND e.action = 'referred' AND {not_voided('e')} AND NOT {ANSWERED})")
+# The complaints whose stored ``open_letter_due`` may be set: any with a letter, any with it set.
+_LETTER_CANDIDATES = (
+    "SELECT complaint_id FROM complaint_events INDEXED BY complaint_events_letters "
+    "WHERE action = 'referred' UNION SELECT id FROM complaints "
+    "INDEXED BY complaints_open_letter WHERE open_letter_due IS NOT NULL")
+
+
+def store_letters(conn: sqlite3.Connection, complaint_id: int | None = None) -> None:
+    """Rewrite the stored ``open_letter_due`` of one complaint from its history (inside the
+    caller's transaction), or of every complaint that has or had a letter."""
+    where = "p.id = ?" if complaint_id is not None else f"p.id IN ({_LETTER_CANDIDATES})"
+    conn.execute(f"UPDATE complaints AS p SET open_letter_due = {OPEN_LETTER_DUE} "
+                 f"WHERE {where}", () if complaint_id is None else (complaint_id,))
+
+
+def stale_letters(conn: sqlite3.Connection) -> list[int]:
+    """Complaints whose stored ``open_letter_due`` is not what their history says."""
+    return [cid for (cid,) in conn.execute(
+        f"SELECT p.id FROM complaints p WHERE p.id IN ({_LETTER_CANDIDATES}) "
+        f"AND p.open_letter_due IS NOT {OPEN_LETTER_DUE} ORDER BY p.id")]
+
+
 def _to_events(rows: Iterable[tuple[Any, ...]]) -> list[rules.Event]:
     """Recorded ``complaint_events`` rows (``_EVENT_COLUMNS``, voided ones left out) as the
     rules read them: the opening with its severity as last corrected (``complaint edit``)."""

@@ -107,6 +107,22 @@ def test_a_plan_still_owed_is_on_the_agenda_of_the_complaints_owner(
     assert due(site, at(f"2026-11-02 {now}"), "plan") == []
 
 
+@pytest.mark.parametrize(("now", "owed"), [
+    ("09:59", True), ("10:00", True), ("10:59", True), ("11:00", False), ("11:01", False)])
+def test_the_agenda_at_an_earlier_moment_still_owes_a_plan_made_later(
+        site: Cli, now: str, owed: bool) -> None:
+    # the agenda reads plans by the moment they stopped running (met at 11:00): asked for
+    # an earlier moment (with the week ahead, so the complaint's next deadline is in view),
+    # the plan was still owed then
+    site.ok("complaint", "open", "王小明", "漏水", "--department", "工程部", "--at", "09:00",
+            now=at("2026-11-02 09:00"))
+    site.ok("complaint", "plan", "1", "--text", "x", "--at", "11:00",
+            now=at("2026-11-02 11:00"))
+    rows = json.loads(site.ok("visit", "due", "--kind", "plan", "--within", "7d", "--format",
+                              "json", now=at(f"2026-11-02 {now}")))
+    assert [r["complaint_id"] for r in rows] == ([1] if owed else [])
+
+
 def test_a_plan_needs_a_department_and_voiding_it_owes_it_again(site: Cli) -> None:
     site.ok("complaint", "open", "王小明", "漏水", "--at", "09:00", now=at("2026-11-02 09:00"))
     code, _, err = site("complaint", "plan", "1", "--text", "x", now=at("2026-11-02 09:10"))
@@ -236,3 +252,69 @@ def test_check_finds_a_department_that_its_history_does_not_say(site: Cli, db_pa
     conn.close()
     code, out, err = site("check", now=at("2026-11-02 09:10"))
     assert code == 1 and "department or validity" in out + err
+
+
+def test_the_stored_due_of_open_letters_follows_letters_answers_and_voids(
+        site: Cli, db_path: Any) -> None:
+    # The agenda finds the complaints with a letter still open through their stored
+    # ``open_letter_due`` (the earliest due of those open), rewritten by every entry.
+    import sqlite3
+
+    from crmcli import outcomes
+
+    def stored() -> str | None:
+        conn = sqlite3.connect(db_path)
+        value, stale = (conn.execute("SELECT open_letter_due FROM complaints").fetchone()[0],
+                        outcomes.stale_letters(conn))
+        conn.close()
+        assert stale == []
+        return str(value) if value is not None else None
+
+    def events() -> dict[str, int]:
+        return {f"{e['action']} {e.get('note')}": e["id"]
+                for e in doc(site, 1, now)["events"]}
+
+    now = at("2026-11-02 12:00")
+    site.ok("complaint", "open", "王小明", "夜間噪音", "--at", "09:00", now=now)
+    assert stored() is None
+    site.ok("complaint", "refer", "1", "--to", "保安部", "--due", "2026-11-02 17:00",
+            "--text", "甲", "--at", "09:10", now=now)
+    site.ok("complaint", "refer", "1", "--to", "清潔部", "--due", "2026-11-09 17:00",
+            "--text", "乙", "--at", "09:20", now=now)
+    assert stored() == "2026-11-02T09:00:00Z"
+    first, second = (x["letter"] for x in doc(site, 1, now)["letters"])
+    site.ok("complaint", "refer-done", "1", str(first), "--note", "已辦", now=now)
+    assert stored() == "2026-11-09T09:00:00Z"
+    site.ok("complaint", "void-event", "1", str(events()["referral_done 已辦"]), "--reason",
+            "記錯", now=now)
+    assert stored() == "2026-11-02T09:00:00Z"  # the answer no longer counts: open again
+    site.ok("complaint", "void-event", "1", str(first), "--reason", "發錯", now=now)
+    assert stored() == "2026-11-09T09:00:00Z"
+    assert [r["reason"] for r in due(site, at("2026-11-09 17:00"), "referral")] == [
+        f"complaint #1: letter #{second} (工作聯繫函) to 清潔部 not yet answered"]
+    site.ok("complaint", "refer-done", "1", str(second), now=now)
+    assert stored() is None
+    assert due(site, at("2026-11-09 17:00"), "referral") == []
+
+
+def test_check_finds_a_wrong_stored_due_of_open_letters_and_repair_rewrites_it(
+        site: Cli, db_path: Any) -> None:
+    import sqlite3
+
+    now = at("2026-11-02 12:00")
+    site.ok("complaint", "open", "王小明", "夜間噪音", "--at", "09:00", now=now)
+    site.ok("complaint", "open", "李秘密", "門禁", "--at", "09:00", now=now)
+    site.ok("complaint", "refer", "1", "--to", "保安部", "--due", "2026-11-02 17:00",
+            "--at", "09:10", now=now)
+    conn = sqlite3.connect(db_path)
+    with conn:
+        conn.execute("UPDATE complaints SET open_letter_due = CASE id WHEN 1 THEN NULL "
+                     "ELSE '2026-11-01T00:00:00Z' END")
+    conn.close()
+    code, out, err = site("check", now=now)
+    assert code == 1 and "2 complaint(s) (#1, #2) have a stored due time of their open " \
+        "referral letters" in out + err
+    assert due(site, at("2026-11-02 17:01"), "referral") == []  # misread, as check says
+    site.ok("check", "--repair", now=now)
+    assert site("check", now=now)[0] == 0
+    assert len(due(site, at("2026-11-02 17:01"), "referral")) == 1

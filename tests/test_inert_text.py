@@ -116,12 +116,21 @@ def test_a_customer_named_like_markup_is_listed_on_a_rich_terminal(
         cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
     cli.ok("customer", "add", "[/x]")
     cli.ok("customer", "add", "[link=https://evil.example]x[/link]")
-    from crmcli.commands import _common
+    from typer.testing import CliRunner
+
+    from crmcli.cli import app
+    from crmcli.commands.base import AppState
 
     monkeypatch.delenv("NO_COLOR", raising=False)
-    monkeypatch.setattr(_common, "Env", lambda: Env(stdout_isatty=True))
-    code, out, err = cli("customer", "list")
-    assert code == 0, err
+    monkeypatch.setenv("TERM", "xterm-256color")
+    monkeypatch.setenv("PAGER", "cat")
+    monkeypatch.setenv("COLUMNS", "160")
+    screen = io.StringIO()
+    terminal = AppState(env=Env(stdout=screen, stderr=io.StringIO(), stdout_isatty=True))
+    result = CliRunner().invoke(app, ["customer", "list"], obj=terminal)
+    assert result.exit_code == 0, result.output
+    out = screen.getvalue()
+    assert "\x1b[" in out  # drawn by Rich, in colour
     assert "[/x]" in out and "[link=https://evil.example]x[/link]" in out
     assert "\x1b]8;" not in out
 

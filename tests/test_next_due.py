@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from crmcli import cadence, next_due
 from crmcli.db import connect
-from crmcli.services import Session, agenda, visits
+from crmcli.services import Session, agenda, visit_register
 from crmcli.services.agenda.base import DueItem, due_rows, in_order
 from crmcli.services.agenda.contact import reason
 
@@ -42,7 +42,7 @@ def reference_items(session: Session, last_day: date, customer_id: int | None = 
             "customer_tags t WHERE t.customer_id = c.id) FROM customers c "
             "WHERE c.moved_out_at IS NULL" + where,
             (customer_id,) if customer_id is not None else ()).fetchall():
-        who = visits.contactee(since, created, last, last_visit,
+        who = visit_register.contactee(since, created, last, last_visit,
                                tuple(tags.split("\x1f")) if tags else (), segment)
         due = rules.next_contact(who.start, who.last_contact, who.entered, who.tags,
                                  who.segment)
@@ -201,7 +201,7 @@ def test_stored_dates_follow_the_rules_after_any_history(
         if moved is not None:
             assert stored == [None] * 6
             continue
-        who = visits.contactee(since_, created, last, last_visit,
+        who = visit_register.contactee(since_, created, last, last_visit,
                                tuple(tags.split("\x1f")) if tags else (), segment)
         contact = cadence.next_contact(who, policy)
         visit = cadence.next_in_person(who, policy)

@@ -162,11 +162,31 @@ def test_visit_due_limit_reads_deadlines_and_visits_in_the_agendas_order(
         site: Cli, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     plans = _plans(site, db_path, monkeypatch, "visit", "due", "--limit", "5")
     limited = [sql for sql, _plan in plans if sql.endswith("LIMIT 5")]
-    assert len(limited) == 4  # cadence, yearly visits, complaint deadlines, pending visits
+    # cadence and yearly visits (one statement), complaint deadlines, pending visits, plans,
+    # letters, replies, sign-offs (the one notice's), renewals, invoices
+    assert len(limited) == 10
     # the deadlines in the index's due order: only ties on a due time are sorted
     running = _plan_of(plans, "complaints p JOIN complaint_timers t")
     assert "COVERING INDEX complaint_timers_running (due<?)" in running
     assert "TEMP B-TREE FOR ORDER BY" not in running
+    # renewals, invoices and replies straight from an index in the agenda's order
+    for index in ("contracts_renewal", "invoices_unpaid_owed", "requests_unreplied"):
+        (plan,) = [steps for _sql, steps in plans if any(index in step for step in steps)]
+        assert not [step for step in plan if "TEMP B-TREE" in step], index
+
+
+def test_plans_and_letters_read_only_what_may_still_be_open(
+        site: Cli, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a plan still running stopped at or after the moment (a range of the index of plans by
+    # the moment they stopped); a letter still open is on a complaint whose stored
+    # open_letter_due is set: neither reads every plan or letter ever made
+    plans = _plans(site, db_path, monkeypatch, "visit", "due", "--kind", "plan",
+                   "--kind", "referral")
+    timers = " / ".join(" ".join(steps) for sql, steps in plans if "complaint_timers t" in sql)
+    assert "INDEX complaint_timers_open_plans (<expr>>?)" in timers
+    letters = " / ".join(" ".join(steps) for sql, steps in plans if "e.escalated_to" in sql)
+    assert "INDEX complaints_open_letter (open_letter_due<?)" in letters
+    assert "complaint_events_letters" not in letters
 
 
 @pytest.fixture

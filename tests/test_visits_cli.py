@@ -18,7 +18,7 @@ from conftest import Cli
 from crmcli import cadence, next_due
 from crmcli.dates import to_db
 from crmcli.db import connect
-from crmcli.services import Session, agenda, visits
+from crmcli.services import Session, agenda, visit_register
 
 # CliRunner reads csv's CRLF line ends as "\n"; the cron test checks the bytes themselves.
 DUE_HEADER = "customer_id,customer,kind,due,overdue,complaint_id,reason,owner,method,visit_id," \
@@ -797,7 +797,7 @@ def test_the_stored_dates_find_exactly_the_customers_the_rules_say_are_due(
     session = Session(conn, now, "tester")
     policy = session.policies.current
     next_due.rebuild(conn, policy)  # as a bulk writer does after writing customers directly
-    people = [(row[0], visits.contactee(row[1], row[2], row[3], row[4],
+    people = [(row[0], visit_register.contactee(row[1], row[2], row[3], row[4],
                                         tuple(row[6].split(",")) if row[6] else (), row[5]))
               for row in conn.execute(
                   "SELECT c.id, since, created_at, last_contact_at, last_in_person_at, segment, "

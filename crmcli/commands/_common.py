@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import functools
 import os
-import sqlite3
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 
-from crmcli.env import Env
-from crmcli.errors import CrmError, ExitCode
+from crmcli.commands.base import AppState, failed
+from crmcli.errors import ExitCode
 from crmcli.i18n import _
 from crmcli.render import Format, PaperFormat, paged
 
@@ -21,65 +19,11 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def default_db_path() -> Path:
-    from crmcli.quickcomplete import app_dir
-
-    return app_dir() / "crm.db"
-
-
-@dataclass
-class AppState:
-    db: Path | None = None
-    debug: bool = False
-    env: Env = field(default_factory=Env)
-    _session: Any = field(default=None, repr=False)
-
-    @property
-    def db_path(self) -> Path:
-        if self.db is not None:
-            return self.db
-        configured = os.environ.get("CRMCLI_DB")
-        return Path(configured) if configured else default_db_path()
-
-    def session(self, *, create: bool = False) -> Any:
-        """The command's session; its connection is closed when the command ends."""
-        from crmcli.db import connect
-        from crmcli.services import Session
-
-        if self._session is None:
-            from crmcli.db import setting
-            from crmcli.i18n import use_policy
-            from crmcli.text import refuse_control
-
-            refuse_control(self.env.user, "CRMCLI_USER")
-            conn = connect(self.db_path, create=create)
-            use_policy(setting(conn, "language"))
-            self._session = Session(conn, self.env.clock(), self.env.user)
-        return self._session
-
-    def close(self) -> None:
-        if self._session is not None:
-            self._session.conn.close()
-            self._session = None
-
-
 def state(ctx: typer.Context) -> AppState:
     root = ctx.find_root()
     if not isinstance(root.obj, AppState):
         root.obj = AppState()
     return root.obj
-
-
-def _message(exc: sqlite3.Error) -> str:
-    text = str(exc)
-    if "locked" in text or "busy" in text:
-        return _("The database is busy (another crmcli is writing); try again in a moment.")
-    if "readonly" in text or "read-only" in text:
-        return _("The database is open read-only (you cannot write the file or its folder); "
-                 "this command needs to write: ask whoever owns it, or check its permissions.")
-    if "disk" in text and "full" in text:
-        return _("The disk is full; nothing was written.")
-    return _("Database error: {text}.").format(text=text)
 
 
 def _check_encoding(ctx: Any, params: dict[str, Any]) -> None:
@@ -122,49 +66,19 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
 
         rollbacks = ROLLBACKS[0]
 
-        def interrupted() -> typer.Exit:
-            rolled_back = ROLLBACKS[0] != rollbacks
-            app_state.env.err(_("Interrupted; the unfinished change was rolled back.")
-                              if rolled_back else _("Interrupted."))
-            return typer.Exit(int(ExitCode.INTERRUPTED))
-
         try:
             _check_encoding(ctx, kwargs)
             with paged(app_state.env):
                 if "output" in kwargs or "fmt" in kwargs:
                     return _with_output(app_state, fn, *args, **kwargs)
                 return fn(*args, **kwargs)
-        except CrmError as exc:
-            if debug:
-                raise
-            app_state.env.err(_("Error: {message}").format(message=exc))
-            raise typer.Exit(int(exc.exit_code)) from None
-        except KeyboardInterrupt:
-            raise interrupted() from None
-        except sqlite3.Error as exc:
-            if str(exc) == "interrupted":  # Ctrl-C inside a statement (see db._configure)
-                raise interrupted() from None
-            if debug:
-                raise
-            app_state.env.err(_("Error: {message}").format(message=_message(exc)))
-            raise typer.Exit(int(ExitCode.FAILED)) from None
         except (typer.Exit, typer.Abort, BrokenPipeError):
             raise
-        except OSError as exc:  # a file crmcli writes or reads beside the database
-            if debug:
-                raise
-            from crmcli.db import os_reason
-
-            app_state.env.err(_("Error: {message}; nothing was changed.").format(
-                message=os_reason(exc)))
-            raise typer.Exit(int(ExitCode.FAILED)) from None
-        except Exception as exc:
-            if debug:
-                raise
-            app_state.env.err(_("Error: {message}").format(message=_(
-                "unexpected {kind}; nothing was changed. Rerun with --debug for details."
-            ).format(kind=type(exc).__name__)))
-            raise typer.Exit(int(ExitCode.FAILED)) from None
+        except (Exception, KeyboardInterrupt) as exc:
+            code = failed(app_state.env, exc, rollbacks, debug=debug)
+            if code is None:
+                raise  # --debug: the traceback
+            raise typer.Exit(code) from None
 
     return wrapper
 
@@ -249,6 +163,29 @@ BomOpt = Annotated[
     typer.Option("--bom/--no-bom", help="Start csv/tsv with a UTF-8 BOM so Excel reads Chinese "
                  "text (default: csv written with --output has one).", show_default=False)
 ]
+MonthOpt = Annotated[str | None, typer.Option("--month", help="YYYY-MM (local), this or last.")]
+MAX_ID = 2**63 - 1  # SQLite's largest integer: a bigger id is a usage error, not a crash
+
+
+def moment(at: str | None, now: Any) -> Any:
+    """An --at option's moment (``dates.parse_when``), or None when it was not given."""
+    from crmcli.dates import parse_when
+
+    return parse_when(at, now) if at is not None else None
+
+
+def month_of(month: str | None, now: Any) -> tuple[int, int] | None:
+    """A --month option's (year, month) (``dates.parse_month``), or None when not given."""
+    from crmcli.dates import parse_month
+
+    return parse_month(month, now) if month else None
+
+
+def data_or_table(fmt: Format, data: list[Any], table: list[Any]) -> list[Any]:
+    """The columns of a list: its table's on a table, its stable data columns otherwise."""
+    return table if fmt is Format.table else data
+
+
 RevealOpt = Annotated[
     bool, typer.Option("--reveal", help="Show confidential details (needs --reason; logged).")
 ]
@@ -288,13 +225,13 @@ def _words(source: Callable[[], Iterable[str]]) -> Callable[[str], list[str]]:
 
 
 def _methods() -> Iterable[str]:
-    from crmcli.services.visits import METHODS
+    from crmcli.services.visit_register import METHODS
 
     return METHODS
 
 
 def _visit_kinds() -> Iterable[str]:
-    from crmcli.services.visits import VISIT_KINDS
+    from crmcli.services.visit_register import VISIT_KINDS
 
     return VISIT_KINDS
 

@@ -8,24 +8,20 @@ from typing import Annotated, Any
 import typer
 
 from crmcli.commands._common import (
-    AppState,
     AtOpt,
-    BomOpt,
     ByOpt,
     CustomerArg,
     FormatOpt,
-    LimitOpt,
-    OutputOpt,
-    PaperFormatOpt,
     categories,
     channels,
-    customers,
     handle_errors,
+    moment,
     open_complaints,
     state,
 )
+from crmcli.commands.base import AppState
 from crmcli.i18n import _, gap, join
-from crmcli.render import Format, PaperFormat, render
+from crmcli.render import Format
 
 app = typer.Typer(help="Complaints: open, respond, escalate, close, reopen, list, sweep.",
                   no_args_is_help=True)
@@ -34,12 +30,6 @@ app = typer.Typer(help="Complaints: open, respond, escalate, close, reopen, list
 IdArg = Annotated[int, typer.Argument(help="Complaint id.", min=1, max=2**63 - 1, metavar="ID",
                                       autocompletion=open_complaints)]
 NoteOpt = Annotated[str | None, typer.Option("--note", help="A note for the history.")]
-
-
-def _at(app_state: AppState, at: str | None, now: datetime) -> datetime | None:
-    from crmcli.dates import parse_when
-
-    return parse_when(at, now) if at is not None else None
 
 
 def _say(app_state: AppState, complaint: Any, fmt: Format, text: str) -> None:
@@ -134,7 +124,7 @@ def open_(
     session = app_state.session()
     opened = complaints.open_complaint(
         session, customer, summary, severity=severity, category=category, channel=channel,
-        at=_at(app_state, at, session.now), by=by, owner=owner, note=note,
+        at=moment(at, session.now), by=by, owner=owner, note=note,
         complainant=complainant, contact=contact, department=department,
     )
     complaint = opened.complaint
@@ -174,8 +164,8 @@ def _act(ctx: typer.Context, complaint_id: int, action: str, at: str | None, by:
 
     app_state = state(ctx)
     session = app_state.session()
-    when = _at(app_state, at, session.now) or session.now
-    complaint = complaints.act(session, complaint_id, action, at=_at(app_state, at, session.now),
+    when = moment(at, session.now) or session.now
+    complaint = complaints.act(session, complaint_id, action, at=moment(at, session.now),
                                by=by, note=note, case=case, **extra)
     eff = complaint.effective
     done = complaint.entry_at or when
@@ -306,7 +296,7 @@ def edit(
     changed: list[str] = []
     if department is not None:
         complaint = sheet.assign(session, complaint_id, department,
-                                 at=_at(app_state, at, session.now), by=None, reason=reason)
+                                 at=moment(at, session.now), by=None, reason=reason)
         changed.append("department")
     if department is None or (summary, category, severity) != (None, None, None):
         complaint, edited = corrections.edit(
@@ -424,157 +414,11 @@ def case(ctx: typer.Context, complaint_id: IdArg,
                            id=complaint_id))
 
 
-@app.command("list")
-@handle_errors
-def list_(
-    ctx: typer.Context,
-    status: Annotated[str | None, typer.Option("--status", help="open, escalated or closed.")]
-    = None,
-    severity: Annotated[str | None, typer.Option("--severity", help="minor or major.")] = None,
-    customer: Annotated[str | None, typer.Option("--customer", help="Id or name.",
-                                                 autocompletion=customers)] = None,
-    category: Annotated[str | None, typer.Option("--category", autocompletion=categories)] = None,
-    overdue: Annotated[bool, typer.Option("--overdue", help="Only those with a missed "
-                                          "deadline still owed.")] = False,
-    month: Annotated[str | None, typer.Option("--month", help="Opened in YYYY-MM (local).")]
-    = None,
-    cases: Annotated[bool, typer.Option("--cases", help="Only the case library.")] = False,
-    repeats: Annotated[bool, typer.Option("--repeats", help="Only repeat complaints.")] = False,
-    limit: LimitOpt = None,
-    fmt: PaperFormatOpt = PaperFormat.table,
-    bom: BomOpt = None,
-    output: OutputOpt = None,
-) -> None:
-    """List complaints with their state as of now (the complaint register, 投訴記錄表).
+def _register_more() -> None:
+    from crmcli.commands import complaint_read, complaint_sheet
 
-    With --format html, the register to print (客戶投訴記錄表).
-
-    Example: crmcli complaint list --month 2026-11 --format csv --bom > 2026-11-complaints.csv
-    """
-    from crmcli.dates import month_bounds, parse_month
-    from crmcli.errors import BadInput
-    from crmcli.services import complaints
-
-    if status not in (None, "open", "escalated", "closed"):
-        raise BadInput(_("{option}: {value!r} is not one of {choices}.").format(
-            option="--status", value=status, choices="open, escalated, closed"))
-    if severity not in (None, "minor", "major"):
-        raise BadInput(_("{option}: {value!r} is not one of {choices}.").format(
-            option="--severity", value=severity, choices="minor, major"))
-    app_state = state(ctx)
-    session = app_state.session()
-    bounds = month_bounds(*parse_month(month, session.now)) if month else None
-    filters = complaints.Filters(status, severity, customer, category, overdue, bounds, cases,
-                                 repeats)
-    rows = complaints.iter_complaints(session, filters, limit)
-    if fmt is PaperFormat.html:
-        from crmcli import papers
-        from crmcli.services.papers import site_name
-
-        period = "{:04d}-{:02d}".format(*parse_month(month, session.now)) if month else \
-            papers.when(session.now)
-        app_state.env.stdout.write(papers.register(site_name(session), period, list(rows),
-                                                   session.now))
-        return
-    render(app_state.env, rows, complaints.LIST_COLUMNS, Format(fmt), bom=bom,
-           empty=_("No complaints match."), alert_key="overdue")
-
-
-@app.command("show")
-@handle_errors
-def show(ctx: typer.Context, complaint_id: IdArg,
-         fmt: PaperFormatOpt = PaperFormat.table, output: OutputOpt = None) -> None:
-    """Show a complaint: the record, its timers and its whole history.
-
-    With --format html, its handling sheet to print and sign (客戶投訴處置表).
-
-    Example: crmcli complaint show 12 --format json
-    """
-    import json
-
-    from crmcli.render import Column, json_value
-    from crmcli.services import complaints, referrals
-
-    app_state = state(ctx)
-    session = app_state.session()
-    if fmt is PaperFormat.html:
-        from crmcli import papers
-        from crmcli.services.papers import handling_sheet, site_name
-
-        app_state.env.stdout.write(papers.handling_sheet(
-            site_name(session), handling_sheet(session, complaint_id), session.now))
-        return
-    record, timers, events = complaints.detail(session, complaint_id)
-    letters = referrals.letters(session, complaint_id)
-    if fmt is PaperFormat.xlsx:
-        from crmcli.xlsx import write_workbook
-
-        fields = [{"field": c.key, "value": record.get(c.key)} for c in complaints.LIST_COLUMNS]
-        write_workbook(app_state.env, [
-            (f"Complaint {complaint_id}", [Column("field"), Column("value")], fields),
-            ("Timers", complaints.TIMER_COLUMNS, timers),
-            ("Letters", referrals.LETTER_COLUMNS, letters),
-            ("History", complaints.EVENT_COLUMNS, events)])
-        return
-    if fmt in (PaperFormat.json, PaperFormat.jsonl):
-        document = {c.key: json_value(record.get(c.key)) for c in complaints.LIST_COLUMNS}
-        document["timers"] = [{k: json_value(v) for k, v in t.items()} for t in timers]
-        document["letters"] = [{k: json_value(v) for k, v in t.items()} for t in letters]
-        document["events"] = [{k: json_value(v) for k, v in e.items()} for e in events]
-        app_state.env.out(json.dumps(document, ensure_ascii=False,
-                                     indent=2 if fmt is PaperFormat.json else None))
-        return
-    table = Format(fmt)
-    if table in (Format.csv, Format.tsv):
-        render(app_state.env, events, complaints.EVENT_COLUMNS, table)
-        return
-    from crmcli.render import table_value
-
-    fields = [{"field": c.key, "value": table_value(record.get(c.key))}
-              for c in complaints.LIST_COLUMNS if record.get(c.key) not in (None, "", [], False)]
-    render(app_state.env, fields, [Column("field", words=True), Column("value")], table,
-           title=_("Complaint #{id} — {customer}").format(id=complaint_id,
-                                                         customer=record["customer"]))
-    app_state.env.out("")
-    shown = [{**t, "state": t["state"].upper() if t["state"] == "overdue" else t["state"]}
-             for t in timers]  # shouted in the table only; json keeps the stable word
-    render(app_state.env, shown, complaints.TIMER_COLUMNS, table, title=_("Timers"))
-    app_state.env.out("")
-    if letters:
-        render(app_state.env, letters, referrals.LETTER_COLUMNS, table,
-               title=_("Referral letters (工作聯繫函)"))
-        app_state.env.out("")
-    render(app_state.env, events, complaints.EVENT_COLUMNS, table, title=_("History"))
-
-
-@app.command("sweep")
-@handle_errors
-def sweep(
-    ctx: typer.Context,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be recorded.")]
-    = False,
-    fmt: FormatOpt = Format.table,
-) -> None:
-    """Record the automatic upgrades and escalations that have come due (idempotent; for cron).
-
-    Example: crmcli complaint sweep
-    """
-    from crmcli.render import Column
-    from crmcli.services import sweep as sweeping
-
-    app_state = state(ctx)
-    items = sweeping.sweep(app_state.session(), dry_run)
-    rows = [{"complaint_id": i.complaint_id, "customer": i.customer, "action": i.action,
-             "at": i.at, "note": i.note, "recorded": not dry_run} for i in items]
-    columns = [Column("complaint_id", "complaint", justify="right"), Column("customer"),
-               Column("action"), Column("at"), Column("note"), Column("recorded")]
-    render(app_state.env, rows, columns, fmt, empty=_("Nothing to sweep."))
-
-
-def _register_sheet() -> None:
-    from crmcli.commands import complaint_sheet
-
+    complaint_read.register(app)
     complaint_sheet.register(app)
 
 
-_register_sheet()
+_register_more()

@@ -3,23 +3,16 @@ sheet (《客戶投訴處置表》), registered on the complaint group by ``regi
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 import typer
 
-from crmcli.commands._common import AtOpt, ByOpt, FormatOpt, handle_errors, state
+from crmcli.commands._common import AtOpt, ByOpt, FormatOpt, handle_errors, moment, state
 from crmcli.i18n import _
 from crmcli.render import Format
 
 IdArg = Annotated[int, typer.Argument(help="Complaint id.", min=1, max=2**63 - 1, metavar="ID")]
 TextOpt = Annotated[str, typer.Option("--text", help="What was written on the sheet.")]
-
-
-def _at(at: str | None, now: datetime) -> datetime | None:
-    from crmcli.dates import parse_when
-
-    return parse_when(at, now) if at is not None else None
 
 
 def _done(ctx: typer.Context, fmt: Format, step: Any, text: str) -> None:
@@ -48,7 +41,7 @@ def plan(ctx: typer.Context, complaint_id: IdArg, text: TextOpt, at: AtOpt = Non
     """
     from crmcli.services import sheet
 
-    _done(ctx, fmt, lambda s: sheet.plan(s, complaint_id, text, at=_at(at, s.now), by=by),
+    _done(ctx, fmt, lambda s: sheet.plan(s, complaint_id, text, at=moment(at, s.now), by=by),
           _("handling plan recorded"))
 
 
@@ -71,7 +64,7 @@ def refer(
     from crmcli.services.visits import parse_due
 
     _done(ctx, fmt, lambda s: sheet.refer(s, complaint_id, to, parse_due(due, s.now), text,
-                                          at=_at(at, s.now), by=by),
+                                          at=moment(at, s.now), by=by),
           _("referral letter to {department} recorded").format(department=to))
 
 
@@ -93,7 +86,7 @@ def refer_done(
     from crmcli.services import sheet
 
     _done(ctx, fmt, lambda s: sheet.refer_done(s, complaint_id, letter, note,
-                                               at=_at(at, s.now), by=by),
+                                               at=moment(at, s.now), by=by),
           _("letter #{id} closed").format(id=letter))
 
 
@@ -117,7 +110,7 @@ def validity(
     from crmcli.services import sheet
 
     value = "unreasonable" if unreasonable else "valid"
-    _done(ctx, fmt, lambda s: sheet.judge(s, complaint_id, value, reason, at=_at(at, s.now),
+    _done(ctx, fmt, lambda s: sheet.judge(s, complaint_id, value, reason, at=moment(at, s.now),
                                           by=by),
           _("judged unreasonable") if unreasonable else _("judged valid"))
 
@@ -132,7 +125,7 @@ def opinion(ctx: typer.Context, complaint_id: IdArg, text: TextOpt, at: AtOpt = 
     """
     from crmcli.services import sheet
 
-    _done(ctx, fmt, lambda s: sheet.opinion(s, complaint_id, text, at=_at(at, s.now), by=by),
+    _done(ctx, fmt, lambda s: sheet.opinion(s, complaint_id, text, at=moment(at, s.now), by=by),
           _("opinion recorded"))
 
 
@@ -154,7 +147,7 @@ def notify(
     from crmcli.services import sheet
 
     _done(ctx, fmt, lambda s: sheet.notify(s, complaint_id, written, note,
-                                           at=_at(at, s.now), by=by),
+                                           at=moment(at, s.now), by=by),
           _("result told in writing") if written else _("result told by word of mouth"))
 
 

@@ -14,6 +14,7 @@ from crmcli.commands._common import (
     ListFormatOpt,
     OutputOpt,
     handle_errors,
+    moment,
     state,
 )
 from crmcli.dates import short_local
@@ -38,12 +39,6 @@ def _day(text: str | None, now: datetime, option: str) -> date | None:
     from crmcli.dates import parse_day
 
     return parse_day(text, now, option) if text is not None else None
-
-
-def _at(at: str | None, now: datetime) -> datetime | None:
-    from crmcli.dates import parse_when
-
-    return parse_when(at, now) if at is not None else None
 
 
 def _show(app_state: Any, row: dict[str, Any], columns: list[Column], fmt: Format,
@@ -165,12 +160,12 @@ def contract_list(
 
     Example: crmcli contract list --expiring 60d
     """
-    from crmcli.commands.visit import _last_day
+    from crmcli.commands.due import last_day
     from crmcli.services import contracts
 
     app_state = state(ctx)
     session = app_state.session()
-    by = _last_day(expiring, session.now, 36600) if expiring else None
+    by = last_day(expiring, session.now, 36600) if expiring else None
     rows = contracts.iter_contracts(session, customer, by, limit)
     render(app_state.env, rows, contracts.COLUMNS, fmt, bom=bom, empty=_("No contracts match."))
 
@@ -234,7 +229,7 @@ def invoice_issue(
     due_day = _day(due, session.now, "--due")
     assert due_day is not None
     invoice = billing.issue(session, customer, amount, due_day, contract_id=contract,
-                            for_text=for_text, at=_at(at, session.now))
+                            for_text=for_text, at=moment(at, session.now))
     _show(app_state, invoice, billing.INVOICE_COLUMNS, fmt,
           _("Issued invoice #{id} to {customer}: {amount} {currency} due {due}, at "
             "{at}.").format(id=invoice["id"], customer=invoice["customer"],
@@ -297,7 +292,7 @@ def payment_record(
     app_state = state(ctx)
     session = app_state.session()
     payment, credit = billing.record_payment(session, customer, amount, invoice_id=invoice,
-                                             at=_at(at, session.now), method=method, note=note,
+                                             at=moment(at, session.now), method=method, note=note,
                                              by=by)
     values = {"id": payment["id"], "customer": payment["customer"],
               "amount": payment["amount"], "currency": payment["currency"],
@@ -330,7 +325,7 @@ def payment_refuse(
 
     app_state = state(ctx)
     session = app_state.session()
-    payment = billing.refuse(session, payment_id, reason, _at(at, session.now))
+    payment = billing.refuse(session, payment_id, reason, moment(at, session.now))
     head = session.policies.current.department_head
     assert payment["refused_at"] is not None
     _show(app_state, payment, billing.PAYMENT_COLUMNS, fmt,
@@ -358,7 +353,7 @@ def payment_report(
 
     app_state = state(ctx)
     session = app_state.session()
-    payment = billing.report_refusal(session, payment_id, _at(at, session.now), to)
+    payment = billing.report_refusal(session, payment_id, moment(at, session.now), to)
     assert payment["reported_at"] is not None
     _show(app_state, payment, billing.PAYMENT_COLUMNS, fmt,
           _("Reported the refusal of payment #{id} to {head} at {at}.").format(

@@ -13,6 +13,7 @@ from crmcli.commands._common import (
     ListFormatOpt,
     OutputOpt,
     handle_errors,
+    moment,
     state,
 )
 from crmcli.dates import short_local
@@ -24,12 +25,6 @@ app = typer.Typer(help="Requests and inquiries: open, reply, close, convert, voi
 
 MAX_ID = 2**63 - 1
 IdArg = Annotated[int, typer.Argument(min=1, max=MAX_ID, help="The request's id.")]
-
-
-def _at(at: str | None, now: Any) -> Any:
-    from crmcli.dates import parse_when
-
-    return parse_when(at, now) if at is not None else None
 
 
 def _confirm(ctx: typer.Context, request: dict[str, Any], fmt: Format, text: str) -> None:
@@ -80,7 +75,7 @@ def open_(
     session = app_state.session()
     request = requests.open_request(session, requests.NewRequest(
         text=text or "", customer=who, caller=caller, phone=phone, kind=kind, channel=channel,
-        meeting_id=meeting, at=_at(at, session.now), by=by))
+        meeting_id=meeting, at=moment(at, session.now), by=by))
     _confirm(ctx, request, fmt,
              _("Opened request #{id} from {who} ({at}); reply due {due}.").format(
                  id=request["id"], who=request["who"], at=short_local(request["received_at"]),
@@ -104,7 +99,7 @@ def reply(
     from crmcli.services import requests
 
     session = state(ctx).session()
-    request = requests.reply(session, request_id, note, _at(at, session.now), by)
+    request = requests.reply(session, request_id, note, moment(at, session.now), by)
     timing = {"met": _("on time"), "late": _("late")}.get(request["reply_state"], "")
     _confirm(ctx, request, fmt, _("Replied to request #{id} ({at}, {timing}).").format(
         id=request_id, at=short_local(request["replied_at"]), timing=timing))
@@ -127,7 +122,7 @@ def close(
     from crmcli.services import requests
 
     session = state(ctx).session()
-    request = requests.close(session, request_id, note, _at(at, session.now), by)
+    request = requests.close(session, request_id, note, moment(at, session.now), by)
     _confirm(ctx, request, fmt, _("Closed request #{id} ({at}); reply {state}.").format(
         id=request_id, at=short_local(request["closed_at"]), state=_(request["reply_state"])))
 
@@ -159,7 +154,7 @@ def convert(
 
     session = state(ctx).session()
     request = requests.convert(session, request_id, to, category=category, severity=severity,
-                               service_type=service_type, at=_at(at, session.now), by=by)
+                               service_type=service_type, at=moment(at, session.now), by=by)
     made = (_("complaint #{id}").format(id=request["complaint_id"]) if request["complaint_id"]
             else _("service #{id}").format(id=request["service_id"]))
     _confirm(ctx, request, fmt, _("Converted request #{id} into {made}.").format(

@@ -1,12 +1,11 @@
-"""``crmcli visit …``, ``crmcli service …`` and ``crmcli care``: follow-ups and contacts."""
+"""``crmcli visit …`` and ``crmcli care``: follow-ups and contacts."""
 
-from datetime import date, datetime
 from typing import Annotated
 
 import typer
 
 from crmcli.commands._common import (
-    AppState,
+    MAX_ID,
     AtOpt,
     BomOpt,
     ByOpt,
@@ -14,70 +13,33 @@ from crmcli.commands._common import (
     FormatOpt,
     LimitOpt,
     ListFormatOpt,
+    MonthOpt,
     OutputOpt,
     customers,
+    data_or_table,
     due_kinds,
     handle_errors,
     methods,
+    moment,
+    month_of,
     open_complaints,
-    service_types,
     state,
     visit_kinds,
 )
-from crmcli.i18n import _, join
+from crmcli.commands.due import last_day
+from crmcli.i18n import _
 from crmcli.render import Column, Format, record, render
-from crmcli.render import cells as render_cells
 
 app = typer.Typer(help="Follow-ups and contacts: log, schedule, cancel, list, due.",
                   no_args_is_help=True)
-service_app = typer.Typer(help="Work done on site: repairs, maintenance, paid services.",
-                          no_args_is_help=True)
 care_app = typer.Typer()
 
-MAX_ID = 2**63 - 1  # SQLite's largest integer: a bigger id is a usage error, not a crash
 NoteOpt = Annotated[str | None, typer.Option("--note", help="A note.")]
-MonthOpt = Annotated[str | None, typer.Option("--month", help="YYYY-MM (local), this or last.")]
 WithinOpt = Annotated[
     str | None,
     typer.Option("--within", help="Look this far ahead, to the end of that day (3d, 2w, 1mo); "
                  "default: the end of today.", show_default=False),
 ]
-
-
-def _at(at: str | None, now: datetime) -> datetime | None:
-    from crmcli.dates import parse_when
-
-    return parse_when(at, now) if at is not None else None
-
-
-def _last_day(within: str | None, now: datetime, most_days: int) -> date:
-    """The end of today, or of the day ``within`` from now (whole local days)."""
-    from datetime import timedelta
-
-    from crmcli.dates import parse_span, to_local
-    from crmcli.errors import BadInput
-
-    today = to_local(now)
-    if not within:
-        return today.date()
-    try:
-        last = (today + parse_span(within)).date()
-    except (OverflowError, ValueError):
-        last = date.max
-    if last > today.date() + timedelta(days=most_days):
-        raise BadInput(_("{option}: {value} is too far ahead (at most {days} days).").format(
-            option="--within", value=within, days=most_days))
-    return last
-
-
-def _month(month: str | None, now: datetime) -> tuple[int, int] | None:
-    from crmcli.dates import parse_month
-
-    return parse_month(month, now) if month else None
-
-
-def _data_or_table(fmt: Format, data: list[Column], table: list[Column]) -> list[Column]:
-    return table if fmt is Format.table else data
 
 
 @app.command("log")
@@ -131,7 +93,7 @@ def log(
 
     Example: crmcli visit log 王小明 --complaint 12 --method phone --satisfaction 5 --at 16:20
     """
-    from crmcli.services import visits
+    from crmcli.services import visit_register, visits
 
     app_state = state(ctx)
     session = app_state.session()
@@ -139,7 +101,7 @@ def log(
         method=method, kind=kind, complaint_id=complaint, service_id=service, visit_id=visit,
         satisfaction=satisfaction, quality=quality, attitude=attitude, price_ok=price_ok,
         shortcomings=shortcomings, suggestion=suggestion, note=note,
-        at=_at(at, session.now), by=by, unresolved=unresolved,
+        at=moment(at, session.now), by=by, unresolved=unresolved,
     ))
     for line in logged.notes:
         app_state.env.err(line)
@@ -147,7 +109,7 @@ def log(
         app_state.env.out(visits.describe_logged(logged))
     else:
         record(app_state.env, {**logged.visit, "fulfilled": logged.answered is not None},
-                [*visits.VISIT_COLUMNS, Column("fulfilled")], fmt)
+                [*visit_register.VISIT_COLUMNS, Column("fulfilled")], fmt)
 
 
 @app.command("schedule")
@@ -174,7 +136,7 @@ def schedule(
     Example: crmcli visit schedule 王小明 --due 2026-11-25 --kind survey --assign 李四
     """
     from crmcli.dates import short_local
-    from crmcli.services import visits
+    from crmcli.services import visit_register, visits
 
     app_state = state(ctx)
     session = app_state.session()
@@ -186,7 +148,7 @@ def schedule(
             id=visit["id"], kind=_(visit["kind"]), customer=visit["customer"],
             due=short_local(visit["due"]), owner=visit["assigned_to"]))
     else:
-        record(app_state.env, visit, visits.VISIT_COLUMNS, fmt)
+        record(app_state.env, visit, visit_register.VISIT_COLUMNS, fmt)
 
 
 @app.command("cancel")
@@ -204,7 +166,7 @@ def cancel(
 
     Example: crmcli visit cancel 9 --reason "客戶出差，改期"
     """
-    from crmcli.services import visits
+    from crmcli.services import visit_register, visits
 
     app_state = state(ctx)
     visit = visits.cancel_visit(app_state.session(), visit_id, reason)
@@ -212,7 +174,7 @@ def cancel(
         app_state.env.out(_("Cancelled visit #{id} ({kind}) to {customer}.").format(
             id=visit_id, kind=_(visit["kind"]), customer=visit["customer"]))
     else:
-        record(app_state.env, visit, visits.VISIT_COLUMNS, fmt)
+        record(app_state.env, visit, visit_register.VISIT_COLUMNS, fmt)
 
 
 @app.command("void")
@@ -228,7 +190,7 @@ def void(
 
     Example: crmcli visit void 31 --reason "記錯了客戶"
     """
-    from crmcli.services import corrections, visits
+    from crmcli.services import corrections, visit_register
 
     app_state = state(ctx)
     visit = corrections.void_visit(app_state.session(), visit_id, reason)
@@ -236,7 +198,7 @@ def void(
         app_state.env.out(_("Voided visit #{id} ({kind}) to {customer}.").format(
             id=visit_id, kind=_(visit["kind"]), customer=visit["customer"]))
     else:
-        record(app_state.env, visit, visits.VISIT_COLUMNS, fmt)
+        record(app_state.env, visit, visit_register.VISIT_COLUMNS, fmt)
 
 
 @app.command("refer")
@@ -255,7 +217,7 @@ def refer(
     """
     from crmcli.errors import BadInput
     from crmcli.fields import clean_text
-    from crmcli.services import followups, visits
+    from crmcli.services import followups, visit_register
 
     department = clean_text(to, "--to")
     if not department:
@@ -266,7 +228,7 @@ def refer(
         app_state.env.out(_("Visit #{id}: referred to {department}.").format(
             id=visit_id, department=department))
     else:
-        record(app_state.env, visit, visits.VISIT_COLUMNS, fmt)
+        record(app_state.env, visit, visit_register.VISIT_COLUMNS, fmt)
 
 
 @app.command("list")
@@ -298,7 +260,7 @@ def list_(
     Example: crmcli visit list --month 2026-11 --done --format csv --bom > 2026-11-visits.csv
     """
     from crmcli.errors import BadInput
-    from crmcli.services import visits
+    from crmcli.services import visit_register
 
     chosen = [name for name, on in (("pending", pending), ("done", done),
                                     ("overdue", overdue), ("cancelled", cancelled)) if on]
@@ -307,10 +269,11 @@ def list_(
             first=f"--{chosen[0]}", second=f"--{chosen[1]}"))
     app_state = state(ctx)
     session = app_state.session()
-    filters = visits.Filters(customer, tuple(kind or ()), chosen[0] if chosen else None,
-                             _month(month, session.now))
-    render(app_state.env, visits.iter_visits(session, filters, limit),
-           _data_or_table(fmt, visits.VISIT_COLUMNS, visits.VISIT_TABLE_COLUMNS), fmt,
+    filters = visit_register.Filters(customer, tuple(kind or ()),
+                                     chosen[0] if chosen else None, month_of(month, session.now))
+    render(app_state.env, visit_register.iter_visits(session, filters, limit),
+           data_or_table(fmt, visit_register.VISIT_COLUMNS,
+                         visit_register.VISIT_TABLE_COLUMNS), fmt,
            bom=bom, empty=_("No visits match."), alert_key="overdue")
 
 
@@ -355,63 +318,13 @@ def due(
 
     Example: crmcli visit due --within 3d --fail-on-overdue
     """
-    from crmcli.errors import BadInput, ExitCode
-    from crmcli.services import agenda, due_summary
+    from crmcli.commands import due as due_list
 
-    if summary and fmt is not Format.table:
-        raise BadInput(_("{first} and {second}: choose one.").format(
-            first="--summary", second="--format"))
-    if summary and limit is not None:
-        raise BadInput(_("{first} and {second}: choose one.").format(
-            first="--summary", second="--limit"))
-    app_state = state(ctx)
-    session = app_state.session()
-    chosen = agenda.expand_kinds(kind) if kind else None
-    last_day = _last_day(within, session.now, 3660)
-    if fmt in (Format.csv, Format.tsv) and not show_skipped and not fail_on_overdue:
-        # for a spreadsheet: cells straight from the agenda, no row dicts
-        render_cells(app_state.env, agenda.due_cells(session, last_day, chosen, owner, limit),
-                     agenda.DUE_COLUMNS, fmt, bom=bom)
-        return
-    rows = agenda.due_rows(agenda.due_items(session, last_day, chosen, owner, limit),
-                           session.now)
-    if show_skipped:
-        rows += agenda.skipped_rows(session, last_day, chosen)
-    late = [row for row in rows if row["overdue"]]
-    if summary and not rows and not app_state.env.stdout_isatty:
-        return  # cron mails only when there is work
-    if summary or (fmt is Format.table and app_state.env.stdout_isatty and rows
-                   and limit is None):
-        counts = due_summary.summarize(rows, last_day)
-        _summary(app_state, due_summary.lines(counts), bool(late), table=not summary)
-    if summary:
-        if late and fail_on_overdue:
-            raise typer.Exit(int(ExitCode.OVERDUE))
-        return
-    render(app_state.env, rows, _data_or_table(fmt, agenda.DUE_COLUMNS,
-                                               agenda.DUE_TABLE_COLUMNS), fmt,
-           bom=bom, empty=_("Nothing due."), alert_key="overdue")
-    if late and fail_on_overdue:
-        raise typer.Exit(int(ExitCode.OVERDUE))
-
-
-def _summary(app_state: AppState, lines: list[str], late: bool, *, table: bool) -> None:
-    """The counts ahead of the table (its headline red on a colour terminal when something is
-    overdue), or alone with --summary."""
-    env = app_state.env
-    if not env.rich:
-        env.out("\n".join(lines) + ("\n" if table else ""))
-        return
-    from rich.text import Text
-
-    from crmcli.render import console
-
-    out = console(env)
-    out.print(Text(lines[0], style="bold red" if late else "bold"))
-    for line in lines[1:]:
-        out.print(Text(line))
-    if table:
-        out.print()
+    code = due_list.show(state(ctx), within=within, kinds=kind, owner=owner,
+                         show_skipped=show_skipped, fail_on_overdue=fail_on_overdue,
+                         summary=summary, limit=limit, fmt=fmt, bom=bom)
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command("kinds")
@@ -447,116 +360,7 @@ def care(ctx: typer.Context, within: Annotated[str, typer.Option(
 
     app_state = state(ctx)
     session = app_state.session()
-    rows = caring.care_rows(session, _last_day(within, session.now, 366))
-    render(app_state.env, rows, _data_or_table(fmt, caring.CARE_COLUMNS,
+    rows = caring.care_rows(session, last_day(within, session.now, 366))
+    render(app_state.env, rows, data_or_table(fmt, caring.CARE_COLUMNS,
                                                caring.CARE_TABLE_COLUMNS), fmt,
            bom=bom, empty=_("No birthdays, anniversaries or holidays ahead."))
-
-
-@service_app.command("log")
-@handle_errors
-def service_log(
-    ctx: typer.Context,
-    customer: CustomerArg,
-    description: Annotated[str, typer.Argument(help="What was done.")],
-    kind: Annotated[str, typer.Option("--type", help="repair, maintenance or paid.",
-                                                    autocompletion=service_types)],
-    fee: Annotated[str | None, typer.Option(
-        "--fee", help="What was charged, in the site's currency (e.g. 150 or 80.50; 0 when "
-        "free of charge).")] = None,
-    at: AtOpt = None,
-    by: Annotated[str | None, typer.Option("--by", help="Who did the work (default: you).")]
-    = None,
-    received_by: Annotated[str | None, typer.Option(
-        "--received-by", help="Who took the order (接單人; default: you); they follow it up.")]
-    = None,
-    request: Annotated[int | None, typer.Option(
-        "--request", min=1, max=MAX_ID, help="The request (訴求) this work answers: it is "
-        "converted into this service; whoever took it took the order.")] = None,
-    fmt: FormatOpt = Format.table,
-) -> None:
-    """Record work done for a customer.
-
-    A repair or paid service schedules its follow-up visit (回訪) 24 h later (policy
-    service_followup_hours), assigned to whoever took the order, not to the worker.
-
-    Example: crmcli service log 王小明 "更換UPS電池" --type repair --by 李四 --received-by 陳主任
-    """
-    from crmcli.dates import short_local
-    from crmcli.services import services_log
-
-    app_state = state(ctx)
-    session = app_state.session()
-    logged = services_log.log_service(session, customer, description, kind=kind,
-                                      at=_at(at, session.now), by=by, fee=fee,
-                                      received_by=received_by, request_id=request)
-    service = logged.service
-    if fmt is not Format.table:
-        record(app_state.env, service, services_log.SERVICE_COLUMNS, fmt)
-        return
-    text = _("Logged {kind} #{id} for {customer} at {at}.").format(
-        kind=_(service["type"]), id=service["id"], customer=service["customer"],
-        at=short_local(service["done_at"]))
-    if logged.followup is not None:
-        text = join(text, _("Follow-up visit #{id} due {due}, assigned to {owner}.").format(
-            id=logged.followup["id"], due=short_local(logged.followup["due"]),
-            owner=logged.followup["assigned_to"]))
-    app_state.env.out(text)
-
-
-@service_app.command("void")
-@handle_errors
-def service_void(
-    ctx: typer.Context,
-    service_id: Annotated[int, typer.Argument(help="Service id.", min=1, max=MAX_ID)],
-    reason: Annotated[str, typer.Option("--reason", help="Why it is voided (kept).")],
-    fmt: FormatOpt = Format.table,
-) -> None:
-    """Void work entered by mistake: it stays in the log, marked voided, and stops counting;
-    its pending follow-up is no longer owed.
-
-    Example: crmcli service void 8 --reason "重複登記"
-    """
-    from crmcli.services import corrections, services_log
-
-    app_state = state(ctx)
-    service = corrections.void_service(app_state.session(), service_id, reason)
-    if fmt is Format.table:
-        app_state.env.out(_("Voided {type} #{id} for {customer}.").format(
-            type=_(service["type"]), id=service_id, customer=service["customer"]))
-    else:
-        record(app_state.env, service, services_log.SERVICE_COLUMNS, fmt)
-
-
-@service_app.command("list")
-@handle_errors
-def service_list(
-    ctx: typer.Context,
-    customer: Annotated[str | None, typer.Option("--customer", help="Id or name.",
-                                                 autocompletion=customers)] = None,
-    kind: Annotated[str | None, typer.Option("--type", help="repair, maintenance or paid.",
-                                                    autocompletion=service_types)]
-    = None,
-    by: Annotated[str | None, typer.Option("--by", help="Only work done by this person.")]
-    = None,
-    month: MonthOpt = None,
-    limit: LimitOpt = None,
-    fmt: ListFormatOpt = Format.table,
-    bom: BomOpt = None,
-    output: OutputOpt = None,
-) -> None:
-    """List the work log.
-
-    Each service with its follow-up's state.
-
-    Example: crmcli service list --month 2026-11 --type repair
-    """
-    from crmcli.services import services_log
-
-    app_state = state(ctx)
-    session = app_state.session()
-    filters = services_log.Filters(customer, kind, _month(month, session.now), by)
-    render(app_state.env, services_log.iter_services(session, filters, limit),
-           _data_or_table(fmt, services_log.SERVICE_COLUMNS,
-                          services_log.SERVICE_TABLE_COLUMNS), fmt,
-           bom=bom, empty=_("No services match."), alert_key="followup_overdue")

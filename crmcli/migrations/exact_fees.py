@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 
-from crmcli import money
 from crmcli.migrations.base import execute_script
 
 
@@ -14,6 +13,8 @@ def m014_service_fees_in_minor_units(conn: sqlite3.Connection) -> None:
     theirs. A fee typed before (``80``, ``80.5``) is rounded to the nearest minor unit once,
     here; from now on a fee is parsed exactly and never passes through a float.
     """
+    from crmcli import money  # only when upgrading, not on every connection
+
     row = conn.execute("SELECT value FROM policy_settings WHERE key = 'currency' "
                        "ORDER BY set_at DESC, id DESC LIMIT 1").fetchone()
     currency = str(row[0]) if row else "CNY"

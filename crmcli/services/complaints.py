@@ -174,10 +174,12 @@ def _latest(session: Session, complaint_id: int, action: str) -> str | None:
 
 
 def _store_sheet(session: Session, complaint_id: int) -> None:
-    """The department and validity as the history (voids left out) last says them."""
+    """The department and validity as the history (voids left out) last says them, and the
+    earliest due time of its referral letters still open."""
     session.conn.execute("UPDATE complaints SET department = ?, validity = ? WHERE id = ?",
                          (_latest(session, complaint_id, "assigned"),
                           _latest(session, complaint_id, "validity"), complaint_id))
+    outcomes.store_letters(session.conn, complaint_id)
 
 
 def attention(effective: rules.Effective) -> str | None:

@@ -177,7 +177,7 @@ def edit(session: Session, complaint_id: int, changes: Edit, reason: str | None
 
 def void_visit(session: Session, visit_id: int, reason: str | None) -> dict[str, Any]:
     """`visit void`: a logged visit entered by mistake. A follow-up it answered is owed again."""
-    from crmcli.services.visits import get_visit
+    from crmcli.services.visit_register import get_visit
 
     why = _reason(reason)
     with transaction(session.conn):

@@ -101,7 +101,7 @@ def clear(session: Session, column: str, number: int, how: str) -> int:
 def refer(session: Session, visit_id: int, department: str) -> dict[str, Any]:
     """`visit refer`: an unsatisfactory follow-up handed to the department responsible."""
     from crmcli.db import transaction
-    from crmcli.services.visits import get_visit
+    from crmcli.services.visit_register import get_visit
 
     with transaction(session.conn):
         visit = get_visit(session, visit_id)

@@ -133,6 +133,13 @@ def check(conn: sqlite3.Connection) -> list[str]:
     ):
         problems.append(_("complaint #{id}'s department or validity is not what its history "
                           "last says (entries 'assigned', 'validity').").format(id=cid))
+    stale = outcomes.stale_letters(conn)
+    if stale:
+        shown = ", ".join(f"#{cid}" for cid in stale[:10]) + (", …" if len(stale) > 10 else "")
+        problems.append(_("{count} complaint(s) ({shown}) have a stored due time of their open "
+                          "referral letters that does not follow from their history, so "
+                          "`visit due` would misread them; rewrite it with: crmcli check "
+                          "--repair").format(count=len(stale), shown=shown))
     problems += _money_problems(conn)
     problems += _front_desk_problems(conn)
     stale = outcomes.stale(conn, load_policies(conn))
@@ -248,10 +255,14 @@ def _front_desk_problems(conn: sqlite3.Connection) -> list[str]:
 
 
 def repair(conn: sqlite3.Connection) -> int:
-    """Rewrite every stored outcome that does not follow from its history (one transaction)."""
+    """Rewrite every stored outcome (and due time of open letters) that does not follow from
+    its history (one transaction); returns how many complaints."""
     with transaction(conn):
         policies = load_policies(conn)
-        return outcomes.repair(conn, policies, outcomes.stale(conn, policies))
+        letters = outcomes.stale_letters(conn)
+        outcomes.store_letters(conn)
+        stale = outcomes.stale(conn, policies)
+        return outcomes.repair(conn, policies, stale) + len(set(letters) - set(stale))
 
 
 def repair_next_due(conn: sqlite3.Connection) -> int:

@@ -24,11 +24,11 @@ def site_name(session: Session) -> str:
 def handling_sheet(session: Session, complaint_id: int) -> dict[str, Any]:
     """One complaint as its handling sheet shows it: the record, the complainant (confidential
     details masked), its timers and history, and its follow-up visits with their ratings."""
-    from crmcli.services import complaints, customers, referrals, visits
+    from crmcli.services import complaints, customers, referrals, visit_register
 
     record, timers, events = complaints.detail(session, complaint_id)
     customer = customers.public(customers.find(session, str(record["customer_id"])))
-    followups = [visit for visit in visits.for_customer(session, record["customer_id"])
+    followups = [visit for visit in visit_register.for_customer(session, record["customer_id"])
                  if visit.get("complaint_id") == complaint_id]
     return {"complaint": record, "customer": customer, "timers": timers, "events": events,
             "followups": followups, "letters": referrals.letters(session, complaint_id)}

@@ -17,23 +17,31 @@ from crmcli.i18n import _
 from crmcli.services import Session
 
 
-def items(session: Session, last_day: date, customer_id: int | None = None) -> list[Any]:
-    """Plans still owed (overdue, or due by the end of ``last_day``, local); with
+def items(session: Session, last_day: date, customer_id: int | None = None,
+          limit: int | None = None) -> list[Any]:
+    """Plans still owed (overdue, or due by the end of ``last_day``, local), by due time,
+    customer and complaint (the agenda's order); with ``limit``, the first ``limit``; with
     ``customer_id``, that customer's alone (read from their complaints, not the site's)."""
     from crmcli import cadence
     from crmcli.services.agenda.base import DueItem
 
     moment = outcomes.Moment.of(session.now)
     params = {"upto": moment.upto, "past": moment.past,
-              "horizon": to_db(cadence.deadline(last_day)), "customer": customer_id}
+              "horizon": to_db(cadence.deadline(last_day)), "customer": customer_id,
+              "limit": -1 if limit is None else limit}
     if customer_id is None:
+        # A plan still running stopped (met, cancelled) at or after the moment, or not yet:
+        # a short range of the index of plans by that (``past`` is at most ``upto``).
         rows = session.conn.execute(
             "SELECT p.id, p.customer_id, c.name, p.summary, p.department, "
             "coalesce(nullif(p.owner, ''), p.received_by), t.due "
-            "FROM complaints p JOIN customers c ON c.id = p.customer_id "
-            "JOIN complaint_timers t ON t.complaint_id = p.id "
-            "WHERE p.attention_at <= :horizon AND t.name = 'plan' AND t.due <= :horizon "
-            f"AND {outcomes.RUNNING}", params).fetchall()
+            "FROM complaint_timers t INDEXED BY complaint_timers_open_plans "
+            "JOIN complaints p ON p.id = t.complaint_id "
+            "JOIN customers c ON c.id = p.customer_id WHERE t.name = 'plan' "
+            "AND min(ifnull(t.met_at, '9999'), ifnull(t.cancelled_at, '9999')) >= :past "
+            "AND t.due <= :horizon AND p.attention_at <= :horizon "
+            f"AND {outcomes.RUNNING} ORDER BY t.due, p.customer_id, p.id, t.seq LIMIT :limit",
+            params).fetchall()
     else:
         rows = session.conn.execute(
             "SELECT p.id, p.customer_id, c.name, p.summary, p.department, "

@@ -76,7 +76,7 @@ def _sections(session: Session, customer: dict[str, Any]
         notices,
         requests,
         reviews,
-        visits,
+        visit_register,
     )
 
     cid = customer["id"]
@@ -88,7 +88,8 @@ def _sections(session: Session, customer: dict[str, Any]
         "reviews": (reviews.REVIEW_COLUMNS, reviews.iter_reviews(session, str(cid))),
         "complaints": (complaints.LIST_COLUMNS_SHORT,
                        list(complaints.for_customer(session, customer["id"]))),
-        "visits": (visits.VISIT_COLUMNS_SHORT, list(visits.for_customer(session, customer["id"]))),
+        "visits": (visit_register.VISIT_COLUMNS_SHORT,
+                   list(visit_register.for_customer(session, customer["id"]))),
         "requests": (requests.TABLE_COLUMNS_SHORT,
                      requests.for_customer(session, customer["id"])),
         "meetings": ([c for c in meetings.TABLE_COLUMNS if c.key in ("id", "held_at", "kind",

@@ -15,7 +15,7 @@ from typing import Any
 from crmcli.dates import from_db, to_db
 from crmcli.errors import NotFound
 from crmcli.i18n import _
-from crmcli.outcomes import not_voided
+from crmcli.outcomes import ANSWERED, not_voided
 from crmcli.render import Column
 from crmcli.services import Session
 
@@ -58,20 +58,29 @@ def get(session: Session, complaint_id: int, letter_id: int) -> dict[str, Any]:
     return {**letter, "at": letter["sent_at"]}
 
 
-def items(session: Session, last_day: date, customer_id: int | None = None) -> list[Any]:
-    """Open letters due by the end of ``last_day`` (local): kind ``referral``, for the sender;
-    with ``customer_id``, that customer's alone (read from their complaints, not the site's)."""
+def items(session: Session, last_day: date, customer_id: int | None = None,
+          limit: int | None = None) -> list[Any]:
+    """Open letters due by the end of ``last_day`` (local): kind ``referral``, for the sender,
+    by due time, customer, complaint and letter (the agenda's order); with ``limit``, the first
+    ``limit``; with ``customer_id``, that customer's alone (read from their complaints, not the
+    site's)."""
     from crmcli import cadence
     from crmcli.services.agenda.base import DueItem
 
     horizon = to_db(cadence.deadline(last_day))
     if customer_id is None:
+        # only the complaints with a letter still open (``complaints.open_letter_due``, stored
+        # from the history), then their letters, each checked against the history
         rows = session.conn.execute(
             "SELECT p.customer_id, c.name, e.complaint_id, e.id, e.by, e.escalated_to, "
-            "e.new_value FROM complaint_events e INDEXED BY complaint_events_letters "
-            "JOIN complaints p ON p.id = e.complaint_id JOIN customers c ON c.id = p.customer_id "
-            f"WHERE e.action = 'referred' AND e.new_value <= ? AND {not_voided('e')} "
-            f"AND NOT EXISTS ({_DONE})", (horizon,)).fetchall()
+            "e.new_value FROM complaints p INDEXED BY complaints_open_letter "
+            "CROSS JOIN complaint_events e INDEXED BY complaint_events_complaint "
+            "JOIN customers c ON c.id = p.customer_id "
+            "WHERE p.open_letter_due <= ?1 AND e.complaint_id = p.id "
+            "AND e.action = 'referred' AND e.new_value <= ?1 "
+            f"AND {not_voided('e')} AND NOT {ANSWERED} "
+            "ORDER BY e.new_value, p.customer_id, e.complaint_id, e.id LIMIT ?2",
+            (horizon, -1 if limit is None else limit)).fetchall()
     else:  # in the order of the site's index (due, complaint, letter)
         rows = session.conn.execute(
             "SELECT p.customer_id, c.name, e.complaint_id, e.id, e.by, e.escalated_to, "

@@ -23,7 +23,7 @@ from crmcli.i18n import _
 from crmcli.render import Column
 from crmcli.services import Session, contacts
 from crmcli.services.customers import find as find_customer
-from crmcli.services.visits import MAX_ROWS, get_visit
+from crmcli.services.visit_register import MAX_ROWS, get_visit
 
 TYPES = ("repair", "maintenance", "paid")
 NEEDS_FOLLOWUP = ("repair", "paid")

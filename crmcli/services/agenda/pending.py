@@ -8,7 +8,7 @@ from typing import Any
 from crmcli.dates import from_db, to_db
 from crmcli.i18n import _
 from crmcli.services.agenda.base import AgendaContext, DueItem, Source
-from crmcli.services.visits import FOLLOWUP_KINDS
+from crmcli.services.visit_register import FOLLOWUP_KINDS
 
 __all__ = ["FOLLOWUP_KINDS", "SOURCE", "items", "pending_items"]
 

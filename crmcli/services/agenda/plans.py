@@ -9,7 +9,7 @@ from crmcli.services.agenda.base import AgendaContext, DueItem, Source
 def items(ctx: AgendaContext) -> list[DueItem]:
     from crmcli.services import plans
 
-    return plans.items(ctx.session, ctx.last_day, ctx.customer_id)
+    return plans.items(ctx.session, ctx.last_day, ctx.customer_id, ctx.limit)
 
 
 SOURCE = Source("plans", {

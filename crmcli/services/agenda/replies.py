@@ -16,7 +16,10 @@ def items(ctx: AgendaContext) -> list[DueItem]:
         index, where, params = ("requests_customer", "r.customer_id = ? ORDER BY r.reply_due, "
                                 "r.received_by, r.id", (ctx.customer_id,))
     else:
-        index, where, params = "requests_unreplied", "r.reply_due <= ?", (to_db(ctx.horizon),)
+        # in the agenda's order (due time, customer), as the index holds them
+        index, where, params = ("requests_unreplied", "r.reply_due <= ? ORDER BY r.reply_due, "
+                                "r.customer_id, r.received_by, r.id LIMIT ?",
+                                (to_db(ctx.horizon), -1 if ctx.limit is None else ctx.limit))
     found = []
     reply, by_caller = _("reply to request #{id} ({kind}): {text}"), _("{caller} (caller)")
     for request_id, customer_id, name, caller, kind, text, due, taker in ctx.session.conn.execute(
