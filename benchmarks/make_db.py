@@ -737,12 +737,7 @@ def build(path: Path, *, customers: int, complaints: int, visits: int, seed: int
         desk = write_desk(conn, as_of=as_of_ts, offset=offset, months=desk_months, seed=seed,
                           ts_text=ts_text)
         _log(started, f"wrote the front desk {json.dumps(desk)}")
-    # The rows above were written directly: every customer's stored next contact and yearly
-    # visit (crmcli.next_due), as crmcli's own writes keep them.
-    from crmcli import next_due
-    from crmcli.db import load_policies
-
-    next_due.rebuild(conn, load_policies(conn).current)
+    _store_next_due(conn)
     _log(started, "worked out the next-due dates")
     if analyze:
         conn.execute("ANALYZE")
@@ -767,6 +762,16 @@ def counts_of(conn: sqlite3.Connection) -> dict[str, int]:
     found = {name: conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
              for name in tables}
     return {name: count for name, count in found.items() if count}
+
+
+def _store_next_due(conn: sqlite3.Connection) -> None:
+    """Rows written directly (not through crmcli's services) leave every customer's stored next
+    contact and yearly visit (crmcli.next_due) to be worked out again, as crmcli's own writes
+    keep them."""
+    from crmcli import next_due
+    from crmcli.db import load_policies
+
+    next_due.rebuild(conn, load_policies(conn).current)
 
 
 def extend(path: Path, *, as_of: str, seed: int, money_months: int, desk_months: int
@@ -815,6 +820,8 @@ def extend(path: Path, *, as_of: str, seed: int, money_months: int, desk_months:
         desk = write_desk(conn, as_of=as_of_ts, offset=offset, months=desk_months, seed=seed,
                           ts_text=ts_text)
         _log(started, f"wrote the front desk {json.dumps(desk)}")
+    if (money_months and empty["contracts"]) or (desk_months and empty["requests"]):
+        _store_next_due(conn)  # replies and meetings are contacts
     counts = counts_of(conn)
     conn.close()
     return {"as_of": ts_text(as_of_ts), "tz": zone, "counts": counts,

@@ -36,9 +36,11 @@ FORMULA_START = "=+-@\t\r"
 _QUOTE = "'"
 _ESCAPED = FORMULA_START + _QUOTE  # what a written quote may stand before
 _PLAIN_NUMBER = re.compile(r"-[0-9]+(?:\.[0-9]+)?")
-# Where a row's or a column's cells, joined by \x00, need a look one by one.
-_NEEDS_QUOTE = re.compile("(?:^|\x00)[" + re.escape(_ESCAPED) + "]")
-_QUOTED = re.compile("(?:^|\x00)" + _QUOTE + "[" + re.escape(_ESCAPED) + "]")
+# Where a row's or a column's cells, each after a \x00, need a look one by one (a pattern that
+# starts with a plain character is searched for that character first: eight times faster
+# than one that may also match at the start).
+_NEEDS_QUOTE = re.compile("\x00[" + re.escape(_ESCAPED) + "]")
+_QUOTED = re.compile("\x00" + _QUOTE + "[" + re.escape(_ESCAPED) + "]")
 
 
 def normalise_line_ends(text: str) -> str:
@@ -85,7 +87,7 @@ def from_cell(text: str) -> str:
 
 def to_cells(cells: list[str]) -> list[str]:
     """``to_cell`` of each cell, with one search of the row for the usual row that has none."""
-    if _NEEDS_QUOTE.search("\x00".join(cells)) is None:
+    if _NEEDS_QUOTE.search("\x00".join(chain(("",), cells))) is None:
         return cells
     return [to_cell(cell) for cell in cells]
 
@@ -93,13 +95,13 @@ def to_cells(cells: list[str]) -> list[str]:
 def to_cell_rows(rows: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
     """``to_cells`` of each row, with one search of the whole batch for the usual batch that
     has no cell to quote."""
-    if _NEEDS_QUOTE.search("\x00".join(chain.from_iterable(rows))) is None:
+    if _NEEDS_QUOTE.search("\x00".join(chain(("",), chain.from_iterable(rows)))) is None:
         return rows
     return [tuple(to_cells(list(row))) for row in rows]
 
 
 def from_cells(cells: Sequence[str]) -> Sequence[str]:
     """``from_cell`` of each cell of a column, one search for a column that has none."""
-    if _QUOTED.search("\x00".join(cells)) is None:
+    if _QUOTED.search("\x00".join(chain(("",), cells))) is None:
         return cells
     return [from_cell(cell) for cell in cells]

@@ -49,6 +49,16 @@ def test_a_cell_that_would_be_a_formula_is_written_as_text_and_read_back(stored:
     assert text.from_cell(cell) == stored
     assert text.to_cells([stored, "x"]) == [cell, "x"]
     assert list(text.from_cells([cell, "x"])) == [stored, "x"]
+    assert text.to_cells(["x", stored]) == ["x", cell]
+    assert list(text.from_cells(["x", cell])) == ["x", stored]
+    # a batch of rows (csv of `visit due`): the first cell of all, a middle one, the last
+    for place in range(3):
+        rows = [("a", "b"), ("c", "d")]
+        at = [(0, 0), (0, 1), (1, 1)][place]
+        rows[at[0]] = tuple(stored if i == at[1] else v for i, v in enumerate(rows[at[0]]))
+        want = [tuple(cell if (r, i) == at else v for i, v in enumerate(row))
+                for r, row in enumerate(rows)]
+        assert [tuple(row) for row in text.to_cell_rows(rows)] == want
 
 
 @pytest.mark.parametrize("written", ["'Tis", "'abc", "'", "'5"])
