@@ -95,11 +95,13 @@ class Owed:
 
 
 def owed(handover: date, visits_done: dict[str, list[date]], invited: list[date],
-         today: date, last_day: date, policy: Policy) -> list[Owed]:
+         today: date, last_day: date, policy: Policy,
+         planned: tuple[HandoverVisit, HandoverVisit] | None = None) -> list[Owed]:
     """What is owed by ``last_day`` and not met: ``visits_done`` maps residence/inspection to
-    the days they were logged, ``invited`` the days invitations were logged."""
+    the days they were logged, ``invited`` the days invitations were logged; ``planned`` is
+    ``plan(handover, policy)`` when already worked out (handovers share their days)."""
     items = []
-    for visit in plan(handover, policy):
+    for visit in planned or plan(handover, policy):
         if any(day >= handover for day in visits_done.get(visit.kind, ())):
             continue
         if today > visit.owed_until:
@@ -123,6 +125,23 @@ def inspection_not_yet(last_day: date, policy: Policy) -> date:
     invitation): with the residence visit made, it owes nothing at all (an SQL prefilter)."""
     first = policy.inspection_visit_months * 28  # a month is at least 28 days: conservative
     return last_day + timedelta(days=policy.invitation_days) - timedelta(days=first)
+
+
+def owed_from(today: date, first: date, last: date, policy: Policy) -> list[date | None]:
+    """For each visit of ``plan`` (residence, inspection): the first handover day from
+    ``first`` to ``last`` whose visit can still be owed ``today``, or None. A visit is owed
+    until a day that only grows with the handover day, so from that day on it always can."""
+    found: list[date | None] = []
+    for index in range(2):
+        low, high = first, last + timedelta(days=1)
+        while low < high:
+            middle = low + (high - low) // 2
+            if today <= plan(middle, policy)[index].owed_until:
+                high = middle
+            else:
+                low = middle + timedelta(days=1)
+        found.append(low if low <= last else None)
+    return found
 
 
 def latest_lapsed(today: date, policy: Policy) -> date:

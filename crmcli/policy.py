@@ -281,3 +281,8 @@ class PolicyHistory:
     @property
     def current(self) -> Policy:
         return self._policies[-1] if self._policies else Policy()
+
+    @property
+    def changed_at(self) -> tuple[datetime, ...]:
+        """When each recorded setting took effect, oldest first (``at`` bisects these)."""
+        return tuple(self._times)

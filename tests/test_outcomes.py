@@ -10,6 +10,7 @@ second after (a clock between two stored seconds).
 
 from __future__ import annotations
 
+import json
 import random
 import sqlite3
 from collections.abc import Iterator
@@ -202,3 +203,76 @@ def test_a_history_without_its_opening_gets_no_outcome(conn: sqlite3.Connection)
     conn.execute("COMMIT")
     assert conn.execute("SELECT count(*) FROM complaint_timers WHERE complaint_id = 9000"
                         ).fetchone()[0] == 0
+
+
+@pytest.fixture(scope="module")
+def agenda_conn(tmp_path_factory: pytest.TempPathFactory
+                ) -> Iterator[tuple[sqlite3.Connection, list[datetime],
+                                    dict[int, list[rules.Event]]]]:
+    """Generated histories of two customers, stored, with the moments where a deadline's
+    state can change (each a second before, at, a second after, half a second after)."""
+    path: Path = tmp_path_factory.mktemp("agenda") / "crm.db"
+    connection = db.connect(path, create=True)
+    for customer, name in ((1, "王小明"), (2, "李美玲")):
+        connection.execute(
+            "INSERT INTO customers (id, name, name_key, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?)", (customer, name, name, to_db(T0), to_db(T0)))
+    policies = POLICIES["changed"]
+    rng = random.Random("agenda-deadlines")
+    stored: dict[int, list[rules.Event]] = {}
+    moments: set[datetime] = set()
+    for cid in range(1, 121):
+        stored[cid] = events = history(rng, policies)
+        _store(connection, cid, events, policies)
+        moments |= _moments(events, policies)
+    connection.execute("UPDATE complaints SET customer_id = 2 WHERE id % 3 = 0")
+    yield connection, sorted(m for m in moments if m >= T0), stored
+    connection.close()
+
+
+def test_running_deadlines_from_their_index_are_every_deadline_asked(
+        agenda_conn: tuple[sqlite3.Connection, list[datetime], dict[int, list[rules.Event]]],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The agenda reads the running deadlines from the index of those nothing has met or
+    # cancelled, plus those met or cancelled after the moment (an entry after it, or a minor
+    # complaint's resolution breached from then on). At any moment, limited or not, that is
+    # what asking every deadline of every complaint gives (the moment before the history
+    # ends: a deadline met later still runs then), and what replaying each history gives.
+    from crmcli.services.agenda import deadlines
+
+    conn, moments, stored = agenda_conn
+    policies = POLICIES["changed"]
+    rng = random.Random("agenda-moments")
+    kinds = list(deadlines.KINDS)
+    checked, settled = 0, set()
+    # a sample of the moments, and every moment a deadline is breached at (it runs until then)
+    breached = sorted({from_db(due) for (due,) in conn.execute(
+        "SELECT due FROM complaint_timers WHERE breached = 1")})
+    for moment in rng.sample(moments, 250) + breached:
+        horizon = moment + rng.choice((timedelta(0), timedelta(hours=6), timedelta(days=2)))
+        monkeypatch.setattr(deadlines, "LATER_ENTRIES", 10 ** 9)
+        fast = deadlines.running_rows(conn, moment, horizon, kinds)
+        monkeypatch.setattr(deadlines, "LATER_ENTRIES", 0)
+        every = deadlines.running_rows(conn, moment, horizon, kinds)
+        assert sorted(fast) == sorted(every), moment
+        replayed = sorted(
+            (cid, timer.name, to_db(timer.due)) for cid, events in stored.items()
+            for timer in rules.evaluate(events, policies, moment).running_timers()
+            if timer.name in kinds and timer.due <= horizon)
+        assert sorted((row[0], row[5], row[7]) for row in fast) == replayed, moment
+        for limit in (1, 3, 10):
+            monkeypatch.setattr(deadlines, "LATER_ENTRIES", 10 ** 9)
+            first = deadlines.running_rows(conn, moment, horizon, kinds, limit)
+            monkeypatch.setattr(deadlines, "LATER_ENTRIES", 0)
+            assert first == deadlines.running_rows(conn, moment, horizon, kinds, limit)
+        checked += len(fast)
+        settled |= {how for (how,) in conn.execute(
+            "SELECT CASE WHEN t.cancelled_at = t.due THEN 'by its breach' ELSE 'by an entry' "
+            "END FROM complaint_timers t JOIN json_each(?) r "
+            "ON json_extract(r.value, '$[0]') = t.complaint_id "
+            "AND json_extract(r.value, '$[1]') = t.name AND json_extract(r.value, '$[2]') = t.due "
+            "WHERE t.met_at IS NOT NULL OR t.cancelled_at IS NOT NULL",
+            (json.dumps([(row[0], row[5], row[7]) for row in fast]),))}
+    assert checked > 300  # the moments reach running deadlines of every kind
+    # ... and deadlines running then that were met or cancelled later, both ways
+    assert settled == {"by its breach", "by an entry"}

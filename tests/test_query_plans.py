@@ -105,9 +105,12 @@ def test_visit_due_reads_through_its_indexes(site: Cli, db_path: Path,
     plans = _plans(site, db_path, monkeypatch, "visit", "due")
     # pending visits and unclosed complaints come from covering partial indexes, never rows
     assert "COVERING INDEX visits_pending" in _plan_of(plans, "visits v")
-    assert "COVERING INDEX complaints_owed" in _plan_of(plans, "complaints p")
+    # the running complaint deadlines: from the small index of those nothing has met or
+    # cancelled yet, not every deadline of every complaint needing attention
+    running = _plan_of(plans, "complaints p JOIN complaint_timers t")
+    assert "COVERING INDEX complaint_timers_running (due<?)" in running
     # whether each is major by then: one search of an index that holds it
-    assert "COVERING INDEX complaint_outcomes_major" in _plan_of(plans, "complaints p")
+    assert "COVERING INDEX complaint_outcomes_major" in running
 
 
 @pytest.mark.parametrize("args", [
@@ -162,6 +165,10 @@ def test_visit_due_limit_reads_deadlines_and_visits_in_the_agendas_order(
     # cadence and yearly visits (one statement), complaint deadlines, pending visits, plans,
     # letters, replies, sign-offs (the one notice's), renewals, invoices
     assert len(limited) == 10
+    # the deadlines in the index's due order: only ties on a due time are sorted
+    running = _plan_of(plans, "complaints p JOIN complaint_timers t")
+    assert "COVERING INDEX complaint_timers_running (due<?)" in running
+    assert "TEMP B-TREE FOR ORDER BY" not in running
     # renewals, invoices and replies straight from an index in the agenda's order
     for index in ("contracts_renewal", "invoices_unpaid_owed", "requests_unreplied"):
         (plan,) = [steps for _sql, steps in plans if any(index in step for step in steps)]

@@ -26,7 +26,10 @@ from crmcli.migrations.second_wave import (
     m010_property_and_money,
     m011_stored_month_figures,
 )
-from crmcli.migrations.speed import m015_agenda_reads_what_is_open
+from crmcli.migrations.speed import (
+    m015_agenda_reads_what_is_open,
+    m016_running_deadlines_and_handover_indexes,
+)
 
 __all__ = ["LATEST", "MIGRATIONS", "execute_script", "remember_categories"]
 
@@ -38,5 +41,6 @@ MIGRATIONS: list[Migration] = [
     m008_name_key_folds_chinese_script, m009_handling_sheet,
     m010_property_and_money, m011_stored_month_figures, m012_recorded_automatic_entries,
     m013_stored_next_due, m014_service_fees_in_minor_units, m015_agenda_reads_what_is_open,
+    m016_running_deadlines_and_handover_indexes,
 ]
 LATEST = len(MIGRATIONS)
