@@ -19,18 +19,20 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from crmcli.errors import BadInput
 from crmcli.i18n import _, ngettext
+
+if TYPE_CHECKING:
+    from decimal import Decimal
 
 # ISO 4217 minor units of the currencies a site may keep; any other code has two.
 _EXPONENTS = {"JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "ISK": 0, "BHD": 3, "KWD": 3, "OMR": 3,
               "JOD": 3, "TND": 3}
 _AMOUNT = re.compile(r"^(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]*)?$|^\.[0-9]+$")
 _SYMBOLS = ("¥", "￥", "$", "HK$", "NT$", "RMB", "CNY", "HKD", "元")
-MAX_MAJOR = Decimal(10) ** 13  # ten trillion: beyond any site's invoice, inside SQLite's integer
+MAX_MAJOR = 10**13  # ten trillion: beyond any site's invoice, inside SQLite's integer
 
 
 def exponent(currency: str) -> int:
@@ -39,6 +41,8 @@ def exponent(currency: str) -> int:
 
 def parse_major(text: str, option: str) -> Decimal:
     """An amount in major units as typed (``1234.56``, ``1,234.56``, ``¥500``), exactly."""
+    from decimal import Decimal, InvalidOperation  # only where an amount is typed
+
     raw = text.strip().replace(" ", "").replace("_", "")
     for symbol in _SYMBOLS:
         if raw.upper().startswith(symbol):

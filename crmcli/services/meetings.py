@@ -22,7 +22,6 @@ from crmcli.fields import clean_text
 from crmcli.i18n import _
 from crmcli.render import Column
 from crmcli.services import Session, contacts, entry
-from crmcli.services.customers import find as find_customer
 
 KINDS = ("quarterly", "special")
 MAX_ATTENDEES = 100_000
@@ -108,6 +107,8 @@ def read_attendees(path: Path) -> list[str]:
 def log_meeting(session: Session, title: str, *, at: datetime, kind: str,
                 attended: list[str], note: str | None, by: str | None) -> dict[str, Any]:
     """Record a meeting held and who attended (one transaction)."""
+    from crmcli.services.customers import find as find_customer
+
     name = clean_text(title, "title")
     if not name:
         raise BadInput(_("title: name the meeting."))
@@ -148,6 +149,8 @@ class Filters:
 
 
 def iter_meetings(session: Session, filters: Filters) -> Iterator[dict[str, Any]]:
+    from crmcli.services.customers import find as find_customer
+
     where: list[str] = []
     params: list[Any] = []
     if filters.year is not None:

@@ -21,7 +21,6 @@ from crmcli.fields import clean_grade, clean_text, first_year_grade
 from crmcli.i18n import _
 from crmcli.render import Column
 from crmcli.services import Session
-from crmcli.services.customers import find as find_customer
 
 REVIEW_COLUMNS = [
     Column("id", justify="right"), Column("customer_id", in_table=False), Column("customer"),
@@ -52,6 +51,8 @@ def record_review(session: Session, customer_ref: str, *, grade: str | None, not
                   at: datetime | None, by: str | None) -> dict[str, Any]:
     """Record a review: the grade kept or changed, and why. A change goes into the customer's
     edit history too. Seed 003's first-year rule holds: no A or B in the first year."""
+    from crmcli.services.customers import find as find_customer
+
     text = clean_text(note, "--note", multiline=True) if note else None
     if not text:
         raise BadInput(_("--note: say what the review found (顧客情報報告書)."))
@@ -89,6 +90,8 @@ def record_review(session: Session, customer_ref: str, *, grade: str | None, not
 
 def iter_reviews(session: Session, customer_ref: str | None = None,
                  month: tuple[int, int] | None = None) -> list[dict[str, Any]]:
+    from crmcli.services.customers import find as find_customer
+
     where: list[str] = []
     params: list[Any] = []
     if customer_ref:

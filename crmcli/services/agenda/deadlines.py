@@ -134,10 +134,10 @@ def _owed(words: dict[str, str], policy: Policy, name: str, severity: str
 
 
 def items(ctx: AgendaContext) -> list[DueItem]:
-    from crmcli.services import complaints
-
     words = _words()
     if ctx.customer_id is not None:
+        from crmcli.services import complaints
+
         found = []
         for (complaint_id,) in ctx.session.conn.execute(
                 "SELECT id FROM complaints WHERE customer_id = ? AND attention_at IS NOT NULL",
