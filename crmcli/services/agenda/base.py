@@ -161,21 +161,32 @@ def due_rows(items: list[DueItem], now: datetime) -> list[dict[str, Any]]:
 def due_cells(items: Iterable[DueItem], now: datetime) -> Iterator[tuple[str, ...]]:
     """The rows of `visit due` as csv/tsv cells (``DUE_COLUMNS``, as ``render.text_value``
     writes them) straight from the items: no row dicts, no state in words."""
+    return map(_cell_maker(now), items)
+
+
+def _cell_maker(now: datetime) -> Callable[[DueItem], tuple[str, ...]]:
+    """An item's cells (``due_cells``). Day obligations share a few hundred days and timed
+    ones many of their moments (follow-ups fall due on the hour): each day's and each
+    moment's cells worked out once."""
     today = local_day(now)
-    days: dict[date, tuple[str, str]] = {}  # day obligations share a few hundred days
-    for (customer_id, customer, kind, due, reason, owner, method, complaint_id, visit_id,
-         service_id) in items:
-        if isinstance(due, datetime):
-            text, late = iso_local(due), "true" if now > due else "false"
-        else:
-            shown = days.get(due)
-            if shown is None:
-                shown = days[due] = (due.isoformat(), "true" if today > due else "false")
-            text, late = shown
-        yield ("" if customer_id is None else str(customer_id), customer or "", kind, text,
-               late, "" if complaint_id is None else str(complaint_id), reason, owner or "",
-               method or "", "" if visit_id is None else str(visit_id),
-               "" if service_id is None else str(service_id))
+    shown: dict[date | datetime, tuple[str, str]] = {}
+
+    def cells(item: DueItem) -> tuple[str, ...]:
+        (customer_id, customer, kind, due, reason, owner, method, complaint_id, visit_id,
+         service_id) = item
+        found = shown.get(due)
+        if found is None:
+            if isinstance(due, datetime):
+                found = (iso_local(due), "true" if now > due else "false")
+            else:
+                found = (due.isoformat(), "true" if today > due else "false")
+            shown[due] = found
+        return ("" if customer_id is None else str(customer_id), customer or "", kind,
+                found[0], found[1], "" if complaint_id is None else str(complaint_id), reason,
+                owner or "", method or "", "" if visit_id is None else str(visit_id),
+                "" if service_id is None else str(service_id))
+
+    return cells
 
 
 def merged_cells(day_rows: Iterable[tuple[Any, ...]], items: list[DueItem],
@@ -185,7 +196,7 @@ def merged_cells(day_rows: Iterable[tuple[Any, ...]], items: list[DueItem],
     day obligations made by SQL (by day, customer and kind; the customer id as a number in a
     12th place), and the other sources' ``items`` with their ``keys`` (``keyed_in_order``);
     at most ``limit``."""
-    cells = due_cells(items, now)
+    cells = _cell_maker(now)
     count, at = len(items), 0
     ends: dict[str, timedelta] = {}
     left = -1 if limit is None else limit
@@ -200,13 +211,13 @@ def merged_cells(day_rows: Iterable[tuple[Any, ...]], items: list[DueItem],
             if left == 0:
                 return
             left -= 1
+            yield cells(items[at])
             at += 1
-            yield next(cells)
         if left == 0:
             return
         left -= 1
         yield row[:11]
     while at < count and left != 0:
         left -= 1
+        yield cells(items[at])
         at += 1
-        yield next(cells)

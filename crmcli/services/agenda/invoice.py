@@ -26,27 +26,39 @@ def items(ctx: AgendaContext) -> list[DueItem]:
             _SELECT.format(index="INDEXED BY invoices_unpaid_owed", where="i.due_on <= ? ")
             + "ORDER BY i.due_on, i.customer_id, i.amount, i.paid, i.id LIMIT ?",
             (ctx.last_day.isoformat(), -1 if ctx.limit is None else ctx.limit))
-    unpaid = _("invoice #{id} unpaid: {left} {currency} of {amount}")
-    unpaid_for = _("invoice #{id} unpaid: {left} {currency} of {amount} — {what}")
+    unpaid = _positional(_("invoice #{id} unpaid: {left} {currency} of {amount}"), currency)
+    unpaid_for = _positional(
+        _("invoice #{id} unpaid: {left} {currency} of {amount} — {what}"), currency)
     # A site's invoices share a few hundred amounts and due days: each worked out once.
     amounts: dict[int, str] = {}
     days: dict[str, date] = {}
-
-    def shown(minor: int) -> str:
-        text = amounts.get(minor)
-        if text is None:
-            text = amounts[minor] = money.format_amount(minor, currency)
-        return text
-
     found = []
+    new = tuple.__new__
     for iid, cid, name, due_on, amount, paid, for_text in rows:
         day = days.get(due_on)
         if day is None:
             day = days[due_on] = date.fromisoformat(due_on)
-        found.append(DueItem(cid, name, "invoice", day, (unpaid_for if for_text else unpaid)
-                             .format(id=iid, left=shown(amount - paid), currency=currency,
-                                     amount=shown(amount), what=for_text), owner))
+        left = amounts.get(amount - paid)
+        if left is None:
+            left = amounts[amount - paid] = money.format_amount(amount - paid, currency)
+        whole = amounts.get(amount)
+        if whole is None:
+            whole = amounts[amount] = money.format_amount(amount, currency)
+        reason = (unpaid_for if for_text else unpaid).format(iid, left, whole, for_text)
+        found.append(new(DueItem, (cid, name, "invoice", day, reason, owner, None, None, None,
+                                   None)))
     return found
+
+
+def _positional(line: str, currency: str) -> str:
+    """A translated reason with the currency filled in and its other fields by position (id,
+    left, amount, what): a format string cheaper to fill than one of named fields."""
+    marked = line.format(id="\x00", left="\x01", currency=currency, amount="\x02",
+                         what="\x03")
+    marked = marked.replace("{", "{{").replace("}", "}}")
+    for number in range(4):
+        marked = marked.replace(chr(number), f"{{{number}}}")
+    return marked
 
 
 SOURCE = Source("invoice", {
