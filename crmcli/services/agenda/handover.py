@@ -135,6 +135,7 @@ def _kept(ctx: AgendaContext, owing: list[Owing], skipped: bool,
     one with its reasons; ``prefixes`` keeps the reasons in words, once a combination."""
     owner = ctx.policy.area_manager
     majors = had_major(ctx.session.conn, [row[0] for row in owing], ctx.now)
+    words: dict[tuple[str, str, date], str] = {}
     found = []
     for cid, name, renovating, occupied, items in owing:
         key = (cid in majors, renovating, occupied)
@@ -148,8 +149,18 @@ def _kept(ctx: AgendaContext, owing: list[Owing], skipped: bool,
         prefix = prefixes[key]
         if prefix is None:
             continue
-        found += [DueItem(cid, name, item.kind, item.due, prefix + item.reason, owner,
-                          METHODS[item.kind]) for item in items]
+        found += [DueItem(cid, name, item.kind, item.due, prefix + _reason(item, words),
+                          owner, METHODS[item.kind]) for item in items]
+    return found
+
+
+def _reason(item: handover.Owed, reasons: dict[tuple[str, str, date], str]) -> str:
+    """An item's reason in words, translated once for its kind, visit and the visit's day
+    (handovers share their days)."""
+    key = (item.kind, item.visit.kind, item.visit.due)
+    found = reasons.get(key)
+    if found is None:
+        found = reasons[key] = item.reason
     return found
 
 
