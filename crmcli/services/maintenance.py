@@ -16,6 +16,11 @@ from crmcli.i18n import N_, _
 PARTIAL = ".{name}.partial-"  # a copy being written: .site.db.partial-<pid>, then renamed
 
 
+def _first_ids(ids: list[int]) -> str:
+    """The first ten ids of a list of records a check found wrong (``#3, #8, …``)."""
+    return ", ".join(f"#{cid}" for cid in ids[:10]) + (", …" if len(ids) > 10 else "")
+
+
 def backup(conn: sqlite3.Connection, target: Path, *, force: bool) -> int:
     """Copy the live database with SQLite's online backup; the copy is created mode 0600.
 
@@ -135,7 +140,7 @@ def check(conn: sqlite3.Connection) -> list[str]:
                           "last says (entries 'assigned', 'validity').").format(id=cid))
     stale = outcomes.stale_letters(conn)
     if stale:
-        shown = ", ".join(f"#{cid}" for cid in stale[:10]) + (", …" if len(stale) > 10 else "")
+        shown = _first_ids(stale)
         problems.append(_("{count} complaint(s) ({shown}) have a stored due time of their open "
                           "referral letters that does not follow from their history, so "
                           "`visit due` would misread them; rewrite it with: crmcli check "
@@ -144,7 +149,7 @@ def check(conn: sqlite3.Connection) -> list[str]:
     problems += _front_desk_problems(conn)
     stale = outcomes.stale(conn, load_policies(conn))
     if stale:
-        shown = ", ".join(f"#{cid}" for cid in stale[:10]) + (", …" if len(stale) > 10 else "")
+        shown = _first_ids(stale)
         problems.append(_("{count} complaint(s) ({shown}) have a stored outcome that does "
                           "not follow from their history, so reports would misread them; "
                           "rewrite them from the history with: crmcli check --repair").format(
@@ -157,7 +162,7 @@ def check(conn: sqlite3.Connection) -> list[str]:
             months=", ".join(months)))
     stale = next_due.stale(conn, load_policies(conn).current)
     if stale:
-        shown = ", ".join(f"#{cid}" for cid in stale[:10]) + (", …" if len(stale) > 10 else "")
+        shown = _first_ids(stale)
         problems.append(_("{count} customer(s) ({shown}) have stored next-due dates (next "
                           "contact, yearly visit) that do not follow from their contacts and "
                           "the policy, so `visit due` would misread them; rewrite them with: "
@@ -214,7 +219,7 @@ def _money_problems(conn: sqlite3.Connection) -> list[str]:
                               "k.renews = o.id WHERE o.renewed_by IS NOT k.id")]
     stale = billing.stale_customers(conn)
     if stale:
-        shown = ", ".join(f"#{cid}" for cid in stale[:10]) + (", …" if len(stale) > 10 else "")
+        shown = _first_ids(stale)
         problems.append(_("{count} customer(s) ({shown}) have stored payment figures that do "
                           "not follow from their invoices and payments, so balances and `visit "
                           "due` would misread them; rewrite them with: crmcli check "
