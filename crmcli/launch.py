@@ -28,13 +28,13 @@ def main() -> None:
         if status is not None:
             sys.stdout.flush()
             sys.exit(status)
-    elif "due" in sys.argv:
+    settle()
+    if "due" in sys.argv:
         from crmcli.quickdue import answer as run_due
 
-        settle()
         code = run_due(sys.argv[1:])
         if code is not None:
             sys.exit(code)
-    from crmcli.cli import main as run
+    from crmcli.cli import app
 
-    run()
+    app(prog_name="crmcli")

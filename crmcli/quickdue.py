@@ -92,13 +92,14 @@ def parse(args: list[str]) -> Line | None:
 def _clean(texts: list[str]) -> bool:
     """Every argument is UTF-8 text with no control character (else Typer names the option in
     its refusal)."""
+    from crmcli.errors import BadInput
     from crmcli.text import refuse_control
 
     try:
         for text in texts:
             text.encode("utf-8")
             refuse_control(text, "")
-    except Exception:
+    except (UnicodeEncodeError, BadInput):
         return False
     return True
 

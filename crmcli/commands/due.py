@@ -53,8 +53,8 @@ def show(app_state: AppState, *, within: str | None, kinds: list[str] | None,
     rows = agenda.due_rows(agenda.due_items(session, last, chosen, owner, limit), session.now)
     if show_skipped:
         rows += agenda.skipped_rows(session, last, chosen)
-    overdue = int(ExitCode.OVERDUE) if fail_on_overdue and any(
-        row["overdue"] for row in rows) else 0
+    late = any(row["overdue"] for row in rows)
+    overdue = int(ExitCode.OVERDUE) if fail_on_overdue and late else 0
     if summary and not rows and not app_state.env.stdout_isatty:
         return 0  # cron mails only when there is work
     if summary or (fmt is Format.table and app_state.env.stdout_isatty and rows
@@ -62,8 +62,7 @@ def show(app_state: AppState, *, within: str | None, kinds: list[str] | None,
         from crmcli.services import due_summary
 
         counts = due_summary.summarize(rows, last)
-        _summary(app_state, due_summary.lines(counts),
-                 any(row["overdue"] for row in rows), table=not summary)
+        _summary(app_state, due_summary.lines(counts), late, table=not summary)
     if summary:
         return overdue
     columns = agenda.DUE_TABLE_COLUMNS if fmt is Format.table else agenda.DUE_COLUMNS

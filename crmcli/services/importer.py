@@ -372,7 +372,7 @@ def _collector_paused() -> Iterator[None]:
     """An import holds millions of small objects (a list and its strings per row) and makes
     no reference cycles; the cyclic garbage collector would walk them all again and again as
     they pile up (~0.1 s of a 100 000-row import). Afterwards what is left (the plan's
-    columns) is frozen, as ``cli.main`` froze what the imports made, instead of being walked
+    columns) is frozen, as ``launch.settle`` froze what the imports made, instead of being walked
     once more by the next collection; reference counting still frees it."""
     enabled = gc.isenabled()
     gc.disable()

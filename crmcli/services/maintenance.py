@@ -16,9 +16,13 @@ from crmcli.i18n import N_, _
 PARTIAL = ".{name}.partial-"  # a copy being written: .site.db.partial-<pid>, then renamed
 
 
-def _first_ids(ids: list[int]) -> str:
-    """The first ten ids of a list of records a check found wrong (``#3, #8, …``)."""
-    return ", ".join(f"#{cid}" for cid in ids[:10]) + (", …" if len(ids) > 10 else "")
+def _stale(ids: list[int], message: str) -> list[str]:
+    """A check's finding of stored values that do not follow from the history: ``message``
+    with how many records and the first ten ids (``#3, #8, …``); none when ``ids`` is empty."""
+    if not ids:
+        return []
+    shown = ", ".join(f"#{cid}" for cid in ids[:10]) + (", …" if len(ids) > 10 else "")
+    return [message.format(count=len(ids), shown=shown)]
 
 
 def backup(conn: sqlite3.Connection, target: Path, *, force: bool) -> int:
@@ -138,35 +142,27 @@ def check(conn: sqlite3.Connection) -> list[str]:
     ):
         problems.append(_("complaint #{id}'s department or validity is not what its history "
                           "last says (entries 'assigned', 'validity').").format(id=cid))
-    stale = outcomes.stale_letters(conn)
-    if stale:
-        shown = _first_ids(stale)
-        problems.append(_("{count} complaint(s) ({shown}) have a stored due time of their open "
-                          "referral letters that does not follow from their history, so "
-                          "`visit due` would misread them; rewrite it with: crmcli check "
-                          "--repair").format(count=len(stale), shown=shown))
+    problems += _stale(outcomes.stale_letters(conn), _(
+        "{count} complaint(s) ({shown}) have a stored due time of their open "
+        "referral letters that does not follow from their history, so `visit "
+        "due` would misread them; rewrite it with: crmcli check --repair"))
     problems += _money_problems(conn)
     problems += _front_desk_problems(conn)
-    stale = outcomes.stale(conn, load_policies(conn))
-    if stale:
-        shown = _first_ids(stale)
-        problems.append(_("{count} complaint(s) ({shown}) have a stored outcome that does "
-                          "not follow from their history, so reports would misread them; "
-                          "rewrite them from the history with: crmcli check --repair").format(
-            count=len(stale), shown=shown))
+    problems += _stale(outcomes.stale(conn, load_policies(conn)), _(
+        "{count} complaint(s) ({shown}) have a stored outcome that does not "
+        "follow from their history, so reports would misread them; rewrite them "
+        "from the history with: crmcli check --repair"))
     months = _stored_months_wrong(conn)
     if months:
         problems.append(_("the stored figures of {months} do not follow from the history, so "
                           "`report monthly` would misread them; drop them (the next report "
                           "works them out again) with: crmcli check --repair").format(
             months=", ".join(months)))
-    stale = next_due.stale(conn, load_policies(conn).current)
-    if stale:
-        shown = _first_ids(stale)
-        problems.append(_("{count} customer(s) ({shown}) have stored next-due dates (next "
-                          "contact, yearly visit) that do not follow from their contacts and "
-                          "the policy, so `visit due` would misread them; rewrite them with: "
-                          "crmcli check --repair").format(count=len(stale), shown=shown))
+    problems += _stale(next_due.stale(conn, load_policies(conn).current), _(
+        "{count} customer(s) ({shown}) have stored next-due dates (next "
+        "contact, yearly visit) that do not follow from their contacts and the "
+        "policy, so `visit due` would misread them; rewrite them with: crmcli "
+        "check --repair"))
     return problems
 
 
@@ -217,13 +213,10 @@ def _money_problems(conn: sqlite3.Connection) -> list[str]:
     problems += [_("contract #{id} and its renewal do not name each other.").format(id=cid)
                  for (cid,) in conn.execute("SELECT o.id FROM contracts o LEFT JOIN contracts k ON "
                               "k.renews = o.id WHERE o.renewed_by IS NOT k.id")]
-    stale = billing.stale_customers(conn)
-    if stale:
-        shown = _first_ids(stale)
-        problems.append(_("{count} customer(s) ({shown}) have stored payment figures that do "
-                          "not follow from their invoices and payments, so balances and `visit "
-                          "due` would misread them; rewrite them with: crmcli check "
-                          "--repair").format(count=len(stale), shown=shown))
+    problems += _stale(billing.stale_customers(conn), _(
+        "{count} customer(s) ({shown}) have stored payment figures that do not "
+        "follow from their invoices and payments, so balances and `visit due` "
+        "would misread them; rewrite them with: crmcli check --repair"))
     return problems
 
 
